@@ -1,0 +1,225 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/jsonapi"
+	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/pages"
+	"github.com/mitreden/mitreden/app/problem"
+)
+
+// Handlers serve the account endpoints and pages.
+type Handlers struct {
+	svc   *Service
+	pages *pages.Renderer
+	// MeExtras adds what other domains show on /me (contributions); it
+	// receives the page number of ?page=.
+	MeExtras func(ctx context.Context, userID int64, page int) (any, error)
+}
+
+// NewHandlers wires the handlers.
+func NewHandlers(svc *Service, r *pages.Renderer) *Handlers {
+	return &Handlers{svc: svc, pages: r}
+}
+
+// UserJSON is how a person appears to others: {id,display_name,role}.
+type UserJSON struct {
+	ID          int64       `json:"id"`
+	DisplayName string      `json:"display_name"`
+	Role        access.Role `json:"role"`
+}
+
+type sessionJSON struct {
+	User      UserJSON `json:"user"`
+	Token     string   `json:"token"`
+	CSRFToken string   `json:"csrf_token"`
+}
+
+type registerBody struct {
+	Email          string `json:"email"`
+	Password       string `json:"password"`
+	DisplayName    string `json:"display_name"`
+	Locale         string `json:"locale"`
+	PrivacyConsent bool   `json:"privacy_consent"`
+}
+
+// APIRegister is POST /api/v1/auth/register.
+func (h *Handlers) APIRegister(c *fiber.Ctx) error {
+	var b registerBody
+	if err := jsonapi.Decode(c, &b); err != nil {
+		return err
+	}
+	u, s, err := h.svc.Register(c.UserContext(), NewAccount{
+		Email: b.Email, Password: b.Password, DisplayName: b.DisplayName, Locale: b.Locale, PrivacyConsent: b.PrivacyConsent,
+	})
+	if err != nil {
+		return err
+	}
+	h.setSessionCookie(c, s)
+	return c.Status(fiber.StatusCreated).JSON(sessionJSON{User: userJSON(u), Token: s.Token, CSRFToken: s.CSRFToken})
+}
+
+type loginBody struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// APILogin is POST /api/v1/auth/login.
+func (h *Handlers) APILogin(c *fiber.Ctx) error {
+	var b loginBody
+	if err := jsonapi.Decode(c, &b); err != nil {
+		return err
+	}
+	u, s, err := h.svc.Login(c.UserContext(), b.Email, b.Password, strings.Clone(c.Cookies(SessionCookie)))
+	if err != nil {
+		return err
+	}
+	h.setSessionCookie(c, s)
+	return c.JSON(sessionJSON{User: userJSON(u), Token: s.Token, CSRFToken: s.CSRFToken})
+}
+
+// APILogout is POST /api/v1/auth/logout.
+func (h *Handlers) APILogout(c *fiber.Ctx) error {
+	v := access.From(c)
+	if !v.SignedIn() {
+		return problem.Unauthorized()
+	}
+	if err := h.svc.EndSession(c.UserContext(), v.SessionID); err != nil {
+		return err
+	}
+	h.clearSessionCookie(c)
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+type meJSON struct {
+	ID          int64       `json:"id"`
+	Email       string      `json:"email"`
+	DisplayName string      `json:"display_name"`
+	Role        access.Role `json:"role"`
+	Locale      string      `json:"locale"`
+	Groups      []int64     `json:"groups"`
+}
+
+// APIMe is GET /api/v1/me.
+func (h *Handlers) APIMe(c *fiber.Ctx) error {
+	v := access.From(c)
+	if !v.SignedIn() {
+		return problem.Unauthorized()
+	}
+	u, err := h.svc.ByID(c.UserContext(), v.UserID)
+	if err != nil {
+		return err
+	}
+	groups := v.Groups
+	if groups == nil {
+		groups = []int64{}
+	}
+	return c.JSON(meJSON{ID: u.ID, Email: u.EmailAddress(), DisplayName: u.DisplayName, Role: u.Role, Locale: u.Locale, Groups: groups})
+}
+
+func userJSON(u *User) UserJSON {
+	return UserJSON{ID: u.ID, DisplayName: u.DisplayName, Role: u.Role}
+}
+
+// LoginPage is GET /login.
+func (h *Handlers) LoginPage(c *fiber.Ctx) error {
+	if access.From(c).SignedIn() {
+		return pages.Redirect(c, "/me")
+	}
+	v := h.pages.NewView(c, locale.From(c).T("login.title"))
+	v.Form = map[string]string{"next": pages.SafeNext(c.Query("next"), "")}
+	return h.pages.Render(c, fiber.StatusOK, "login", v)
+}
+
+// LoginSubmit is POST /login.
+func (h *Handlers) LoginSubmit(c *fiber.Ctx) error {
+	form := map[string]string{"email": strings.Clone(c.FormValue("email")), "next": pages.SafeNext(c.FormValue("next"), "")}
+	_, s, err := h.svc.Login(c.UserContext(), form["email"], c.FormValue("password"), strings.Clone(c.Cookies(SessionCookie)))
+	if err != nil {
+		var p *problem.Problem
+		if !errors.As(err, &p) {
+			return err
+		}
+		v := h.pages.NewView(c, locale.From(c).T("login.title"))
+		v.SetFormErrors(err, form)
+		return h.pages.Render(c, p.Status, "login", v)
+	}
+	h.setSessionCookie(c, s)
+	pages.Flash(c, "ok", "flash.signed_in")
+	return pages.Redirect(c, pages.SafeNext(form["next"], "/"))
+}
+
+// RegisterPage is GET /register.
+func (h *Handlers) RegisterPage(c *fiber.Ctx) error {
+	if access.From(c).SignedIn() {
+		return pages.Redirect(c, "/me")
+	}
+	return h.pages.Render(c, fiber.StatusOK, "register", h.pages.NewView(c, locale.From(c).T("register.title")))
+}
+
+// RegisterSubmit is POST /register.
+func (h *Handlers) RegisterSubmit(c *fiber.Ctx) error {
+	l := locale.From(c)
+	form := map[string]string{
+		"email":        strings.Clone(c.FormValue("email")),
+		"display_name": strings.Clone(c.FormValue("display_name")),
+		"consent":      strings.Clone(c.FormValue("consent")),
+	}
+	in := NewAccount{
+		Email: form["email"], Password: c.FormValue("password"), DisplayName: form["display_name"],
+		Locale: l.Lang.Code, PrivacyConsent: form["consent"] == "yes",
+	}
+	// Every mistake at once: the fields, and the consent the form asks for.
+	var errs []problem.FieldError
+	if p, ok := h.svc.Check(in).(*problem.Problem); ok {
+		errs = p.Errors
+	}
+	if !in.PrivacyConsent {
+		errs = append(errs, problem.Field("consent", "error.consent_required"))
+	}
+	var err error
+	if len(errs) > 0 {
+		err = problem.Invalid(errs...)
+	} else {
+		var s *Session
+		if _, s, err = h.svc.Register(c.UserContext(), in); err == nil {
+			h.setSessionCookie(c, s)
+			pages.Flash(c, "ok", "flash.registered")
+			return pages.Redirect(c, "/")
+		}
+	}
+	var p *problem.Problem
+	if !errors.As(err, &p) {
+		return err
+	}
+	v := h.pages.NewView(c, l.T("register.title"))
+	v.SetFormErrors(err, form)
+	return h.pages.Render(c, p.Status, "register", v)
+}
+
+// LogoutSubmit is POST /logout.
+func (h *Handlers) LogoutSubmit(c *fiber.Ctx) error {
+	if v := access.From(c); v.SignedIn() {
+		if err := h.svc.EndSession(c.UserContext(), v.SessionID); err != nil {
+			return err
+		}
+	}
+	h.clearSessionCookie(c)
+	pages.Flash(c, "ok", "flash.signed_out")
+	return pages.Redirect(c, "/")
+}
+
+// MeData is what /me shows.
+type MeData struct {
+	User   *User
+	Extras any
+}
+
+// MePage is GET /me.
+func (h *Handlers) MePage(c *fiber.Ctx) error { return h.renderMe(c, fiber.StatusOK, nil) }

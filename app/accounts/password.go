@@ -1,0 +1,111 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+
+	"github.com/alexedwards/argon2id"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/jsonapi"
+	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/pages"
+	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/store"
+)
+
+// ChangePassword replaces the password of the signed-in person after
+// checking the current one. Every other session of the account ends, so a
+// stolen session dies with the old password; the session in use stays.
+func (s *Service) ChangePassword(ctx context.Context, userID, sessionID int64, current, next string) error {
+	var v problem.Validator
+	v.Check(current != "", "current_password", "error.required")
+	checkPassword(&v, "new_password", next)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	var hash string
+	err := s.st.DB.NewRaw("SELECT password_hash FROM users WHERE id = ? AND deleted_at IS NULL", userID).Scan(ctx, &hash)
+	if store.IsNoRows(err) {
+		return problem.Unauthorized()
+	}
+	if err != nil {
+		return err
+	}
+	if ok, err := argon2id.ComparePasswordAndHash(current, hash); err != nil || !ok {
+		return problem.Invalid(problem.Field("current_password", "error.current_password"))
+	}
+	return s.SetPassword(ctx, userID, next, sessionID)
+}
+
+type passwordBody struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// APIChangePassword is POST /api/v1/me/password.
+func (h *Handlers) APIChangePassword(c *fiber.Ctx) error {
+	v := access.From(c)
+	if !v.SignedIn() {
+		return problem.Unauthorized()
+	}
+	var b passwordBody
+	if err := jsonapi.Decode(c, &b); err != nil {
+		return err
+	}
+	if err := h.svc.ChangePassword(c.UserContext(), v.UserID, v.SessionID, b.CurrentPassword, b.NewPassword); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// PasswordSubmit is POST /me/password, the form on /me.
+func (h *Handlers) PasswordSubmit(c *fiber.Ctx) error {
+	v := access.From(c)
+	if !v.SignedIn() {
+		return problem.Unauthorized()
+	}
+	next := c.FormValue("new_password")
+	var err error = problem.Invalid(problem.Field("new_password_confirm", "error.password_mismatch"))
+	if next == c.FormValue("new_password_confirm") {
+		err = h.svc.ChangePassword(c.UserContext(), v.UserID, v.SessionID, c.FormValue("current_password"), next)
+	}
+	if err == nil {
+		pages.Flash(c, "ok", "flash.password_changed")
+		return pages.Redirect(c, "/me")
+	}
+	var p *problem.Problem
+	if !errors.As(err, &p) {
+		return err
+	}
+	return h.renderMe(c, p.Status, err)
+}
+
+// renderMe shows /me, with the password form's errors when there are any.
+func (h *Handlers) renderMe(c *fiber.Ctx, status int, formErr error) error {
+	viewer := access.From(c)
+	if !viewer.SignedIn() {
+		return problem.Unauthorized()
+	}
+	u, err := h.svc.ByID(c.UserContext(), viewer.UserID)
+	if err != nil {
+		return err
+	}
+	data := &MeData{User: u}
+	if h.MeExtras != nil {
+		page := c.QueryInt("page", 1)
+		if page < 1 {
+			page = 1
+		}
+		if data.Extras, err = h.MeExtras(c.UserContext(), viewer.UserID, page); err != nil {
+			return err
+		}
+	}
+	v := h.pages.NewView(c, locale.From(c).T("me.title"))
+	if formErr != nil {
+		v.SetFormErrors(formErr, map[string]string{})
+	}
+	v.Data = data
+	return h.pages.Render(c, status, "me", v)
+}

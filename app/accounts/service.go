@@ -1,0 +1,447 @@
+// Package accounts owns people's accounts: registration, passwords
+// (argon2id), sessions (random 256-bit tokens stored only as SHA-256
+// hashes, a new one at every sign-in), CSRF tokens, and the middleware that
+// turns a request's cookie or Bearer token into an access.Viewer.
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+	"github.com/uptrace/bun"
+
+	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/plaintext"
+	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/store"
+)
+
+// User is an account row.
+type User struct {
+	bun.BaseModel `bun:"table:users"`
+
+	ID               int64       `bun:"id,pk,autoincrement"`
+	Email            *string     `bun:"email"`
+	DisplayName      string      `bun:"display_name"`
+	PasswordHash     string      `bun:"password_hash"`
+	Role             access.Role `bun:"role"`
+	Locale           string      `bun:"locale"`
+	PrivacyConsentAt *time.Time  `bun:"privacy_consent_at"`
+	BlockedUntil     *time.Time  `bun:"blocked_until"`
+	BlockReason      string      `bun:"block_reason"`
+	BlockedBy        *int64      `bun:"blocked_by"`
+	DeletedAt        *time.Time  `bun:"deleted_at"`
+	CreatedAt        time.Time   `bun:"created_at"`
+	UpdatedAt        time.Time   `bun:"updated_at"`
+}
+
+// EmailAddress is the user's e-mail, or "" after erasure.
+func (u *User) EmailAddress() string {
+	if u.Email == nil {
+		return ""
+	}
+	return *u.Email
+}
+
+type session struct {
+	bun.BaseModel `bun:"table:sessions"`
+
+	ID        int64     `bun:"id,pk,autoincrement"`
+	TokenHash string    `bun:"token_hash"`
+	UserID    int64     `bun:"user_id"`
+	CSRFToken string    `bun:"csrf_token"`
+	CreatedAt time.Time `bun:"created_at"`
+	ExpiresAt time.Time `bun:"expires_at"`
+}
+
+// Session is what a client receives at sign-in: the token (shown once,
+// stored only as its hash) and the CSRF token bound to it.
+type Session struct {
+	Token     string
+	CSRFToken string
+	ExpiresAt time.Time
+}
+
+// Limits on account fields.
+const (
+	MinPassword    = 10
+	MaxPassword    = 1024 // argon2id hashes whatever it is given; cap the work
+	MinDisplayName = 2
+	MaxDisplayName = 60
+	MaxEmail       = 254
+	SessionTTL     = 30 * 24 * time.Hour
+)
+
+// DefaultHashParams follow OWASP's argon2id recommendation (19 MiB, t=2, p=1).
+var DefaultHashParams = argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
+// Service manages accounts and sessions.
+type Service struct {
+	st      *store.Store
+	catalog *locale.Catalog
+	params  argon2id.Params
+	// dummyHash is compared against when an e-mail is unknown, so a wrong
+	// e-mail costs as much time as a wrong password.
+	dummyHash string
+	now       func() time.Time
+}
+
+// NewService builds the service; params nil means DefaultHashParams.
+func NewService(st *store.Store, catalog *locale.Catalog, params *argon2id.Params) (*Service, error) {
+	p := DefaultHashParams
+	if params != nil {
+		p = *params
+	}
+	dummy, err := argon2id.CreateHash("not a real password", &p)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{st: st, catalog: catalog, params: p, dummyHash: dummy, now: func() time.Time { return time.Now().UTC() }}, nil
+}
+
+// NormalizeEmail lower-cases and trims an address.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+func validEmail(s string) bool {
+	if len(s) > MaxEmail || plaintext.Flaw(s) != "" || strings.ContainsAny(s, " <>\"") {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && a.Name == ""
+}
+
+// NewAccount is what registration and the command line give.
+type NewAccount struct {
+	Email          string
+	Password       string
+	DisplayName    string
+	Locale         string
+	Role           access.Role
+	Groups         []int64
+	PrivacyConsent bool
+}
+
+// Check validates a new account without creating it.
+func (s *Service) Check(in NewAccount) error { return s.validate(&in) }
+
+func (s *Service) validate(in *NewAccount) error {
+	var v problem.Validator
+	in.Email = NormalizeEmail(in.Email)
+	v.Check(in.Email != "", "email", "error.required")
+	if in.Email != "" {
+		v.Check(validEmail(in.Email), "email", "error.email")
+	}
+	checkPassword(&v, "password", in.Password)
+	in.DisplayName = plaintext.Check(&v, "display_name", in.DisplayName, MinDisplayName, MaxDisplayName)
+	if in.Locale == "" {
+		in.Locale = locale.Default
+	}
+	v.Check(s.catalog.Supported(in.Locale), "locale", "error.unsupported_language")
+	if in.Role == "" {
+		in.Role = access.Resident
+	}
+	v.Check(in.Role.Valid(), "role", "error.role")
+	return v.Err()
+}
+
+func checkPassword(v *problem.Validator, field, pw string) {
+	n := len([]rune(pw))
+	switch {
+	case pw == "":
+		v.Add(problem.Field(field, "error.required"))
+	case plaintext.Flaw(pw) != "":
+		v.Add(problem.Field(field, plaintext.Flaw(pw)))
+	case n < MinPassword:
+		v.Add(problem.FieldWith(field, "error.too_short", map[string]any{"Min": MinPassword}))
+	case n > MaxPassword:
+		v.Add(problem.FieldWith(field, "error.too_long", map[string]any{"Max": MaxPassword}))
+	}
+}
+
+// ErrEmailTaken is answered (409) when an address is already registered.
+var ErrEmailTaken = problem.Conflict("error.email_taken")
+
+// Create makes an account. Experts' groups are joined in the same write.
+func (s *Service) Create(ctx context.Context, in NewAccount) (*User, error) {
+	if err := s.validate(&in); err != nil {
+		return nil, err
+	}
+	// Hash outside the write: it is the slow part and must not hold the writer.
+	hash, err := argon2id.CreateHash(in.Password, &s.params)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	email := in.Email
+	u := &User{Email: &email, DisplayName: in.DisplayName, PasswordHash: hash, Role: in.Role, Locale: in.Locale, CreatedAt: now, UpdatedAt: now}
+	if in.PrivacyConsent {
+		u.PrivacyConsentAt = &now
+	}
+	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if _, err := tx.NewInsert().Model(u).Returning("id").Exec(ctx); err != nil {
+			return err
+		}
+		for _, g := range in.Groups {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO expert_group_members (group_id, user_id, created_at) VALUES (?, ?, ?)", g, u.ID, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	switch {
+	case store.IsUniqueViolation(err):
+		return nil, ErrEmailTaken
+	case store.IsForeignKeyViolation(err):
+		return nil, problem.Invalid(problem.Field("group", "error.group_unknown"))
+	case err != nil:
+		return nil, err
+	}
+	return u, nil
+}
+
+// Register creates a resident account and signs it in.
+func (s *Service) Register(ctx context.Context, in NewAccount) (*User, *Session, error) {
+	in.Role, in.Groups = access.Resident, nil
+	u, err := s.Create(ctx, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	sess, err := s.startSession(ctx, u.ID, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, sess, nil
+}
+
+// ErrBadCredentials is the one answer to a wrong e-mail or password.
+var ErrBadCredentials = &problem.Problem{Status: 401, DetailKey: "error.bad_credentials"}
+
+// Login checks the credentials and starts a new session. replaceToken, when
+// set, is the session the client had before; it ends, so a session id never
+// survives a sign-in.
+func (s *Service) Login(ctx context.Context, email, password, replaceToken string) (*User, *Session, error) {
+	email = NormalizeEmail(email)
+	var u User
+	err := s.st.DB.NewSelect().Model(&u).Where("email = ? AND deleted_at IS NULL", email).Scan(ctx)
+	if err != nil && !store.IsNoRows(err) {
+		return nil, nil, err
+	}
+	hash := u.PasswordHash
+	if hash == "" {
+		hash = s.dummyHash
+	}
+	ok, cmpErr := argon2id.ComparePasswordAndHash(password, hash)
+	if cmpErr != nil || !ok || u.ID == 0 {
+		return nil, nil, ErrBadCredentials
+	}
+	sess, err := s.startSession(ctx, u.ID, replaceToken)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &u, sess, nil
+}
+
+func randomToken() string {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("crypto/rand failed: %v", err))
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func (s *Service) startSession(ctx context.Context, userID int64, replaceToken string) (*Session, error) {
+	now := s.now()
+	out := &Session{Token: randomToken(), CSRFToken: randomToken(), ExpiresAt: now.Add(SessionTTL)}
+	row := &session{TokenHash: hashToken(out.Token), UserID: userID, CSRFToken: out.CSRFToken, CreatedAt: now, ExpiresAt: out.ExpiresAt}
+	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if replaceToken != "" {
+			if _, err := tx.NewDelete().Model((*session)(nil)).Where("token_hash = ?", hashToken(replaceToken)).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		_, err := tx.NewInsert().Model(row).Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Logout ends the session with token.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		_, err := tx.NewDelete().Model((*session)(nil)).Where("token_hash = ?", hashToken(token)).Exec(ctx)
+		return err
+	})
+}
+
+// Authenticate returns the viewer a session token belongs to, or nil when
+// the token is unknown or expired.
+func (s *Service) Authenticate(ctx context.Context, token string) (*access.Viewer, error) {
+	if token == "" || len(token) > 128 {
+		return nil, nil
+	}
+	// Every signed-in request comes through here: raw statements, so the
+	// read connections reuse their prepared statements.
+	v := &access.Viewer{}
+	var expires time.Time
+	var blockedUntil sql.NullTime
+	var role string
+	err := s.st.QueryRow(ctx, `
+SELECT s.id, s.csrf_token, s.expires_at, u.id, u.display_name, u.role, u.locale, u.created_at, u.blocked_until, u.block_reason
+FROM sessions s JOIN users u ON u.id = s.user_id
+WHERE s.token_hash = ? AND u.deleted_at IS NULL`, hashToken(token)).Scan(
+		&v.SessionID, &v.CSRFToken, &expires, &v.UserID, &v.DisplayName, &role, &v.Locale, &v.CreatedAt, &blockedUntil, &v.BlockReason)
+	if store.IsNoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !s.now().Before(expires) {
+		return nil, nil
+	}
+	v.Role = access.Role(role)
+	if blockedUntil.Valid {
+		until := blockedUntil.Time.UTC()
+		v.BlockedUntil = &until
+	}
+	rows, err := s.st.Query(ctx, "SELECT group_id FROM expert_group_members WHERE user_id = ? ORDER BY group_id", v.UserID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var g int64
+		if err := rows.Scan(&g); err != nil {
+			return nil, err
+		}
+		v.Groups = append(v.Groups, g)
+	}
+	return v, rows.Err()
+}
+
+// ByID loads an account.
+func (s *Service) ByID(ctx context.Context, id int64) (*User, error) {
+	var u User
+	err := s.st.DB.NewSelect().Model(&u).Where("id = ?", id).Scan(ctx)
+	if store.IsNoRows(err) {
+		return nil, problem.NotFound()
+	}
+	return &u, err
+}
+
+// SetPassword replaces a password and ends every session of the account
+// except keepSession (0 ends them all).
+func (s *Service) SetPassword(ctx context.Context, userID int64, password string, keepSession int64) error {
+	var v problem.Validator
+	checkPassword(&v, "password", password)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	hash, err := argon2id.CreateHash(password, &s.params)
+	if err != nil {
+		return err
+	}
+	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		res, err := tx.NewUpdate().Model((*User)(nil)).
+			Set("password_hash = ?", hash).Set("updated_at = ?", s.now()).
+			Where("id = ? AND deleted_at IS NULL", userID).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return problem.NotFound()
+		}
+		_, err = tx.NewDelete().Model((*session)(nil)).Where("user_id = ? AND id <> ?", userID, keepSession).Exec(ctx)
+		return err
+	})
+}
+
+// IDByEmail finds an account by address.
+func (s *Service) IDByEmail(ctx context.Context, email string) (int64, error) {
+	var id int64
+	err := s.st.DB.NewRaw("SELECT id FROM users WHERE email = ? AND deleted_at IS NULL", NormalizeEmail(email)).Scan(ctx, &id)
+	if store.IsNoRows(err) {
+		return 0, problem.NotFound()
+	}
+	return id, err
+}
+
+// EnsureAdmin creates the first administrator when there is none. With
+// email and password empty it creates admin@localhost with a generated
+// password, which it answers so it can be shown once.
+func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (created *User, generated string, err error) {
+	var n int
+	if err := s.st.DB.NewRaw("SELECT COUNT(*) FROM users WHERE role = 'admin' AND deleted_at IS NULL").Scan(ctx, &n); err != nil {
+		return nil, "", err
+	}
+	if n > 0 {
+		return nil, "", nil
+	}
+	if email == "" {
+		email, password = "admin@localhost", generatePassword()
+		generated = password
+	}
+	u, err := s.Create(ctx, NewAccount{Email: email, Password: password, DisplayName: "Administration", Role: access.Admin})
+	if errors.Is(err, ErrEmailTaken) {
+		// The address exists as a lesser account: make it the administrator.
+		id, idErr := s.IDByEmail(ctx, email)
+		if idErr != nil {
+			return nil, "", err
+		}
+		if err := s.SetPassword(ctx, id, password, 0); err != nil {
+			return nil, "", err
+		}
+		if err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, "UPDATE users SET role = 'admin' WHERE id = ?", id)
+			return err
+		}); err != nil {
+			return nil, "", err
+		}
+		u, err = s.ByID(ctx, id)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("create admin %s: %w", email, err)
+	}
+	return u, generated, nil
+}
+
+// generatePassword makes a 20-character password from an alphabet without
+// look-alike characters.
+func generatePassword() string {
+	const alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	var b [20]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("crypto/rand failed: %v", err))
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b[:])
+}
+
+// PruneSessions deletes expired sessions.
+func (s *Service) PruneSessions(ctx context.Context) error {
+	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		_, err := tx.NewDelete().Model((*session)(nil)).Where("expires_at < ?", s.now()).Exec(ctx)
+		return err
+	})
+}

@@ -1,0 +1,244 @@
+package accounts
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
+
+	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/audit"
+	"github.com/mitreden/mitreden/app/jsonapi"
+	"github.com/mitreden/mitreden/app/plaintext"
+	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/store"
+)
+
+// Account is a user as the administration sees it: the row and the
+// expert groups the person is a member of.
+type Account struct {
+	User
+	Groups []int64
+}
+
+// Filter narrows the account list: Query is matched against e-mail and
+// display name (case-insensitively, anywhere), Role exactly.
+type Filter struct {
+	Query string
+	Role  access.Role
+}
+
+// MaxQuery caps a search text.
+const MaxQuery = 200
+
+// Check validates the filter, naming the query parameters.
+func (f Filter) Check() error {
+	var v problem.Validator
+	if f.Role != "" {
+		v.Check(f.Role.Valid(), "role", "error.role")
+	}
+	v.Check(len([]rune(f.Query)) <= MaxQuery && plaintext.Flaw(f.Query) == "", "q", "error.search")
+	return v.Err()
+}
+
+// likePattern makes a LIKE pattern matching s anywhere; '!' escapes the
+// wildcards a person may type. The database lower-cases it, the same way
+// it lower-cases the column (SQLite folds ASCII letters only).
+func likePattern(s string) string {
+	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+	return "%" + r.Replace(strings.TrimSpace(s)) + "%"
+}
+
+// Search lists accounts (erased ones left out) in creation order after
+// the cursor.
+func (s *Service) Search(ctx context.Context, f Filter, after int64, limit int) ([]Account, error) {
+	if err := f.Check(); err != nil {
+		return nil, err
+	}
+	var users []User
+	q := s.st.DB.NewSelect().Model(&users).Where("deleted_at IS NULL").Where("id > ?", after).Order("id").Limit(int64(limit))
+	if f.Role != "" {
+		q = q.Where("role = ?", f.Role)
+	}
+	if strings.TrimSpace(f.Query) != "" {
+		p := likePattern(f.Query)
+		q = q.Where("(LOWER(email) LIKE LOWER(?) ESCAPE '!' OR LOWER(display_name) LIKE LOWER(?) ESCAPE '!')", p, p)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, err
+	}
+	return s.withGroups(ctx, s.st.DB, users)
+}
+
+// Account loads one account with its groups.
+func (s *Service) Account(ctx context.Context, id int64) (*Account, error) {
+	return s.account(ctx, s.st.DB, id)
+}
+
+func (s *Service) account(ctx context.Context, db bun.IDB, id int64) (*Account, error) {
+	var u User
+	err := db.NewSelect().Model(&u).Where("id = ? AND deleted_at IS NULL", id).Scan(ctx)
+	if store.IsNoRows(err) {
+		return nil, problem.NotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.withGroups(ctx, db, []User{u})
+	if err != nil {
+		return nil, err
+	}
+	return &list[0], nil
+}
+
+func (s *Service) withGroups(ctx context.Context, db bun.IDB, users []User) ([]Account, error) {
+	out := make([]Account, len(users))
+	if len(users) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(users))
+	at := make(map[int64]int, len(users))
+	for i, u := range users {
+		ids[i], at[u.ID] = u.ID, i
+		out[i] = Account{User: u, Groups: []int64{}}
+	}
+	var links []struct {
+		UserID  int64 `bun:"user_id"`
+		GroupID int64 `bun:"group_id"`
+	}
+	if err := db.NewSelect().TableExpr("expert_group_members").Column("user_id", "group_id").
+		Where("user_id IN (?)", bun.In(ids)).Order("group_id").Scan(ctx, &links); err != nil {
+		return nil, err
+	}
+	for _, l := range links {
+		a := &out[at[l.UserID]]
+		a.Groups = append(a.Groups, l.GroupID)
+	}
+	return out, nil
+}
+
+// Change is what an administrator may change on an account; nil leaves a
+// value as it is.
+type Change struct {
+	Role        *access.Role `json:"role"`
+	DisplayName *string      `json:"display_name"`
+}
+
+// ErrLastAdmin answers a change that would leave nobody to administer.
+var ErrLastAdmin = problem.Conflict("error.last_admin_role")
+
+// Update changes an account's role or display name, with an audit entry.
+func (s *Service) Update(ctx context.Context, actorID, userID int64, in Change) (*Account, error) {
+	var v problem.Validator
+	if in.Role != nil {
+		v.Check(in.Role.Valid(), "role", "error.role")
+	}
+	if in.DisplayName != nil {
+		name := plaintext.Check(&v, "display_name", *in.DisplayName, MinDisplayName, MaxDisplayName)
+		in.DisplayName = &name
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var out *Account
+	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		before, err := s.account(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		role, name := before.Role, before.DisplayName
+		if in.Role != nil {
+			role = *in.Role
+		}
+		if in.DisplayName != nil {
+			name = *in.DisplayName
+		}
+		if before.Role == access.Admin && role != access.Admin {
+			var admins int
+			if err := tx.NewRaw("SELECT COUNT(*) FROM users WHERE role = 'admin' AND deleted_at IS NULL AND id <> ?", userID).Scan(ctx, &admins); err != nil {
+				return err
+			}
+			if admins == 0 {
+				return ErrLastAdmin
+			}
+		}
+		if _, err := tx.NewUpdate().Model((*User)(nil)).Set("role = ?", role).Set("display_name = ?", name).
+			Set("updated_at = ?", s.now()).Where("id = ?", userID).Exec(ctx); err != nil {
+			return err
+		}
+		if out, err = s.account(ctx, tx, userID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actorID, "user.update", "user", userID,
+			map[string]any{"role": before.Role, "display_name": before.DisplayName},
+			map[string]any{"role": role, "display_name": name})
+	})
+	return out, err
+}
+
+// AccountJSON is an account in the administration's API:
+// {id,email,display_name,role,groups,blocked_until,created_at}.
+type AccountJSON struct {
+	ID           int64       `json:"id"`
+	Email        string      `json:"email"`
+	DisplayName  string      `json:"display_name"`
+	Role         access.Role `json:"role"`
+	Groups       []int64     `json:"groups"`
+	BlockedUntil *time.Time  `json:"blocked_until"`
+	CreatedAt    time.Time   `json:"created_at"`
+}
+
+// accountOut shows a block only while it lasts.
+func (s *Service) accountOut(a *Account) AccountJSON {
+	out := AccountJSON{
+		ID: a.ID, Email: a.EmailAddress(), DisplayName: a.DisplayName, Role: a.Role, Groups: a.Groups,
+		CreatedAt: a.CreatedAt.UTC(),
+	}
+	if a.BlockedUntil != nil && a.BlockedUntil.After(s.now()) {
+		until := a.BlockedUntil.UTC()
+		out.BlockedUntil = &until
+	}
+	return out
+}
+
+// FilterFrom reads ?q= and ?role= from a request.
+func FilterFrom(c *fiber.Ctx) Filter {
+	return Filter{Query: strings.Clone(c.Query("q")), Role: access.Role(strings.Clone(c.Query("role")))}
+}
+
+// APIListUsers is GET /api/v1/users?q=&role= (admin).
+func (h *Handlers) APIListUsers(c *fiber.Ctx) error {
+	page, err := jsonapi.ParsePage(c)
+	if err != nil {
+		return err
+	}
+	rows, err := h.svc.Search(c.UserContext(), FilterFrom(c), page.After, page.Limit+1)
+	if err != nil {
+		return err
+	}
+	rows, next := jsonapi.Paginate(rows, page.Limit, func(a Account) int64 { return a.ID })
+	items := make([]AccountJSON, 0, len(rows))
+	for i := range rows {
+		items = append(items, h.svc.accountOut(&rows[i]))
+	}
+	return c.JSON(jsonapi.NewList(items, next))
+}
+
+// APIUpdateUser is PATCH /api/v1/users/{id} (admin).
+func (h *Handlers) APIUpdateUser(c *fiber.Ctx) error {
+	id, err := jsonapi.PathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in Change
+	if err := jsonapi.Decode(c, &in); err != nil {
+		return err
+	}
+	a, err := h.svc.Update(c.UserContext(), access.From(c).UserID, id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(h.svc.accountOut(a))
+}

@@ -1,0 +1,223 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun/driver/pgdriver"
+
+	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/accounts"
+	"github.com/mitreden/mitreden/app/config"
+	"github.com/mitreden/mitreden/app/consultations"
+	"github.com/mitreden/mitreden/app/store"
+)
+
+func numCPU() int { return runtime.NumCPU() }
+
+var voteBodies = [][]byte{[]byte(`{"value":-1}`), []byte(`{"value":0}`), []byte(`{"value":1}`)}
+
+func scenarios() map[string]Scenario {
+	return map[string]Scenario{
+		"baseline-http": {Do: func(w *worker) bool { return w.do("GET", "/ping", nil, "", 200) }},
+		"measure-json": {Baseline: "baseline-http", Do: func(w *worker) bool {
+			return w.do("GET", "/api/v1/measures/"+w.measure(), nil, "", 200)
+		}},
+		"measure-html": {Baseline: "baseline-http", Do: func(w *worker) bool {
+			return w.do("GET", "/m/"+w.measure(), nil, "", 200)
+		}},
+		"comments": {Baseline: "baseline-http", Do: func(w *worker) bool {
+			return w.do("GET", "/api/v1/measures/1/comments", nil, "", 200)
+		}},
+		"baseline-write": {Run: func(ctx context.Context, e *env) (Result, error) { return e.rawInserts(ctx) }},
+		"vote": {Baseline: "baseline-write", Do: func(w *worker) bool {
+			return w.do("PUT", "/api/v1/measures/"+w.measure()+"/vote", voteBodies[w.rng.IntN(3)], w.token(), 200)
+		}},
+		"comment": {Baseline: "baseline-write", Do: func(w *worker) bool {
+			body := []byte(`{"body":"Ein Kommentar aus dem Lasttest, Nummer ` + strconv.Itoa(w.rng.IntN(1_000_000)) + `."}`)
+			return w.do("POST", "/api/v1/measures/"+w.measure()+"/comments", body, w.token(), 201)
+		}},
+	}
+}
+
+func (w *worker) measure() string {
+	return strconv.FormatInt(w.e.measures[w.rng.IntN(len(w.e.measures))], 10)
+}
+
+func (w *worker) token() string { return w.e.tokens[w.rng.IntN(len(w.e.tokens))] }
+
+// startBaseline serves the bare Fiber handler the read scenarios are
+// compared with: the same framework and client, no application.
+func startBaseline() (string, func(), error) {
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/ping", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"ok": true}) })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	go app.Listener(ln)
+	return ln.Addr().String(), func() { app.Shutdown() }, nil
+}
+
+// seed makes the accounts that vote and comment, signs them in, opens the
+// demo to post-moderation (comments publish and fan out) and writes the
+// comments the list scenario reads.
+func (e *env) seed(ctx context.Context) error {
+	a := e.app
+	slug, post := "wir2", consultations.ModerationPost
+	if _, err := a.Consultations.Update(ctx, 0, slug, consultations.Input{Moderation: &post}); err != nil {
+		return err
+	}
+	if err := a.Store.DB.NewRaw("SELECT id FROM measures ORDER BY id").Scan(ctx, &e.measures); err != nil {
+		return err
+	}
+	e.tokens = make([]string, e.opts.Users)
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64
+		errs = make(chan error, 1)
+	)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(e.tokens) {
+					return
+				}
+				email := fmt.Sprintf("bench%05d@example.org", i)
+				if _, err := a.Accounts.Create(ctx, accounts.NewAccount{Email: email, Password: "bench-password", DisplayName: fmt.Sprintf("Person %d", i), Role: access.Resident}); err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+					return
+				}
+				_, s, err := a.Accounts.Login(ctx, email, "bench-password", "")
+				if err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+					return
+				}
+				e.tokens[i] = s.Token
+			}
+		}()
+	}
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
+	}
+	// Accounts older than a day, so no per-account limit would treat them as new.
+	return a.Store.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE users SET created_at = ?", time.Now().Add(-48*time.Hour).UTC()); err != nil {
+			return err
+		}
+		var author int64
+		if err := tx.NewRaw("SELECT id FROM users WHERE email = ?", "bench00000@example.org").Scan(ctx, &author); err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		for i := range e.opts.Comments {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO comments (target_kind, target_id, field_id, author_id, body, stance, lang, status, created_at, updated_at, published_at)
+VALUES ('measure', 1, 1, ?, ?, 'pro', 'de', 'published', ?, ?, ?)`, author, fmt.Sprintf("Kommentar %d zum Lesen", i), now, now, now); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO tallies (target_kind, target_id, comment_count) VALUES ('measure', 1, ?)
+ON CONFLICT (target_kind, target_id) DO UPDATE SET comment_count = tallies.comment_count + excluded.comment_count`, e.opts.Comments)
+		return err
+	})
+}
+
+// rawInserts is the write baseline: single-row inserts, each its own
+// transaction, with the durability the application runs with (SQLite: WAL
+// and synchronous=FULL; PostgreSQL: its defaults), from Concurrency workers.
+func (e *env) rawInserts(ctx context.Context) (Result, error) {
+	var db *sql.DB
+	if e.opts.DB.Driver == config.Postgres {
+		db = e.app.Store.DB.DB
+	} else {
+		var err error
+		db, err = sql.Open("sqlite3", "file:"+e.scratch+"/baseline.db?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_txlock=immediate")
+		if err != nil {
+			return Result{}, err
+		}
+		defer db.Close()
+		db.SetMaxOpenConns(1)
+	}
+	if _, err := db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS bench_baseline (id BIGINT, value INTEGER)"); err != nil {
+		return Result{}, err
+	}
+	defer db.ExecContext(context.Background(), "DROP TABLE IF EXISTS bench_baseline")
+	o := e.opts
+	deadline := time.Now().Add(o.Duration)
+	var (
+		wg       sync.WaitGroup
+		requests atomic.Int64
+		errs     atomic.Int64
+		mu       sync.Mutex
+		all      []time.Duration
+	)
+	start := time.Now()
+	for i := range o.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var lat []time.Duration
+			for n := 0; time.Now().Before(deadline) && ctx.Err() == nil; n++ {
+				t0 := time.Now()
+				if _, err := db.ExecContext(ctx, "INSERT INTO bench_baseline (id, value) VALUES ($1, $2)", i, n); err != nil {
+					errs.Add(1)
+				}
+				lat = append(lat, time.Since(t0))
+				requests.Add(1)
+			}
+			mu.Lock()
+			all = append(all, lat...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return Result{Requests: requests.Load(), Errors: errs.Load(), Elapsed: time.Since(start), Latencies: all, Unit: "writes/s"}, nil
+}
+
+// scratchPostgres makes a fresh database on the server of db for the
+// run, dropped afterwards, so a benchmark never touches real data.
+func scratchPostgres(ctx context.Context, db config.Database) (config.Database, func(), error) {
+	admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(db.URL)))
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "mitreden_bench_" + hex.EncodeToString(b[:])
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		admin.Close()
+		return config.Database{}, nil, config.Usagef("bench: cannot create a scratch database on %s: %v", db, strings.SplitN(err.Error(), "\n", 2)[0])
+	}
+	u, err := url.Parse(db.URL)
+	if err != nil {
+		admin.Close()
+		return config.Database{}, nil, err
+	}
+	u.Path = "/" + name
+	drop := func() {
+		admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		admin.Close()
+	}
+	return config.Database{Driver: config.Postgres, URL: u.String()}, drop, nil
+}

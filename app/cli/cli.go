@@ -1,0 +1,409 @@
+// Package cli is mitreden's command line: serve (the default), migrate,
+// user, export, bench and backup. Mistakes in how it is called (bad flags,
+// a bad database URL, an unreachable database) end with one line on
+// standard error and exit status 2; other failures with exit status 1.
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/accounts"
+	"github.com/mitreden/mitreden/app/bench"
+	"github.com/mitreden/mitreden/app/config"
+	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/server"
+	"github.com/mitreden/mitreden/app/store"
+	"github.com/mitreden/mitreden/i18n"
+)
+
+// IO is where a command reads and writes.
+type IO struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Env            config.Env
+}
+
+const usage = `mitreden – a citizen participation platform
+
+Usage:
+  mitreden [serve] [--addr A] [--db URL] [--no-demo]
+  mitreden migrate [up|down|status] [--db URL]
+  mitreden user add --email E --name N --role R [--group ID]... --password-stdin [--db URL]
+  mitreden user set-password --email E --password-stdin [--db URL]
+  mitreden backup -o FILE [--db URL]
+  mitreden export (--group ID | --consultation SLUG) --format F [-o FILE] [--db URL]
+  mitreden bench [--db URL] [--duration D] [--concurrency N] [--scenarios LIST]
+
+Configuration (flags win): MITREDEN_ADDR, MITREDEN_DB, MITREDEN_RATE_LIMITS,
+MITREDEN_TRUSTED_PROXIES, MITREDEN_BODY_LIMIT, MITREDEN_ADMIN_EMAIL,
+MITREDEN_ADMIN_PASSWORD, MITREDEN_LOG_REQUESTS. See README.md.
+`
+
+// Main runs the command in args and answers the exit status.
+func Main(args []string, io IO) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, args, io)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(io.Stdout, usage)
+		return 0
+	case config.IsUsage(err):
+		fmt.Fprintln(io.Stderr, "mitreden: "+oneLine(err.Error()))
+		return 2
+	default:
+		fmt.Fprintln(io.Stderr, "mitreden: "+oneLine(describe(err)))
+		return 1
+	}
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// describe turns a validation problem into words for a terminal.
+func describe(err error) string {
+	var p *problem.Problem
+	if !errors.As(err, &p) || p.Status >= 500 {
+		return err.Error()
+	}
+	catalog, lerr := locale.Load(i18n.Files)
+	if lerr != nil {
+		return err.Error()
+	}
+	l := catalog.Get("en")
+	parts := []string{l.T(p.DetailKey, p.DetailArgs)}
+	for _, fe := range p.Errors {
+		parts = append(parts, fe.Field+": "+l.T(fe.Key, fe.Args))
+	}
+	return strings.Join(parts, " ")
+}
+
+func run(ctx context.Context, args []string, io IO) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" && args[0] != "-help" {
+		return serve(ctx, args, io)
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, io)
+	case "migrate":
+		return migrate(ctx, rest, io)
+	case "user":
+		return user(ctx, rest, io)
+	case "backup":
+		return backup(ctx, rest, io)
+	case "bench":
+		return benchmark(ctx, rest, io)
+	case "export":
+		return config.Usagef("%s is not available in this version yet", cmd)
+	case "help", "-h", "--help", "-help":
+		return flag.ErrHelp
+	}
+	return config.Usagef("unknown command %q (try mitreden help)", cmd)
+}
+
+func logger(io IO) *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+func serve(ctx context.Context, args []string, io IO) error {
+	cfg, err := config.ParseServer(args, io.Env)
+	if err != nil {
+		return err
+	}
+	return server.Run(ctx, cfg, server.Options{Log: logger(io)})
+}
+
+// openDB parses --db and opens the database for a maintenance command.
+func openDB(ctx context.Context, name string, args []string, io IO, extra func(*flag.FlagSet)) (*store.Store, *flag.FlagSet, error) {
+	fs := config.NewFlagSet(name)
+	db := config.DBFlag(fs, io.Env)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := config.ParseFlags(fs, args); err != nil {
+		return nil, nil, err
+	}
+	parsed, err := config.ParseDatabase(*db)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(ctx, parsed, store.Options{})
+	return st, fs, err
+}
+
+// migrated applies pending migrations, so maintenance commands also work
+// on a database that was never served.
+func migrated(ctx context.Context, st *store.Store) error {
+	return st.WithSetupLock(ctx, func(ctx context.Context) error {
+		_, err := st.Migrate(ctx)
+		return err
+	})
+}
+
+func migrate(ctx context.Context, args []string, io IO) error {
+	action := "up"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		action, args = args[0], args[1:]
+	}
+	if action != "up" && action != "down" && action != "status" {
+		return config.Usagef("migrate: unknown action %q (use up, down or status)", action)
+	}
+	st, _, err := openDB(ctx, "migrate", args, io, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return st.WithSetupLock(ctx, func(ctx context.Context) error {
+		switch action {
+		case "up":
+			names, err := st.Migrate(ctx)
+			for _, n := range names {
+				fmt.Fprintln(io.Stdout, "applied", n)
+			}
+			if err == nil && len(names) == 0 {
+				fmt.Fprintln(io.Stdout, "the database is up to date")
+			}
+			return err
+		case "down":
+			names, err := st.Rollback(ctx)
+			for _, n := range names {
+				fmt.Fprintln(io.Stdout, "rolled back", n)
+			}
+			if err == nil && len(names) == 0 {
+				fmt.Fprintln(io.Stdout, "nothing to roll back")
+			}
+			return err
+		}
+		states, err := st.MigrationStatus(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range states {
+			mark := "pending"
+			if s.Applied {
+				mark = "applied"
+			}
+			fmt.Fprintf(io.Stdout, "%-8s %s\n", mark, s.Name)
+		}
+		return nil
+	})
+}
+
+// groupList is a repeatable --group flag.
+type groupList []int64
+
+func (g *groupList) String() string { return fmt.Sprint(*g) }
+func (g *groupList) Set(s string) error {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return fmt.Errorf("%q is not a group id", s)
+	}
+	*g = append(*g, id)
+	return nil
+}
+
+func user(ctx context.Context, args []string, io IO) error {
+	if len(args) == 0 {
+		return config.Usagef("user: say add or set-password")
+	}
+	switch args[0] {
+	case "add":
+		return userAdd(ctx, args[1:], io)
+	case "set-password":
+		return userSetPassword(ctx, args[1:], io)
+	}
+	return config.Usagef("user: unknown action %q (use add or set-password)", args[0])
+}
+
+// readPassword takes the first line of standard input without its line end.
+func readPassword(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+	if line == "" {
+		return "", config.Usagef("no password on standard input")
+	}
+	return line, nil
+}
+
+func userAdd(ctx context.Context, args []string, io IO) error {
+	var (
+		email, name, role string
+		groups            groupList
+		fromStdin         bool
+	)
+	st, _, err := openDB(ctx, "user add", args, io, func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "email", "", "e-mail address")
+		fs.StringVar(&name, "name", "", "display name")
+		fs.StringVar(&role, "role", "", "resident, moderator, expert or admin")
+		fs.Var(&groups, "group", "expert group id (repeatable)")
+		fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from standard input")
+	})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch {
+	case email == "" || name == "" || role == "":
+		return config.Usagef("user add: --email, --name and --role are required")
+	case !access.Role(role).Valid():
+		return config.Usagef("user add: --role must be resident, moderator, expert or admin")
+	case !fromStdin:
+		return config.Usagef("user add: give the password on standard input with --password-stdin")
+	}
+	password, err := readPassword(io.Stdin)
+	if err != nil {
+		return err
+	}
+	if err := migrated(ctx, st); err != nil {
+		return err
+	}
+	svc, err := newAccounts(st)
+	if err != nil {
+		return err
+	}
+	u, err := svc.Create(ctx, accounts.NewAccount{Email: email, Password: password, DisplayName: name, Role: access.Role(role), Groups: groups})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(io.Stdout, u.ID)
+	return nil
+}
+
+func userSetPassword(ctx context.Context, args []string, io IO) error {
+	var (
+		email     string
+		fromStdin bool
+	)
+	st, _, err := openDB(ctx, "user set-password", args, io, func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "email", "", "e-mail address")
+		fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from standard input")
+	})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if email == "" || !fromStdin {
+		return config.Usagef("user set-password: --email and --password-stdin are required")
+	}
+	password, err := readPassword(io.Stdin)
+	if err != nil {
+		return err
+	}
+	if err := migrated(ctx, st); err != nil {
+		return err
+	}
+	svc, err := newAccounts(st)
+	if err != nil {
+		return err
+	}
+	id, err := svc.IDByEmail(ctx, email)
+	if err != nil {
+		return fmt.Errorf("no account with e-mail %s", email)
+	}
+	if err := svc.SetPassword(ctx, id, password, 0); err != nil {
+		return err
+	}
+	fmt.Fprintln(io.Stderr, "password set; every session of", accounts.NormalizeEmail(email), "has ended")
+	return nil
+}
+
+func newAccounts(st *store.Store) (*accounts.Service, error) {
+	catalog, err := locale.Load(i18n.Files)
+	if err != nil {
+		return nil, err
+	}
+	return accounts.NewService(st, catalog, nil)
+}
+
+func backup(ctx context.Context, args []string, io IO) error {
+	var out string
+	st, _, err := openDB(ctx, "backup", args, io, func(fs *flag.FlagSet) {
+		fs.StringVar(&out, "o", "", "file to write the copy to")
+	})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if out == "" {
+		return config.Usagef("backup: -o FILE is required")
+	}
+	if err := st.Backup(ctx, out); err != nil {
+		return err
+	}
+	fmt.Fprintln(io.Stderr, "backup written to", out)
+	return nil
+}
+
+func benchmark(ctx context.Context, args []string, io IO) error {
+	fs := config.NewFlagSet("bench")
+	db := fs.String("db", "", "postgres://… to run on a scratch database on that server (default: a temporary SQLite file)")
+	duration := fs.Duration("duration", 5*time.Second, "how long each scenario runs")
+	concurrency := fs.Int("concurrency", 32, "concurrent clients")
+	list := fs.String("scenarios", strings.Join(bench.DefaultScenarios, ","), "comma-separated scenarios")
+	users := fs.Int("users", 500, "accounts that vote and comment")
+	comments := fs.Int("comments", 200, "comments the comment-list scenario reads")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and load) to this file")
+	if err := config.ParseFlags(fs, args); err != nil {
+		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return config.Usagef("bench: %v", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	o := bench.Options{
+		DB: config.Database{Driver: config.SQLite}, Duration: *duration, Concurrency: *concurrency,
+		Users: *users, Comments: *comments, Out: io.Stdout, Log: io.Stderr,
+	}
+	if *db != "" {
+		parsed, err := config.ParseDatabase(*db)
+		if err != nil {
+			return err
+		}
+		if parsed.Driver == config.Postgres {
+			o.DB = parsed
+		}
+	}
+	switch {
+	case *duration <= 0 || *duration > time.Hour:
+		return config.Usagef("bench: --duration must be between 0 and 1h")
+	case *concurrency < 1 || *concurrency > 10000:
+		return config.Usagef("bench: --concurrency must be between 1 and 10000")
+	case *users < 1 || *users > 100000:
+		return config.Usagef("bench: --users must be between 1 and 100000")
+	}
+	for _, name := range strings.Split(*list, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			o.Scenarios = append(o.Scenarios, name)
+		}
+	}
+	return bench.Run(ctx, o)
+}

@@ -1,0 +1,213 @@
+package consultations
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/mitreden/mitreden/app/audit"
+	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/store"
+)
+
+// FieldInput creates or changes a field of action; nil means "leave as is".
+type FieldInput struct {
+	Slug         *string     `json:"slug"`
+	Title        locale.Text `json:"title"`
+	Description  locale.Text `json:"description"`
+	ExpertGroups *[]int64    `json:"expert_groups"`
+}
+
+func (s *Service) validateField(in *FieldInput, creating bool) error {
+	var v problem.Validator
+	if in.Slug != nil || creating {
+		slug := ""
+		if in.Slug != nil {
+			slug = *in.Slug
+		}
+		v.Check(ValidSlug(slug), "slug", "error.slug")
+	}
+	if in.Title != nil || creating {
+		in.Title = s.catalog.CheckText(&v, "title", in.Title, 3, MaxTitle)
+	}
+	if in.Description != nil {
+		in.Description = s.catalog.CheckText(&v, "description", in.Description, 0, MaxDescription)
+	} else if creating {
+		in.Description = locale.Text{}
+	}
+	if in.ExpertGroups != nil {
+		v.Check(len(*in.ExpertGroups) <= 100, "expert_groups", "error.too_many")
+		for i, g := range *in.ExpertGroups {
+			v.Check(g > 0, "expert_groups["+strconv.Itoa(i)+"]", "error.group_unknown")
+		}
+	}
+	return v.Err()
+}
+
+// FieldContext is a field with the consultation it belongs to.
+type FieldContext struct {
+	Consultation Consultation
+	Themes       []Theme
+	Field        FieldSummary
+}
+
+// ThemeTitle returns a theme's title by key, or nil when the key is unknown.
+func (f *FieldContext) ThemeTitle(key string) locale.Text {
+	for _, t := range f.Themes {
+		if t.Key == key {
+			return t.Title
+		}
+	}
+	return nil
+}
+
+// GetField loads a field with its consultation, groups and counts. Fields
+// of draft consultations are hidden (404) unless includeDrafts.
+func (s *Service) GetField(ctx context.Context, id int64, includeDrafts bool) (*FieldContext, error) {
+	fc := &FieldContext{}
+	err := s.st.DB.NewRaw(`
+SELECT f.*,
+  (SELECT COUNT(*) FROM measures m WHERE m.field_id = f.id) AS measure_count,
+  (SELECT COUNT(*) FROM ideas i WHERE i.field_id = f.id AND i.status = 'published') AS idea_count
+FROM fields f WHERE f.id = ?`, id).Scan(ctx, &fc.Field)
+	if store.IsNoRows(err) {
+		return nil, problem.NotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.st.DB.NewSelect().Model(&fc.Consultation).Where("id = ?", fc.Field.ConsultationID).Scan(ctx); err != nil {
+		return nil, err
+	}
+	if fc.Consultation.Phase == PhaseDraft && !includeDrafts {
+		return nil, problem.NotFound()
+	}
+	if err := s.st.DB.NewSelect().Model(&fc.Themes).Where("consultation_id = ?", fc.Consultation.ID).Order("position", "id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	links, err := groupsOfFields(ctx, s.st.DB, "f.id = ?", id)
+	if err != nil {
+		return nil, err
+	}
+	fc.Field.Groups = links[id]
+	return fc, nil
+}
+
+// CreateField adds a field of action to a consultation.
+func (s *Service) CreateField(ctx context.Context, actorID int64, consultationSlug string, in FieldInput) (*FieldSummary, error) {
+	if err := s.validateField(&in, true); err != nil {
+		return nil, err
+	}
+	var id int64
+	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		var c Consultation
+		if err := tx.NewSelect().Model(&c).Where("slug = ?", consultationSlug).Scan(ctx); err != nil {
+			if store.IsNoRows(err) {
+				return problem.NotFound()
+			}
+			return err
+		}
+		var pos int
+		if err := tx.NewRaw("SELECT COALESCE(MAX(position), 0) + 1 FROM fields WHERE consultation_id = ?", c.ID).Scan(ctx, &pos); err != nil {
+			return err
+		}
+		now := s.now()
+		f := &Field{ConsultationID: c.ID, Slug: *in.Slug, Title: in.Title, Description: in.Description, Position: pos, CreatedAt: now, UpdatedAt: now}
+		if _, err := tx.NewInsert().Model(f).Returning("id").Exec(ctx); err != nil {
+			return err
+		}
+		id = f.ID
+		if err := setFieldGroups(ctx, tx, f.ID, in.ExpertGroups); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actorID, "field.create", "field", f.ID, nil, map[string]any{"field": f, "expert_groups": in.ExpertGroups})
+	})
+	if err := fieldWriteError(err); err != nil {
+		return nil, err
+	}
+	fc, err := s.GetField(ctx, id, true)
+	if err != nil {
+		return nil, err
+	}
+	return &fc.Field, nil
+}
+
+// UpdateField changes a field; expert_groups, when given, replaces the list.
+func (s *Service) UpdateField(ctx context.Context, actorID int64, id int64, in FieldInput) (*FieldSummary, error) {
+	if err := s.validateField(&in, false); err != nil {
+		return nil, err
+	}
+	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		var f Field
+		if err := tx.NewSelect().Model(&f).Where("id = ?", id).Scan(ctx); err != nil {
+			if store.IsNoRows(err) {
+				return problem.NotFound()
+			}
+			return err
+		}
+		var beforeGroups []int64
+		if err := tx.NewRaw("SELECT group_id FROM expert_group_fields WHERE field_id = ? ORDER BY group_id", id).Scan(ctx, &beforeGroups); err != nil && !store.IsNoRows(err) {
+			return err
+		}
+		before := map[string]any{"field": f, "expert_groups": beforeGroups}
+		if in.Slug != nil {
+			f.Slug = *in.Slug
+		}
+		if in.Title != nil {
+			f.Title = in.Title
+		}
+		if in.Description != nil {
+			f.Description = in.Description
+		}
+		f.UpdatedAt = s.now()
+		if _, err := tx.NewUpdate().Model(&f).WherePK().Column("slug", "title", "description", "updated_at").Exec(ctx); err != nil {
+			return err
+		}
+		if err := setFieldGroups(ctx, tx, id, in.ExpertGroups); err != nil {
+			return err
+		}
+		afterGroups := beforeGroups
+		if in.ExpertGroups != nil {
+			afterGroups = *in.ExpertGroups
+		}
+		return audit.Record(ctx, tx, actorID, "field.update", "field", id, before, map[string]any{"field": f, "expert_groups": afterGroups})
+	})
+	if err := fieldWriteError(err); err != nil {
+		return nil, err
+	}
+	fc, err := s.GetField(ctx, id, true)
+	if err != nil {
+		return nil, err
+	}
+	return &fc.Field, nil
+}
+
+func setFieldGroups(ctx context.Context, tx *store.Tx, fieldID int64, groups *[]int64) error {
+	if groups == nil {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM expert_group_fields WHERE field_id = ?", fieldID); err != nil {
+		return err
+	}
+	seen := map[int64]bool{}
+	for _, g := range *groups {
+		if seen[g] {
+			continue
+		}
+		seen[g] = true
+		if _, err := tx.ExecContext(ctx, "INSERT INTO expert_group_fields (group_id, field_id) VALUES (?, ?)", g, fieldID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func fieldWriteError(err error) error {
+	switch {
+	case store.IsUniqueViolation(err):
+		return ErrSlugTaken
+	case store.IsForeignKeyViolation(err):
+		return problem.Invalid(problem.Field("expert_groups", "error.group_unknown"))
+	}
+	return err
+}

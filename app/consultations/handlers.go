@@ -1,0 +1,318 @@
+package consultations
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/jsonapi"
+	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/pages"
+	"github.com/mitreden/mitreden/app/problem"
+)
+
+// Handlers serve consultations, fields and measures.
+type Handlers struct {
+	svc   *Service
+	pages *pages.Renderer
+}
+
+// NewHandlers wires the handlers.
+func NewHandlers(svc *Service, r *pages.Renderer) *Handlers { return &Handlers{svc: svc, pages: r} }
+
+type consultationItem struct {
+	Slug       string `json:"slug"`
+	Title      string `json:"title"`
+	Phase      string `json:"phase"`
+	Moderation string `json:"moderation"`
+}
+
+type numberedJSON struct {
+	Number int    `json:"number"`
+	Text   string `json:"text"`
+}
+
+type themeJSON struct {
+	Key   string `json:"key"`
+	Title string `json:"title"`
+}
+
+// FieldJSON is a field as the API shows it.
+type FieldJSON struct {
+	ID           int64   `json:"id"`
+	Slug         string  `json:"slug"`
+	Title        string  `json:"title"`
+	Description  string  `json:"description"`
+	ExpertGroups []int64 `json:"expert_groups"`
+	MeasureCount int64   `json:"measure_count"`
+	IdeaCount    int64   `json:"idea_count"`
+}
+
+type consultationJSON struct {
+	Slug        string         `json:"slug"`
+	Title       string         `json:"title"`
+	Description string         `json:"description"`
+	Phase       string         `json:"phase"`
+	Moderation  string         `json:"moderation"`
+	Guidelines  []numberedJSON `json:"guidelines"`
+	Priorities  []numberedJSON `json:"priorities"`
+	Themes      []themeJSON    `json:"themes"`
+	Fields      []FieldJSON    `json:"fields"`
+}
+
+func numberedOut(list []Numbered, lang string) []numberedJSON {
+	out := make([]numberedJSON, 0, len(list))
+	for _, n := range list {
+		out = append(out, numberedJSON{Number: n.Number, Text: n.Text.String(lang)})
+	}
+	return out
+}
+
+// FieldOut renders a field for the API.
+func FieldOut(f *FieldSummary, lang string) FieldJSON {
+	return FieldJSON{
+		ID: f.ID, Slug: f.Slug, Title: f.Title.String(lang), Description: f.Description.String(lang),
+		ExpertGroups: f.GroupIDs(), MeasureCount: f.MeasureCount, IdeaCount: f.IdeaCount,
+	}
+}
+
+func detailOut(d *Detail, lang string) consultationJSON {
+	out := consultationJSON{
+		Slug: d.Slug, Title: d.Title.String(lang), Description: d.Description.String(lang),
+		Phase: d.Phase, Moderation: d.Moderation,
+		Guidelines: numberedOut(d.Guidelines, lang), Priorities: numberedOut(d.Priorities, lang),
+		Themes: make([]themeJSON, 0, len(d.Themes)), Fields: make([]FieldJSON, 0, len(d.Fields)),
+	}
+	for _, t := range d.Themes {
+		out.Themes = append(out.Themes, themeJSON{Key: t.Key, Title: t.Title.String(lang)})
+	}
+	for i := range d.Fields {
+		out.Fields = append(out.Fields, FieldOut(&d.Fields[i], lang))
+	}
+	return out
+}
+
+func lang(c *fiber.Ctx) string { return locale.From(c).Lang.Code }
+
+// APIList is GET /api/v1/consultations.
+func (h *Handlers) APIList(c *fiber.Ctx) error {
+	page, err := jsonapi.ParsePage(c)
+	if err != nil {
+		return err
+	}
+	rows, err := h.svc.List(c.UserContext(), access.From(c).IsAdmin(), page.After, page.Limit+1)
+	if err != nil {
+		return err
+	}
+	rows, next := jsonapi.Paginate(rows, page.Limit, func(r Consultation) int64 { return r.ID })
+	l := lang(c)
+	items := make([]consultationItem, 0, len(rows))
+	for _, r := range rows {
+		items = append(items, consultationItem{Slug: r.Slug, Title: r.Title.String(l), Phase: r.Phase, Moderation: r.Moderation})
+	}
+	return c.JSON(jsonapi.NewList(items, next))
+}
+
+// APIGet is GET /api/v1/consultations/{slug}.
+func (h *Handlers) APIGet(c *fiber.Ctx) error {
+	d, err := h.svc.Get(c.UserContext(), c.Params("slug"), access.From(c).IsAdmin())
+	if err != nil {
+		return err
+	}
+	return c.JSON(detailOut(d, lang(c)))
+}
+
+// APICreate is POST /api/v1/consultations (admin).
+func (h *Handlers) APICreate(c *fiber.Ctx) error {
+	var in Input
+	if err := jsonapi.Decode(c, &in); err != nil {
+		return err
+	}
+	d, err := h.svc.Create(c.UserContext(), access.From(c).UserID, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(detailOut(d, lang(c)))
+}
+
+// APIUpdate is PATCH /api/v1/consultations/{slug} (admin).
+func (h *Handlers) APIUpdate(c *fiber.Ctx) error {
+	var in Input
+	if err := jsonapi.Decode(c, &in); err != nil {
+		return err
+	}
+	d, err := h.svc.Update(c.UserContext(), access.From(c).UserID, strings.Clone(c.Params("slug")), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(detailOut(d, lang(c)))
+}
+
+// APICreateField is POST /api/v1/consultations/{slug}/fields (admin).
+func (h *Handlers) APICreateField(c *fiber.Ctx) error {
+	var in FieldInput
+	if err := jsonapi.Decode(c, &in); err != nil {
+		return err
+	}
+	f, err := h.svc.CreateField(c.UserContext(), access.From(c).UserID, strings.Clone(c.Params("slug")), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(FieldOut(f, lang(c)))
+}
+
+// APIUpdateField is PATCH /api/v1/fields/{id} (admin).
+func (h *Handlers) APIUpdateField(c *fiber.Ctx) error {
+	id, err := IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var in FieldInput
+	if err := jsonapi.Decode(c, &in); err != nil {
+		return err
+	}
+	f, err := h.svc.UpdateField(c.UserContext(), access.From(c).UserID, id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(FieldOut(f, lang(c)))
+}
+
+// IDParam reads a positive integer path parameter; anything else is 404,
+// as no such resource can exist.
+func IDParam(c *fiber.Ctx, name string) (int64, error) { return jsonapi.PathID(c, name) }
+
+// HomePage is GET /.
+func (h *Handlers) HomePage(c *fiber.Ctx) error {
+	rows, err := h.svc.List(c.UserContext(), access.From(c).IsAdmin(), 0, 100)
+	if err != nil {
+		return err
+	}
+	v := h.pages.NewView(c, locale.From(c).T("home.title"))
+	v.Data = rows
+	return h.pages.Render(c, fiber.StatusOK, "home", v)
+}
+
+// ConsultationPage is GET /c/{slug}.
+func (h *Handlers) ConsultationPage(c *fiber.Ctx) error {
+	d, err := h.svc.Get(c.UserContext(), c.Params("slug"), access.From(c).IsAdmin())
+	if err != nil {
+		return err
+	}
+	v := h.pages.NewView(c, d.Title.String(lang(c)))
+	v.Data = d
+	return h.pages.Render(c, fiber.StatusOK, "consultation", v)
+}
+
+// APIFieldMeasures is GET /api/v1/fields/{id}/measures.
+func (h *Handlers) APIFieldMeasures(c *fiber.Ctx) error {
+	id, err := IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	page, err := jsonapi.ParsePage(c)
+	if err != nil {
+		return err
+	}
+	if _, err := h.svc.GetField(c.UserContext(), id, access.From(c).IsAdmin()); err != nil {
+		return err
+	}
+	rows, err := h.svc.ListMeasures(c.UserContext(), id, page.After, page.Limit+1)
+	if err != nil {
+		return err
+	}
+	rows, next := jsonapi.Paginate(rows, page.Limit, func(m MeasureRow) int64 { return m.ID })
+	items := make([]MeasureJSON, 0, len(rows))
+	for i := range rows {
+		items = append(items, rows[i].JSON(lang(c)))
+	}
+	return c.JSON(jsonapi.NewList(items, next))
+}
+
+// APIMeasure is GET /api/v1/measures/{id}.
+func (h *Handlers) APIMeasure(c *fiber.Ctx) error {
+	id, err := IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	v := access.From(c)
+	d, err := h.svc.GetMeasure(c.UserContext(), id, v.IsAdmin(), v.UserID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(d.JSON(lang(c)))
+}
+
+// mayManageMeasures refuses everyone but admins and experts of the field's groups.
+func (h *Handlers) mayManageMeasures(c *fiber.Ctx, fieldID int64) error {
+	v := access.From(c)
+	if !v.SignedIn() {
+		return problem.Unauthorized()
+	}
+	groups, err := h.svc.FieldGroups(c.UserContext(), fieldID)
+	if err != nil {
+		return err
+	}
+	if !v.CanServeAnyGroup(groups) {
+		return problem.Forbidden()
+	}
+	return nil
+}
+
+// APICreateMeasure is POST /api/v1/fields/{id}/measures (experts of the
+// field's groups, admins).
+func (h *Handlers) APICreateMeasure(c *fiber.Ctx) error {
+	fieldID, err := IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	v := access.From(c)
+	if _, err := h.svc.GetField(c.UserContext(), fieldID, v.IsAdmin()); err != nil {
+		return err
+	}
+	if err := h.mayManageMeasures(c, fieldID); err != nil {
+		return err
+	}
+	var in MeasureInput
+	if err := jsonapi.Decode(c, &in); err != nil {
+		return err
+	}
+	m, err := h.svc.CreateMeasure(c.UserContext(), v.UserID, fieldID, in, false)
+	if err != nil {
+		return err
+	}
+	d, err := h.svc.GetMeasure(c.UserContext(), m.ID, true, v.UserID)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(d.JSON(lang(c)))
+}
+
+// APIUpdateMeasure is PATCH /api/v1/measures/{id} (experts of the field's
+// groups, admins).
+func (h *Handlers) APIUpdateMeasure(c *fiber.Ctx) error {
+	id, err := IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	v := access.From(c)
+	d, err := h.svc.GetMeasure(c.UserContext(), id, v.IsAdmin(), 0)
+	if err != nil {
+		return err
+	}
+	if err := h.mayManageMeasures(c, d.FieldID); err != nil {
+		return err
+	}
+	var in MeasureInput
+	if err := jsonapi.Decode(c, &in); err != nil {
+		return err
+	}
+	if _, err := h.svc.UpdateMeasure(c.UserContext(), v.UserID, id, in); err != nil {
+		return err
+	}
+	if d, err = h.svc.GetMeasure(c.UserContext(), id, true, v.UserID); err != nil {
+		return err
+	}
+	return c.JSON(d.JSON(lang(c)))
+}

@@ -1,0 +1,127 @@
+package consultations
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/pages"
+	"github.com/mitreden/mitreden/app/plaintext"
+	"github.com/mitreden/mitreden/app/problem"
+)
+
+// MeasureEditData is what the measure edit page shows.
+type MeasureEditData struct {
+	Measure  *MeasureDetail
+	Themes   []Theme
+	Statuses []string
+	Langs    []locale.Lang
+}
+
+// HasTheme reports whether the measure carries a theme.
+func (d *MeasureEditData) HasTheme(key string) bool {
+	for _, k := range d.Measure.Themes {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// EditMeasurePage is GET /measures/{id}/edit (experts of the field's groups, admins).
+func (h *Handlers) EditMeasurePage(c *fiber.Ctx) error { return h.editMeasurePage(c, nil) }
+
+func (h *Handlers) editMeasurePage(c *fiber.Ctx, failed error) error {
+	id, err := IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	v := access.From(c)
+	m, err := h.svc.GetMeasure(c.UserContext(), id, v.IsAdmin(), 0)
+	if err != nil {
+		return err
+	}
+	if err := h.mayManageMeasures(c, m.FieldID); err != nil {
+		return err
+	}
+	fc, err := h.svc.GetField(c.UserContext(), m.FieldID, true)
+	if err != nil {
+		return err
+	}
+	view := h.pages.NewView(c, locale.From(c).T("measure.edit_title"))
+	view.Data = &MeasureEditData{Measure: m, Themes: fc.Themes, Statuses: MeasureStatuses, Langs: h.svc.catalog.Langs()}
+	form := map[string]string{"status": m.Status}
+	for _, l := range h.svc.catalog.Langs() {
+		form["title_"+l.Code] = m.Title[l.Code]
+		form["summary_"+l.Code] = m.Summary[l.Code]
+		form["description_"+l.Code] = m.Description[l.Code]
+	}
+	view.Form = form
+	status := fiber.StatusOK
+	if failed != nil {
+		var p *problem.Problem
+		errors.As(failed, &p)
+		status = p.Status
+		for k := range form {
+			form[k] = plaintext.FromForm(strings.Clone(c.FormValue(k)))
+		}
+		view.SetFormErrors(failed, form)
+		for i := range view.Errors {
+			view.Errors[i].Field = strings.ReplaceAll(view.Errors[i].Field, ".", "_")
+		}
+	}
+	return h.pages.Render(c, status, "measure-edit", view)
+}
+
+// EditMeasureSubmit is POST /measures/{id}/edit.
+func (h *Handlers) EditMeasureSubmit(c *fiber.Ctx) error {
+	id, err := IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	v := access.From(c)
+	m, err := h.svc.GetMeasure(c.UserContext(), id, v.IsAdmin(), 0)
+	if err != nil {
+		return err
+	}
+	if err := h.mayManageMeasures(c, m.FieldID); err != nil {
+		return err
+	}
+	texts := map[string]locale.Text{"title": {}, "summary": {}, "description": {}}
+	for name, t := range texts {
+		for _, l := range h.svc.catalog.Langs() {
+			if s := plaintext.FromForm(strings.Clone(c.FormValue(name + "_" + l.Code))); s != "" || l.Code == locale.Default {
+				t[l.Code] = s
+			}
+		}
+	}
+	status := strings.Clone(c.FormValue("status"))
+	themes := []string{}
+	for _, raw := range c.Request().PostArgs().PeekMulti("themes") {
+		themes = append(themes, string(raw))
+	}
+	in := MeasureInput{Title: texts["title"], Summary: texts["summary"], Description: texts["description"], Status: &status, Themes: &themes}
+	if _, err := h.svc.UpdateMeasure(c.UserContext(), v.UserID, id, in); err != nil {
+		var p *problem.Problem
+		if errors.As(err, &p) && p.Status == fiber.StatusUnprocessableEntity {
+			return h.editMeasurePage(c, err)
+		}
+		return err
+	}
+	pages.Flash(c, "ok", "flash.measure_saved")
+	return pages.Redirect(c, "/m/"+strconv.FormatInt(id, 10))
+}
+
+// MayManage reports whether v may create and change measures in the field.
+func (s *Service) MayManage(c *fiber.Ctx, fieldID int64) bool {
+	v := access.From(c)
+	if !v.SignedIn() {
+		return false
+	}
+	groups, err := s.FieldGroups(c.UserContext(), fieldID)
+	return err == nil && v.CanServeAnyGroup(groups)
+}

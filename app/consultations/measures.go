@@ -1,0 +1,278 @@
+package consultations
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/mitreden/mitreden/app/audit"
+	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/store"
+)
+
+// Measure is a measure (Maßnahme) proposed in a field of action.
+type Measure struct {
+	bun.BaseModel `bun:"table:measures"`
+
+	ID          int64       `bun:"id,pk,autoincrement"`
+	FieldID     int64       `bun:"field_id"`
+	Title       locale.Text `bun:"title,type:text"`
+	Summary     locale.Text `bun:"summary,type:text"`
+	Description locale.Text `bun:"description,type:text"`
+	Status      string      `bun:"status"`
+	Themes      Keys        `bun:"themes,type:text"`
+	// IsExample marks an illustration (the demo's measures), never a
+	// city's decision; pages and the API say so.
+	IsExample bool      `bun:"is_example"`
+	CreatedBy *int64    `bun:"created_by"`
+	CreatedAt time.Time `bun:"created_at"`
+	UpdatedAt time.Time `bun:"updated_at"`
+}
+
+// Tally counts the votes on an item: {"for":N,"against":N,"neutral":N}.
+type Tally struct {
+	For     int64 `bun:"votes_for" json:"for"`
+	Against int64 `bun:"votes_against" json:"against"`
+	Neutral int64 `bun:"votes_neutral" json:"neutral"`
+}
+
+// Total is the number of votes.
+func (t Tally) Total() int64 { return t.For + t.Against + t.Neutral }
+
+// MeasureRow is a measure with its tally and published comment count.
+type MeasureRow struct {
+	Measure
+	Tally        Tally `bun:"embed:"`
+	CommentCount int64 `bun:"comment_count"`
+}
+
+// measureSelect is the one query shape that reads measures with tallies.
+const measureSelect = `
+SELECT m.*, COALESCE(t.votes_for, 0) AS votes_for, COALESCE(t.votes_against, 0) AS votes_against,
+  COALESCE(t.votes_neutral, 0) AS votes_neutral, COALESCE(t.comment_count, 0) AS comment_count
+FROM measures m LEFT JOIN tallies t ON t.target_kind = 'measure' AND t.target_id = m.id`
+
+// ListMeasures returns a field's measures in creation order after the cursor.
+func (s *Service) ListMeasures(ctx context.Context, fieldID, after int64, limit int) ([]MeasureRow, error) {
+	var rows []MeasureRow
+	err := s.st.DB.NewRaw(measureSelect+" WHERE m.field_id = ? AND m.id > ? ORDER BY m.id LIMIT ?", fieldID, after, limit).Scan(ctx, &rows)
+	return rows, err
+}
+
+// MeasureInput creates or changes a measure; nil means "leave as is".
+type MeasureInput struct {
+	Title       locale.Text `json:"title"`
+	Summary     locale.Text `json:"summary"`
+	Description locale.Text `json:"description"`
+	Status      *string     `json:"status"`
+	Themes      *[]string   `json:"themes"`
+}
+
+// Measure text limits, in characters.
+const (
+	MaxSummary = 1000
+)
+
+func (s *Service) validateMeasure(in *MeasureInput, creating bool, themes []Theme) error {
+	var v problem.Validator
+	if in.Title != nil || creating {
+		in.Title = s.catalog.CheckText(&v, "title", in.Title, 3, MaxTitle)
+	}
+	if in.Summary != nil || creating {
+		in.Summary = s.catalog.CheckText(&v, "summary", in.Summary, 1, MaxSummary)
+	}
+	if in.Description != nil {
+		in.Description = s.catalog.CheckText(&v, "description", in.Description, 0, MaxDescription)
+	} else if creating {
+		in.Description = locale.Text{}
+	}
+	if in.Status != nil {
+		v.Check(slices.Contains(MeasureStatuses, *in.Status), "status", "error.measure_status")
+	}
+	if in.Themes != nil {
+		for i, k := range *in.Themes {
+			known := slices.ContainsFunc(themes, func(t Theme) bool { return t.Key == k })
+			v.Check(known, "themes["+strconv.Itoa(i)+"]", "error.theme_unknown")
+		}
+	}
+	return v.Err()
+}
+
+// CreateMeasure adds a measure to a field. example marks an illustration.
+func (s *Service) CreateMeasure(ctx context.Context, actorID, fieldID int64, in MeasureInput, example bool) (*Measure, error) {
+	var m *Measure
+	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		var themes []Theme
+		err := tx.NewRaw("SELECT t.* FROM themes t JOIN fields f ON f.consultation_id = t.consultation_id WHERE f.id = ?", fieldID).Scan(ctx, &themes)
+		if err != nil && !store.IsNoRows(err) {
+			return err
+		}
+		if err := s.validateMeasure(&in, true, themes); err != nil {
+			return err
+		}
+		now := s.now()
+		m = &Measure{FieldID: fieldID, Title: in.Title, Summary: in.Summary, Description: in.Description, Status: "proposed", Themes: Keys{}, IsExample: example, CreatedAt: now, UpdatedAt: now}
+		if in.Status != nil {
+			m.Status = *in.Status
+		}
+		if in.Themes != nil {
+			m.Themes = *in.Themes
+		}
+		if actorID != 0 {
+			m.CreatedBy = &actorID
+		}
+		if _, err := tx.NewInsert().Model(m).Returning("id").Exec(ctx); err != nil {
+			if store.IsForeignKeyViolation(err) {
+				return problem.NotFound()
+			}
+			return err
+		}
+		return audit.Record(ctx, tx, actorID, "measure.create", "measure", m.ID, nil, m)
+	})
+	return m, err
+}
+
+// MeasureDetail is a measure with its tally, its consultation and, for a
+// signed-in reader, their vote.
+type MeasureDetail struct {
+	MeasureRow
+	ConsultationID   int64  `bun:"consultation_id"`
+	ConsultationSlug string `bun:"consultation_slug"`
+	Phase            string `bun:"phase"`
+	MyVote           *int   `bun:"-"`
+}
+
+// GetMeasure loads a measure; measures of draft consultations exist only
+// for administrators. viewerID 0 reads no vote.
+func (s *Service) GetMeasure(ctx context.Context, id int64, includeDrafts bool, viewerID int64) (*MeasureDetail, error) {
+	return s.getMeasure(ctx, s.st.DB, id, includeDrafts, viewerID)
+}
+
+func (s *Service) getMeasure(ctx context.Context, db bun.IDB, id int64, includeDrafts bool, viewerID int64) (*MeasureDetail, error) {
+	var rows []MeasureDetail
+	err := db.NewRaw(`
+SELECT m.*, COALESCE(t.votes_for, 0) AS votes_for, COALESCE(t.votes_against, 0) AS votes_against,
+  COALESCE(t.votes_neutral, 0) AS votes_neutral, COALESCE(t.comment_count, 0) AS comment_count,
+  c.id AS consultation_id, c.slug AS consultation_slug, c.phase
+FROM measures m JOIN fields f ON f.id = m.field_id JOIN consultations c ON c.id = f.consultation_id
+LEFT JOIN tallies t ON t.target_kind = 'measure' AND t.target_id = m.id
+WHERE m.id = ?`, id).Scan(ctx, &rows)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 || (rows[0].Phase == PhaseDraft && !includeDrafts) {
+		return nil, problem.NotFound()
+	}
+	d := &rows[0]
+	if viewerID != 0 {
+		var votes []int
+		if err := db.NewRaw("SELECT value FROM votes WHERE user_id = ? AND target_kind = 'measure' AND target_id = ?", viewerID, id).Scan(ctx, &votes); err != nil && !store.IsNoRows(err) {
+			return nil, err
+		}
+		if len(votes) == 1 {
+			d.MyVote = &votes[0]
+		}
+	}
+	return d, nil
+}
+
+// FieldGroups lists the expert groups serving a field: their members may
+// create and change the field's measures.
+func (s *Service) FieldGroups(ctx context.Context, fieldID int64) ([]int64, error) {
+	var ids []int64
+	err := s.st.DB.NewRaw("SELECT group_id FROM expert_group_fields WHERE field_id = ? ORDER BY group_id", fieldID).Scan(ctx, &ids)
+	if store.IsNoRows(err) {
+		err = nil
+	}
+	return ids, err
+}
+
+// UpdateMeasure changes a measure; subscribers of the measure and its
+// consultation get measure.updated.
+func (s *Service) UpdateMeasure(ctx context.Context, actorID, id int64, in MeasureInput) (*MeasureDetail, error) {
+	var out *MeasureDetail
+	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		before, err := s.getMeasure(ctx, tx, id, true, 0)
+		if err != nil {
+			return err
+		}
+		var themes []Theme
+		if err := tx.NewSelect().Model(&themes).Where("consultation_id = ?", before.ConsultationID).Scan(ctx); err != nil {
+			return err
+		}
+		if err := s.validateMeasure(&in, false, themes); err != nil {
+			return err
+		}
+		m := before.Measure
+		if in.Title != nil {
+			m.Title = in.Title
+		}
+		if in.Summary != nil {
+			m.Summary = in.Summary
+		}
+		if in.Description != nil {
+			m.Description = in.Description
+		}
+		if in.Status != nil {
+			m.Status = *in.Status
+		}
+		if in.Themes != nil {
+			m.Themes = *in.Themes
+		}
+		m.UpdatedAt = s.now()
+		if _, err := tx.NewUpdate().Model(&m).WherePK().Column("title", "summary", "description", "status", "themes", "updated_at").Exec(ctx); err != nil {
+			return err
+		}
+		if out, err = s.getMeasure(ctx, tx, id, true, 0); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, actorID, "measure.update", "measure", id, before.Measure, m); err != nil {
+			return err
+		}
+		return tx.Emit(ctx, "measure.updated", out.JSON(locale.Default),
+			"measure:"+strconv.FormatInt(id, 10), "consultation:"+out.ConsultationSlug)
+	})
+	return out, err
+}
+
+// MeasureJSON is a measure as lists show it. Example marks the demo's
+// illustrations, which are not a city's decisions.
+type MeasureJSON struct {
+	ID           int64    `json:"id"`
+	FieldID      int64    `json:"field_id"`
+	Title        string   `json:"title"`
+	Summary      string   `json:"summary"`
+	Status       string   `json:"status"`
+	Themes       []string `json:"themes"`
+	Tally        Tally    `json:"tally"`
+	CommentCount int64    `json:"comment_count"`
+	Example      bool     `json:"example"`
+}
+
+// MeasureDetailJSON is a measure as its GET shows it.
+type MeasureDetailJSON struct {
+	MeasureJSON
+	Description string `json:"description"`
+	MyVote      *int   `json:"my_vote"`
+}
+
+// JSON renders a list row in lang.
+func (r *MeasureRow) JSON(lang string) MeasureJSON {
+	themes := []string(r.Themes)
+	if themes == nil {
+		themes = []string{}
+	}
+	return MeasureJSON{
+		ID: r.ID, FieldID: r.FieldID, Title: r.Title.String(lang), Summary: r.Summary.String(lang), Status: r.Status,
+		Themes: themes, Tally: r.Tally, CommentCount: r.CommentCount, Example: r.IsExample,
+	}
+}
+
+// JSON renders the measure as its GET shows it, in lang.
+func (d *MeasureDetail) JSON(lang string) MeasureDetailJSON {
+	return MeasureDetailJSON{MeasureJSON: d.MeasureRow.JSON(lang), Description: d.Description.String(lang), MyVote: d.MyVote}
+}

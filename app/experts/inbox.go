@@ -1,0 +1,175 @@
+package experts
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/consultations"
+	"github.com/mitreden/mitreden/app/participation"
+	"github.com/mitreden/mitreden/app/plaintext"
+	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/queues"
+	"github.com/mitreden/mitreden/app/store"
+)
+
+// Triage states an expert group moves items through.
+var (
+	TriageStates = []string{"new", "in_review", "considered", "adopted", "not_pursued"}
+	// TriageTargets are the states an expert can set.
+	TriageTargets = []string{"in_review", "considered", "adopted", "not_pursued"}
+)
+
+// MaxResponse limits a group's public answer, in characters.
+const MaxResponse = 5000
+
+// InboxItem is a published idea or comment in a group's fields.
+type InboxItem struct {
+	Kind          string              `bun:"kind"`
+	KindRank      int                 `bun:"kind_rank"`
+	ID            int64               `bun:"id"`
+	FieldID       int64               `bun:"field_id"`
+	Title         string              `bun:"title"`
+	Body          string              `bun:"body"`
+	Lang          string              `bun:"lang"`
+	Stance        string              `bun:"stance"`
+	TriageState   string              `bun:"triage_state"`
+	Response      string              `bun:"response"`
+	CreatedAt     time.Time           `bun:"created_at"`
+	AuthorID      int64               `bun:"author_id"`
+	AuthorName    string              `bun:"author_name"`
+	AuthorDeleted bool                `bun:"author_deleted"`
+	TargetKind    string              `bun:"target_kind"`
+	TargetID      int64               `bun:"target_id"`
+	Tally         consultations.Tally `bun:"embed:"`
+}
+
+// Link is where the item is shown publicly.
+func (it *InboxItem) Link() string {
+	if it.Kind == "idea" {
+		return "/i/" + strconv.FormatInt(it.ID, 10)
+	}
+	prefix := "/m/"
+	if it.TargetKind == "idea" {
+		prefix = "/i/"
+	}
+	return prefix + strconv.FormatInt(it.TargetID, 10) + "#comment-" + strconv.FormatInt(it.ID, 10)
+}
+
+// InboxFilter narrows an inbox.
+type InboxFilter struct {
+	State   string
+	FieldID int64
+	Theme   string
+}
+
+// InboxCursor is where an inbox page continues: before this item.
+type InboxCursor struct {
+	CreatedAt time.Time
+	KindRank  int
+	ID        int64
+}
+
+// Inbox lists the published ideas and comments of the group's fields,
+// newest first, before the cursor.
+func (s *Service) Inbox(ctx context.Context, groupID int64, f InboxFilter, before *InboxCursor, limit int) ([]InboxItem, error) {
+	cond := func(alias string) (string, []any) {
+		q := alias + ".status = 'published' AND " + alias + ".field_id IN (SELECT field_id FROM expert_group_fields WHERE group_id = ?)"
+		args := []any{groupID}
+		if f.State != "" && f.State != "all" {
+			q += " AND " + alias + ".triage_state = ?"
+			args = append(args, f.State)
+		}
+		if f.FieldID != 0 {
+			q += " AND " + alias + ".field_id = ?"
+			args = append(args, f.FieldID)
+		}
+		return q, args
+	}
+	ideaCond, ideaArgs := cond("i")
+	commentCond, commentArgs := cond("c")
+	if f.Theme != "" {
+		pattern := `%"` + f.Theme + `"%`
+		ideaCond += " AND i.themes LIKE ?"
+		ideaArgs = append(ideaArgs, pattern)
+		// A comment carries the themes of the measure or idea it is about.
+		commentCond += ` AND ((c.target_kind = 'measure' AND EXISTS (SELECT 1 FROM measures m WHERE m.id = c.target_id AND m.themes LIKE ?))
+  OR (c.target_kind = 'idea' AND EXISTS (SELECT 1 FROM ideas ti WHERE ti.id = c.target_id AND ti.themes LIKE ?)))`
+		commentArgs = append(commentArgs, pattern, pattern)
+	}
+	tallyCols := `COALESCE(t.votes_for, 0) AS votes_for, COALESCE(t.votes_against, 0) AS votes_against, COALESCE(t.votes_neutral, 0) AS votes_neutral`
+	q := `SELECT * FROM (
+SELECT 'idea' AS kind, 2 AS kind_rank, i.id, i.field_id, i.title, i.body, i.lang, '' AS stance, i.triage_state, i.response, i.created_at,
+  i.author_id, u.display_name AS author_name, (u.deleted_at IS NOT NULL) AS author_deleted, 'idea' AS target_kind, i.id AS target_id, ` + tallyCols + `
+FROM ideas i JOIN users u ON u.id = i.author_id LEFT JOIN tallies t ON t.target_kind = 'idea' AND t.target_id = i.id
+WHERE ` + ideaCond + `
+UNION ALL
+SELECT 'comment' AS kind, 1 AS kind_rank, c.id, c.field_id, '' AS title, c.body, c.lang, c.stance, c.triage_state, c.response, c.created_at,
+  c.author_id, u.display_name AS author_name, (u.deleted_at IS NOT NULL) AS author_deleted, c.target_kind, c.target_id, 0 AS votes_for, 0 AS votes_against, 0 AS votes_neutral
+FROM comments c JOIN users u ON u.id = c.author_id
+WHERE ` + commentCond + `
+) q`
+	args := append(ideaArgs, commentArgs...)
+	if before != nil {
+		q += " WHERE (q.created_at < ? OR (q.created_at = ? AND (q.kind_rank < ? OR (q.kind_rank = ? AND q.id < ?))))"
+		args = append(args, before.CreatedAt, before.CreatedAt, before.KindRank, before.KindRank, before.ID)
+	}
+	q += " ORDER BY q.created_at DESC, q.kind_rank DESC, q.id DESC LIMIT ?"
+	var items []InboxItem
+	err := s.st.DB.NewRaw(q, append(args, limit)...).Scan(ctx, &items)
+	return items, err
+}
+
+// TriageInput moves an item to a triage state, with an optional public answer.
+type TriageInput struct {
+	State    string  `json:"state"`
+	Response *string `json:"response"`
+}
+
+// Triage records a group's triage of a published idea or comment in its
+// fields. The answer is shown publicly with the idea (or comment).
+func (s *Service) Triage(ctx context.Context, v *access.Viewer, groupID int64, kind string, itemID int64, in TriageInput) error {
+	if !v.CanServeGroup(groupID) {
+		return problem.Forbidden()
+	}
+	table := map[string]string{"idea": "ideas", "comment": "comments"}[kind]
+	if table == "" {
+		return problem.NotFound()
+	}
+	var val problem.Validator
+	val.Check(slices.Contains(TriageTargets, in.State), "state", "error.triage_state")
+	response := ""
+	if in.Response != nil {
+		response = plaintext.Check(&val, "response", *in.Response, 0, MaxResponse)
+	}
+	if err := val.Err(); err != nil {
+		return err
+	}
+	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		var fieldIDs []int64
+		if err := tx.NewRaw(`SELECT x.field_id FROM `+table+` x WHERE x.id = ? AND x.status = 'published'
+AND x.field_id IN (SELECT field_id FROM expert_group_fields WHERE group_id = ?)`, itemID, groupID).Scan(ctx, &fieldIDs); err != nil && !store.IsNoRows(err) {
+			return err
+		}
+		if len(fieldIDs) == 0 {
+			return problem.NotFound()
+		}
+		q := "UPDATE " + table + " SET triage_state = ?, responded_by = ?, responded_at = ?"
+		args := []any{in.State, v.UserID, time.Now().UTC()}
+		if in.Response != nil {
+			q += ", response = ?"
+			args = append(args, response)
+		}
+		if _, err := tx.ExecContext(ctx, q+" WHERE id = ?", append(args, itemID)...); err != nil {
+			return err
+		}
+		if kind == "idea" {
+			if err := participation.IdeaUpdated(ctx, tx, itemID); err != nil {
+				return err
+			}
+		}
+		return queues.AnnounceInbox(ctx, tx, fieldIDs[0], &queues.Item{Kind: kind, ID: itemID, FieldID: fieldIDs[0], State: in.State})
+	})
+}

@@ -1,0 +1,139 @@
+package experts
+
+import (
+	"context"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/audit"
+	"github.com/mitreden/mitreden/app/jsonapi"
+	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/store"
+)
+
+// Member is a person in an expert group.
+type Member struct {
+	ID          int64       `bun:"id"`
+	DisplayName string      `bun:"display_name"`
+	Email       *string     `bun:"email"`
+	Role        access.Role `bun:"role"`
+	JoinedAt    time.Time   `bun:"created_at"`
+}
+
+// EmailAddress is the member's e-mail, or "" after erasure.
+func (m *Member) EmailAddress() string {
+	if m.Email == nil {
+		return ""
+	}
+	return *m.Email
+}
+
+// Members lists a group's members by name.
+func (s *Service) Members(ctx context.Context, groupID int64) ([]Member, error) {
+	var out []Member
+	err := s.st.DB.NewRaw(`
+SELECT u.id, u.display_name, u.email, u.role, m.created_at
+FROM expert_group_members m JOIN users u ON u.id = m.user_id
+WHERE m.group_id = ? AND u.deleted_at IS NULL ORDER BY u.display_name, u.id`, groupID).Scan(ctx, &out)
+	return out, err
+}
+
+// AddMember puts a person into a group. A resident becomes an expert (a
+// role is the highest privilege, so moderators and admins keep theirs).
+// Adding a member twice changes nothing.
+func (s *Service) AddMember(ctx context.Context, actorID, groupID, userID int64) error {
+	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		role, err := memberTarget(ctx, tx, groupID, userID)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, "INSERT INTO expert_group_members (group_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+			groupID, userID, time.Now().UTC())
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		newRole := role
+		if role == access.Resident {
+			newRole = access.Expert
+			if _, err := tx.ExecContext(ctx, "UPDATE users SET role = ?, updated_at = ? WHERE id = ?", newRole, time.Now().UTC(), userID); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, actorID, "expert_group.member_add", "expert_group", groupID,
+			map[string]any{"user_id": userID, "member": false, "role": role},
+			map[string]any{"user_id": userID, "member": true, "role": newRole})
+	})
+}
+
+// RemoveMember takes a person out of a group. Their role stays as it is:
+// whether they still serve as an expert is for an administrator to decide.
+func (s *Service) RemoveMember(ctx context.Context, actorID, groupID, userID int64) error {
+	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		role, err := memberTarget(ctx, tx, groupID, userID)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, "DELETE FROM expert_group_members WHERE group_id = ? AND user_id = ?", groupID, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return audit.Record(ctx, tx, actorID, "expert_group.member_remove", "expert_group", groupID,
+			map[string]any{"user_id": userID, "member": true, "role": role},
+			map[string]any{"user_id": userID, "member": false, "role": role})
+	})
+}
+
+// memberTarget checks that the group and the account exist and answers
+// the account's role.
+func memberTarget(ctx context.Context, tx *store.Tx, groupID, userID int64) (access.Role, error) {
+	var n int
+	if err := tx.NewRaw("SELECT COUNT(*) FROM expert_groups WHERE id = ?", groupID).Scan(ctx, &n); err != nil {
+		return "", err
+	}
+	var role access.Role
+	err := tx.NewRaw("SELECT role FROM users WHERE id = ? AND deleted_at IS NULL", userID).Scan(ctx, &role)
+	if n == 0 || store.IsNoRows(err) {
+		return "", problem.NotFound()
+	}
+	return role, err
+}
+
+func memberParams(c *fiber.Ctx) (groupID, userID int64, err error) {
+	if groupID, err = jsonapi.PathID(c, "id"); err != nil {
+		return 0, 0, err
+	}
+	userID, err = jsonapi.PathID(c, "user_id")
+	return groupID, userID, err
+}
+
+// APIAddMember is PUT /api/v1/expert-groups/{id}/members/{user_id} (admin).
+func (h *Handlers) APIAddMember(c *fiber.Ctx) error {
+	groupID, userID, err := memberParams(c)
+	if err != nil {
+		return err
+	}
+	if err := h.svc.AddMember(c.UserContext(), access.From(c).UserID, groupID, userID); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// APIRemoveMember is DELETE /api/v1/expert-groups/{id}/members/{user_id} (admin).
+func (h *Handlers) APIRemoveMember(c *fiber.Ctx) error {
+	groupID, userID, err := memberParams(c)
+	if err != nil {
+		return err
+	}
+	if err := h.svc.RemoveMember(c.UserContext(), access.From(c).UserID, groupID, userID); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}

@@ -1,0 +1,86 @@
+package jsonapi
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/mitreden/mitreden/app/problem"
+)
+
+type sample struct {
+	Email string            `json:"email"`
+	Count int               `json:"count"`
+	Title map[string]string `json:"title"`
+	Tags  []string          `json:"tags"`
+	Inner *struct {
+		Note string `json:"note"`
+	} `json:"inner"`
+}
+
+func TestDecodeBytes(t *testing.T) {
+	cases := []struct {
+		name   string
+		body   string
+		status int
+		field  string
+		key    string
+	}{
+		{"ok", `{"email":"a@b.de","count":2,"title":{"de":"Hallo"},"tags":["x"],"inner":{"note":"n"}}`, 0, "", ""},
+		{"empty", ``, 400, "", ""},
+		{"malformed", `{"email":`, 400, "", ""},
+		{"trailing garbage", `{"email":"a"} x`, 400, "", ""},
+		{"not an object", `[1,2]`, 400, "", ""},
+		{"wrong type", `{"count":"two"}`, 422, "count", "error.wrong_type"},
+		{"unknown field", `{"emali":"x"}`, 422, "emali", "error.unknown_field"},
+		{"invalid utf8 in value", "{\"email\":\"a\xff\"}", 422, "email", "error.text_utf8"},
+		{"invalid utf8 nested", "{\"title\":{\"de\":\"ok\",\"en\":\"b\xc3\"}}", 422, "title.en", "error.text_utf8"},
+		{"invalid utf8 in array", "{\"tags\":[\"ok\",\"\xfe\"]}", 422, "tags[1]", "error.text_utf8"},
+		{"lone surrogate", `{"email":"a\ud800b"}`, 422, "email", "error.text_replacement"},
+		{"nul byte", `{"inner":{"note":"a\u0000b"}}`, 422, "inner.note", "error.text_control"},
+		{"escape char", `{"tags":["\u001b[31m"]}`, 422, "tags[0]", "error.text_control"},
+		{"script tag is just text", `{"email":"<script>alert(1)</script>"}`, 0, "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var dst sample
+			err := DecodeBytes([]byte(c.body), &dst)
+			if c.status == 0 {
+				if err != nil {
+					t.Fatalf("unexpected %v", err)
+				}
+				return
+			}
+			var p *problem.Problem
+			if !errors.As(err, &p) || p.Status != c.status {
+				t.Fatalf("got %v, want status %d", err, c.status)
+			}
+			if c.field != "" && (len(p.Errors) != 1 || p.Errors[0].Field != c.field || p.Errors[0].Key != c.key) {
+				t.Fatalf("errors %+v, want %s %s", p.Errors, c.field, c.key)
+			}
+		})
+	}
+}
+
+func TestCursorRoundTrip(t *testing.T) {
+	for _, n := range []int64{1, 42, 1 << 40} {
+		got, ok := DecodeCursor(EncodeCursor(n))
+		if !ok || got != n {
+			t.Fatalf("cursor %d -> %d %v", n, got, ok)
+		}
+	}
+	for _, bad := range []string{"", "!!", "YzA", "eA"} {
+		if _, ok := DecodeCursor(bad); ok {
+			t.Errorf("cursor %q accepted", bad)
+		}
+	}
+	rows, next := Paginate([]int64{1, 2, 3}, 2, func(n int64) int64 { return n })
+	if len(rows) != 2 || next == nil {
+		t.Fatalf("page %v %v", rows, next)
+	}
+	if rows, next := Paginate([]int64{1, 2}, 2, func(n int64) int64 { return n }); len(rows) != 2 || next != nil {
+		t.Fatalf("last page %v %v", rows, next)
+	}
+	if after, _ := DecodeCursor(*next); after != 2 {
+		t.Fatalf("next cursor points after %d", after)
+	}
+}

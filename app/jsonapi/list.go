@@ -1,0 +1,140 @@
+package jsonapi
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/mitreden/mitreden/app/problem"
+)
+
+// Page is a parsed ?limit= and ?cursor=.
+type Page struct {
+	Limit int
+	// After is the sort key the previous page ended with; 0 starts at the beginning.
+	After int64
+}
+
+// Page sizes.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+)
+
+// ParseLimit reads ?limit= (default 50, at most 200), for lists with
+// cursors of their own.
+func ParseLimit(c *fiber.Ctx) (int, error) {
+	raw := c.Query("limit")
+	if raw == "" {
+		return DefaultLimit, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 {
+		return 0, problem.Invalid(problem.Field("limit", "error.limit"))
+	}
+	return min(n, MaxLimit), nil
+}
+
+// ParsePage reads ?limit= (default 50, at most 200) and ?cursor=.
+func ParsePage(c *fiber.Ctx) (Page, error) {
+	p := Page{Limit: DefaultLimit}
+	var v problem.Validator
+	if limit, err := ParseLimit(c); err != nil {
+		v.Add(problem.Field("limit", "error.limit"))
+	} else {
+		p.Limit = limit
+	}
+	if raw := c.Query("cursor"); raw != "" {
+		after, ok := DecodeCursor(raw)
+		v.Check(ok, "cursor", "error.cursor")
+		p.After = after
+	}
+	return p, v.Err()
+}
+
+// EncodeCursor makes an opaque cursor from a sort key.
+func EncodeCursor(after int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("c" + strconv.FormatInt(after, 10)))
+}
+
+// DecodeCursor reads a cursor made by EncodeCursor.
+func DecodeCursor(s string) (int64, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 2 || b[0] != 'c' {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(b[1:]), 10, 64)
+	return n, err == nil && n > 0
+}
+
+// EncodeKey makes an opaque cursor from a composite sort key, for lists
+// ordered by more than an id (for example time, kind, id).
+func EncodeKey(parts ...int64) string {
+	strs := make([]string, len(parts))
+	for i, p := range parts {
+		strs[i] = strconv.FormatInt(p, 10)
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte("k" + strings.Join(strs, ",")))
+}
+
+// DecodeKey reads a cursor made by EncodeKey with n parts.
+func DecodeKey(s string, n int) ([]int64, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 2 || b[0] != 'k' {
+		return nil, false
+	}
+	strs := strings.Split(string(b[1:]), ",")
+	if len(strs) != n {
+		return nil, false
+	}
+	out := make([]int64, n)
+	for i, p := range strs {
+		if out[i], err = strconv.ParseInt(p, 10, 64); err != nil {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// List is the shape of every list answer.
+type List[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// Paginate trims up to limit+1 fetched rows to a page: when there are
+// more than limit, the extra row only proves a next page exists, and the
+// cursor points after the page's last row.
+func Paginate[T any](rows []T, limit int, key func(T) int64) ([]T, *string) {
+	if len(rows) <= limit {
+		return rows, nil
+	}
+	next := EncodeCursor(key(rows[limit-1]))
+	return rows[:limit], &next
+}
+
+// NewList is a list answer; items nil becomes [].
+func NewList[T any](items []T, next *string) List[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return List[T]{Items: items, NextCursor: next}
+}
+
+// PathID reads a positive integer path parameter; anything else is 404,
+// as no such resource can exist.
+func PathID(c *fiber.Ctx, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Params(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, problem.NotFound()
+	}
+	return id, nil
+}
+
+// Person is how the API names someone: {id,display_name}.
+type Person struct {
+	ID          int64  `json:"id"`
+	DisplayName string `json:"display_name"`
+}

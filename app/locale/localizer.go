@@ -1,0 +1,75 @@
+package locale
+
+import (
+	"time"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/message"
+)
+
+// Localizer speaks one language.
+type Localizer struct {
+	Lang    Lang
+	l       *i18n.Localizer
+	printer *message.Printer
+}
+
+// T translates the message id. args are either one map[string]any or
+// alternating names and values; a "Count" argument chooses the plural form
+// by the language's CLDR rules. A missing message answers its id, so a
+// page never fails over a missing translation (the catalog test catches it).
+func (l *Localizer) T(id string, args ...any) string {
+	cfg := &i18n.LocalizeConfig{MessageID: id}
+	data := argsMap(args)
+	if data != nil {
+		cfg.TemplateData = data
+		if n, ok := data["Count"]; ok {
+			cfg.PluralCount = n
+		}
+	}
+	s, err := l.l.Localize(cfg)
+	if err != nil || s == "" {
+		return id
+	}
+	return s
+}
+
+func argsMap(args []any) map[string]any {
+	if len(args) == 0 {
+		return nil
+	}
+	if m, ok := args[0].(map[string]any); ok && len(args) == 1 {
+		return m
+	}
+	m := make(map[string]any, len(args)/2)
+	for i := 0; i+1 < len(args); i += 2 {
+		if k, ok := args[i].(string); ok {
+			m[k] = args[i+1]
+		}
+	}
+	return m
+}
+
+// Number formats n with the language's digit grouping.
+func (l *Localizer) Number(n int64) string { return l.printer.Sprintf("%d", n) }
+
+// Date formats t (shown in Europe/Berlin, the city's time) by the
+// language's date pattern from the catalog.
+func (l *Localizer) Date(t time.Time) string {
+	return t.In(cityTime).Format(l.T("format.date"))
+}
+
+// DateTime formats t with date and time.
+func (l *Localizer) DateTime(t time.Time) string {
+	return t.In(cityTime).Format(l.T("format.datetime"))
+}
+
+// CityTime is the time zone dates are shown and read in: the city's.
+func CityTime() *time.Location { return cityTime }
+
+var cityTime = func() *time.Location {
+	if loc, err := time.LoadLocation("Europe/Berlin"); err == nil {
+		return loc
+	}
+	return time.UTC
+}()

@@ -1,0 +1,294 @@
+package moderation
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/config"
+	"github.com/mitreden/mitreden/app/participation"
+	"github.com/mitreden/mitreden/app/plaintext"
+	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/queues"
+	"github.com/mitreden/mitreden/app/store"
+)
+
+// Actions a moderator takes.
+var Actions = []string{"approve", "reject", "hide", "restore"}
+
+// MaxStatement limits a statement of reasons, in characters.
+const MaxStatement = 2000
+
+// transitions say from which states an action may be taken, and to where.
+// reject on a rejected item and hide on a hidden one uphold a decision
+// that was appealed.
+var transitions = map[string]struct {
+	from []string
+	to   string
+}{
+	"approve": {from: []string{participation.StatusPending, participation.StatusPublished, participation.StatusHidden}, to: participation.StatusPublished},
+	"reject":  {from: []string{participation.StatusPending, participation.StatusRejected}, to: participation.StatusRejected},
+	"hide":    {from: []string{participation.StatusPublished, participation.StatusHidden}, to: participation.StatusHidden},
+	"restore": {from: []string{participation.StatusHidden, participation.StatusRejected}, to: participation.StatusPublished},
+}
+
+// Decision is a moderator's decision on an item.
+type Decision struct {
+	Action    string  `json:"action"`
+	Reason    *string `json:"reason"`
+	Statement *string `json:"statement"`
+	// Version, when given, must be the item's current version: a decision
+	// on an item that changed meanwhile is refused with 409.
+	Version *int `json:"version"`
+}
+
+// Decided is the item's state after a decision.
+type Decided struct {
+	Kind    string `json:"kind"`
+	ID      int64  `json:"id"`
+	State   string `json:"state"`
+	Version int    `json:"version"`
+}
+
+// Errors of decisions.
+var (
+	ErrStale             = problem.Conflict("error.decision_stale")
+	ErrWrongState        = problem.Conflict("error.decision_state")
+	ErrSameModerator     = problem.New(403, "error.appeal_same_moderator")
+	ErrAppealExists      = problem.Conflict("error.appeal_exists")
+	ErrNothingToAppeal   = problem.Conflict("error.appeal_nothing")
+	errKindUnknownAsPath = problem.NotFound()
+)
+
+func tableOf(kind string) (string, error) {
+	switch kind {
+	case "comment":
+		return "comments", nil
+	case "idea":
+		return "ideas", nil
+	}
+	return "", errKindUnknownAsPath
+}
+
+type itemState struct {
+	Status      string `bun:"status"`
+	NeedsReview bool   `bun:"needs_review"`
+	Version     int    `bun:"version"`
+	AuthorID    int64  `bun:"author_id"`
+	FieldID     int64  `bun:"field_id"`
+	Text        string `bun:"text"`
+}
+
+func loadState(ctx context.Context, tx *store.Tx, table string, id int64) (*itemState, error) {
+	text := "body"
+	if table == "ideas" {
+		text = "title"
+	}
+	// On PostgreSQL the row is locked: a second moderator's decision waits,
+	// then sees the new version and is refused.
+	lock := ""
+	if tx.Driver() == config.Postgres {
+		lock = " FOR UPDATE"
+	}
+	var st []itemState
+	if err := tx.NewRaw("SELECT status, needs_review, version, author_id, field_id, "+text+" AS text FROM "+table+" WHERE id = ?"+lock, id).Scan(ctx, &st); err != nil && !store.IsNoRows(err) {
+		return nil, err
+	}
+	if len(st) == 0 {
+		return nil, problem.NotFound()
+	}
+	return &st[0], nil
+}
+
+// Decide applies a moderator's decision. Every decision is appended to
+// the log; nothing is deleted, so a wrong decision is undone by another.
+func (s *Service) Decide(ctx context.Context, v *access.Viewer, kind string, id int64, d Decision) (*Decided, error) {
+	if !v.CanModerate() {
+		return nil, problem.Forbidden()
+	}
+	table, err := tableOf(kind)
+	if err != nil {
+		return nil, err
+	}
+	var val problem.Validator
+	tr, known := transitions[d.Action]
+	val.Check(known, "action", "error.decision_action")
+	reason, statement := "", ""
+	if d.Reason != nil {
+		reason = *d.Reason
+	}
+	if d.Statement != nil {
+		statement = *d.Statement
+	}
+	if d.Action == "reject" || d.Action == "hide" {
+		val.Check(slices.Contains(participation.Reasons, reason), "reason", "error.report_reason")
+		statement = plaintext.Check(&val, "statement", statement, 1, MaxStatement)
+	} else {
+		if reason != "" {
+			val.Check(slices.Contains(participation.Reasons, reason), "reason", "error.report_reason")
+		}
+		statement = plaintext.Check(&val, "statement", statement, 0, MaxStatement)
+	}
+	if err := val.Err(); err != nil {
+		return nil, err
+	}
+	var out *Decided
+	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		st, err := loadState(ctx, tx, table, id)
+		if err != nil {
+			return err
+		}
+		if d.Version != nil && *d.Version != st.Version {
+			return ErrStale
+		}
+		if !slices.Contains(tr.from, st.Status) {
+			return ErrWrongState
+		}
+		var appeals []struct {
+			ID        int64  `bun:"id"`
+			DecidedBy *int64 `bun:"decided_by"`
+		}
+		if err := tx.NewRaw(`SELECT a.id, d.actor_id AS decided_by FROM appeals a JOIN moderation_decisions d ON d.id = a.decision_id
+WHERE a.target_kind = ? AND a.target_id = ? AND a.decided_at IS NULL`, kind, id).Scan(ctx, &appeals); err != nil && !store.IsNoRows(err) {
+			return err
+		}
+		appealed := len(appeals) > 0
+		if appealed && appeals[0].DecidedBy != nil && *appeals[0].DecidedBy == v.UserID {
+			return ErrSameModerator
+		}
+		// Upholding (reject on rejected, hide on hidden) only answers an appeal
+		// or confirms an automatic hide that still waits in the queue.
+		if st.Status == tr.to && d.Action != "approve" && !appealed && !st.NeedsReview {
+			return ErrWrongState
+		}
+		now := s.now()
+		var version int
+		if kind == "comment" {
+			version, err = participation.SetCommentStatus(ctx, tx, id, tr.to)
+		} else {
+			version, err = participation.SetIdeaStatus(ctx, tx, id, tr.to)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE "+table+" SET needs_review = FALSE WHERE id = ?", id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE reports SET resolved_at = ?, outcome = ? WHERE target_kind = ? AND target_id = ? AND resolved_at IS NULL",
+			now, d.Action, kind, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO moderation_decisions (actor_id, target_kind, target_id, action, reason, statement, from_status, to_status, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, v.UserID, kind, id, d.Action, reason, statement, st.Status, tr.to, now); err != nil {
+			return err
+		}
+		if appealed {
+			if _, err := tx.ExecContext(ctx, "UPDATE appeals SET decided_at = ?, decided_by = ? WHERE id = ?", now, v.UserID, appeals[0].ID); err != nil {
+				return err
+			}
+		}
+		out = &Decided{Kind: kind, ID: id, State: tr.to, Version: version}
+		return queues.AnnounceModeration(ctx, tx, &queues.Item{Kind: kind, ID: id, FieldID: st.FieldID, State: tr.to})
+	})
+	return out, err
+}
+
+// AppealInput is an author's appeal.
+type AppealInput struct {
+	Statement string `json:"statement"`
+}
+
+// Appeal lets an author contest the decision that rejected or hid their
+// contribution, once per decision; another moderator decides it.
+func (s *Service) Appeal(ctx context.Context, v *access.Viewer, kind string, id int64, in AppealInput) error {
+	if !v.SignedIn() {
+		return problem.Unauthorized()
+	}
+	table, err := tableOf(kind)
+	if err != nil {
+		return err
+	}
+	var val problem.Validator
+	statement := plaintext.Check(&val, "statement", in.Statement, 1, MaxStatement)
+	if err := val.Err(); err != nil {
+		return err
+	}
+	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		st, err := loadState(ctx, tx, table, id)
+		if err != nil {
+			return err
+		}
+		if st.AuthorID != v.UserID {
+			return problem.Forbidden()
+		}
+		if st.Status != participation.StatusRejected && st.Status != participation.StatusHidden {
+			return ErrNothingToAppeal
+		}
+		var decisions []int64
+		if err := tx.NewRaw("SELECT id FROM moderation_decisions WHERE target_kind = ? AND target_id = ? AND to_status = ? ORDER BY id DESC LIMIT 1",
+			kind, id, st.Status).Scan(ctx, &decisions); err != nil && !store.IsNoRows(err) {
+			return err
+		}
+		if len(decisions) == 0 {
+			return ErrNothingToAppeal
+		}
+		_, err = tx.ExecContext(ctx, "INSERT INTO appeals (decision_id, target_kind, target_id, author_id, statement, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+			decisions[0], kind, id, v.UserID, statement, s.now())
+		if store.IsUniqueViolation(err) {
+			return ErrAppealExists
+		}
+		if err != nil {
+			return err
+		}
+		return queues.AnnounceModeration(ctx, tx, &queues.Item{Kind: kind, ID: id, FieldID: st.FieldID, State: st.Status, Excerpt: queues.Excerpt(st.Text)})
+	})
+}
+
+// autoHideStatement is shown to the author of automatically hidden content.
+const autoHideStatement = "Automatisch ausgeblendet, weil mehrere Personen den Beitrag gemeldet haben; die Moderation entscheidet. / Hidden automatically because several people reported it; a moderator will decide."
+
+// AfterReport hides published content once reports from enough distinct
+// accounts older than a day reach it. It runs inside the report's write.
+func (s *Service) AfterReport(ctx context.Context, tx *store.Tx, kind string, id int64) error {
+	table, err := tableOf(kind)
+	if err != nil {
+		return err
+	}
+	var reasons []string
+	if err := tx.NewRaw(`SELECT r.reason FROM reports r JOIN users u ON u.id = r.reporter_id
+WHERE r.target_kind = ? AND r.target_id = ? AND r.resolved_at IS NULL AND u.created_at < ? AND u.deleted_at IS NULL`,
+		kind, id, s.now().Add(-24*time.Hour)).Scan(ctx, &reasons); err != nil && !store.IsNoRows(err) {
+		return err
+	}
+	if len(reasons) < s.HideAfterReports {
+		return nil
+	}
+	st, err := loadState(ctx, tx, table, id)
+	if err != nil || st.Status != participation.StatusPublished {
+		return err
+	}
+	if kind == "comment" {
+		_, err = participation.SetCommentStatus(ctx, tx, id, participation.StatusHidden)
+	} else {
+		_, err = participation.SetIdeaStatus(ctx, tx, id, participation.StatusHidden)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO moderation_decisions (actor_id, target_kind, target_id, action, reason, statement, from_status, to_status, created_at)
+VALUES (NULL, ?, ?, 'hide', ?, ?, ?, ?, ?)`, kind, id, mostCommon(reasons), autoHideStatement, st.Status, participation.StatusHidden, s.now())
+	return err
+}
+
+func mostCommon(values []string) string {
+	counts := map[string]int{}
+	best := ""
+	for _, v := range values {
+		counts[v]++
+		if counts[v] > counts[best] || (counts[v] == counts[best] && v < best) {
+			best = v
+		}
+	}
+	return best
+}

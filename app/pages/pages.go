@@ -1,0 +1,385 @@
+// Package pages renders server-side HTML: every page is layout.html around
+// one page template, in the request's language and direction, with the
+// viewer, the CSRF token for forms and any one-time message.
+package pages
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/url"
+	"path"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/problem"
+)
+
+// Renderer holds the parsed templates.
+type Renderer struct {
+	pages   map[string]*template.Template
+	catalog *locale.Catalog
+	buffers sync.Pool
+}
+
+// New parses layout.html and every other template in fsys/templates.
+func New(fsys fs.FS, catalog *locale.Catalog) (*Renderer, error) {
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	files, err := fs.Glob(fsys, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	r := &Renderer{pages: map[string]*template.Template{}, catalog: catalog}
+	r.buffers.New = func() any { return new(bytes.Buffer) }
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(fsys, f)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", f, err)
+		}
+		r.pages[name] = t
+	}
+	return r, nil
+}
+
+var funcs = template.FuncMap{
+	"langattr":   langAttr,
+	"paragraphs": paragraphs,
+	"excerpt":    excerpt,
+	"add":        func(a, b int) int { return a + b },
+	"join":       func(sep string, items []string) string { return strings.Join(items, sep) },
+	"rfc3339":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+}
+
+// excerpt shortens text to about n characters at a word boundary.
+func excerpt(n int, s string) string {
+	r := []rune(strings.Join(strings.Fields(s), " "))
+	if len(r) <= n {
+		return string(r)
+	}
+	cut := string(r[:n])
+	if i := strings.LastIndex(cut, " "); i > n/2 {
+		cut = cut[:i]
+	}
+	return cut + " …"
+}
+
+// langAttr marks text shown in another language than the page's (a
+// missing translation shown in German) so screen readers switch voice.
+func langAttr(s locale.Shown) template.HTMLAttr {
+	if !s.Fallback {
+		return ""
+	}
+	return template.HTMLAttr(` lang="` + template.HTMLEscapeString(s.Lang) + `"`)
+}
+
+// paragraphs shows plain text with blank lines as paragraph breaks and
+// single newlines as line breaks; everything is escaped.
+func paragraphs(s string) template.HTML {
+	var b strings.Builder
+	for _, para := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
+		para = strings.TrimSpace(para)
+		if para == "" {
+			continue
+		}
+		lines := strings.Split(para, "\n")
+		for i, line := range lines {
+			lines[i] = template.HTMLEscapeString(line)
+		}
+		b.WriteString("<p>" + strings.Join(lines, "<br>") + "</p>")
+	}
+	return template.HTML(b.String())
+}
+
+// Catalog returns the catalog pages are rendered with.
+func (r *Renderer) Catalog() *locale.Catalog { return r.catalog }
+
+// View is what every page template sees as its dot.
+type View struct {
+	L      *locale.Localizer
+	Langs  []locale.Lang
+	Viewer *access.Viewer
+	// CSRF goes into every form as the _csrf field.
+	CSRF string
+	// Path is the request path, for the language switcher and login links.
+	Path  string
+	query url.Values
+	Title string
+	// Flash is a one-time message from the previous request.
+	Flash     string
+	FlashKind string
+	// Form holds submitted values to fill in again; Errors the messages
+	// per field, in the order they appear on the form.
+	Form   map[string]string
+	Errors []FieldMessage
+	Data   any
+}
+
+// FieldMessage is one form error, linked to its input by Field.
+type FieldMessage struct {
+	Field string
+	// Label names the field in the error summary; "" when unknown.
+	Label   string
+	Message string
+}
+
+// T translates a message key.
+func (v *View) T(id string, args ...any) string { return v.L.T(id, args...) }
+
+// Loc resolves a translated text for the page's language.
+func (v *View) Loc(t locale.Text) locale.Shown { return t.In(v.L.Lang.Code) }
+
+// Date and DateTime format times for the page's language.
+func (v *View) Date(t time.Time) string     { return v.L.Date(t) }
+func (v *View) DateTime(t time.Time) string { return v.L.DateTime(t) }
+
+// Number formats a count with the language's digit grouping.
+func (v *View) Number(n int64) string { return v.L.Number(n) }
+
+// LangURL is this page in another language.
+func (v *View) LangURL(code string) string {
+	q := url.Values{}
+	for k, vals := range v.query {
+		if k != "lang" && k != "token" {
+			q[k] = vals
+		}
+	}
+	q.Set("lang", code)
+	return v.Path + "?" + q.Encode()
+}
+
+// ErrorFor returns the message for a form field, or "".
+func (v *View) ErrorFor(field string) string {
+	for _, e := range v.Errors {
+		if e.Field == field {
+			return e.Message
+		}
+	}
+	return ""
+}
+
+// InputField is what the "input" partial renders: a labelled input with
+// its error linked by aria-describedby.
+type InputField struct {
+	// ID makes the element's id "field-ID"; it differs from Name when a
+	// page has several forms with the same fields.
+	ID, Name, Type, Label, Value, Error, Hint, Autocomplete string
+	// Lang is the language of the text typed in, when it is not the
+	// page's (a translation), so spell checkers and screen readers follow.
+	Lang      string
+	Required  bool
+	MaxLength int
+}
+
+// DescribedBy lists the ids of the hint and error, if any.
+func (f InputField) DescribedBy() string {
+	var ids []string
+	if f.Hint != "" {
+		ids = append(ids, "field-"+f.ID+"-hint")
+	}
+	if f.Error != "" {
+		ids = append(ids, "field-"+f.ID+"-error")
+	}
+	return strings.Join(ids, " ")
+}
+
+// Input prepares a form input; password inputs are never filled again.
+// typ "textarea" renders a text area.
+func (v *View) Input(name, typ, labelKey, autocomplete string, required bool) InputField {
+	return v.Field(name, name, typ, labelKey, autocomplete, required)
+}
+
+// Field is Input with an element id of its own.
+func (v *View) Field(id, name, typ, labelKey, autocomplete string, required bool) InputField {
+	f := InputField{ID: id, Name: name, Type: typ, Label: v.T(labelKey), Error: v.ErrorFor(id), Autocomplete: autocomplete, Required: required}
+	if typ != "password" {
+		f.Value = v.Form[name]
+	}
+	return f
+}
+
+// WithMax limits the input's length in characters.
+func (f InputField) WithMax(n int) InputField {
+	f.MaxLength = n
+	return f
+}
+
+// WithValue fills the input when the page was not sent back with errors.
+func (f InputField) WithValue(value string) InputField {
+	f.Value = value
+	return f
+}
+
+// WithHint adds a hint below the label.
+func (f InputField) WithHint(hint string) InputField {
+	f.Hint = hint
+	return f
+}
+
+// WithLabel replaces the label, for labels that need arguments.
+func (f InputField) WithLabel(label string) InputField {
+	f.Label = label
+	return f
+}
+
+// InLang marks the field's text as written in the language code.
+func (f InputField) InLang(code string) InputField {
+	f.Lang = code
+	return f
+}
+
+// SelectField is what the "select" partial renders.
+type SelectField struct {
+	InputField
+	Options []Option
+}
+
+// Option is one choice of a select.
+type Option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// Select prepares a select of values, each labelled by the catalog key
+// keyPrefix+value, with the submitted value chosen.
+func (v *View) Select(name, labelKey, keyPrefix string, values []string) SelectField {
+	f := SelectField{InputField: v.Input(name, "select", labelKey, "", false)}
+	for _, val := range values {
+		f.Options = append(f.Options, Option{Value: val, Label: v.T(keyPrefix + val), Selected: val == f.Value})
+	}
+	return f
+}
+
+// WithHint adds a hint below the label.
+func (f SelectField) WithHint(hint string) SelectField {
+	f.Hint = hint
+	return f
+}
+
+// WithBlank puts a first choice of nothing (such as "all roles") before the others.
+func (f SelectField) WithBlank(label string) SelectField {
+	f.Options = append([]Option{{Value: "", Label: label, Selected: f.Value == ""}}, f.Options...)
+	return f
+}
+
+// Value returns a submitted form value.
+func (v *View) Value(field string) string { return v.Form[field] }
+
+const flashCookie = "mitreden_flash"
+
+// NewView prepares the view for the current request.
+func (r *Renderer) NewView(c *fiber.Ctx, title string) *View {
+	l := locale.From(c)
+	if l == nil {
+		l = r.catalog.Get(locale.Default)
+	}
+	viewer := access.From(c)
+	v := &View{
+		L: l, Langs: r.catalog.Langs(), Viewer: viewer, CSRF: viewer.CSRFToken,
+		Path: string(c.Request().URI().Path()), Title: title,
+	}
+	v.query, _ = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if raw := c.Cookies(flashCookie); raw != "" {
+		kind, key, _ := strings.Cut(raw, ":")
+		if strings.HasPrefix(key, "flash.") {
+			v.Flash, v.FlashKind = l.T(key), kind
+		}
+		c.Cookie(&fiber.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+	}
+	return v
+}
+
+// SetFormErrors turns a validation problem into messages beside the fields.
+func (v *View) SetFormErrors(err error, form map[string]string) {
+	v.Form = form
+	p, ok := err.(*problem.Problem)
+	if !ok {
+		return
+	}
+	if len(p.Errors) == 0 {
+		v.Errors = append(v.Errors, FieldMessage{Message: v.L.T(p.DetailKey, p.DetailArgs)})
+	}
+	for _, fe := range p.Errors {
+		v.Errors = append(v.Errors, FieldMessage{Field: fe.Field, Label: v.labelOf(fe.Field), Message: v.L.T(fe.Key, fe.Args)})
+	}
+}
+
+var indexes = regexp.MustCompile(`\[\d+\]`)
+
+// labelOf names a field for the error summary, so a list of errors says
+// which field each is about ("E-Mail address: please fill in …"): the
+// catalog key "label.NAME", with the language for translated texts
+// ("title.en" → "Title (English)"). Unknown fields answer "".
+func (v *View) labelOf(field string) string {
+	name := indexes.ReplaceAllString(field, "")
+	base, lang, _ := strings.Cut(name, ".")
+	key := "label." + base
+	label := v.L.T(key)
+	if label == key {
+		return ""
+	}
+	for _, l := range v.Langs {
+		if l.Code == lang {
+			return label + " (" + l.Name + ")"
+		}
+	}
+	return label
+}
+
+// Render writes the named page with status.
+func (r *Renderer) Render(c *fiber.Ctx, status int, name string, v *View) error {
+	t, ok := r.pages[name]
+	if !ok {
+		return problem.Internal(fmt.Errorf("no page template %q", name))
+	}
+	buf := r.buffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer r.buffers.Put(buf)
+	if err := t.ExecuteTemplate(buf, "layout", v); err != nil {
+		return problem.Internal(fmt.Errorf("render %s: %w", name, err))
+	}
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	if v.Viewer.SignedIn() {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+	} else {
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+	}
+	// SetBody copies: c.Send would keep a reference to the pooled buffer,
+	// which the next request reuses before fasthttp has written this one.
+	c.Response().SetBody(buf.Bytes())
+	return nil
+}
+
+// Flash leaves a one-time message (a catalog key starting with "flash.")
+// for the next page the browser shows; kind is "ok" or "error".
+func Flash(c *fiber.Ctx, kind, key string) {
+	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: kind + ":" + key, Path: "/", MaxAge: 60, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+// SafeNext returns target when it is a path on this site, else fallback.
+// It keeps a login form's ?next= from sending people elsewhere.
+func SafeNext(target, fallback string) string {
+	if target == "" || !strings.HasPrefix(target, "/") || strings.HasPrefix(target, "//") || strings.HasPrefix(target, "/\\") || strings.ContainsAny(target, "\r\n") {
+		return fallback
+	}
+	return target
+}
+
+// Redirect answers a form post with 303 See Other.
+func Redirect(c *fiber.Ctx, to string) error {
+	return c.Redirect(to, fiber.StatusSeeOther)
+}

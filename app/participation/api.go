@@ -1,0 +1,270 @@
+package participation
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/consultations"
+	"github.com/mitreden/mitreden/app/jsonapi"
+	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/pages"
+	"github.com/mitreden/mitreden/app/problem"
+)
+
+// Handlers serve participation's endpoints and pages.
+type Handlers struct {
+	svc   *Service
+	cons  *consultations.Service
+	pages *pages.Renderer
+	// AfterReport is moderation's hook into a new report (may be nil).
+	AfterReport AfterReport
+}
+
+// NewHandlers wires the handlers.
+func NewHandlers(svc *Service, cons *consultations.Service, r *pages.Renderer) *Handlers {
+	return &Handlers{svc: svc, cons: cons, pages: r}
+}
+
+func lang(c *fiber.Ctx) string { return locale.From(c).Lang.Code }
+
+type voteBody struct {
+	Value *int `json:"value"`
+}
+
+// APIVote is PUT /api/v1/{measures|ideas}/{id}/vote.
+func (h *Handlers) APIVote(kind Kind) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := consultations.IDParam(c, "id")
+		if err != nil {
+			return err
+		}
+		if err := mayWrite(access.From(c)); err != nil {
+			return err
+		}
+		var b voteBody
+		if err := jsonapi.Decode(c, &b); err != nil {
+			return err
+		}
+		if b.Value == nil {
+			return problem.Invalid(problem.Field("value", "error.vote_value"))
+		}
+		res, err := h.svc.Vote(c.UserContext(), access.From(c), kind, id, *b.Value)
+		if err != nil {
+			return err
+		}
+		return c.JSON(res)
+	}
+}
+
+// APIUnvote is DELETE /api/v1/{measures|ideas}/{id}/vote.
+func (h *Handlers) APIUnvote(kind Kind) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := consultations.IDParam(c, "id")
+		if err != nil {
+			return err
+		}
+		res, err := h.svc.Unvote(c.UserContext(), access.From(c), kind, id)
+		if err != nil {
+			return err
+		}
+		return c.JSON(res)
+	}
+}
+
+// APIComments is GET /api/v1/{measures|ideas}/{id}/comments.
+func (h *Handlers) APIComments(kind Kind) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := consultations.IDParam(c, "id")
+		if err != nil {
+			return err
+		}
+		page, err := jsonapi.ParsePage(c)
+		if err != nil {
+			return err
+		}
+		rows, err := h.svc.ListComments(c.UserContext(), access.From(c), kind, id, page.After, page.Limit+1)
+		if err != nil {
+			return err
+		}
+		rows, next := jsonapi.Paginate(rows, page.Limit, func(r CommentRow) int64 { return r.ID })
+		l := locale.From(c)
+		items := make([]CommentJSON, 0, len(rows))
+		for i := range rows {
+			items = append(items, rows[i].JSON(l))
+		}
+		return c.JSON(jsonapi.NewList(items, next))
+	}
+}
+
+// APIPostComment is POST /api/v1/{measures|ideas}/{id}/comments.
+func (h *Handlers) APIPostComment(kind Kind) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := consultations.IDParam(c, "id")
+		if err != nil {
+			return err
+		}
+		if err := mayWrite(access.From(c)); err != nil {
+			return err
+		}
+		var in CommentInput
+		if err := jsonapi.Decode(c, &in); err != nil {
+			return err
+		}
+		res, err := h.svc.Comment(c.UserContext(), access.From(c), lang(c), kind, id, in)
+		if err != nil {
+			return err
+		}
+		return c.Status(fiber.StatusCreated).JSON(res)
+	}
+}
+
+type commentWithStatus struct {
+	CommentJSON
+	Status string `json:"status"`
+}
+
+// APIEditComment is PATCH /api/v1/comments/{id}.
+func (h *Handlers) APIEditComment(c *fiber.Ctx) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := mayWrite(access.From(c)); err != nil {
+		return err
+	}
+	var in CommentEdit
+	if err := jsonapi.Decode(c, &in); err != nil {
+		return err
+	}
+	row, err := h.svc.EditComment(c.UserContext(), access.From(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(commentWithStatus{CommentJSON: row.JSON(locale.From(c)), Status: row.Status})
+}
+
+// APIWithdrawComment is DELETE /api/v1/comments/{id}.
+func (h *Handlers) APIWithdrawComment(c *fiber.Ctx) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := h.svc.WithdrawComment(c.UserContext(), access.From(c), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// APIFieldIdeas is GET /api/v1/fields/{id}/ideas.
+func (h *Handlers) APIFieldIdeas(c *fiber.Ctx) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	page, err := jsonapi.ParsePage(c)
+	if err != nil {
+		return err
+	}
+	rows, err := h.svc.ListIdeas(c.UserContext(), access.From(c), id, page.After, page.Limit+1)
+	if err != nil {
+		return err
+	}
+	rows, next := jsonapi.Paginate(rows, page.Limit, func(r IdeaRow) int64 { return r.ID })
+	l := locale.From(c)
+	items := make([]IdeaJSON, 0, len(rows))
+	for i := range rows {
+		items = append(items, rows[i].JSON(l))
+	}
+	return c.JSON(jsonapi.NewList(items, next))
+}
+
+// APIPostIdea is POST /api/v1/fields/{id}/ideas.
+func (h *Handlers) APIPostIdea(c *fiber.Ctx) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := mayWrite(access.From(c)); err != nil {
+		return err
+	}
+	var in IdeaInput
+	if err := jsonapi.Decode(c, &in); err != nil {
+		return err
+	}
+	res, err := h.svc.SubmitIdea(c.UserContext(), access.From(c), lang(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(res)
+}
+
+// IdeaDetailJSON is an idea as its GET shows it: with the caller's vote.
+type IdeaDetailJSON struct {
+	IdeaJSON
+	MyVote *int `json:"my_vote"`
+}
+
+// APIIdea is GET /api/v1/ideas/{id}.
+func (h *Handlers) APIIdea(c *fiber.Ctx) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	v := access.From(c)
+	row, err := h.svc.GetIdea(c.UserContext(), v, id)
+	if err != nil {
+		return err
+	}
+	my, err := h.svc.MyVote(c.UserContext(), v, KindIdea, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(IdeaDetailJSON{IdeaJSON: row.JSON(locale.From(c)), MyVote: my})
+}
+
+// APIEditIdea is PATCH /api/v1/ideas/{id}.
+func (h *Handlers) APIEditIdea(c *fiber.Ctx) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := mayWrite(access.From(c)); err != nil {
+		return err
+	}
+	var in IdeaEdit
+	if err := jsonapi.Decode(c, &in); err != nil {
+		return err
+	}
+	row, err := h.svc.EditIdea(c.UserContext(), access.From(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(row.JSON(locale.From(c)))
+}
+
+// APIWithdrawIdea is DELETE /api/v1/ideas/{id}.
+func (h *Handlers) APIWithdrawIdea(c *fiber.Ctx) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := h.svc.WithdrawIdea(c.UserContext(), access.From(c), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// APIReport is POST /api/v1/reports.
+func (h *Handlers) APIReport(c *fiber.Ctx) error {
+	if err := mayWrite(access.From(c)); err != nil {
+		return err
+	}
+	var in ReportInput
+	if err := jsonapi.Decode(c, &in); err != nil {
+		return err
+	}
+	if err := h.svc.Report(c.UserContext(), access.From(c), in, h.AfterReport); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "received"})
+}

@@ -1,0 +1,501 @@
+package participation
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/uptrace/bun"
+	"golang.org/x/text/language"
+
+	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/consultations"
+	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/plaintext"
+	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/queues"
+	"github.com/mitreden/mitreden/app/screening"
+	"github.com/mitreden/mitreden/app/store"
+)
+
+// Stances of a comment.
+var Stances = []string{"pro", "contra", "neutral"}
+
+// Contribution text limits, in characters.
+const (
+	MaxBody  = 5000
+	MinTitle = 3
+	MaxTitle = 200
+	MaxNote  = 1000
+)
+
+// Comment is a comments row.
+type Comment struct {
+	bun.BaseModel `bun:"table:comments"`
+
+	ID          int64      `bun:"id,pk,autoincrement"`
+	TargetKind  Kind       `bun:"target_kind"`
+	TargetID    int64      `bun:"target_id"`
+	FieldID     int64      `bun:"field_id"`
+	ParentID    *int64     `bun:"parent_id"`
+	AuthorID    int64      `bun:"author_id"`
+	Body        string     `bun:"body"`
+	Stance      string     `bun:"stance"`
+	Lang        string     `bun:"lang"`
+	Status      string     `bun:"status"`
+	Version     int        `bun:"version"`
+	Flags       string     `bun:"flags"`
+	NeedsReview bool       `bun:"needs_review"`
+	CreatedAt   time.Time  `bun:"created_at"`
+	UpdatedAt   time.Time  `bun:"updated_at"`
+	PublishedAt *time.Time `bun:"published_at"`
+}
+
+// CommentRow is a comment with its author, as lists and pages read it.
+type CommentRow struct {
+	ID            int64     `bun:"id"`
+	TargetKind    Kind      `bun:"target_kind"`
+	TargetID      int64     `bun:"target_id"`
+	ParentID      *int64    `bun:"parent_id"`
+	Body          string    `bun:"body"`
+	Stance        string    `bun:"stance"`
+	Lang          string    `bun:"lang"`
+	Status        string    `bun:"status"`
+	CreatedAt     time.Time `bun:"created_at"`
+	AuthorID      int64     `bun:"author_id"`
+	AuthorName    string    `bun:"author_name"`
+	AuthorDeleted bool      `bun:"author_deleted"`
+	// Replies are filled for top-level comments on pages.
+	Replies []CommentRow `bun:"-"`
+}
+
+const commentSelect = `SELECT c.id, c.target_kind, c.target_id, c.parent_id, c.body, c.stance, c.lang, c.status, c.created_at,
+  c.author_id, u.display_name AS author_name, (u.deleted_at IS NOT NULL) AS author_deleted
+FROM comments c JOIN users u ON u.id = c.author_id`
+
+// CommentJSON is a comment as the API and live events show it.
+type CommentJSON struct {
+	ID        int64     `json:"id"`
+	ParentID  *int64    `json:"parent_id"`
+	Body      string    `json:"body"`
+	Stance    string    `json:"stance"`
+	Lang      string    `json:"lang"`
+	Author    Author    `json:"author"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// JSON renders the row for the API in l's language.
+func (r *CommentRow) JSON(l *locale.Localizer) CommentJSON {
+	return CommentJSON{
+		ID: r.ID, ParentID: r.ParentID, Body: r.Body, Stance: r.Stance, Lang: r.Lang,
+		Author: AuthorOf(r.AuthorID, r.AuthorName, r.AuthorDeleted, l), CreatedAt: r.CreatedAt.UTC(),
+	}
+}
+
+// ListComments returns an item's published comments and replies, oldest
+// first, after the cursor. The item must be visible to v.
+func (s *Service) ListComments(ctx context.Context, v *access.Viewer, kind Kind, id, after int64, limit int) ([]CommentRow, error) {
+	t, err := loadTarget(ctx, s.st, kind, id)
+	if err != nil {
+		return nil, err
+	}
+	if !t.visibleTo(v) {
+		return nil, problem.NotFound()
+	}
+	var rows []CommentRow
+	err = s.st.DB.NewRaw(commentSelect+" WHERE c.target_kind = ? AND c.target_id = ? AND c.status = 'published' AND c.id > ? ORDER BY c.id LIMIT ?",
+		kind, id, after, limit).Scan(ctx, &rows)
+	return rows, err
+}
+
+// Threads returns a page of an item's published top-level comments, oldest
+// first, each with its published replies: two queries however many there are.
+func (s *Service) Threads(ctx context.Context, kind Kind, id, after int64, limit int) ([]CommentRow, error) {
+	var top []CommentRow
+	if err := s.st.DB.NewRaw(commentSelect+" WHERE c.target_kind = ? AND c.target_id = ? AND c.parent_id IS NULL AND c.status = 'published' AND c.id > ? ORDER BY c.id LIMIT ?",
+		kind, id, after, limit).Scan(ctx, &top); err != nil || len(top) == 0 {
+		return top, err
+	}
+	ids := make([]int64, len(top))
+	index := make(map[int64]int, len(top))
+	for i, c := range top {
+		ids[i] = c.ID
+		index[c.ID] = i
+	}
+	var replies []CommentRow
+	if err := s.st.DB.NewRaw(commentSelect+" WHERE c.parent_id IN (?) AND c.status = 'published' ORDER BY c.id", bun.In(ids)).Scan(ctx, &replies); err != nil {
+		return nil, err
+	}
+	for _, r := range replies {
+		i := index[*r.ParentID]
+		top[i].Replies = append(top[i].Replies, r)
+	}
+	return top, nil
+}
+
+// CommentInput is a new comment.
+type CommentInput struct {
+	Body     string  `json:"body"`
+	Stance   *string `json:"stance"`
+	ParentID *int64  `json:"parent_id"`
+	Lang     *string `json:"lang"`
+}
+
+// Created answers a new idea or comment: its id and moderation state.
+type Created struct {
+	ID     int64  `json:"id"`
+	Status string `json:"status"`
+}
+
+// contributionLang is the language a contribution was written in: the
+// given tag (any well-formed BCP 47 language, people write in many more
+// languages than the pages speak), else the request's language.
+func contributionLang(v *problem.Validator, given *string, requestLang string) string {
+	if given == nil || *given == "" {
+		return requestLang
+	}
+	tag, err := language.Parse(*given)
+	if err != nil || len(*given) > 35 {
+		v.Add(problem.Field("lang", "error.lang"))
+		return ""
+	}
+	return tag.String()
+}
+
+func checkStance(v *problem.Validator, stance *string) string {
+	if stance == nil || *stance == "" {
+		return "neutral"
+	}
+	v.Check(slices.Contains(Stances, *stance), "stance", "error.stance")
+	return *stance
+}
+
+// initialStatus is where a new contribution starts under the consultation's moderation.
+func initialStatus(moderation string) string {
+	if moderation == consultations.ModerationPre {
+		return StatusPending
+	}
+	return StatusPublished
+}
+
+// Comment adds v's comment (or reply) to an item.
+func (s *Service) Comment(ctx context.Context, v *access.Viewer, requestLang string, kind Kind, id int64, in CommentInput) (*Created, error) {
+	if err := mayWrite(v); err != nil {
+		return nil, err
+	}
+	var val problem.Validator
+	body := plaintext.Check(&val, "body", in.Body, 1, MaxBody)
+	stance := checkStance(&val, in.Stance)
+	lang := contributionLang(&val, in.Lang, requestLang)
+	if err := val.Err(); err != nil {
+		return nil, err
+	}
+	flags, flagged, err := s.flags(ctx, body)
+	if err != nil {
+		return nil, err
+	}
+	var out *Created
+	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		t, err := guardTarget(ctx, tx, v, kind, id)
+		if err != nil {
+			return err
+		}
+		if in.ParentID != nil {
+			if err := checkParent(ctx, tx, t, *in.ParentID); err != nil {
+				return err
+			}
+		}
+		now := s.now()
+		c := &Comment{
+			TargetKind: kind, TargetID: id, FieldID: t.FieldID, ParentID: in.ParentID, AuthorID: v.UserID,
+			Body: body, Stance: stance, Lang: lang, Status: initialStatus(t.Moderation), Version: 1, Flags: flags,
+			CreatedAt: now, UpdatedAt: now,
+		}
+		if c.Status == StatusPublished {
+			c.PublishedAt = &now
+			c.NeedsReview = flagged
+		}
+		if _, err := tx.NewInsert().Model(c).Returning("id").Exec(ctx); err != nil {
+			return err
+		}
+		out = &Created{ID: c.ID, Status: c.Status}
+		if c.Status == StatusPending || c.NeedsReview {
+			item := &queues.Item{Kind: "comment", ID: c.ID, FieldID: t.FieldID, State: c.Status, Excerpt: queues.Excerpt(body)}
+			if err := queues.AnnounceModeration(ctx, tx, item); err != nil {
+				return err
+			}
+		}
+		if c.Status != StatusPublished {
+			return nil
+		}
+		return commentBecamePublic(ctx, tx, t, &CommentRow{
+			ID: c.ID, TargetKind: kind, TargetID: id, ParentID: c.ParentID, Body: body, Stance: stance, Lang: lang,
+			Status: c.Status, CreatedAt: now, AuthorID: v.UserID, AuthorName: v.DisplayName,
+		})
+	})
+	return out, err
+}
+
+// checkParent allows replies to published top-level comments of the same item.
+func checkParent(ctx context.Context, tx *store.Tx, t *target, parentID int64) error {
+	var p []struct {
+		TargetKind Kind   `bun:"target_kind"`
+		TargetID   int64  `bun:"target_id"`
+		ParentID   *int64 `bun:"parent_id"`
+		Status     string `bun:"status"`
+	}
+	if err := tx.NewRaw("SELECT target_kind, target_id, parent_id, status FROM comments WHERE id = ?", parentID).Scan(ctx, &p); err != nil && !store.IsNoRows(err) {
+		return err
+	}
+	switch {
+	case len(p) == 0 || p[0].TargetKind != t.Kind || p[0].TargetID != t.ID || p[0].Status != StatusPublished:
+		return problem.Invalid(problem.Field("parent_id", "error.parent_unknown"))
+	case p[0].ParentID != nil:
+		return problem.Invalid(problem.Field("parent_id", "error.reply_depth"))
+	}
+	return nil
+}
+
+// CommentEvent is the data of comment.published and comment.removed.
+type CommentEvent struct {
+	Target    Kind         `json:"target"`
+	ID        int64        `json:"id"`
+	Comment   *CommentJSON `json:"comment,omitempty"`
+	CommentID int64        `json:"comment_id,omitempty"`
+}
+
+// commentBecamePublic counts a comment that is now published and tells the
+// item's, the consultation's and the field's expert groups' subscribers.
+func commentBecamePublic(ctx context.Context, tx *store.Tx, t *target, row *CommentRow) error {
+	if _, err := addToTally(ctx, tx, t.Kind, t.ID, 0, 0, 0, 1); err != nil {
+		return err
+	}
+	groups, err := groupsOfField(ctx, tx, t.FieldID)
+	if err != nil {
+		return err
+	}
+	js := row.JSON(nil)
+	topics := append([]string{t.Topic(), t.ConsultationTopic()}, groupTopics(groups)...)
+	if err := tx.Emit(ctx, "comment.published", CommentEvent{Target: t.Kind, ID: t.ID, Comment: &js}, topics...); err != nil {
+		return err
+	}
+	return queues.AnnounceInbox(ctx, tx, t.FieldID, &queues.Item{Kind: "comment", ID: row.ID, FieldID: t.FieldID, Excerpt: queues.Excerpt(row.Body)})
+}
+
+// commentLeftPublic uncounts a comment that is no longer published.
+func commentLeftPublic(ctx context.Context, tx *store.Tx, t *target, commentID int64) error {
+	if _, err := addToTally(ctx, tx, t.Kind, t.ID, 0, 0, 0, -1); err != nil {
+		return err
+	}
+	if err := tx.Emit(ctx, "comment.removed", CommentEvent{Target: t.Kind, ID: t.ID, CommentID: commentID}, t.Topic(), t.ConsultationTopic()); err != nil {
+		return err
+	}
+	return queues.AnnounceInbox(ctx, tx, t.FieldID, nil)
+}
+
+// SetCommentStatus moves a comment to a new moderation state inside a
+// write, keeping comment counts and live subscribers right. Moderation
+// calls it too; it answers the comment's new version.
+func SetCommentStatus(ctx context.Context, tx *store.Tx, commentID int64, to string) (int, error) {
+	var rows []CommentRow
+	if err := tx.NewRaw(commentSelect+" WHERE c.id = ?"+forUpdate(tx, "c"), commentID).Scan(ctx, &rows); err != nil && !store.IsNoRows(err) {
+		return 0, err
+	}
+	if len(rows) == 0 {
+		return 0, problem.NotFound()
+	}
+	row := rows[0]
+	from := row.Status
+	now := time.Now().UTC()
+	q := "UPDATE comments SET status = ?, version = version + 1, updated_at = ?"
+	args := []any{to, now}
+	if to == StatusPublished {
+		q += ", published_at = COALESCE(published_at, ?)"
+		args = append(args, now)
+	}
+	var version int
+	if err := tx.NewRaw(q+" WHERE id = ? RETURNING version", append(args, commentID)...).Scan(ctx, &version); err != nil {
+		return 0, err
+	}
+	if from == to {
+		return version, nil
+	}
+	t, err := loadTarget(ctx, tx, row.TargetKind, row.TargetID)
+	if err != nil {
+		return 0, err
+	}
+	row.Status = to
+	switch {
+	case to == StatusPublished:
+		return version, commentBecamePublic(ctx, tx, t, &row)
+	case from == StatusPublished:
+		return version, commentLeftPublic(ctx, tx, t, commentID)
+	}
+	return version, nil
+}
+
+// ownComment loads a comment of v's for a change, inside a write.
+func ownComment(ctx context.Context, tx *store.Tx, v *access.Viewer, commentID int64) (*Comment, *target, error) {
+	var c Comment
+	if err := lockRow(tx, tx.NewSelect().Model(&c).Where("id = ?", commentID)).Scan(ctx); err != nil {
+		if store.IsNoRows(err) {
+			return nil, nil, problem.NotFound()
+		}
+		return nil, nil, err
+	}
+	if c.AuthorID != v.UserID {
+		return nil, nil, problem.Forbidden()
+	}
+	t, err := loadTarget(ctx, tx, c.TargetKind, c.TargetID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := consultations.GuardWrite(ctx, tx, t.ConsultationID, t.Phase); err != nil {
+		return nil, nil, err
+	}
+	return &c, t, nil
+}
+
+// CommentEdit changes a comment's text or stance.
+type CommentEdit struct {
+	Body   *string `json:"body"`
+	Stance *string `json:"stance"`
+}
+
+// EditComment changes v's own pending or published comment. Under
+// pre-moderation the changed comment waits for moderation again.
+func (s *Service) EditComment(ctx context.Context, v *access.Viewer, commentID int64, in CommentEdit) (*CommentRow, error) {
+	if err := mayWrite(v); err != nil {
+		return nil, err
+	}
+	var val problem.Validator
+	var body, stance string
+	if in.Body != nil {
+		body = plaintext.Check(&val, "body", *in.Body, 1, MaxBody)
+	}
+	if in.Stance != nil {
+		stance = checkStance(&val, in.Stance)
+	}
+	if err := val.Err(); err != nil {
+		return nil, err
+	}
+	matcher, err := s.Screener.Matcher(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *CommentRow
+	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		c, t, err := ownComment(ctx, tx, v, commentID)
+		if err != nil {
+			return err
+		}
+		if c.Status != StatusPending && c.Status != StatusPublished {
+			return problem.Conflict("error.not_editable")
+		}
+		if in.Body != nil {
+			c.Body = body
+		}
+		if in.Stance != nil {
+			c.Stance = stance
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE comments SET body = ?, stance = ?, updated_at = ? WHERE id = ?", c.Body, c.Stance, s.now(), c.ID); err != nil {
+			return err
+		}
+		to, err := reviewEdit(ctx, tx, "comment", c.ID, t, c.Status, matcher, c.Body)
+		if err != nil {
+			return err
+		}
+		if to == c.Status && to == StatusPublished {
+			// Still public: subscribers get the new text.
+			if err := republishComment(ctx, tx, t, c.ID); err != nil {
+				return err
+			}
+		} else if _, err := SetCommentStatus(ctx, tx, c.ID, to); err != nil {
+			return err
+		}
+		var rows []CommentRow
+		if err := tx.NewRaw(commentSelect+" WHERE c.id = ?", c.ID).Scan(ctx, &rows); err != nil {
+			return err
+		}
+		out = &rows[0]
+		return nil
+	})
+	return out, err
+}
+
+func republishComment(ctx context.Context, tx *store.Tx, t *target, commentID int64) error {
+	var rows []CommentRow
+	if err := tx.NewRaw(commentSelect+" WHERE c.id = ?", commentID).Scan(ctx, &rows); err != nil {
+		return err
+	}
+	groups, err := groupsOfField(ctx, tx, t.FieldID)
+	if err != nil {
+		return err
+	}
+	js := rows[0].JSON(nil)
+	topics := append([]string{t.Topic(), t.ConsultationTopic()}, groupTopics(groups)...)
+	return tx.Emit(ctx, "comment.published", CommentEvent{Target: t.Kind, ID: t.ID, Comment: &js}, topics...)
+}
+
+// WithdrawComment takes back v's own comment; it leaves every public list.
+func (s *Service) WithdrawComment(ctx context.Context, v *access.Viewer, commentID int64) error {
+	if err := mayWrite(v); err != nil {
+		return err
+	}
+	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		c, _, err := ownComment(ctx, tx, v, commentID)
+		if err != nil {
+			return err
+		}
+		if c.Status == StatusWithdrawn {
+			return nil
+		}
+		_, err = SetCommentStatus(ctx, tx, c.ID, StatusWithdrawn)
+		return err
+	})
+}
+
+// ownCommentForEdit loads v's own comment for the edit page, with the
+// moderation mode its consultation runs.
+func (s *Service) ownCommentForEdit(ctx context.Context, v *access.Viewer, id int64) (*CommentRow, string, error) {
+	var rows []CommentRow
+	if err := s.st.DB.NewRaw(commentSelect+" WHERE c.id = ?", id).Scan(ctx, &rows); err != nil {
+		return nil, "", err
+	}
+	if len(rows) == 0 {
+		return nil, "", problem.NotFound()
+	}
+	if rows[0].AuthorID != v.UserID {
+		return nil, "", problem.Forbidden()
+	}
+	if rows[0].Status != StatusPending && rows[0].Status != StatusPublished {
+		return nil, "", problem.Conflict("error.not_editable")
+	}
+	t, err := loadTarget(ctx, s.st, rows[0].TargetKind, rows[0].TargetID)
+	if err != nil {
+		return nil, "", err
+	}
+	return &rows[0], t.Moderation, nil
+}
+
+// reviewEdit decides where an author's edited contribution goes, and
+// screens it again: back to pending under pre-moderation; published and
+// flagged content into the reported queue. It answers the new state.
+func reviewEdit(ctx context.Context, tx *store.Tx, kind string, id int64, t *target, status string, matcher *screening.Matcher, texts ...string) (string, error) {
+	to := status
+	if t.Moderation == consultations.ModerationPre {
+		to = StatusPending
+	}
+	flags, flagged := flagsJSON(matcher.Find(texts...))
+	needsReview := flagged && to == StatusPublished
+	if _, err := tx.Exec(ctx, "UPDATE "+kind+"s SET flags = ?, needs_review = ? WHERE id = ?", flags, needsReview, id); err != nil {
+		return "", err
+	}
+	if to == StatusPending || needsReview {
+		item := &queues.Item{Kind: kind, ID: id, FieldID: t.FieldID, State: to, Excerpt: queues.Excerpt(texts[0])}
+		if err := queues.AnnounceModeration(ctx, tx, item); err != nil {
+			return "", err
+		}
+	}
+	return to, nil
+}

@@ -1,0 +1,86 @@
+package participation
+
+import (
+	"context"
+	"strconv"
+	"time"
+)
+
+// MyContribution is one of a person's ideas or comments as /me lists it,
+// with its moderation state.
+type MyContribution struct {
+	Kind       string    `bun:"kind"` // "idea" or "comment"
+	ID         int64     `bun:"id"`
+	Title      string    `bun:"title"`
+	Body       string    `bun:"body"`
+	Status     string    `bun:"status"`
+	CreatedAt  time.Time `bun:"created_at"`
+	TargetKind Kind      `bun:"target_kind"`
+	TargetID   int64     `bun:"target_id"`
+	// Decision is the latest moderation decision's statement of reasons,
+	// shown to the author when their content was rejected or hidden.
+	DecisionReason    string `bun:"decision_reason"`
+	DecisionStatement string `bun:"decision_statement"`
+	// Appealed is true once the author appealed the latest decision.
+	Appealed bool `bun:"appealed"`
+}
+
+// Appealable reports whether the author may still appeal the decision.
+func (m *MyContribution) Appealable() bool {
+	return (m.Status == StatusRejected || m.Status == StatusHidden) && m.DecisionStatement != "" && !m.Appealed
+}
+
+// Link is where the contribution is shown.
+func (m *MyContribution) Link() string {
+	if m.Kind == "idea" {
+		return "/i/" + strconv.FormatInt(m.ID, 10)
+	}
+	return itemPath(m.TargetKind, m.TargetID) + "#comment-" + strconv.FormatInt(m.ID, 10)
+}
+
+// Editable reports whether the author may still change it.
+func (m *MyContribution) Editable() bool {
+	return m.Status == StatusPending || m.Status == StatusPublished
+}
+
+// ContributionsOf lists a person's ideas and comments, newest first, one
+// page at a time (offset paging: one person's list is short).
+func (s *Service) ContributionsOf(ctx context.Context, userID int64, offset, limit int) ([]MyContribution, error) {
+	var rows []MyContribution
+	err := s.st.DB.NewRaw(`
+SELECT x.*, COALESCE(d.reason, '') AS decision_reason, COALESCE(d.statement, '') AS decision_statement,
+  EXISTS (SELECT 1 FROM appeals a WHERE a.decision_id = d.id) AS appealed FROM (
+  SELECT 'idea' AS kind, i.id, i.title, i.body, i.status, i.created_at, 'idea' AS target_kind, i.id AS target_id
+  FROM ideas i WHERE i.author_id = ?0
+  UNION ALL
+  SELECT 'comment' AS kind, c.id, '' AS title, c.body, c.status, c.created_at, c.target_kind, c.target_id
+  FROM comments c WHERE c.author_id = ?0
+) x
+LEFT JOIN moderation_decisions d ON d.id = (
+  SELECT MAX(id) FROM moderation_decisions WHERE target_kind = x.kind AND target_id = x.id
+)
+ORDER BY x.created_at DESC, x.id DESC LIMIT ?1 OFFSET ?2`, userID, limit, offset).Scan(ctx, &rows)
+	return rows, err
+}
+
+// MyReport is a report a person made, with what became of it.
+type MyReport struct {
+	Kind      string    `bun:"target_kind"`
+	ID        int64     `bun:"target_id"`
+	Reason    string    `bun:"reason"`
+	CreatedAt time.Time `bun:"created_at"`
+	// Outcome is the moderator's action ("approve", "hide", "reject",
+	// "restore"), empty while undecided.
+	Outcome string `bun:"outcome"`
+	Excerpt string `bun:"excerpt"`
+}
+
+// ReportsOf lists the reports a person made, newest first.
+func (s *Service) ReportsOf(ctx context.Context, userID int64, limit int) ([]MyReport, error) {
+	var rows []MyReport
+	err := s.st.DB.NewRaw(`SELECT r.target_kind, r.target_id, r.reason, r.created_at, r.outcome,
+  COALESCE((SELECT c.body FROM comments c WHERE r.target_kind = 'comment' AND c.id = r.target_id),
+           (SELECT i.title FROM ideas i WHERE r.target_kind = 'idea' AND i.id = r.target_id), '') AS excerpt
+FROM reports r WHERE r.reporter_id = ? ORDER BY r.id DESC LIMIT ?`, userID, limit).Scan(ctx, &rows)
+	return rows, err
+}

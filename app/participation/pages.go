@@ -1,0 +1,582 @@
+package participation
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/consultations"
+	"github.com/mitreden/mitreden/app/jsonapi"
+	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/pages"
+	"github.com/mitreden/mitreden/app/plaintext"
+	"github.com/mitreden/mitreden/app/problem"
+)
+
+// Page sizes.
+const (
+	threadsPerPage = 50
+	cardsPerPage   = 50
+)
+
+// formFailure is a form post that did not go through: the page is shown
+// again with the message beside the form and the text as typed.
+type formFailure struct {
+	err  error
+	form map[string]string
+	// prefix marks which form on the page failed (e.g. "reply-12-"), so
+	// the error links to the right field.
+	prefix string
+}
+
+// Discussion is the comment section shared by measure and idea pages.
+type Discussion struct {
+	// Path is the item's page, "/m/12" or "/i/3"; forms post below it.
+	Path       string
+	Kind       Kind
+	ItemID     int64
+	Threads    []CommentRow
+	Next       *string
+	Count      int64
+	CanWrite   bool
+	Open       bool
+	Moderation string
+	// Reasons are the report reasons, for the report forms.
+	Reasons []string
+	Stances []string
+}
+
+// CommentItem is one comment for the "comment" template.
+type CommentItem struct {
+	View    *pages.View
+	Comment *CommentRow
+}
+
+// Item pairs a comment with the page's view for the template.
+func (d *Discussion) Item(v *pages.View, c CommentRow) CommentItem {
+	return CommentItem{View: v, Comment: &c}
+}
+
+// CommentForm is the comment form (ParentID 0) or a reply form.
+type CommentForm struct {
+	View      *pages.View
+	ParentID  int64
+	Prefix    string
+	LabelKey  string
+	SubmitKey string
+	// Mine is true when this form was sent and came back with errors.
+	Mine bool
+}
+
+// Form prepares the comment form, or the reply form under parentID.
+func (d *Discussion) Form(v *pages.View, parentID int64) CommentForm {
+	f := CommentForm{View: v, ParentID: parentID, LabelKey: "comment.your_comment", SubmitKey: "comment.submit"}
+	sent := v.Form != nil && v.Errors != nil
+	if parentID != 0 {
+		f.Prefix = "reply-" + strconv.FormatInt(parentID, 10) + "-"
+		f.LabelKey = "comment.your_reply"
+		f.SubmitKey = "comment.submit_reply"
+		f.Mine = sent && v.Form["parent_id"] == strconv.FormatInt(parentID, 10)
+	} else {
+		f.Mine = sent && v.Form["parent_id"] == ""
+	}
+	return f
+}
+
+// ReportForm is a report form for a comment or an idea.
+type ReportForm struct {
+	View *pages.View
+	Kind string
+	ID   int64
+	Back string
+}
+
+// Report prepares the report form for a comment or the idea.
+func (d *Discussion) Report(v *pages.View, kind string, id int64) ReportForm {
+	back := d.Path
+	if kind == "comment" {
+		back += "#comment-" + strconv.FormatInt(id, 10)
+	}
+	return ReportForm{View: v, Kind: kind, ID: id, Back: back}
+}
+
+// FieldPageData is what /f/{id} shows.
+type FieldPageData struct {
+	*consultations.FieldContext
+	Measures     []consultations.MeasureRow
+	NextMeasures *string
+	Ideas        []IdeaRow
+	NextIdeas    *string
+	CanWrite     bool
+	Open         bool
+}
+
+// FieldPage is GET /f/{id}: a field's measures and ideas, and the idea form.
+func (h *Handlers) FieldPage(c *fiber.Ctx) error { return h.fieldPage(c, nil) }
+
+func (h *Handlers) fieldPage(c *fiber.Ctx, failed *formFailure) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	v := access.From(c)
+	fc, err := h.cons.GetField(c.UserContext(), id, v.IsAdmin())
+	if err != nil {
+		return err
+	}
+	mAfter, err := cursorParam(c, "measures")
+	if err != nil {
+		return err
+	}
+	iBefore, err := cursorParam(c, "ideas")
+	if err != nil {
+		return err
+	}
+	measures, err := h.cons.ListMeasures(c.UserContext(), id, mAfter, cardsPerPage+1)
+	if err != nil {
+		return err
+	}
+	ideas, err := h.svc.ListIdeas(c.UserContext(), v, id, iBefore, cardsPerPage+1)
+	if err != nil {
+		return err
+	}
+	data := &FieldPageData{FieldContext: fc, Open: fc.Consultation.Phase == consultations.PhaseOpen}
+	data.CanWrite = data.Open && v.SignedIn()
+	data.Measures, data.NextMeasures = jsonapi.Paginate(measures, cardsPerPage, func(m consultations.MeasureRow) int64 { return m.ID })
+	data.Ideas, data.NextIdeas = jsonapi.Paginate(ideas, cardsPerPage, func(i IdeaRow) int64 { return i.ID })
+	view := h.pages.NewView(c, fc.Field.Title.String(lang(c)))
+	view.Data = data
+	return h.render(c, "field", view, failed)
+}
+
+func cursorParam(c *fiber.Ctx, name string) (int64, error) {
+	raw := c.Query(name)
+	if raw == "" {
+		return 0, nil
+	}
+	n, ok := jsonapi.DecodeCursor(raw)
+	if !ok {
+		return 0, problem.Invalid(problem.Field(name, "error.cursor"))
+	}
+	return n, nil
+}
+
+func (h *Handlers) render(c *fiber.Ctx, name string, view *pages.View, failed *formFailure) error {
+	status := fiber.StatusOK
+	if failed != nil {
+		var p *problem.Problem
+		errors.As(failed.err, &p)
+		status = p.Status
+		view.SetFormErrors(failed.err, failed.form)
+		for i := range view.Errors {
+			if view.Errors[i].Field != "" {
+				view.Errors[i].Field = failed.prefix + view.Errors[i].Field
+			}
+		}
+	}
+	return h.pages.Render(c, status, name, view)
+}
+
+func (h *Handlers) discussion(c *fiber.Ctx, kind Kind, id int64, path, phase, moderation string, count int64) (*Discussion, error) {
+	after, err := cursorParam(c, "cursor")
+	if err != nil {
+		return nil, err
+	}
+	threads, err := h.svc.Threads(c.UserContext(), kind, id, after, threadsPerPage+1)
+	if err != nil {
+		return nil, err
+	}
+	d := &Discussion{
+		Path: path, Kind: kind, ItemID: id, Count: count, Open: phase == consultations.PhaseOpen,
+		Moderation: moderation, Reasons: Reasons, Stances: Stances,
+	}
+	d.CanWrite = d.Open && access.From(c).SignedIn()
+	d.Threads, d.Next = jsonapi.Paginate(threads, threadsPerPage, func(r CommentRow) int64 { return r.ID })
+	return d, nil
+}
+
+// Voting is the tally and vote form shared by measure and idea pages.
+type Voting struct {
+	Path         string
+	Topic        string
+	Tally        consultations.Tally
+	MyVote       *int
+	ApprovalRate *int
+	Open         bool
+	// Votable is false for an idea that is not published yet.
+	Votable bool
+}
+
+// Is reports whether the reader's vote is value (for aria-pressed).
+func (v *Voting) Is(value int) bool { return v.MyVote != nil && *v.MyVote == value }
+
+// MineKey names the reader's vote as a message key, "" without one.
+func (v *Voting) MineKey() string {
+	switch {
+	case v.MyVote == nil:
+		return ""
+	case *v.MyVote == 1:
+		return "vote.for"
+	case *v.MyVote == -1:
+		return "vote.against"
+	}
+	return "vote.neutral"
+}
+
+// MeasurePageData is what /m/{id} shows.
+type MeasurePageData struct {
+	Measure    *consultations.MeasureDetail
+	Field      *consultations.FieldContext
+	Discussion *Discussion
+	Voting     *Voting
+	// CanManage shows the edit link to experts of the field's groups and admins.
+	CanManage bool
+}
+
+// MeasurePage is GET /m/{id}: a measure, its tally, the vote form and the discussion.
+func (h *Handlers) MeasurePage(c *fiber.Ctx) error { return h.measurePage(c, nil) }
+
+func (h *Handlers) measurePage(c *fiber.Ctx, failed *formFailure) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	v := access.From(c)
+	m, err := h.cons.GetMeasure(c.UserContext(), id, v.IsAdmin(), v.UserID)
+	if err != nil {
+		return err
+	}
+	fc, err := h.cons.GetField(c.UserContext(), m.FieldID, true)
+	if err != nil {
+		return err
+	}
+	d, err := h.discussion(c, KindMeasure, id, "/m/"+strconv.FormatInt(id, 10), fc.Consultation.Phase, fc.Consultation.Moderation, m.CommentCount)
+	if err != nil {
+		return err
+	}
+	view := h.pages.NewView(c, m.Title.String(lang(c)))
+	view.Data = &MeasurePageData{Measure: m, Field: fc, Discussion: d, CanManage: h.cons.MayManage(c, m.FieldID), Voting: &Voting{
+		Path: d.Path, Topic: "measure:" + strconv.FormatInt(id, 10), Tally: m.Tally, MyVote: m.MyVote,
+		ApprovalRate: approval(m.Tally), Open: d.Open, Votable: true,
+	}}
+	return h.render(c, "measure", view, failed)
+}
+
+// approval is for/(for+against) in whole percent, nil when both are 0.
+func approval(t consultations.Tally) *int {
+	if t.For+t.Against == 0 {
+		return nil
+	}
+	p := int((t.For*100 + (t.For+t.Against)/2) / (t.For + t.Against))
+	return &p
+}
+
+// IdeaPageData is what /i/{id} shows.
+type IdeaPageData struct {
+	Idea       *IdeaRow
+	Field      *consultations.FieldContext
+	Discussion *Discussion
+	Voting     *Voting
+	IsAuthor   bool
+}
+
+// IdeaPage is GET /i/{id}: an idea, its tally, the expert group's answer
+// and the discussion. Its author also sees it while it waits for moderation.
+func (h *Handlers) IdeaPage(c *fiber.Ctx) error { return h.ideaPage(c, nil) }
+
+func (h *Handlers) ideaPage(c *fiber.Ctx, failed *formFailure) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	v := access.From(c)
+	idea, err := h.svc.GetIdea(c.UserContext(), v, id)
+	if err != nil {
+		return err
+	}
+	fc, err := h.cons.GetField(c.UserContext(), idea.FieldID, true)
+	if err != nil {
+		return err
+	}
+	my, err := h.svc.MyVote(c.UserContext(), v, KindIdea, id)
+	if err != nil {
+		return err
+	}
+	d, err := h.discussion(c, KindIdea, id, "/i/"+strconv.FormatInt(id, 10), fc.Consultation.Phase, fc.Consultation.Moderation, idea.CommentCount)
+	if err != nil {
+		return err
+	}
+	d.CanWrite = d.CanWrite && idea.Status == StatusPublished
+	view := h.pages.NewView(c, idea.Title)
+	view.Data = &IdeaPageData{Idea: idea, Field: fc, Discussion: d, IsAuthor: v.SignedIn() && v.UserID == idea.AuthorID,
+		Voting: &Voting{
+			Path: d.Path, Topic: "idea:" + strconv.FormatInt(id, 10), Tally: idea.Tally, MyVote: my,
+			ApprovalRate: approval(idea.Tally), Open: d.Open, Votable: idea.Status == StatusPublished,
+		}}
+	return h.render(c, "idea", view, failed)
+}
+
+// pageFor re-renders the page a form came from.
+func (h *Handlers) pageFor(kind Kind) func(*fiber.Ctx, *formFailure) error {
+	if kind == KindMeasure {
+		return h.measurePage
+	}
+	return h.ideaPage
+}
+
+// formError answers a failed form post: sign in first (401), or the page
+// again with the message.
+func formError(c *fiber.Ctx, err error, render func(*fiber.Ctx, *formFailure) error, form map[string]string, prefix string) error {
+	var p *problem.Problem
+	if !errors.As(err, &p) || p.Status >= 500 {
+		return err
+	}
+	if p.Status == fiber.StatusUnauthorized {
+		return pages.Redirect(c, "/login?next="+url.QueryEscape(string(c.Request().URI().Path())))
+	}
+	return render(c, &formFailure{err: err, form: form, prefix: prefix})
+}
+
+// VoteSubmit is POST /m/{id}/vote and /i/{id}/vote: value 1, 0, -1 or "withdraw".
+func (h *Handlers) VoteSubmit(kind Kind) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := consultations.IDParam(c, "id")
+		if err != nil {
+			return err
+		}
+		v := access.From(c)
+		raw := c.FormValue("value")
+		flash := "flash.vote_withdrawn"
+		if raw == "withdraw" {
+			_, err = h.svc.Unvote(c.UserContext(), v, kind, id)
+		} else {
+			value, convErr := strconv.Atoi(raw)
+			if convErr != nil {
+				value = 2 // refused by Vote as out of range
+			}
+			_, err = h.svc.Vote(c.UserContext(), v, kind, id, value)
+			flash = "flash.voted"
+		}
+		if err != nil {
+			return formError(c, err, h.pageFor(kind), nil, "")
+		}
+		pages.Flash(c, "ok", flash)
+		return pages.Redirect(c, itemPath(kind, id)+"#vote")
+	}
+}
+
+func itemPath(kind Kind, id int64) string {
+	if kind == KindMeasure {
+		return "/m/" + strconv.FormatInt(id, 10)
+	}
+	return "/i/" + strconv.FormatInt(id, 10)
+}
+
+// CommentSubmit is POST /m/{id}/comments and /i/{id}/comments.
+func (h *Handlers) CommentSubmit(kind Kind) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := consultations.IDParam(c, "id")
+		if err != nil {
+			return err
+		}
+		form := map[string]string{
+			"body":      plaintext.FromForm(strings.Clone(c.FormValue("body"))),
+			"stance":    strings.Clone(c.FormValue("stance")),
+			"parent_id": strings.Clone(c.FormValue("parent_id")),
+		}
+		stance := form["stance"]
+		in := CommentInput{Body: form["body"], Stance: &stance}
+		prefix := ""
+		if form["parent_id"] != "" {
+			parent, convErr := strconv.ParseInt(form["parent_id"], 10, 64)
+			if convErr != nil {
+				return problem.Invalid(problem.Field("parent_id", "error.parent_unknown"))
+			}
+			in.ParentID = &parent
+			prefix = "reply-" + form["parent_id"] + "-"
+		}
+		res, err := h.svc.Comment(c.UserContext(), access.From(c), lang(c), kind, id, in)
+		if err != nil {
+			return formError(c, err, h.pageFor(kind), form, prefix)
+		}
+		if res.Status == StatusPending {
+			pages.Flash(c, "ok", "flash.comment_pending")
+			return pages.Redirect(c, itemPath(kind, id)+"#comments")
+		}
+		pages.Flash(c, "ok", "flash.comment_published")
+		return pages.Redirect(c, itemPath(kind, id)+"#comment-"+strconv.FormatInt(res.ID, 10))
+	}
+}
+
+// IdeaSubmit is POST /f/{id}/ideas.
+func (h *Handlers) IdeaSubmit(c *fiber.Ctx) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	form := map[string]string{
+		"title": strings.Clone(c.FormValue("title")),
+		"body":  plaintext.FromForm(strings.Clone(c.FormValue("body"))),
+	}
+	var themes []string
+	for _, raw := range c.Request().PostArgs().PeekMulti("themes") {
+		themes = append(themes, string(raw))
+		form["theme:"+string(raw)] = "on"
+	}
+	res, err := h.svc.SubmitIdea(c.UserContext(), access.From(c), lang(c), id, IdeaInput{Title: form["title"], Body: form["body"], Themes: &themes})
+	if err != nil {
+		return formError(c, err, h.fieldPage, form, "idea-")
+	}
+	if res.Status == StatusPending {
+		pages.Flash(c, "ok", "flash.idea_pending")
+	} else {
+		pages.Flash(c, "ok", "flash.idea_published")
+	}
+	return pages.Redirect(c, "/i/"+strconv.FormatInt(res.ID, 10))
+}
+
+// ReportSubmit is POST /reports from a report form; back is the page to return to.
+func (h *Handlers) ReportSubmit(c *fiber.Ctx) error {
+	id, _ := strconv.ParseInt(c.FormValue("id"), 10, 64)
+	note := plaintext.FromForm(strings.Clone(c.FormValue("note")))
+	back := pages.SafeNext(strings.Clone(c.FormValue("back")), "/")
+	err := h.svc.Report(c.UserContext(), access.From(c), ReportInput{
+		Target: strings.Clone(c.FormValue("target")), ID: id, Reason: strings.Clone(c.FormValue("reason")), Note: &note,
+	}, h.AfterReport)
+	if err != nil {
+		var p *problem.Problem
+		if errors.As(err, &p) && p.Status == fiber.StatusUnauthorized {
+			return pages.Redirect(c, "/login?next="+url.QueryEscape(back))
+		}
+		if errors.As(err, &p) && p.Status < 500 {
+			pages.Flash(c, "error", "flash.report_failed")
+			return pages.Redirect(c, back)
+		}
+		return err
+	}
+	pages.Flash(c, "ok", "flash.reported")
+	return pages.Redirect(c, back)
+}
+
+// WithdrawCommentSubmit is POST /comments/{id}/withdraw.
+func (h *Handlers) WithdrawCommentSubmit(c *fiber.Ctx) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	back := pages.SafeNext(strings.Clone(c.FormValue("back")), "/me")
+	if err := h.svc.WithdrawComment(c.UserContext(), access.From(c), id); err != nil {
+		return err
+	}
+	pages.Flash(c, "ok", "flash.comment_withdrawn")
+	return pages.Redirect(c, back)
+}
+
+// WithdrawIdeaSubmit is POST /ideas/{id}/withdraw.
+func (h *Handlers) WithdrawIdeaSubmit(c *fiber.Ctx) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := h.svc.WithdrawIdea(c.UserContext(), access.From(c), id); err != nil {
+		return err
+	}
+	pages.Flash(c, "ok", "flash.idea_withdrawn")
+	return pages.Redirect(c, "/me")
+}
+
+// EditPageData is what the edit pages show.
+type EditPageData struct {
+	Kind    string // "idea" or "comment"
+	ID      int64
+	Back    string
+	Pending bool // the change waits for moderation
+	Stances []string
+}
+
+// EditCommentPage is GET /comments/{id}/edit (its author).
+func (h *Handlers) EditCommentPage(c *fiber.Ctx) error { return h.editCommentPage(c, nil) }
+
+func (h *Handlers) editCommentPage(c *fiber.Ctx, failed *formFailure) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	v := access.From(c)
+	if !v.SignedIn() {
+		return problem.Unauthorized()
+	}
+	row, moderation, err := h.svc.ownCommentForEdit(c.UserContext(), v, id)
+	if err != nil {
+		return err
+	}
+	view := h.pages.NewView(c, locale.From(c).T("edit.comment_title"))
+	view.Data = &EditPageData{Kind: "comment", ID: id, Back: itemPath(row.TargetKind, row.TargetID) + "#comment-" + strconv.FormatInt(id, 10),
+		Pending: moderation == consultations.ModerationPre, Stances: Stances}
+	view.Form = map[string]string{"body": row.Body, "stance": row.Stance}
+	return h.render(c, "edit", view, failed)
+}
+
+// EditCommentSubmit is POST /comments/{id}/edit.
+func (h *Handlers) EditCommentSubmit(c *fiber.Ctx) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	form := map[string]string{"body": plaintext.FromForm(strings.Clone(c.FormValue("body"))), "stance": strings.Clone(c.FormValue("stance"))}
+	body, stance := form["body"], form["stance"]
+	row, err := h.svc.EditComment(c.UserContext(), access.From(c), id, CommentEdit{Body: &body, Stance: &stance})
+	if err != nil {
+		return formError(c, err, h.editCommentPage, form, "")
+	}
+	pages.Flash(c, "ok", "flash.changed")
+	return pages.Redirect(c, itemPath(row.TargetKind, row.TargetID)+"#comments")
+}
+
+// EditIdeaPage is GET /ideas/{id}/edit (its author).
+func (h *Handlers) EditIdeaPage(c *fiber.Ctx) error { return h.editIdeaPage(c, nil) }
+
+func (h *Handlers) editIdeaPage(c *fiber.Ctx, failed *formFailure) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	v := access.From(c)
+	if !v.SignedIn() {
+		return problem.Unauthorized()
+	}
+	idea, err := h.svc.GetIdea(c.UserContext(), v, id)
+	if err != nil {
+		return err
+	}
+	if idea.AuthorID != v.UserID {
+		return problem.Forbidden()
+	}
+	fc, err := h.cons.GetField(c.UserContext(), idea.FieldID, true)
+	if err != nil {
+		return err
+	}
+	view := h.pages.NewView(c, locale.From(c).T("edit.idea_title"))
+	view.Data = &EditPageData{Kind: "idea", ID: id, Back: "/i/" + strconv.FormatInt(id, 10), Pending: fc.Consultation.Moderation == consultations.ModerationPre}
+	view.Form = map[string]string{"title": idea.Title, "body": idea.Body}
+	return h.render(c, "edit", view, failed)
+}
+
+// EditIdeaSubmit is POST /ideas/{id}/edit.
+func (h *Handlers) EditIdeaSubmit(c *fiber.Ctx) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	form := map[string]string{"title": strings.Clone(c.FormValue("title")), "body": plaintext.FromForm(strings.Clone(c.FormValue("body")))}
+	title, body := form["title"], form["body"]
+	if _, err := h.svc.EditIdea(c.UserContext(), access.From(c), id, IdeaEdit{Title: &title, Body: &body}); err != nil {
+		return formError(c, err, h.editIdeaPage, form, "")
+	}
+	pages.Flash(c, "ok", "flash.changed")
+	return pages.Redirect(c, "/i/"+strconv.FormatInt(id, 10))
+}

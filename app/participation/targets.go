@@ -1,0 +1,263 @@
+// Package participation is what residents do: vote on measures and ideas,
+// comment with a stance (one reply level), submit ideas, and report
+// contributions. Every write goes through the store's write path with its
+// outbox event in the same transaction; tallies are maintained there too.
+package participation
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/config"
+	"github.com/mitreden/mitreden/app/consultations"
+	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/store"
+)
+
+// Kind is what can be voted and commented on.
+type Kind string
+
+const (
+	KindMeasure Kind = "measure"
+	KindIdea    Kind = "idea"
+)
+
+// KindFromPath maps the API's "measures"/"ideas" to a Kind.
+func KindFromPath(s string) (Kind, bool) {
+	switch s {
+	case "measures":
+		return KindMeasure, true
+	case "ideas":
+		return KindIdea, true
+	}
+	return "", false
+}
+
+// Contribution states (moderation).
+const (
+	StatusPending   = "pending"
+	StatusPublished = "published"
+	StatusRejected  = "rejected"
+	StatusHidden    = "hidden"
+	StatusWithdrawn = "withdrawn"
+)
+
+// target is a measure or an idea with the context every write checks.
+type target struct {
+	Kind           Kind
+	ID             int64
+	FieldID        int64  `bun:"field_id"`
+	ConsultationID int64  `bun:"consultation_id"`
+	Slug           string `bun:"slug"`
+	Phase          string `bun:"phase"`
+	Moderation     string `bun:"moderation"`
+	// Status is an idea's moderation state; measures are always "published".
+	Status   string `bun:"status"`
+	AuthorID int64  `bun:"author_id"`
+}
+
+// Topic is the item's live topic, e.g. "measure:12".
+func (t *target) Topic() string { return string(t.Kind) + ":" + strconv.FormatInt(t.ID, 10) }
+
+// ConsultationTopic is the consultation's live topic.
+func (t *target) ConsultationTopic() string { return "consultation:" + t.Slug }
+
+// rowReader is the store's read pool or a write: both run raw statements.
+type rowReader interface {
+	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+const (
+	measureTarget = `SELECT m.field_id, f.consultation_id, c.slug, c.phase, c.moderation, 'published', 0
+FROM measures m JOIN fields f ON f.id = m.field_id JOIN consultations c ON c.id = f.consultation_id WHERE m.id = ?`
+	ideaTarget = `SELECT i.field_id, f.consultation_id, c.slug, c.phase, c.moderation, i.status, i.author_id
+FROM ideas i JOIN fields f ON f.id = i.field_id JOIN consultations c ON c.id = f.consultation_id WHERE i.id = ?`
+)
+
+// loadTarget finds a measure or an idea with its field and consultation.
+// It is on every vote's path, so it runs as a raw statement.
+func loadTarget(ctx context.Context, db rowReader, kind Kind, id int64) (*target, error) {
+	t := &target{Kind: kind, ID: id}
+	q := measureTarget
+	switch kind {
+	case KindMeasure:
+	case KindIdea:
+		q = ideaTarget
+	default:
+		return nil, problem.NotFound()
+	}
+	err := db.QueryRow(ctx, q, id).Scan(&t.FieldID, &t.ConsultationID, &t.Slug, &t.Phase, &t.Moderation, &t.Status, &t.AuthorID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, problem.NotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// visibleTo reports whether v may see the target at all.
+func (t *target) visibleTo(v *access.Viewer) bool {
+	if t.Phase == consultations.PhaseDraft && !v.IsAdmin() {
+		return false
+	}
+	if t.Status != StatusPublished {
+		return v.CanModerate() || (v.SignedIn() && v.UserID == t.AuthorID && t.Status != StatusWithdrawn)
+	}
+	return true
+}
+
+// ErrBlocked builds the 403 a blocked person gets, with the reason and end.
+func ErrBlocked(v *access.Viewer) error {
+	until := ""
+	if v.BlockedUntil != nil {
+		until = v.BlockedUntil.UTC().Format(time.RFC3339)
+	}
+	return problem.New(403, "error.blocked").With(map[string]any{"Until": until, "Reason": v.BlockReason})
+}
+
+// mayWrite refuses anonymous (401) and blocked (403) writers before any
+// database work.
+func mayWrite(v *access.Viewer) error {
+	if !v.SignedIn() {
+		return problem.Unauthorized()
+	}
+	if v.Blocked(time.Now()) {
+		return ErrBlocked(v)
+	}
+	return nil
+}
+
+// guardTarget loads the target inside a write and checks that it can be
+// contributed to: it exists for the writer, is published, and its
+// consultation is open.
+func guardTarget(ctx context.Context, tx *store.Tx, v *access.Viewer, kind Kind, id int64) (*target, error) {
+	t, err := loadTarget(ctx, tx, kind, id)
+	if err != nil {
+		return nil, err
+	}
+	return t, checkTarget(ctx, tx, v, t, t.Phase)
+}
+
+// preloadTarget reads what never changes about a target (its field and
+// consultation) on the read pool, before the write, so the single writer
+// only has to check what can change: the phase and an idea's state.
+func (s *Service) preloadTarget(ctx context.Context, v *access.Viewer, kind Kind, id int64) (*target, error) {
+	t, err := loadTarget(ctx, s.st, kind, id)
+	if err != nil {
+		return nil, err
+	}
+	if !t.visibleTo(v) {
+		return nil, problem.NotFound()
+	}
+	return t, nil
+}
+
+// recheckTarget is guardTarget for a preloaded target, inside the write.
+func recheckTarget(ctx context.Context, tx *store.Tx, v *access.Viewer, pre *target) (*target, error) {
+	t := *pre
+	if t.Kind == KindIdea {
+		if err := tx.QueryRow(ctx, "SELECT status FROM ideas WHERE id = ?", t.ID).Scan(&t.Status); err != nil {
+			if store.IsNoRows(err) {
+				return nil, problem.NotFound()
+			}
+			return nil, err
+		}
+	}
+	return &t, checkTarget(ctx, tx, v, &t, "")
+}
+
+// checkTarget refuses contributions to what the writer may not see, to
+// consultations that are not open and to ideas not yet published.
+func checkTarget(ctx context.Context, tx *store.Tx, v *access.Viewer, t *target, phaseSeen string) error {
+	if !t.visibleTo(v) {
+		return problem.NotFound()
+	}
+	if err := consultations.GuardWrite(ctx, tx, t.ConsultationID, phaseSeen); err != nil {
+		return err
+	}
+	if t.Status != StatusPublished {
+		// The author sees a pending idea but nobody votes or comments on it yet.
+		return problem.Conflict("error.not_published")
+	}
+	return nil
+}
+
+// Author is how a contribution's author appears: {id, display_name}, with
+// id null and a "deleted account" name after erasure.
+type Author struct {
+	ID          *int64 `json:"id"`
+	DisplayName string `json:"display_name"`
+}
+
+// authorOf builds an Author from the joined user columns. Live events are
+// rendered once for every subscriber, without a language (l nil).
+func AuthorOf(id int64, name string, deleted bool, l *locale.Localizer) Author {
+	if deleted {
+		if l == nil {
+			return Author{DisplayName: "deleted account"}
+		}
+		return Author{DisplayName: l.T("author.deleted")}
+	}
+	return Author{ID: &id, DisplayName: name}
+}
+
+// addToTally changes an item's tally row (creating it) and answers the new tally.
+func addToTally(ctx context.Context, tx *store.Tx, kind Kind, id int64, dFor, dAgainst, dNeutral, dComments int64) (consultations.Tally, error) {
+	var t consultations.Tally
+	err := tx.QueryRow(ctx, `
+INSERT INTO tallies (target_kind, target_id, votes_for, votes_against, votes_neutral, comment_count) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (target_kind, target_id) DO UPDATE SET
+  votes_for = tallies.votes_for + excluded.votes_for,
+  votes_against = tallies.votes_against + excluded.votes_against,
+  votes_neutral = tallies.votes_neutral + excluded.votes_neutral,
+  comment_count = tallies.comment_count + excluded.comment_count
+RETURNING votes_for, votes_against, votes_neutral`, string(kind), id, dFor, dAgainst, dNeutral, dComments).Scan(&t.For, &t.Against, &t.Neutral)
+	return t, err
+}
+
+// groupsOfField lists the expert groups serving a field, for their live topics.
+func groupsOfField(ctx context.Context, db bun.IDB, fieldID int64) ([]int64, error) {
+	var ids []int64
+	err := db.NewRaw("SELECT group_id FROM expert_group_fields WHERE field_id = ? ORDER BY group_id", fieldID).Scan(ctx, &ids)
+	if store.IsNoRows(err) {
+		err = nil
+	}
+	return ids, err
+}
+
+func groupTopics(groups []int64) []string {
+	out := make([]string, 0, len(groups))
+	for _, g := range groups {
+		out = append(out, "expert-group:"+strconv.FormatInt(g, 10))
+	}
+	return out
+}
+
+// forUpdate locks the selected rows of alias on PostgreSQL, so that two
+// writes changing one contribution's state run one after the other (SQLite
+// has a single writer already).
+func forUpdate(tx *store.Tx, alias string) string {
+	if tx.Driver() != config.Postgres {
+		return ""
+	}
+	if alias == "" {
+		return " FOR UPDATE"
+	}
+	return " FOR UPDATE OF " + alias
+}
+
+// lockRow adds FOR UPDATE to a select on PostgreSQL.
+func lockRow(tx *store.Tx, q *bun.SelectQuery) *bun.SelectQuery {
+	if tx.Driver() == config.Postgres {
+		return q.For("UPDATE")
+	}
+	return q
+}

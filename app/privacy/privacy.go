@@ -1,0 +1,293 @@
+// Package privacy gives people their data (GDPR Art. 15/20: everything the
+// platform holds about them, as JSON) and erases it on request (Art. 17):
+// the account's personal data goes, their contributions stay, shown as
+// from a deleted account, and their votes stay counted.
+package privacy
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
+
+	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/accounts"
+	"github.com/mitreden/mitreden/app/config"
+	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/pages"
+	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/store"
+)
+
+// Service exports and erases personal data.
+type Service struct{ st *store.Store }
+
+// NewService builds the service.
+func NewService(st *store.Store) *Service { return &Service{st: st} }
+
+// ExportFormat names the shape of an export; it changes only with a new number.
+const ExportFormat = "mitreden-export/1"
+
+// Export is everything held about one person.
+type Export struct {
+	Format     string    `json:"format"`
+	ExportedAt time.Time `json:"exported_at"`
+	Account    struct {
+		ID               int64      `json:"id" bun:"id"`
+		Email            *string    `json:"email" bun:"email"`
+		DisplayName      string     `json:"display_name" bun:"display_name"`
+		Role             string     `json:"role" bun:"role"`
+		Locale           string     `json:"locale" bun:"locale"`
+		CreatedAt        time.Time  `json:"created_at" bun:"created_at"`
+		UpdatedAt        time.Time  `json:"updated_at" bun:"updated_at"`
+		PrivacyConsentAt *time.Time `json:"privacy_consent_at" bun:"privacy_consent_at"`
+		BlockedUntil     *time.Time `json:"blocked_until" bun:"blocked_until"`
+		BlockReason      string     `json:"block_reason" bun:"block_reason"`
+	} `json:"account"`
+	ExpertGroups []struct {
+		ID       int64           `json:"id" bun:"id"`
+		Name     json.RawMessage `json:"name" bun:"name,type:text"`
+		JoinedAt time.Time       `json:"joined_at" bun:"created_at"`
+	} `json:"expert_groups"`
+	Sessions []struct {
+		CreatedAt time.Time `json:"created_at" bun:"created_at"`
+		ExpiresAt time.Time `json:"expires_at" bun:"expires_at"`
+	} `json:"sessions"`
+	Ideas []struct {
+		ID          int64           `json:"id" bun:"id"`
+		FieldID     int64           `json:"field_id" bun:"field_id"`
+		Title       string          `json:"title" bun:"title"`
+		Body        string          `json:"body" bun:"body"`
+		Lang        string          `json:"lang" bun:"lang"`
+		Themes      json.RawMessage `json:"themes" bun:"themes,type:text"`
+		Status      string          `json:"status" bun:"status"`
+		TriageState string          `json:"triage_state" bun:"triage_state"`
+		Response    string          `json:"response" bun:"response"`
+		CreatedAt   time.Time       `json:"created_at" bun:"created_at"`
+		UpdatedAt   time.Time       `json:"updated_at" bun:"updated_at"`
+	} `json:"ideas"`
+	Comments []struct {
+		ID         int64     `json:"id" bun:"id"`
+		TargetKind string    `json:"target_kind" bun:"target_kind"`
+		TargetID   int64     `json:"target_id" bun:"target_id"`
+		ParentID   *int64    `json:"parent_id" bun:"parent_id"`
+		Body       string    `json:"body" bun:"body"`
+		Stance     string    `json:"stance" bun:"stance"`
+		Lang       string    `json:"lang" bun:"lang"`
+		Status     string    `json:"status" bun:"status"`
+		CreatedAt  time.Time `json:"created_at" bun:"created_at"`
+		UpdatedAt  time.Time `json:"updated_at" bun:"updated_at"`
+	} `json:"comments"`
+	Votes []struct {
+		TargetKind string    `json:"target_kind" bun:"target_kind"`
+		TargetID   int64     `json:"target_id" bun:"target_id"`
+		Value      int       `json:"value" bun:"value"`
+		CreatedAt  time.Time `json:"created_at" bun:"created_at"`
+		UpdatedAt  time.Time `json:"updated_at" bun:"updated_at"`
+	} `json:"votes"`
+	Reports []struct {
+		TargetKind string    `json:"target_kind" bun:"target_kind"`
+		TargetID   int64     `json:"target_id" bun:"target_id"`
+		Reason     string    `json:"reason" bun:"reason"`
+		Note       string    `json:"note" bun:"note"`
+		CreatedAt  time.Time `json:"created_at" bun:"created_at"`
+		Outcome    string    `json:"outcome" bun:"outcome"`
+	} `json:"reports"`
+	// ModerationDecisions are the decisions about this person's
+	// contributions, with the statement of reasons they were given.
+	ModerationDecisions []struct {
+		TargetKind string    `json:"target_kind" bun:"target_kind"`
+		TargetID   int64     `json:"target_id" bun:"target_id"`
+		Action     string    `json:"action" bun:"action"`
+		Reason     string    `json:"reason" bun:"reason"`
+		Statement  string    `json:"statement" bun:"statement"`
+		CreatedAt  time.Time `json:"created_at" bun:"created_at"`
+	} `json:"moderation_decisions"`
+	Appeals []struct {
+		TargetKind string     `json:"target_kind" bun:"target_kind"`
+		TargetID   int64      `json:"target_id" bun:"target_id"`
+		Statement  string     `json:"statement" bun:"statement"`
+		CreatedAt  time.Time  `json:"created_at" bun:"created_at"`
+		DecidedAt  *time.Time `json:"decided_at" bun:"decided_at"`
+	} `json:"appeals"`
+}
+
+// Export gathers everything held about userID, read in one snapshot.
+func (s *Service) Export(ctx context.Context, userID int64) (*Export, error) {
+	out := &Export{Format: ExportFormat, ExportedAt: time.Now().UTC()}
+	// One snapshot for all lists (SQLite transactions always are one).
+	var opts *sql.TxOptions
+	if s.st.Driver == config.Postgres {
+		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	}
+	err := s.st.DB.RunInTx(ctx, opts, func(ctx context.Context, tx bun.Tx) error {
+		if err := tx.NewRaw(`SELECT id, email, display_name, role, locale, created_at, updated_at, privacy_consent_at, blocked_until, block_reason
+FROM users WHERE id = ? AND deleted_at IS NULL`, userID).Scan(ctx, &out.Account); err != nil {
+			if store.IsNoRows(err) {
+				return problem.NotFound()
+			}
+			return err
+		}
+		queries := []struct {
+			dst any
+			sql string
+		}{
+			{&out.ExpertGroups, "SELECT g.id, g.name, m.created_at FROM expert_group_members m JOIN expert_groups g ON g.id = m.group_id WHERE m.user_id = ? ORDER BY g.id"},
+			{&out.Sessions, "SELECT created_at, expires_at FROM sessions WHERE user_id = ? ORDER BY id"},
+			{&out.Ideas, "SELECT id, field_id, title, body, lang, themes, status, triage_state, response, created_at, updated_at FROM ideas WHERE author_id = ? ORDER BY id"},
+			{&out.Comments, "SELECT id, target_kind, target_id, parent_id, body, stance, lang, status, created_at, updated_at FROM comments WHERE author_id = ? ORDER BY id"},
+			{&out.Votes, "SELECT target_kind, target_id, value, created_at, updated_at FROM votes WHERE user_id = ? ORDER BY id"},
+			{&out.Reports, "SELECT target_kind, target_id, reason, note, created_at, outcome FROM reports WHERE reporter_id = ? ORDER BY id"},
+			{&out.ModerationDecisions, `SELECT d.target_kind, d.target_id, d.action, d.reason, d.statement, d.created_at FROM moderation_decisions d
+WHERE (d.target_kind = 'idea' AND d.target_id IN (SELECT id FROM ideas WHERE author_id = ?0))
+   OR (d.target_kind = 'comment' AND d.target_id IN (SELECT id FROM comments WHERE author_id = ?0)) ORDER BY d.id`},
+			{&out.Appeals, "SELECT target_kind, target_id, statement, created_at, decided_at FROM appeals WHERE author_id = ? ORDER BY id"},
+		}
+		for _, q := range queries {
+			if err := tx.NewRaw(q.sql, userID).Scan(ctx, q.dst); err != nil && !store.IsNoRows(err) {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	fillEmpty(out)
+	return out, nil
+}
+
+// fillEmpty makes every list [] rather than null.
+func fillEmpty(e *Export) {
+	e.ExpertGroups = orEmpty(e.ExpertGroups)
+	e.Sessions = orEmpty(e.Sessions)
+	e.Ideas = orEmpty(e.Ideas)
+	e.Comments = orEmpty(e.Comments)
+	e.Votes = orEmpty(e.Votes)
+	e.Reports = orEmpty(e.Reports)
+	e.ModerationDecisions = orEmpty(e.ModerationDecisions)
+	e.Appeals = orEmpty(e.Appeals)
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// ErrLastAdmin keeps the last administrator from erasing the account.
+var ErrLastAdmin = problem.Conflict("error.last_admin")
+
+// Erase removes userID's personal data: e-mail, name, password, language,
+// consent, block, sessions, group memberships and report notes. Ideas,
+// comments and votes stay, authored by a deleted account.
+func (s *Service) Erase(ctx context.Context, userID int64) error {
+	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		var role string
+		if err := tx.NewRaw("SELECT role FROM users WHERE id = ? AND deleted_at IS NULL", userID).Scan(ctx, &role); err != nil {
+			if store.IsNoRows(err) {
+				return problem.NotFound()
+			}
+			return err
+		}
+		if role == string(access.Admin) {
+			var admins int
+			if err := tx.NewRaw("SELECT COUNT(*) FROM users WHERE role = 'admin' AND deleted_at IS NULL").Scan(ctx, &admins); err != nil {
+				return err
+			}
+			if admins <= 1 {
+				return ErrLastAdmin
+			}
+		}
+		now := time.Now().UTC()
+		steps := []struct {
+			sql  string
+			args []any
+		}{
+			{`UPDATE users SET email = NULL, display_name = '', password_hash = '', role = 'resident', locale = 'de',
+  privacy_consent_at = NULL, blocked_until = NULL, block_reason = '', blocked_by = NULL, deleted_at = ?, updated_at = ? WHERE id = ?`, []any{now, now, userID}},
+			{"DELETE FROM sessions WHERE user_id = ?", []any{userID}},
+			{"DELETE FROM expert_group_members WHERE user_id = ?", []any{userID}},
+			{"UPDATE reports SET note = '' WHERE reporter_id = ?", []any{userID}},
+		}
+		for _, st := range steps {
+			if _, err := tx.ExecContext(ctx, st.sql, st.args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Handlers serve the export and erasure endpoints and pages.
+type Handlers struct {
+	svc   *Service
+	pages *pages.Renderer
+}
+
+// NewHandlers wires the handlers.
+func NewHandlers(svc *Service, r *pages.Renderer) *Handlers { return &Handlers{svc: svc, pages: r} }
+
+// APIExport is GET /api/v1/me/export: a download of everything held about the caller.
+func (h *Handlers) APIExport(c *fiber.Ctx) error {
+	v := access.From(c)
+	if !v.SignedIn() {
+		return problem.Unauthorized()
+	}
+	e, err := h.svc.Export(c.UserContext(), v.UserID)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="mitreden-export.json"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(e)
+}
+
+// APIErase is DELETE /api/v1/me.
+func (h *Handlers) APIErase(c *fiber.Ctx) error {
+	v := access.From(c)
+	if !v.SignedIn() {
+		return problem.Unauthorized()
+	}
+	if err := h.svc.Erase(c.UserContext(), v.UserID); err != nil {
+		return err
+	}
+	accounts.ClearSessionCookie(c)
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// ErasePage is GET /me/delete: what deleting means, and the confirmation.
+func (h *Handlers) ErasePage(c *fiber.Ctx) error {
+	if !access.From(c).SignedIn() {
+		return problem.Unauthorized()
+	}
+	return h.pages.Render(c, fiber.StatusOK, "delete-account", h.pages.NewView(c, locale.From(c).T("delete.title")))
+}
+
+// EraseSubmit is POST /me/delete; it needs the confirmation box ticked.
+func (h *Handlers) EraseSubmit(c *fiber.Ctx) error {
+	v := access.From(c)
+	if !v.SignedIn() {
+		return problem.Unauthorized()
+	}
+	if c.FormValue("confirm") != "yes" {
+		view := h.pages.NewView(c, locale.From(c).T("delete.title"))
+		view.SetFormErrors(problem.Invalid(problem.Field("confirm", "error.confirm_required")), nil)
+		return h.pages.Render(c, fiber.StatusUnprocessableEntity, "delete-account", view)
+	}
+	if err := h.svc.Erase(c.UserContext(), v.UserID); err != nil {
+		if p, ok := err.(*problem.Problem); ok && p.Status == fiber.StatusConflict {
+			view := h.pages.NewView(c, locale.From(c).T("delete.title"))
+			view.SetFormErrors(err, nil)
+			return h.pages.Render(c, p.Status, "delete-account", view)
+		}
+		return err
+	}
+	accounts.ClearSessionCookie(c)
+	pages.Flash(c, "ok", "flash.account_deleted")
+	return pages.Redirect(c, "/")
+}

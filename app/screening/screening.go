@@ -1,0 +1,147 @@
+// Package screening flags contributions that contain a term from the
+// screening word lists (one list per language, kept in the database and
+// editable by admins). A flag puts the contribution into the moderators'
+// "reported" queue, also under post-moderation; it never decides anything
+// by itself.
+//
+// List format (the seed files, the admin form, a text/plain PUT): one term
+// per line; blank lines and lines starting with # are ignored; see Compile
+// for how a term matches.
+package screening
+
+import (
+	"context"
+	"encoding/json"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+
+	"github.com/mitreden/mitreden/app/store"
+)
+
+// Matcher finds listed terms in text.
+type Matcher struct {
+	// any is one alternation of every term: a single pass answers the
+	// common case, a text without any listed term.
+	any      *regexp.Regexp
+	terms    []string
+	patterns []*regexp.Regexp
+}
+
+// Compile turns terms into a Matcher. Matching ignores case; a * stands for
+// any characters but white space, a space for any run of white space; a
+// term that starts or ends with a letter or digit only matches there at a
+// word boundary, so "depp*" does not flag "Teppich".
+func Compile(terms []string) *Matcher {
+	m := &Matcher{}
+	var alts []string
+	for _, t := range terms {
+		p := pattern(t)
+		re, err := regexp.Compile("(?i)" + p)
+		if err != nil || strings.Trim(t, "* ") == "" {
+			continue
+		}
+		m.terms = append(m.terms, t)
+		m.patterns = append(m.patterns, re)
+		alts = append(alts, "(?:"+p+")")
+	}
+	if len(alts) > 0 {
+		m.any = regexp.MustCompile("(?i)" + strings.Join(alts, "|"))
+	}
+	return m
+}
+
+func pattern(t string) string {
+	var b strings.Builder
+	first, _ := utf8.DecodeRuneInString(t)
+	last, _ := utf8.DecodeLastRuneInString(t)
+	if isWordRune(first) {
+		b.WriteString(`(?:^|[^\p{L}\p{N}])`)
+	}
+	for i, word := range strings.Fields(t) {
+		if i > 0 {
+			b.WriteString(`\s+`)
+		}
+		for j, part := range strings.Split(word, "*") {
+			if j > 0 {
+				b.WriteString(`\S*`)
+			}
+			b.WriteString(regexp.QuoteMeta(part))
+		}
+	}
+	if isWordRune(last) {
+		b.WriteString(`(?:$|[^\p{L}\p{N}])`)
+	}
+	return b.String()
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }
+
+// Find answers the terms found in texts, each once, in list order.
+func (m *Matcher) Find(texts ...string) []string {
+	if m == nil || m.any == nil {
+		return nil
+	}
+	joined := strings.Join(texts, "\n")
+	if !m.any.MatchString(joined) {
+		return nil
+	}
+	var found []string
+	for i, re := range m.patterns {
+		if re.MatchString(joined) {
+			found = append(found, m.terms[i])
+		}
+	}
+	return found
+}
+
+// Screener keeps the compiled lists of all languages, read from the
+// database and refreshed at most every few seconds, so an admin's change
+// takes effect on every instance within that time.
+type Screener struct {
+	db     bun.IDB
+	maxAge time.Duration
+
+	mu      sync.Mutex
+	matcher *Matcher
+	loaded  time.Time
+}
+
+// NewScreener reads lists from db.
+func NewScreener(db bun.IDB) *Screener { return &Screener{db: db, maxAge: 5 * time.Second} }
+
+// Invalidate makes the next Find read the lists again.
+func (s *Screener) Invalidate() {
+	s.mu.Lock()
+	s.loaded = time.Time{}
+	s.mu.Unlock()
+}
+
+// Matcher answers the current matcher for all languages' lists together:
+// a slur is a slur whatever language the surrounding text is in.
+func (s *Screener) Matcher(ctx context.Context) (*Matcher, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.matcher != nil && time.Since(s.loaded) < s.maxAge {
+		return s.matcher, nil
+	}
+	var lists []string
+	if err := s.db.NewRaw("SELECT terms FROM screening_lists ORDER BY lang").Scan(ctx, &lists); err != nil && !store.IsNoRows(err) {
+		return nil, err
+	}
+	var terms []string
+	for _, l := range lists {
+		var list []string
+		if err := json.Unmarshal([]byte(l), &list); err != nil {
+			return nil, err
+		}
+		terms = append(terms, list...)
+	}
+	s.matcher, s.loaded = Compile(terms), time.Now()
+	return s.matcher, nil
+}

@@ -1,0 +1,252 @@
+// Package server assembles mitreden: it opens and migrates the database,
+// sets up a new installation (the first administrator and the demo
+// consultation), builds the domain services and the web application, and
+// serves until told to stop.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/mitreden/mitreden/app/accessibility"
+	"github.com/mitreden/mitreden/app/accounts"
+	"github.com/mitreden/mitreden/app/admin"
+	"github.com/mitreden/mitreden/app/audit"
+	"github.com/mitreden/mitreden/app/config"
+	"github.com/mitreden/mitreden/app/consultations"
+	"github.com/mitreden/mitreden/app/demo"
+	"github.com/mitreden/mitreden/app/experts"
+	"github.com/mitreden/mitreden/app/legal"
+	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/metrics"
+	"github.com/mitreden/mitreden/app/moderation"
+	"github.com/mitreden/mitreden/app/pages"
+	"github.com/mitreden/mitreden/app/participation"
+	"github.com/mitreden/mitreden/app/privacy"
+	"github.com/mitreden/mitreden/app/screening"
+	"github.com/mitreden/mitreden/app/store"
+	"github.com/mitreden/mitreden/app/web"
+	"github.com/mitreden/mitreden/frontend"
+	"github.com/mitreden/mitreden/i18n"
+)
+
+// Options tune an App beyond its configuration; the zero value is right
+// for production.
+type Options struct {
+	Log *slog.Logger
+	// HashParams replaces the argon2id cost (tests make it cheap).
+	HashParams *argon2id.Params
+	Store      store.Options
+}
+
+// App is a running mitreden.
+type App struct {
+	Config        config.Server
+	Store         *store.Store
+	Catalog       *locale.Catalog
+	Accounts      *accounts.Service
+	Consultations *consultations.Service
+	Experts       *experts.Service
+	Participation *participation.Service
+	Privacy       *privacy.Service
+	Moderation    *moderation.Service
+	Screening     *screening.Lists
+	Legal         *legal.Service
+	Fiber         *fiber.App
+	log           *slog.Logger
+}
+
+// Build opens the database, migrates it, sets up a new installation and
+// builds the application. Close releases it.
+func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
+	log := opts.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	catalog, err := locale.Load(i18n.Files)
+	if err != nil {
+		return nil, err
+	}
+	renderer, err := pages.New(frontend.Templates, catalog)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, cfg.DB, opts.Store)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Store: st, Catalog: catalog, log: log}
+	a.Accounts, err = accounts.NewService(st, catalog, opts.HashParams)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.Consultations = consultations.NewService(st, catalog)
+	a.Experts = experts.NewService(st, catalog)
+	a.Participation = participation.NewService(st, catalog)
+	a.Privacy = privacy.NewService(st)
+	a.Moderation = moderation.NewService(st, catalog, cfg.HideAfterReports)
+	a.Screening = screening.NewLists(st, catalog, a.Participation.Screener)
+	a.Legal = legal.NewService(st, catalog)
+	if err := st.WithSetupLock(ctx, a.setup); err != nil {
+		st.Close()
+		return nil, err
+	}
+	accountHandlers := accounts.NewHandlers(a.Accounts, renderer)
+	accountHandlers.MeExtras = a.myContributions
+	participationHandlers := participation.NewHandlers(a.Participation, a.Consultations, renderer)
+	participationHandlers.AfterReport = a.Moderation.AfterReport
+	a.Fiber = web.New(web.Deps{
+		Config: cfg, Store: st, Catalog: catalog, Pages: renderer, Static: frontend.Static,
+		Metrics: metrics.New(), Log: log,
+		Accounts:      accountHandlers,
+		Consultations: consultations.NewHandlers(a.Consultations, renderer),
+		Experts:       experts.NewHandlers(a.Experts),
+		Participation: participationHandlers,
+		Privacy:       privacy.NewHandlers(a.Privacy, renderer),
+		Moderation:    moderation.NewHandlers(a.Moderation, a.Consultations, renderer),
+		Inbox:         experts.NewInboxHandlers(a.Experts, a.Consultations, renderer),
+		Accessibility: accessibility.NewHandlers(accessibility.NewService(st), renderer),
+		Admin: web.AdminDeps{
+			Pages: admin.NewHandlers(admin.Services{
+				Accounts: a.Accounts, Consultations: a.Consultations, Experts: a.Experts,
+				Screening: a.Screening, Legal: a.Legal, Store: st,
+			}, renderer),
+			Screening: screening.NewHandlers(a.Screening),
+			Legal:     legal.NewHandlers(a.Legal, renderer),
+			Audit:     audit.NewHandlers(st),
+		},
+	})
+	return a, nil
+}
+
+// myContributions is what /me shows beyond the account: the person's ideas
+// and comments with their states.
+func (a *App) myContributions(ctx context.Context, userID int64, page int) (any, error) {
+	const perPage = 50
+	rows, err := a.Participation.ContributionsOf(ctx, userID, (page-1)*perPage, perPage+1)
+	if err != nil {
+		return nil, err
+	}
+	more := len(rows) > perPage
+	if more {
+		rows = rows[:perPage]
+	}
+	reports, err := a.Participation.ReportsOf(ctx, userID, 50)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := a.Experts.GroupsOf(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	return &MyPage{Contributions: rows, Page: page, More: more, Reports: reports, Groups: groups}, nil
+}
+
+// MyPage is the part of /me about contributions and reports.
+type MyPage struct {
+	Contributions []participation.MyContribution
+	Page          int
+	More          bool
+	// Reports are the person's reports with their outcome.
+	Reports []participation.MyReport
+	// Groups are the expert groups the person works in.
+	Groups []experts.Group
+}
+
+// setup migrates and, on a new installation, creates the first
+// administrator and seeds the demo. It runs under the setup lock, so
+// instances starting together do it once.
+func (a *App) setup(ctx context.Context) error {
+	applied, err := a.Store.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	for _, name := range applied {
+		a.log.Info("migration applied", "name", name)
+	}
+	// Lists of languages added since the last start are seeded too.
+	if err := a.Screening.SeedMissing(ctx); err != nil {
+		return err
+	}
+	var initialized int
+	if err := a.Store.DB.NewRaw("SELECT COUNT(*) FROM settings WHERE key = 'initialized_at'").Scan(ctx, &initialized); err != nil {
+		return err
+	}
+	if initialized > 0 {
+		return nil
+	}
+	admin, generated, err := a.Accounts.EnsureAdmin(ctx, a.Config.AdminEmail, a.Config.AdminPassword)
+	if err != nil {
+		return err
+	}
+	switch {
+	case generated != "":
+		a.log.Warn("administrator created; this one-time password is shown only now, change it after signing in",
+			"email", admin.EmailAddress(), "password", generated)
+	case admin != nil:
+		a.log.Info("administrator created", "email", admin.EmailAddress())
+	}
+	if a.Config.Demo {
+		var exists int
+		if err := a.Store.DB.NewRaw("SELECT COUNT(*) FROM consultations WHERE slug = ?", demo.Slug).Scan(ctx, &exists); err != nil {
+			return err
+		}
+		if exists == 0 {
+			if err := demo.Seed(ctx, a.Consultations, a.Experts); err != nil {
+				return err
+			}
+			a.log.Info("demo consultation seeded", "slug", demo.Slug)
+		}
+	}
+	return a.Store.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES ('initialized_at', ?)", time.Now().UTC().Format(time.RFC3339))
+		return err
+	})
+}
+
+// Serve answers requests on ln until ctx ends, then drains open requests
+// (up to 10 s) and returns.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- a.Fiber.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	if err := a.Fiber.ShutdownWithTimeout(10 * time.Second); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.Store.Close() }
+
+// Run builds the application, listens on the configured address and serves
+// until ctx ends.
+func Run(ctx context.Context, cfg config.Server, opts Options) error {
+	a, err := Build(ctx, cfg, opts)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		var opErr *net.OpError
+		if errors.As(err, &opErr) {
+			return config.Usagef("cannot listen on %s: %v", cfg.Addr, opErr.Err)
+		}
+		return config.Usagef("cannot listen on %s: %v", cfg.Addr, err)
+	}
+	a.log.Info("mitreden is listening", "url", "http://"+ln.Addr().String(), "db", cfg.DB.String())
+	return a.Serve(ctx, ln)
+}

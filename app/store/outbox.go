@@ -1,0 +1,352 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/driver/pgdriver"
+
+	"github.com/mitreden/mitreden/app/config"
+)
+
+// Event is one row of the outbox as readers see it: numbered, committed.
+type Event struct {
+	Seq       int64           `bun:"seq"`
+	Topics    string          `bun:"topics"` // ",topic1,topic2,": see Event.TopicList
+	Type      string          `bun:"type"`
+	Data      json.RawMessage `bun:"data,type:text"`
+	CreatedAt time.Time       `bun:"created_at"`
+}
+
+// TopicList returns the topics the event was published to.
+func (e Event) TopicList() []string {
+	return strings.FieldsFunc(e.Topics, func(r rune) bool { return r == ',' })
+}
+
+// HasTopic reports whether the event went to topic.
+func (e Event) HasTopic(topic string) bool {
+	return strings.Contains(e.Topics, ","+topic+",")
+}
+
+// notifyChannel is the PostgreSQL channel the sequencer announces new
+// high-water marks on. Payloads carry only a number: NOTIFY is at most once
+// and capped at 8000 bytes, so listeners always read the rows themselves.
+const notifyChannel = "mitreden_events"
+
+// sequencerLock is the advisory lock that lets one instance at a time number events.
+const sequencerLock = 7_246_118_001
+
+// Emit writes an event into the outbox as part of this write. data is
+// encoded as JSON; topics must not contain commas.
+func (tx *Tx) Emit(ctx context.Context, eventType string, data any, topics ...string) error {
+	ev, err := newPending(eventType, data, topics)
+	if err != nil {
+		return err
+	}
+	return tx.insertEvent(ctx, ev)
+}
+
+// EmitLatest is Emit for events that describe the latest state of
+// something (a tally): when several writes of one group commit emit one
+// with the same key, only the last is written, so a burst of votes on one
+// item makes one event per group, not one per vote.
+func (tx *Tx) EmitLatest(ctx context.Context, key, eventType string, data any, topics ...string) error {
+	ev, err := newPending(eventType, data, topics)
+	if err != nil {
+		return err
+	}
+	if tx.latest == nil {
+		return tx.insertEvent(ctx, ev)
+	}
+	tx.latest.put(key, ev)
+	return nil
+}
+
+type pendingEvent struct {
+	typ    string
+	data   string
+	topics string
+}
+
+func newPending(eventType string, data any, topics []string) (pendingEvent, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return pendingEvent{}, fmt.Errorf("emit %s: %w", eventType, err)
+	}
+	for _, t := range topics {
+		if t == "" || strings.ContainsRune(t, ',') {
+			return pendingEvent{}, fmt.Errorf("emit %s: bad topic %q", eventType, t)
+		}
+	}
+	return pendingEvent{typ: eventType, data: string(raw), topics: "," + strings.Join(topics, ",") + ","}, nil
+}
+
+func (tx *Tx) insertEvent(ctx context.Context, ev pendingEvent) error {
+	var err error
+	now := tx.Time(time.Now())
+	if tx.driver == config.SQLite {
+		// One writer: insertion order is commit order, so the number can be
+		// given right away.
+		_, err = tx.Exec(ctx,
+			"INSERT INTO events (seq, topics, type, data, created_at) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?, ?, ?, ?)",
+			ev.topics, ev.typ, ev.data, now)
+	} else {
+		// Numbered after commit by the sequencer: on PostgreSQL an id taken
+		// first may commit last.
+		_, err = tx.Exec(ctx, "INSERT INTO events (topics, type, data, created_at) VALUES (?, ?, ?, ?)", ev.topics, ev.typ, ev.data, now)
+	}
+	if err != nil {
+		return fmt.Errorf("emit %s: %w", ev.typ, err)
+	}
+	tx.emitted = true
+	return nil
+}
+
+// latestEvents keeps the last event per key, in the order keys first came.
+type latestEvents struct {
+	order []string
+	byKey map[string]pendingEvent
+}
+
+func (l *latestEvents) put(key string, ev pendingEvent) {
+	if l.byKey == nil {
+		l.byKey = map[string]pendingEvent{}
+	}
+	if _, ok := l.byKey[key]; !ok {
+		l.order = append(l.order, key)
+	}
+	l.byKey[key] = ev
+}
+
+func (l *latestEvents) reset() {
+	l.order = l.order[:0]
+	clear(l.byKey)
+}
+
+// mergeInto moves l's events into into, later ones replacing earlier.
+func (l *latestEvents) mergeInto(into *latestEvents) {
+	for _, k := range l.order {
+		into.put(k, l.byKey[k])
+	}
+}
+
+type outbox struct {
+	s     *Store
+	pokes chan struct{}
+
+	mu   sync.Mutex
+	subs map[chan struct{}]struct{}
+}
+
+func newOutbox(s *Store) *outbox {
+	return &outbox{s: s, pokes: make(chan struct{}, 1), subs: map[chan struct{}]struct{}{}}
+}
+
+// committed is called after a write that emitted events has committed.
+func (o *outbox) committed() {
+	if o.s.Driver == config.SQLite {
+		o.broadcast()
+		return
+	}
+	select {
+	case o.pokes <- struct{}{}:
+	default:
+	}
+}
+
+func (o *outbox) broadcast() {
+	o.mu.Lock()
+	for ch := range o.subs {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+	o.mu.Unlock()
+}
+
+// Subscribe returns a channel that receives a signal whenever new events may
+// have been numbered. Signals coalesce; the reader reads everything after the
+// last seq it saw. cancel releases the subscription.
+func (s *Store) Subscribe() (signals <-chan struct{}, cancel func()) {
+	ch := make(chan struct{}, 1)
+	o := s.outbox
+	o.mu.Lock()
+	o.subs[ch] = struct{}{}
+	o.mu.Unlock()
+	return ch, func() {
+		o.mu.Lock()
+		delete(o.subs, ch)
+		o.mu.Unlock()
+	}
+}
+
+func (o *outbox) run(ctx context.Context) {
+	prune := time.NewTicker(10 * time.Minute)
+	defer prune.Stop()
+	if o.s.Driver == config.SQLite {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-prune.C:
+				o.prune(ctx)
+			}
+		}
+	}
+
+	// PostgreSQL: listen for other instances' announcements, number our own
+	// commits, and catch up every second in case a NOTIFY was lost (they are
+	// at most once, and pgdriver's Listener reconnects silently).
+	ln := pgdriver.NewListener(o.s.DB)
+	defer ln.Close()
+	if err := ln.Listen(ctx, notifyChannel); err != nil && ctx.Err() == nil {
+		slog.Warn("events: listen failed; relying on polling", "err", err)
+	}
+	// A lost notification costs at most a second (the tick below), so
+	// overflow is harmless; the buffer only keeps pgdriver from logging it.
+	notes := ln.Channel(pgdriver.WithChannelSize(4096))
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-o.pokes:
+			o.sequence(ctx)
+		case <-notes:
+			drain(notes)
+			o.broadcast()
+		case <-tick.C:
+			o.sequence(ctx)
+			o.broadcast()
+		case <-prune.C:
+			o.prune(ctx)
+		}
+	}
+}
+
+func (o *outbox) sequence(ctx context.Context) {
+	for {
+		n, err := o.s.SequenceEvents(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				slog.Warn("events: sequencing failed", "err", err)
+			}
+			return
+		}
+		if n == 0 {
+			return
+		}
+		o.broadcast()
+	}
+}
+
+// SequenceEvents numbers committed, unnumbered events in insertion order,
+// one batch at a time under an advisory lock, and announces the new
+// high-water mark with one NOTIFY. It answers how many it numbered. Only
+// PostgreSQL has unnumbered events.
+func (s *Store) SequenceEvents(ctx context.Context) (int, error) {
+	if s.Driver != config.Postgres {
+		return 0, nil
+	}
+	var numbered int
+	err := s.write.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", sequencerLock); err != nil {
+			return err
+		}
+		var top struct {
+			N   int   `bun:"n"`
+			Max int64 `bun:"max"`
+		}
+		err := tx.NewRaw(`
+WITH todo AS (
+  SELECT id, row_number() OVER (ORDER BY id) AS rn FROM events WHERE seq IS NULL ORDER BY id LIMIT 10000
+), base AS (
+  SELECT COALESCE(MAX(seq), 0) AS m FROM events
+), done AS (
+  UPDATE events SET seq = base.m + todo.rn FROM todo, base WHERE events.id = todo.id RETURNING events.seq
+)
+SELECT COUNT(*) AS n, COALESCE(MAX(seq), 0) AS max FROM done`).Scan(ctx, &top)
+		if err != nil {
+			return err
+		}
+		numbered = top.N
+		if top.N == 0 {
+			return nil
+		}
+		// Delivered at commit, so listeners never read a number before its rows.
+		_, err = tx.ExecContext(ctx, "SELECT pg_notify(?, ?)", notifyChannel, strconv.FormatInt(top.Max, 10))
+		return err
+	})
+	return numbered, err
+}
+
+// EventsAfter returns up to limit numbered events with seq > after, in order.
+func (s *Store) EventsAfter(ctx context.Context, after int64, limit int) ([]Event, error) {
+	var evs []Event
+	err := s.DB.NewSelect().TableExpr("events").
+		Column("seq", "topics", "type", "data", "created_at").
+		Where("seq > ?", after).OrderExpr("seq").Limit(int64(limit)).Scan(ctx, &evs)
+	return evs, err
+}
+
+// EventRange is the span of events the outbox still holds: Oldest is 0
+// when it holds none.
+type EventRange struct {
+	Oldest int64 `bun:"oldest"`
+	Latest int64 `bun:"latest"`
+}
+
+// EventSpan reports the oldest and newest numbered event held.
+func (s *Store) EventSpan(ctx context.Context) (EventRange, error) {
+	var r EventRange
+	err := s.DB.NewRaw("SELECT COALESCE(MIN(seq), 0) AS oldest, COALESCE(MAX(seq), 0) AS latest FROM events WHERE seq IS NOT NULL").Scan(ctx, &r)
+	return r, err
+}
+
+// Event retention: a day, and never fewer than the last 10,000.
+const (
+	eventRetention = 24 * time.Hour
+	eventKeepLast  = 10_000
+)
+
+func (o *outbox) prune(ctx context.Context) {
+	if _, err := o.s.PruneEvents(ctx, time.Now().Add(-eventRetention), eventKeepLast); err != nil && ctx.Err() == nil {
+		slog.Warn("events: pruning failed", "err", err)
+	}
+}
+
+// PruneEvents deletes numbered events older than before, keeping the newest keepLast.
+func (s *Store) PruneEvents(ctx context.Context, before time.Time, keepLast int64) (int64, error) {
+	var deleted int64
+	err := s.Write(ctx, func(ctx context.Context, tx *Tx) error {
+		res, err := tx.ExecContext(ctx,
+			"DELETE FROM events WHERE seq IS NOT NULL AND created_at < ? AND seq <= (SELECT COALESCE(MAX(seq), 0) FROM events) - ?",
+			before.UTC(), keepLast)
+		if err != nil {
+			return err
+		}
+		deleted, err = res.RowsAffected()
+		return err
+	})
+	return deleted, err
+}
+
+// drain empties a channel of notifications: one broadcast serves them all.
+func drain(ch <-chan pgdriver.Notification) {
+	for {
+		select {
+		case <-ch:
+		default:
+			return
+		}
+	}
+}

@@ -1,0 +1,78 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mitreden/mitreden/app/config"
+)
+
+// The hot paths (votes, session lookups) bypass bun's query builder: bun
+// writes every argument into the SQL text, so SQLite would parse each
+// statement anew. With real placeholders the driver's statement cache
+// (_stmt_cache_size) reuses the prepared statement. Queries are written
+// with ? placeholders; on PostgreSQL they become $1, $2, …
+
+var rebound sync.Map // query with ? → query with $n
+
+// rebind turns ? placeholders into PostgreSQL's $n. Queries on the hot
+// paths contain no ? inside string literals.
+func rebind(driver config.Driver, query string) string {
+	if driver != config.Postgres {
+		return query
+	}
+	if q, ok := rebound.Load(query); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	q := b.String()
+	rebound.Store(query, q)
+	return q
+}
+
+// Time is how a point in time is passed to a raw statement: on SQLite in
+// the text form bun writes, so every row of a column sorts the same way.
+func (s *Store) Time(t time.Time) any { return timeArg(s.Driver, t) }
+
+func timeArg(driver config.Driver, t time.Time) any {
+	if driver == config.SQLite {
+		return t.UTC().Format("2006-01-02 15:04:05.999999-07:00")
+	}
+	return t.UTC()
+}
+
+// QueryRow runs a read on the read pool with real placeholders.
+func (s *Store) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return s.DB.DB.QueryRowContext(ctx, rebind(s.Driver, query), args...)
+}
+
+// Query runs a read on the read pool with real placeholders.
+func (s *Store) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return s.DB.DB.QueryContext(ctx, rebind(s.Driver, query), args...)
+}
+
+// Exec runs a statement of this write with real placeholders.
+func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.Tx.Tx.ExecContext(ctx, rebind(tx.driver, query), args...)
+}
+
+// QueryRow runs a query of this write with real placeholders.
+func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.Tx.Tx.QueryRowContext(ctx, rebind(tx.driver, query), args...)
+}
+
+// Time is a point in time for a raw statement of this write.
+func (tx *Tx) Time(t time.Time) any { return timeArg(tx.driver, t) }

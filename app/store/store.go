@@ -1,0 +1,269 @@
+// Package store opens the database (SQLite or PostgreSQL), owns the single
+// write path every domain package goes through, and keeps the events outbox
+// with its sequencer.
+//
+// Reads use Store.DB. Writes use Store.Write: on SQLite one goroutine owns the
+// only write connection and groups the writes waiting at a moment into one
+// immediate transaction (group commit); on PostgreSQL each write is its own
+// transaction. Either way an event emitted inside a write commits with it.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/driver/pgdriver"
+
+	"github.com/mitreden/mitreden/app/config"
+)
+
+// Store is the open database.
+type Store struct {
+	Driver config.Driver
+	// DB is for reads. On SQLite it is a pool of read-only connections; on
+	// PostgreSQL it is the one shared pool.
+	DB *bun.DB
+	// write is the connection the write path uses: one connection on SQLite,
+	// the shared pool on PostgreSQL.
+	write  *bun.DB
+	source config.Database
+
+	group  *groupWriter // SQLite only
+	outbox *outbox
+
+	closeOnce sync.Once
+	stop      context.CancelFunc
+	done      sync.WaitGroup
+}
+
+// Options tune Open; the zero value is right for production.
+type Options struct {
+	// ReadConns caps the SQLite read pool (default: the core count, at least 4).
+	ReadConns int
+	// MaxConns caps the PostgreSQL pool (default: 4 per core, at least 10).
+	MaxConns int
+	// QueryHooks see every query (tests count them).
+	QueryHooks []bun.QueryHook
+}
+
+// Open connects to the database and checks that it answers. Failures that
+// an operator must fix (unreachable server, missing directory) come back as
+// config.UsageError so the command line can print one line and exit 2.
+func Open(ctx context.Context, db config.Database, opts Options) (*Store, error) {
+	var (
+		s   *Store
+		err error
+	)
+	switch db.Driver {
+	case config.SQLite:
+		s, err = openSQLite(ctx, db, opts)
+	case config.Postgres:
+		s, err = openPostgres(ctx, db, opts)
+	default:
+		return nil, config.Usagef("unknown database driver %q", db.Driver)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.source = db
+	for _, h := range opts.QueryHooks {
+		s.DB.AddQueryHook(h)
+		if s.write != s.DB {
+			s.write.AddQueryHook(h)
+		}
+	}
+	s.outbox = newOutbox(s)
+	runCtx, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	if s.Driver == config.SQLite {
+		s.group = newGroupWriter(s.write, s.outbox)
+		s.done.Add(1)
+		go func() { defer s.done.Done(); s.group.run() }()
+	}
+	s.done.Add(1)
+	go func() { defer s.done.Done(); s.outbox.run(runCtx) }()
+	return s, nil
+}
+
+func sqliteDSN(path string, extra string) string {
+	return "file:" + path + "?_foreign_keys=on&_busy_timeout=10000&_stmt_cache_size=128" + extra
+}
+
+func openSQLite(ctx context.Context, db config.Database, opts Options) (*Store, error) {
+	dir := filepath.Dir(db.Path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, config.Usagef("cannot open database %s: directory %s does not exist", db, dir)
+	}
+	// synchronous=FULL: an acknowledged write survives power loss, not only a crash.
+	w, err := sql.Open("sqlite3", sqliteDSN(db.Path, "&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"))
+	if err != nil {
+		return nil, config.Usagef("cannot open database %s: %v", db, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	// Turning a new file into WAL mode needs an exclusive lock that
+	// busy_timeout does not wait for; processes opening together take turns.
+	if err := withFileLock(db.Path, func() error { return pingWithin(ctx, w, 10*time.Second) }); err != nil {
+		w.Close()
+		return nil, config.Usagef("cannot open database %s: %v", db, err)
+	}
+	r, err := sql.Open("sqlite3", sqliteDSN(db.Path, "&_query_only=1"))
+	if err != nil {
+		w.Close()
+		return nil, config.Usagef("cannot open database %s: %v", db, err)
+	}
+	n := opts.ReadConns
+	if n <= 0 {
+		n = max(4, runtime.NumCPU())
+	}
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxLifetime(0)
+	r.SetConnMaxIdleTime(0)
+	return &Store{
+		Driver: config.SQLite,
+		DB:     bun.NewDB(r, sqlitedialect.New()),
+		write:  bun.NewDB(w, sqlitedialect.New()),
+	}, nil
+}
+
+func openPostgres(ctx context.Context, db config.Database, opts Options) (*Store, error) {
+	connector := pgdriver.NewConnector(
+		pgdriver.WithDSN(db.URL),
+		pgdriver.WithApplicationName("mitreden"),
+		pgdriver.WithDialTimeout(5*time.Second),
+	)
+	sqldb := sql.OpenDB(connector)
+	n := opts.MaxConns
+	if n <= 0 {
+		n = max(10, 4*runtime.NumCPU())
+	}
+	sqldb.SetMaxOpenConns(n)
+	sqldb.SetMaxIdleConns(n)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	if err := pingWithin(ctx, sqldb, 10*time.Second); err != nil {
+		sqldb.Close()
+		return nil, config.Usagef("cannot reach database %s: %v", db, firstLine(err))
+	}
+	bdb := bun.NewDB(sqldb, pgdialect.New())
+	return &Store{Driver: config.Postgres, DB: bdb, write: bdb}, nil
+}
+
+func pingWithin(ctx context.Context, db *sql.DB, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	return db.PingContext(ctx)
+}
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}
+
+// Source is the database this store was opened from.
+func (s *Store) Source() config.Database { return s.source }
+
+// Ping checks that the database answers (for /healthz).
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	var one int
+	return s.DB.NewRaw("SELECT 1").Scan(ctx, &one)
+}
+
+// Close stops the writer and the sequencer, then closes the connections.
+func (s *Store) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		s.stop()
+		if s.group != nil {
+			s.group.close()
+		}
+		s.done.Wait()
+		err = errors.Join(s.DB.Close(), closeIfOther(s.write, s.DB))
+	})
+	return err
+}
+
+func closeIfOther(a, b *bun.DB) error {
+	if a == b {
+		return nil
+	}
+	return a.Close()
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint failure.
+func IsUniqueViolation(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
+	}
+	var pe pgdriver.Error
+	if errors.As(err, &pe) {
+		return pe.Field('C') == "23505"
+	}
+	return false
+}
+
+// IsForeignKeyViolation reports whether err is a foreign-key failure.
+func IsForeignKeyViolation(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.ExtendedCode == sqlite3.ErrConstraintForeignKey
+	}
+	var pe pgdriver.Error
+	if errors.As(err, &pe) {
+		return pe.Field('C') == "23503"
+	}
+	return false
+}
+
+// isRetryable reports a PostgreSQL serialization failure or deadlock, after
+// which the whole transaction may simply run again.
+func isRetryable(err error) bool {
+	var pe pgdriver.Error
+	if errors.As(err, &pe) {
+		code := pe.Field('C')
+		return code == "40001" || code == "40P01"
+	}
+	return false
+}
+
+// Backup writes a consistent copy of a live SQLite database to path.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.Driver != config.SQLite {
+		return config.Usagef("backup copies SQLite databases; for PostgreSQL use pg_dump (for example: pg_dump --format=custom -f mitreden.dump %q)", s.source)
+	}
+	if _, err := os.Stat(path); err == nil {
+		return config.Usagef("backup: %s already exists; choose a new file", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	// VACUUM INTO reads one snapshot, so writers carry on while it copies.
+	// The read pool is query_only, which forbids VACUUM; use a fresh connection.
+	conn, err := sql.Open("sqlite3", sqliteDSN(s.source.Path, ""))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "VACUUM INTO ?", abs); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}

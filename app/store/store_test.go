@@ -1,0 +1,260 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mitreden/mitreden/app/config"
+	"github.com/mitreden/mitreden/app/store"
+	"github.com/mitreden/mitreden/app/store/storetest"
+)
+
+func TestMigrateUpDownUp(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db config.Database) {
+		ctx := context.Background()
+		s, err := store.Open(ctx, db, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		applied, err := s.Migrate(ctx)
+		if err != nil || len(applied) == 0 {
+			t.Fatalf("first migrate: %v %v", applied, err)
+		}
+		again, err := s.Migrate(ctx)
+		if err != nil || len(again) != 0 {
+			t.Fatalf("second migrate should apply nothing: %v %v", again, err)
+		}
+		status, err := s.MigrationStatus(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range status {
+			if !m.Applied {
+				t.Errorf("%s not applied", m.Name)
+			}
+		}
+		if _, err := s.Rollback(ctx); err != nil {
+			t.Fatalf("rollback: %v", err)
+		}
+		var n int
+		if err := s.DB.NewRaw("SELECT COUNT(*) FROM users").Scan(ctx, &n); err == nil {
+			t.Fatal("users table still exists after rollback")
+		}
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatalf("migrate after rollback: %v", err)
+		}
+		if err := s.DB.NewRaw("SELECT COUNT(*) FROM users").Scan(ctx, &n); err != nil {
+			t.Fatalf("users table missing after re-migrate: %v", err)
+		}
+	})
+}
+
+func putSetting(ctx context.Context, tx *store.Tx, key, value string) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?, ?)", key, value)
+	return err
+}
+
+// Writes that fail or panic roll back only their own changes, also when
+// they share a group commit with writes that succeed.
+func TestWriteIsolatesFailures(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db config.Database) {
+		s := storetest.Open(t, db)
+		ctx := context.Background()
+		const n = 300
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = s.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+					if err := putSetting(ctx, tx, fmt.Sprintf("k%03d", i), "v"); err != nil {
+						return err
+					}
+					switch i % 10 {
+					case 3:
+						return errors.New("refused")
+					case 7:
+						panic("boom")
+					}
+					return nil
+				})
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if (i%10 == 3 || i%10 == 7) != (err != nil) {
+				t.Errorf("write %d: err = %v", i, err)
+			}
+		}
+		var keys []string
+		if err := s.DB.NewRaw("SELECT key FROM settings ORDER BY key").Scan(ctx, &keys); err != nil {
+			t.Fatal(err)
+		}
+		if len(keys) != n-n/5 {
+			t.Fatalf("%d rows committed, want %d", len(keys), n-n/5)
+		}
+		for _, k := range keys {
+			var i int
+			fmt.Sscanf(k, "k%d", &i)
+			if i%10 == 3 || i%10 == 7 {
+				t.Errorf("failed write %s was committed", k)
+			}
+		}
+		// A unique violation is recognised as such on both databases.
+		err := s.Write(ctx, func(ctx context.Context, tx *store.Tx) error { return putSetting(ctx, tx, "k000", "again") })
+		if !store.IsUniqueViolation(err) {
+			t.Errorf("duplicate key: got %v, want a unique violation", err)
+		}
+	})
+}
+
+// Many concurrent writers emit events; a live reader and a replay both see
+// every event exactly once, numbered 1..N without gaps, in order.
+func TestOutboxNeverSkipsAnEvent(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db config.Database) {
+		s := storetest.Open(t, db)
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		const writers, perWriter = 16, 40
+		const total = writers * perWriter
+
+		signals, unsubscribe := s.Subscribe()
+		defer unsubscribe()
+		type key struct{ W, I int }
+		seen := map[key]int{}
+		readErr := make(chan error, 1)
+		go func() {
+			var last int64
+			for len(seen) < total {
+				select {
+				case <-signals:
+				case <-time.After(100 * time.Millisecond):
+				case <-ctx.Done():
+					readErr <- fmt.Errorf("live reader saw %d of %d events", len(seen), total)
+					return
+				}
+				evs, err := s.EventsAfter(ctx, last, 1000)
+				if err != nil {
+					readErr <- err
+					return
+				}
+				for _, ev := range evs {
+					if ev.Seq != last+1 {
+						readErr <- fmt.Errorf("live: seq %d after %d", ev.Seq, last)
+						return
+					}
+					last = ev.Seq
+					var k key
+					if err := json.Unmarshal(ev.Data, &k); err != nil {
+						readErr <- err
+						return
+					}
+					seen[k]++
+				}
+			}
+			readErr <- nil
+		}()
+
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range perWriter {
+					err := s.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+						return tx.Emit(ctx, "test.event", key{w, i}, fmt.Sprintf("writer:%d", w), "all")
+					})
+					if err != nil {
+						t.Errorf("write: %v", err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if err := <-readErr; err != nil {
+			t.Fatal(err)
+		}
+		for k, n := range seen {
+			if n != 1 {
+				t.Errorf("event %v seen %d times", k, n)
+			}
+		}
+		all, err := s.EventsAfter(ctx, 0, total+10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != total {
+			t.Fatalf("replay holds %d events, want %d", len(all), total)
+		}
+		for i, ev := range all {
+			if ev.Seq != int64(i+1) {
+				t.Fatalf("replay: event %d has seq %d", i, ev.Seq)
+			}
+			if !ev.HasTopic("all") || ev.HasTopic("al") {
+				t.Fatalf("topics %q", ev.Topics)
+			}
+		}
+		span, err := s.EventSpan(ctx)
+		if err != nil || span.Oldest != 1 || span.Latest != total {
+			t.Fatalf("span %+v %v", span, err)
+		}
+	})
+}
+
+func TestPruneKeepsTheNewest(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db config.Database) {
+		s := storetest.Open(t, db)
+		ctx := context.Background()
+		for i := range 30 {
+			if err := s.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+				return tx.Emit(ctx, "test.event", i, "all")
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitForSeq(t, s, 30)
+		// Everything is younger than a minute: nothing goes.
+		if n, err := s.PruneEvents(ctx, time.Now().Add(-time.Minute), 10); err != nil || n != 0 {
+			t.Fatalf("pruned %d young events (%v)", n, err)
+		}
+		// All old enough: only the newest 10 stay.
+		if n, err := s.PruneEvents(ctx, time.Now().Add(time.Minute), 10); err != nil || n != 20 {
+			t.Fatalf("pruned %d, want 20 (%v)", n, err)
+		}
+		span, err := s.EventSpan(ctx)
+		if err != nil || span.Oldest != 21 || span.Latest != 30 {
+			t.Fatalf("span after prune %+v %v", span, err)
+		}
+	})
+}
+
+func TestEmitRefusesBadTopics(t *testing.T) {
+	s := storetest.Open(t, storetest.NewDatabase(t, config.SQLite))
+	err := s.Write(context.Background(), func(ctx context.Context, tx *store.Tx) error {
+		return tx.Emit(ctx, "test.event", 1, "a,b")
+	})
+	if err == nil {
+		t.Fatal("a topic with a comma was accepted")
+	}
+}
+
+func waitForSeq(t *testing.T, s *store.Store, want int64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		span, err := s.EventSpan(context.Background())
+		if err == nil && span.Latest >= want {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("events never reached seq %d", want)
+}

@@ -1,0 +1,245 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/uptrace/bun"
+
+	"github.com/mitreden/mitreden/app/config"
+)
+
+// Tx is one write. It is a bun transaction plus Emit, which puts an event
+// into the outbox so that it commits exactly when the change does.
+type Tx struct {
+	bun.Tx
+	driver  config.Driver
+	emitted bool
+	// latest collects EmitLatest's events of the write running now; nil
+	// outside a group commit, where they are written at once.
+	latest *latestEvents
+}
+
+// Driver tells which database the transaction runs on, for the rare
+// statement that differs (advisory locks exist only on PostgreSQL).
+func (tx *Tx) Driver() config.Driver { return tx.driver }
+
+// WriteFunc does the work of one write. It must only touch the database
+// through tx: under group commit it shares a transaction with other writes,
+// and when it returns an error only its own changes are rolled back.
+type WriteFunc func(ctx context.Context, tx *Tx) error
+
+// ErrClosed answers writes after Close.
+var ErrClosed = errors.New("store: closed")
+
+// Write runs fn in a transaction and returns once that transaction is
+// durably committed (or fn's error once its changes are undone).
+func (s *Store) Write(ctx context.Context, fn WriteFunc) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.group != nil {
+		return s.group.submit(ctx, fn)
+	}
+	for attempt := 0; ; attempt++ {
+		tx := &Tx{driver: s.Driver}
+		err := s.write.RunInTx(ctx, nil, func(ctx context.Context, btx bun.Tx) error {
+			tx.Tx = btx
+			return callWrite(ctx, fn, tx)
+		})
+		if err != nil && isRetryable(err) && attempt < 5 {
+			continue
+		}
+		if err == nil && tx.emitted {
+			s.outbox.committed()
+		}
+		return err
+	}
+}
+
+// groupWriter owns SQLite's only write connection. Writes queue up while
+// the previous group commits; each group is one BEGIN IMMEDIATE … COMMIT,
+// so one fsync serves every write in it.
+type groupWriter struct {
+	db       *bun.DB
+	outbox   *outbox
+	requests chan *writeRequest
+	maxGroup int
+
+	mu     sync.RWMutex
+	closed bool
+}
+
+type writeRequest struct {
+	ctx  context.Context
+	fn   WriteFunc
+	done chan error
+}
+
+func newGroupWriter(db *bun.DB, ob *outbox) *groupWriter {
+	return &groupWriter{db: db, outbox: ob, requests: make(chan *writeRequest, 4096), maxGroup: 512}
+}
+
+func (w *groupWriter) submit(ctx context.Context, fn WriteFunc) error {
+	req := &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case w.requests <- req:
+	case <-ctx.Done():
+		w.mu.RUnlock()
+		return ctx.Err()
+	}
+	w.mu.RUnlock()
+	// Once queued, wait for the outcome even if the caller gives up: the
+	// write may already be part of a committing group.
+	return <-req.done
+}
+
+func (w *groupWriter) close() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.requests)
+	}
+	w.mu.Unlock()
+}
+
+func (w *groupWriter) run() {
+	group := make([]*writeRequest, 0, w.maxGroup)
+	for first := range w.requests {
+		group = append(group[:0], first)
+	collect:
+		for len(group) < w.maxGroup {
+			select {
+			case req, ok := <-w.requests:
+				if !ok {
+					break collect
+				}
+				group = append(group, req)
+			default:
+				break collect
+			}
+		}
+		w.commit(group)
+	}
+}
+
+func (w *groupWriter) commit(group []*writeRequest) {
+	results := make([]error, len(group))
+	finish := func() {
+		for i, req := range group {
+			req.done <- results[i]
+		}
+	}
+	ctx := context.Background()
+	btx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		for i := range results {
+			results[i] = fmt.Errorf("begin: %w", err)
+		}
+		finish()
+		return
+	}
+	tx := &Tx{Tx: btx, driver: config.SQLite, latest: &latestEvents{}}
+	var groupLatest latestEvents
+	succeeded, emitted := 0, false
+	single := len(group) == 1
+	for i, req := range group {
+		if err := req.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		if !single {
+			if _, err := btx.ExecContext(ctx, "SAVEPOINT write"); err != nil {
+				results[i] = err
+				continue
+			}
+		}
+		tx.emitted = false
+		tx.latest.reset()
+		err := callWrite(context.WithoutCancel(req.ctx), req.fn, tx)
+		if err != nil {
+			results[i] = err
+			if !single {
+				_, rbErr := btx.ExecContext(ctx, "ROLLBACK TO write")
+				_, relErr := btx.ExecContext(ctx, "RELEASE write")
+				if rbErr != nil || relErr != nil {
+					// The transaction is unusable; nobody in this group commits.
+					w.abort(btx, group, results, errors.Join(rbErr, relErr))
+					finish()
+					return
+				}
+			}
+			continue
+		}
+		if !single {
+			if _, err := btx.ExecContext(ctx, "RELEASE write"); err != nil {
+				results[i] = err
+				w.abort(btx, group, results, err)
+				finish()
+				return
+			}
+		}
+		succeeded++
+		emitted = emitted || tx.emitted
+		tx.latest.mergeInto(&groupLatest)
+	}
+	if succeeded == 0 {
+		_ = btx.Rollback()
+		finish()
+		return
+	}
+	tx.latest = nil
+	for _, key := range groupLatest.order {
+		if err := tx.insertEvent(ctx, groupLatest.byKey[key]); err != nil {
+			w.abort(btx, group, results, err)
+			finish()
+			return
+		}
+		emitted = true
+	}
+	if err := btx.Commit(); err != nil {
+		w.abort(bun.Tx{}, group, results, fmt.Errorf("commit: %w", err))
+		finish()
+		return
+	}
+	if emitted {
+		w.outbox.committed()
+	}
+	finish()
+}
+
+// abort fails every write of the group that had not failed already.
+func (w *groupWriter) abort(btx bun.Tx, group []*writeRequest, results []error, cause error) {
+	if btx.Tx != nil {
+		_ = btx.Rollback()
+	}
+	for i := range group {
+		if results[i] == nil {
+			results[i] = cause
+		}
+	}
+}
+
+func callWrite(ctx context.Context, fn WriteFunc, tx *Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("write panicked: %v", r)
+		}
+	}()
+	return fn(ctx, tx)
+}
+
+// Dialect tells domain packages which SQL flavour they talk to, for the
+// rare statement that differs.
+func (s *Store) Dialect() config.Driver { return s.Driver }
+
+// IsNoRows reports sql.ErrNoRows.
+func IsNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -1,0 +1,246 @@
+// Package web builds the Fiber application: middleware, the error handler
+// that turns every error into problem+json (API) or an error page (pages),
+// and the routes, which belong to the domain packages' handlers.
+package web
+
+import (
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/fiber/v2/middleware/helmet"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/mitreden/mitreden/app/accessibility"
+	"github.com/mitreden/mitreden/app/accounts"
+	"github.com/mitreden/mitreden/app/config"
+	"github.com/mitreden/mitreden/app/consultations"
+	"github.com/mitreden/mitreden/app/experts"
+	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/metrics"
+	"github.com/mitreden/mitreden/app/moderation"
+	"github.com/mitreden/mitreden/app/pages"
+	"github.com/mitreden/mitreden/app/participation"
+	"github.com/mitreden/mitreden/app/privacy"
+	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/store"
+)
+
+// Deps is everything the routes are built from.
+type Deps struct {
+	Config        config.Server
+	Store         *store.Store
+	Catalog       *locale.Catalog
+	Pages         *pages.Renderer
+	Static        fs.FS
+	Metrics       *metrics.Metrics
+	Log           *slog.Logger
+	Accounts      *accounts.Handlers
+	Consultations *consultations.Handlers
+	Experts       *experts.Handlers
+	Participation *participation.Handlers
+	Privacy       *privacy.Handlers
+	Moderation    *moderation.Handlers
+	Inbox         *experts.InboxHandlers
+	Admin         AdminDeps
+	Accessibility *accessibility.Handlers
+}
+
+// contentSecurityPolicy allows nothing inline: scripts and styles come
+// from our own static files only.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// New builds the application.
+func New(d Deps) *fiber.App {
+	eh := &errorHandler{pages: d.Pages, catalog: d.Catalog, log: d.Log}
+	app := fiber.New(fiber.Config{
+		AppName:                 "mitreden",
+		DisableStartupMessage:   true,
+		ErrorHandler:            eh.handle,
+		BodyLimit:               d.Config.BodyLimit,
+		StreamRequestBody:       true,
+		ReadTimeout:             30 * time.Second,
+		IdleTimeout:             120 * time.Second,
+		ProxyHeader:             proxyHeader(d.Config),
+		EnableTrustedProxyCheck: len(d.Config.TrustedProxies) > 0,
+		TrustedProxies:          d.Config.TrustedProxies,
+		CaseSensitive:           true,
+	})
+
+	app.Use(limitBody(d.Config.BodyLimit))
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		d.Log.Error("panic", "path", c.Path(), "panic", e)
+	}}))
+	app.Use(d.Metrics.Middleware)
+	if d.Config.LogRequests {
+		app.Use(accessLog(d.Log))
+	}
+	app.Use(helmet.New(helmet.Config{
+		ContentSecurityPolicy: contentSecurityPolicy,
+		ReferrerPolicy:        "same-origin",
+		PermissionPolicy:      "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+		HSTSMaxAge:            31536000,
+	}))
+	app.Use(compress.New(compress.Config{Next: func(c *fiber.Ctx) bool {
+		// Streams and sockets are flushed as they go; never buffer them.
+		p := c.Path()
+		return strings.HasSuffix(p, "/export") || p == "/api/v1/live"
+	}}))
+	app.Use(negotiateLocale(d.Catalog))
+
+	app.Get("/healthz", health(d.Store))
+	app.Get("/metrics", d.Metrics.Handler())
+	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(d.Static), PathPrefix: "static", MaxAge: 3600}))
+
+	app.Use(d.Accounts.Authenticate)
+	app.Use(accounts.CheckCSRF("/api/v1/auth/login", "/api/v1/auth/register"))
+
+	limits := newRateLimits(d.Config.RateLimits)
+	mountAPI(app.Group("/api/v1"), d, limits)
+	mountPages(app, d, limits)
+	mountAdmin(app, d, limits)
+	app.Use(func(c *fiber.Ctx) error { return problem.NotFound() })
+	return app
+}
+
+func proxyHeader(cfg config.Server) string {
+	if len(cfg.TrustedProxies) > 0 {
+		return fiber.HeaderXForwardedFor
+	}
+	return ""
+}
+
+func health(st *store.Store) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if err := st.Ping(c.UserContext()); err != nil {
+			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
+		}
+		return c.JSON(fiber.Map{"status": "ok"})
+	}
+}
+
+// negotiateLocale picks the request's language; a ?lang= on a page is
+// remembered in the lang cookie so the choice sticks.
+func negotiateLocale(catalog *locale.Catalog) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		query := c.Query("lang")
+		l := catalog.Negotiate(query, c.Cookies("lang"), c.Get(fiber.HeaderAcceptLanguage))
+		locale.Set(c, l)
+		if query != "" && l.Lang.Code == strings.ToLower(query) && !accounts.IsAPI(c) && c.Cookies("lang") != l.Lang.Code {
+			c.Cookie(&fiber.Cookie{Name: "lang", Value: l.Lang.Code, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: fiber.CookieSameSiteLaxMode})
+		}
+		c.Set(fiber.HeaderContentLanguage, l.Lang.Code)
+		c.Vary(fiber.HeaderAcceptLanguage, fiber.HeaderCookie)
+		return c.Next()
+	}
+}
+
+// accessLog writes one line per request with the path only: a query can
+// carry a token (the live endpoint's ?token=) and must never be logged.
+func accessLog(log *slog.Logger) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		start := time.Now()
+		err := c.Next()
+		status := c.Response().StatusCode()
+		var p *problem.Problem
+		if errors.As(err, &p) {
+			status = p.Status
+		}
+		log.Info("request", "method", c.Method(), "path", c.Path(), "status", status, "ms", time.Since(start).Milliseconds(), "ip", c.IP())
+		return err
+	}
+}
+
+type errorHandler struct {
+	pages   *pages.Renderer
+	catalog *locale.Catalog
+	log     *slog.Logger
+}
+
+type problemJSON struct {
+	Type   string      `json:"type"`
+	Title  string      `json:"title"`
+	Status int         `json:"status"`
+	Detail string      `json:"detail"`
+	Errors []fieldJSON `json:"errors,omitempty"`
+}
+
+type fieldJSON struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// asProblem maps any error to a problem; unknown errors become a 500 whose
+// cause stays in the log.
+func asProblem(err error) *problem.Problem {
+	var p *problem.Problem
+	if errors.As(err, &p) {
+		return p
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		switch fe.Code {
+		case fiber.StatusNotFound:
+			return problem.NotFound()
+		case fiber.StatusRequestEntityTooLarge:
+			return problem.TooLarge()
+		case fiber.StatusMethodNotAllowed:
+			return problem.New(fe.Code, "error.method")
+		case fiber.StatusRequestTimeout:
+			return problem.New(fe.Code, "error.timeout")
+		}
+		if fe.Code >= 400 && fe.Code < 500 {
+			return problem.BadRequest("error.bad_request")
+		}
+	}
+	return problem.Internal(err)
+}
+
+func (h *errorHandler) handle(c *fiber.Ctx, err error) error {
+	p := asProblem(err)
+	if p.Status >= 500 {
+		h.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+	}
+	l := locale.From(c)
+	if l == nil {
+		l = h.catalog.Negotiate(c.Query("lang"), c.Cookies("lang"), c.Get(fiber.HeaderAcceptLanguage))
+		locale.Set(c, l)
+	}
+	if p.RetryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(p.RetryAfter.Seconds()+0.999)))
+	}
+	if accounts.IsAPI(c) || c.Path() == "/healthz" {
+		out := problemJSON{Type: p.Type, Title: http.StatusText(p.Status), Status: p.Status, Detail: l.T(p.DetailKey, p.DetailArgs)}
+		if out.Type == "" {
+			out.Type = "about:blank"
+		}
+		for _, fe := range p.Errors {
+			out.Errors = append(out.Errors, fieldJSON{Field: fe.Field, Message: l.T(fe.Key, fe.Args)})
+		}
+		c.Set(fiber.HeaderContentType, "application/problem+json")
+		body, encErr := c.App().Config().JSONEncoder(out)
+		if encErr != nil {
+			return c.Status(fiber.StatusInternalServerError).SendString("internal error")
+		}
+		return c.Status(p.Status).Send(body)
+	}
+	if p.Status == fiber.StatusUnauthorized && c.Method() == fiber.MethodGet {
+		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+	}
+	v := h.pages.NewView(c, l.T("error.page_title", map[string]any{"Status": p.Status}))
+	v.Data = map[string]any{"Status": p.Status, "Detail": l.T(p.DetailKey, p.DetailArgs)}
+	if renderErr := h.pages.Render(c, p.Status, "error", v); renderErr != nil {
+		h.log.Error("rendering the error page failed", "err", renderErr)
+		return c.Status(p.Status).SendString(http.StatusText(p.Status))
+	}
+	return nil
+}
