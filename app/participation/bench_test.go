@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/mitreden/mitreden/app/apptest"
-		"github.com/mitreden/mitreden/app/participation"
+	"github.com/mitreden/mitreden/app/participation"
 	"github.com/mitreden/mitreden/app/store/storetest"
 )
 
