@@ -63,3 +63,30 @@ func BenchmarkVote(b *testing.B) {
 		})
 	})
 }
+
+func BenchmarkMeasurePage(b *testing.B) {
+	benchDatabases(b, func(b *testing.B, s *apptest.Server) {
+		if r := s.Admin().Do("PATCH", "/api/v1/consultations/wir2", map[string]any{"moderation": "post"}); r.Status != 200 {
+			b.Fatalf("post-moderation: %d %s", r.Status, r.Body)
+		}
+		author := s.Register("bench-page@example.org", "Bench")
+		for i := range 30 {
+			r := author.Do("POST", "/api/v1/measures/1/comments", map[string]any{"body": fmt.Sprintf("Ein Kommentar Nummer %d mit etwas Text.", i), "stance": "pro"})
+			if r.Status != 201 {
+				b.Fatalf("comment: %d %s", r.Status, r.Body)
+			}
+		}
+		for _, path := range []string{"/api/v1/measures/1", "/m/1"} {
+			b.Run(path, func(b *testing.B) {
+				c := s.Client()
+				b.ReportAllocs()
+				b.ResetTimer()
+				for range b.N {
+					if r := c.Get(path); r.Status != 200 {
+						b.Fatalf("%s: %d", path, r.Status)
+					}
+				}
+			})
+		}
+	})
+}
