@@ -27,8 +27,8 @@ type source struct {
 	// visible is the condition on comments c that are public: published,
 	// and about a measure or a published idea.
 	visible  string
-	titles   map[int64]string // field id → title
-	measures map[int64]string // measure id → title
+	titles   map[int64]string  // field id → title
+	measures map[int64]string  // measure id → title
 	themes   map[string]string // theme key → title
 	people   *pseudonyms
 	labels   *labels
