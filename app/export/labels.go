@@ -1,9 +1,11 @@
 package export
 
 import (
+	"context"
 	"strings"
 
 	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/store"
 )
 
 // pseudonyms names authors "Person 1", "Person 2", … in the order they
@@ -11,17 +13,37 @@ import (
 // export: no account id, name or e-mail address ever reaches the file.
 // Erased accounts are all "deleted account", as on the public pages.
 type pseudonyms struct {
-	l       *locale.Localizer
-	names   map[int64]string
+	l     *locale.Localizer
+	names map[int64]string
+	// erased are the accounts deleted by their owners; deleted names them.
+	erased  map[int64]bool
 	deleted string
 }
 
-func newPseudonyms(l *locale.Localizer) *pseudonyms {
-	return &pseudonyms{l: l, names: map[int64]string{}, deleted: l.T("author.deleted")}
+// loadDeleted reads which accounts were erased, once per export, so the
+// row queries need no join with users.
+func (p *pseudonyms) loadDeleted(ctx context.Context, st *store.Store) error {
+	rows, err := st.Query(ctx, "SELECT id FROM users WHERE deleted_at IS NOT NULL")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		p.erased[id] = true
+	}
+	return rows.Err()
 }
 
-func (p *pseudonyms) of(userID int64, deleted bool) string {
-	if deleted {
+func newPseudonyms(l *locale.Localizer) *pseudonyms {
+	return &pseudonyms{l: l, names: map[int64]string{}, erased: map[int64]bool{}, deleted: l.T("author.deleted")}
+}
+
+func (p *pseudonyms) of(userID int64) string {
+	if p.erased[userID] {
 		return p.deleted
 	}
 	if n, ok := p.names[userID]; ok {

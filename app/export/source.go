@@ -78,6 +78,9 @@ func keys(raw string) []string {
 // comment counts, and the breakdowns.
 func (s *source) summary(ctx context.Context) (*Summary, error) {
 	sum := &Summary{Scope: s.scope, GeneratedAt: time.Now().UTC().Truncate(time.Second), Lang: s.l.Lang.Code}
+	if err := s.people.loadDeleted(ctx, s.st); err != nil {
+		return nil, err
+	}
 	if err := s.readFields(ctx, sum); err != nil {
 		return nil, err
 	}
@@ -271,19 +274,7 @@ func merge(groups []group, count func([]group) (group, error)) ([]group, error) 
 }
 
 func (s *source) peopleOf(ctx context.Context, gs []group) (int64, error) {
-	var (
-		ic, cc []string
-		ia, ca []any
-	)
-	for _, g := range gs {
-		ic, cc = append(ic, "("+g.condIdea+")"), append(cc, "("+g.condCm+")")
-		n := strings.Count(g.condIdea, "?")
-		ia, ca = append(ia, g.args[:n]...), append(ca, g.args[n:]...)
-	}
-	var n int64
-	err := s.st.QueryRow(ctx, `SELECT COUNT(*) FROM (
-SELECT i.author_id AS p FROM ideas i WHERE `+publishedIdeas+s.fields+` AND (`+strings.Join(ic, " OR ")+`)
-UNION SELECT c.author_id AS p FROM comments c WHERE `+s.visible+` AND (`+strings.Join(cc, " OR ")+`)) x`, append(ia, ca...)...).Scan(&n)
+	_, _, n, err := s.count(ctx, gs)
 	return n, err
 }
 
@@ -312,33 +303,51 @@ func rowsOf(section string, gs []group, votes bool) []CountRow {
 	return out
 }
 
+// contributions is a query of one row per published idea (k = 'i') and
+// visible comment (k = 'c') with its author p and language lang, limited
+// by the conditions on ideas i and comments c of gs (any of them).
+func (s *source) contributions(gs []group) (string, []any) {
+	var (
+		ic, cc []string
+		ia, ca []any
+	)
+	for _, g := range gs {
+		ic, cc = append(ic, "("+g.condIdea+")"), append(cc, "("+g.condCm+")")
+		n := strings.Count(g.condIdea, "?")
+		ia, ca = append(ia, g.args[:n]...), append(ca, g.args[n:]...)
+	}
+	return `SELECT 'i' AS k, i.author_id AS p, i.lang AS lang FROM ideas i WHERE ` + publishedIdeas + s.fields + ` AND (` + strings.Join(ic, " OR ") + `)
+UNION ALL SELECT 'c' AS k, c.author_id AS p, c.lang AS lang FROM comments c WHERE ` + s.visible + ` AND (` + strings.Join(cc, " OR ") + `)`, append(ia, ca...)
+}
+
+const countCols = "COALESCE(SUM(CASE WHEN x.k = 'i' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN x.k = 'c' THEN 1 ELSE 0 END), 0), COUNT(DISTINCT x.p)"
+
+// count answers the ideas, comments and distinct people of gs together.
+func (s *source) count(ctx context.Context, gs []group) (ideas, comments, people int64, err error) {
+	q, args := s.contributions(gs)
+	err = s.st.QueryRow(ctx, "SELECT "+countCols+" FROM ("+q+") x", args...).Scan(&ideas, &comments, &people)
+	return
+}
+
 func (s *source) readLanguages(ctx context.Context, sum *Summary) error {
-	ideas, err := s.countBy(ctx, "SELECT i.lang, COUNT(*) FROM ideas i WHERE "+publishedIdeas+s.fields+" GROUP BY i.lang")
+	q, args := s.contributions([]group{{condIdea: "1 = 1", condCm: "1 = 1"}})
+	rows, err := s.st.Query(ctx, "SELECT x.lang, "+countCols+" FROM ("+q+") x GROUP BY x.lang ORDER BY x.lang", args...)
 	if err != nil {
 		return err
 	}
-	comments, err := s.countBy(ctx, "SELECT c.lang, COUNT(*) FROM comments c WHERE "+s.visible+" GROUP BY c.lang")
-	if err != nil {
-		return err
-	}
-	var langs []string
-	for k := range ideas {
-		langs = append(langs, k)
-	}
-	for k := range comments {
-		if _, ok := ideas[k]; !ok {
-			langs = append(langs, k)
-		}
-	}
-	slices.Sort(langs)
 	var gs []group
-	for _, lang := range langs {
-		g := group{key: lang, label: s.labels.language(lang), ideas: ideas[lang], comments: comments[lang],
-			condIdea: "i.lang = ?", condCm: "c.lang = ?", args: []any{lang, lang}}
-		if g.people, err = s.peopleOf(ctx, []group{g}); err != nil {
+	for rows.Next() {
+		var g group
+		if err := rows.Scan(&g.key, &g.ideas, &g.comments, &g.people); err != nil {
+			rows.Close()
 			return err
 		}
+		g.label, g.condIdea, g.condCm, g.args = s.labels.language(g.key), "i.lang = ?", "c.lang = ?", []any{g.key, g.key}
 		gs = append(gs, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
 	}
 	sort.SliceStable(gs, func(i, j int) bool { return gs[i].people > gs[j].people })
 	merged, err := merge(gs, func(small []group) (group, error) { return s.countGroups(ctx, small) })
@@ -396,15 +405,12 @@ func (s *source) readThemes(ctx context.Context, sum *Summary) error {
 		g := group{key: key, label: th[1], condIdea: "i.themes LIKE ?",
 			condCm: "(c.target_kind = 'measure' AND c.target_id IN (" + strings.Join(mids, ",") + ")) OR (c.target_kind = 'idea' AND c.target_id IN (SELECT ti2.id FROM ideas ti2 WHERE ti2.themes LIKE ?))",
 			args:   []any{pattern, pattern}}
-		if err := s.st.QueryRow(ctx, "SELECT COUNT(*), COALESCE(SUM(t.votes_for + t.votes_against + t.votes_neutral), 0) FROM ideas i LEFT JOIN tallies t ON t.target_kind = 'idea' AND t.target_id = i.id WHERE "+
-			publishedIdeas+s.fields+" AND i.themes LIKE ?", pattern).Scan(&g.ideas, &g.votes); err != nil {
+		if err := s.st.QueryRow(ctx, "SELECT COALESCE(SUM(t.votes_for + t.votes_against + t.votes_neutral), 0) FROM ideas i JOIN tallies t ON t.target_kind = 'idea' AND t.target_id = i.id WHERE "+
+			publishedIdeas+s.fields+" AND i.themes LIKE ?", pattern).Scan(&g.votes); err != nil {
 			return err
 		}
 		g.votes += votes
-		if err := s.st.QueryRow(ctx, "SELECT COUNT(*) FROM comments c WHERE "+s.visible+" AND ("+g.condCm+")", pattern).Scan(&g.comments); err != nil {
-			return err
-		}
-		if g.people, err = s.peopleOf(ctx, []group{g}); err != nil {
+		if g.ideas, g.comments, g.people, err = s.count(ctx, []group{g}); err != nil {
 			return err
 		}
 		gs = append(gs, g)
@@ -417,13 +423,6 @@ func (s *source) readThemes(ctx context.Context, sum *Summary) error {
 	return nil
 }
 
-// votedTargets is the condition on votes v that count: on a measure of
-// the scope or on a published idea of it.
-func (s *source) votedTargets() string {
-	return `((v.target_kind = 'measure' AND v.target_id IN (SELECT m.id FROM measures m WHERE m.field_id IN ` + s.fields + `))
- OR (v.target_kind = 'idea' AND v.target_id IN (SELECT i.id FROM ideas i WHERE ` + publishedIdeas + s.fields + `)))`
-}
-
 func (s *source) readDays(ctx context.Context, sum *Summary) error {
 	ideas, err := s.countBy(ctx, "SELECT "+s.dayExpr("i.created_at")+" AS d, COUNT(*) FROM ideas i WHERE "+publishedIdeas+s.fields+" GROUP BY d")
 	if err != nil {
@@ -433,7 +432,33 @@ func (s *source) readDays(ctx context.Context, sum *Summary) error {
 	if err != nil {
 		return err
 	}
-	votes, err := s.countBy(ctx, "SELECT "+s.dayExpr("v.created_at")+" AS d, COUNT(*) FROM votes v WHERE "+s.votedTargets()+" GROUP BY d")
+	// Grouped by item and day, the votes come in the order of the
+	// votes_target_day index and need no sorting; the days are summed here.
+	votes := map[string]int64{}
+	for _, part := range []string{
+		"v.target_kind = 'measure' AND v.target_id IN (SELECT m.id FROM measures m WHERE m.field_id IN " + s.fields + ")",
+		"v.target_kind = 'idea' AND v.target_id IN (SELECT i.id FROM ideas i WHERE " + publishedIdeas + s.fields + ")",
+	} {
+		rows, err := s.st.Query(ctx, "SELECT "+s.dayExpr("v.created_at")+" AS d, COUNT(*) FROM votes v WHERE "+part+" GROUP BY v.target_id, d")
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var (
+				d string
+				n int64
+			)
+			if err := rows.Scan(&d, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			votes[d] += n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -472,10 +497,10 @@ func (s *source) ideas(ctx context.Context, fn func(*IdeaRow) error) error {
 	var after int64
 	for {
 		n := 0
-		rows, err := s.st.Query(ctx, `SELECT i.id, i.field_id, i.title, i.body, i.lang, i.themes, i.author_id, (u.deleted_at IS NOT NULL),
+		rows, err := s.st.Query(ctx, `SELECT i.id, i.field_id, i.title, i.body, i.lang, i.themes, i.author_id,
   i.triage_state, i.response, i.created_at,
   COALESCE(t.votes_for, 0), COALESCE(t.votes_against, 0), COALESCE(t.votes_neutral, 0), COALESCE(t.comment_count, 0)
-FROM ideas i JOIN users u ON u.id = i.author_id LEFT JOIN tallies t ON t.target_kind = 'idea' AND t.target_id = i.id
+FROM ideas i LEFT JOIN tallies t ON t.target_kind = 'idea' AND t.target_id = i.id
 WHERE `+publishedIdeas+s.fields+` AND i.id > ? ORDER BY i.id LIMIT ?`, after, pageSize)
 		if err != nil {
 			return err
@@ -483,16 +508,15 @@ WHERE `+publishedIdeas+s.fields+` AND i.id > ? ORDER BY i.id LIMIT ?`, after, pa
 		var r IdeaRow
 		for rows.Next() {
 			var (
-				themes  string
-				author  int64
-				deleted bool
+				themes string
+				author int64
 			)
-			if err := rows.Scan(&r.ID, &r.FieldID, &r.Title, &r.Body, &r.Lang, &themes, &author, &deleted,
+			if err := rows.Scan(&r.ID, &r.FieldID, &r.Title, &r.Body, &r.Lang, &themes, &author,
 				&r.TriageState, &r.Response, &r.CreatedAt, &r.Tally.For, &r.Tally.Against, &r.Tally.Neutral, &r.Comments); err != nil {
 				rows.Close()
 				return err
 			}
-			r.Themes, r.Field, r.Author, r.CreatedAt = keys(themes), s.titles[r.FieldID], s.people.of(author, deleted), r.CreatedAt.UTC()
+			r.Themes, r.Field, r.Author, r.CreatedAt = keys(themes), s.titles[r.FieldID], s.people.of(author), r.CreatedAt.UTC()
 			n++
 			after = r.ID
 			if err := fn(&r); err != nil {
@@ -516,8 +540,8 @@ func (s *source) comments(ctx context.Context, fn func(*CommentRow) error) error
 	for {
 		n := 0
 		rows, err := s.st.Query(ctx, `SELECT c.id, c.field_id, c.target_kind, c.target_id, c.parent_id, c.body, c.stance, c.lang,
-  c.author_id, (u.deleted_at IS NOT NULL), c.triage_state, c.response, c.created_at, COALESCE(ti.title, '')
-FROM comments c JOIN users u ON u.id = c.author_id LEFT JOIN ideas ti ON c.target_kind = 'idea' AND ti.id = c.target_id
+  c.author_id, c.triage_state, c.response, c.created_at, COALESCE(ti.title, '')
+FROM comments c LEFT JOIN ideas ti ON c.target_kind = 'idea' AND ti.id = c.target_id
 WHERE c.status = 'published' AND c.field_id IN `+s.fields+` AND (c.target_kind = 'measure' OR ti.status = 'published')
   AND c.id > ? ORDER BY c.id LIMIT ?`, after, pageSize)
 		if err != nil {
@@ -526,12 +550,11 @@ WHERE c.status = 'published' AND c.field_id IN `+s.fields+` AND (c.target_kind =
 		var r CommentRow
 		for rows.Next() {
 			var (
-				parent  sql.NullInt64
-				author  int64
-				deleted bool
+				parent sql.NullInt64
+				author int64
 			)
 			if err := rows.Scan(&r.ID, &r.FieldID, &r.TargetKind, &r.TargetID, &parent, &r.Body, &r.Stance, &r.Lang,
-				&author, &deleted, &r.TriageState, &r.Response, &r.CreatedAt, &r.TargetTitle); err != nil {
+				&author, &r.TriageState, &r.Response, &r.CreatedAt, &r.TargetTitle); err != nil {
 				rows.Close()
 				return err
 			}
@@ -543,7 +566,7 @@ WHERE c.status = 'published' AND c.field_id IN `+s.fields+` AND (c.target_kind =
 			if r.TargetKind == "measure" {
 				r.TargetTitle = s.measures[r.TargetID]
 			}
-			r.Field, r.Author, r.CreatedAt = s.titles[r.FieldID], s.people.of(author, deleted), r.CreatedAt.UTC()
+			r.Field, r.Author, r.CreatedAt = s.titles[r.FieldID], s.people.of(author), r.CreatedAt.UTC()
 			n++
 			after = r.ID
 			if err := fn(&r); err != nil {
