@@ -2,6 +2,7 @@ package export
 
 import (
 	"io"
+	"runtime"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -104,8 +105,18 @@ func (x *xlsxWriter) open(nameKey, table string, cols []xlsxCol) error {
 	return sw.SetRow("A1", head, excelize.RowOpts{StyleID: x.header})
 }
 
+// gcEvery is how many rows a sheet is written between garbage
+// collections. excelize keeps up to 16 MiB of a sheet in a buffer that
+// grows by doubling before it spills to disk; collecting now and then
+// keeps the garbage of that growth and of the rows from doubling the
+// heap on top of it (measured: 68 MiB above idle without, see README).
+const gcEvery = 8192
+
 func (x *xlsxWriter) write(vals ...any) error {
 	x.row++
+	if x.row%gcEvery == 0 {
+		runtime.GC()
+	}
 	cell, err := excelize.CoordinatesToCellName(1, x.row)
 	if err != nil {
 		return err
