@@ -572,3 +572,31 @@ func TestConcurrencyLimit(t *testing.T) {
 		t.Fatalf("a released slot is not reused: %v", err)
 	}
 }
+
+// An erased account's contributions stay in the export under "deleted
+// account", never under a pseudonym that would link them.
+func TestErasedAuthor(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		must(t, s.Admin().Do("PATCH", "/api/v1/consultations/wir2", map[string]any{"moderation": "post"}), 200)
+		expert := account(t, s, "bildung@example.org", access.Expert, 1)
+		gone := account(t, s, "gone@example.org", access.Resident)
+		stays := account(t, s, "stays@example.org", access.Resident)
+		created(t, gone.Do("POST", "/api/v1/measures/1/comments", map[string]string{"body": "Erster.", "lang": "de"}))
+		created(t, stays.Do("POST", "/api/v1/measures/1/comments", map[string]string{"body": "Zweiter.", "lang": "de"}))
+		created(t, gone.Do("POST", "/api/v1/measures/2/comments", map[string]string{"body": "Dritter.", "lang": "de"}))
+		must(t, gone.Do("DELETE", "/api/v1/me", nil), 204)
+		var d jsonDoc
+		body := download(t, expert, "/api/v1/expert-groups/1/export?format=json&lang=en")
+		clean(t, "json", body, false)
+		if err := json.Unmarshal(body, &d); err != nil {
+			t.Fatal(err)
+		}
+		var authors []string
+		for _, c := range d.Comments {
+			authors = append(authors, c.Author)
+		}
+		if strings.Join(authors, ",") != "deleted account,Person 1,deleted account" {
+			t.Fatalf("authors %q", authors)
+		}
+	})
+}
