@@ -3,6 +3,7 @@ package export
 import (
 	"io"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -97,9 +98,16 @@ func (x *xlsxWriter) open(nameKey, table string, cols []xlsxCol) error {
 		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}}); err != nil {
 		return err
 	}
+	// A table's header cells must differ; a translation might not.
 	head := make([]any, len(cols))
+	seen := map[string]bool{}
 	for i, c := range cols {
-		head[i] = excelize.Cell{StyleID: x.header, Value: x.lb.col(c.key)}
+		label := x.lb.col(c.key)
+		for n := 2; seen[label]; n++ {
+			label = x.lb.col(c.key) + " (" + strconv.Itoa(n) + ")"
+		}
+		seen[label] = true
+		head[i] = excelize.Cell{StyleID: x.header, Value: label}
 	}
 	x.vals = make([]any, len(cols))
 	return sw.SetRow("A1", head, excelize.RowOpts{StyleID: x.header})
