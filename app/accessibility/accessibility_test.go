@@ -118,7 +118,7 @@ func pageTypes(p people) map[string][]pageCase {
 			{"edit-idea", "/ideas/" + idea + "/edit", 200}, {"delete-account", "/me/delete", 200},
 		},
 		"moderatorin@example.org": {{"moderation", "/moderation", 200}, {"moderation-log", "/moderation/log", 200}},
-		"expertin@example.org":    {{"experts", "/experts/1", 200}, {"edit-measure", "/measures/1/edit", 200}},
+		"expertin@example.org":    {{"experts", "/experts/1", 200}, {"experts-summary", "/experts/1/summary", 200}, {"edit-measure", "/measures/1/edit", 200}},
 		apptest.AdminEmail: {
 			{"admin", "/admin", 200}, {"admin-users", "/admin/users", 200}, {"admin-consultation", "/admin/consultations/wir2", 200},
 			{"admin-field", "/admin/fields/1", 200}, {"admin-group", "/admin/groups/1", 200}, {"admin-screening", "/admin/screening", 200},

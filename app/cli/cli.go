@@ -24,6 +24,7 @@ import (
 	"github.com/mitreden/mitreden/app/accounts"
 	"github.com/mitreden/mitreden/app/bench"
 	"github.com/mitreden/mitreden/app/config"
+	"github.com/mitreden/mitreden/app/export"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/server"
@@ -46,7 +47,7 @@ Usage:
   mitreden user add --email E --name N --role R [--group ID]... --password-stdin [--db URL]
   mitreden user set-password --email E --password-stdin [--db URL]
   mitreden backup -o FILE [--db URL]
-  mitreden export (--group ID | --consultation SLUG) --format F [-o FILE] [--db URL]
+  mitreden export (--group ID | --consultation SLUG) --format csv|xlsx|json|md [--lang de] [-o FILE] [--db URL]
   mitreden bench [--db URL] [--duration D] [--concurrency N] [--scenarios LIST]
 
 Configuration (flags win): MITREDEN_ADDR, MITREDEN_DB, MITREDEN_RATE_LIMITS,
@@ -113,7 +114,7 @@ func run(ctx context.Context, args []string, io IO) error {
 	case "bench":
 		return benchmark(ctx, rest, io)
 	case "export":
-		return config.Usagef("%s is not available in this version yet", cmd)
+		return exportCmd(ctx, rest, io)
 	case "help", "-h", "--help", "-help":
 		return flag.ErrHelp
 	}
@@ -406,4 +407,88 @@ func benchmark(ctx context.Context, args []string, io IO) error {
 		}
 	}
 	return bench.Run(ctx, o)
+}
+
+// exportCmd writes the same file as the export endpoints, to -o or
+// standard output, with a progress line on standard error.
+func exportCmd(ctx context.Context, args []string, io IO) error {
+	var (
+		group              int64
+		slug, format, lang string
+		out                string
+	)
+	st, _, err := openDB(ctx, "export", args, io, func(fs *flag.FlagSet) {
+		fs.Int64Var(&group, "group", 0, "expert group id")
+		fs.StringVar(&slug, "consultation", "", "consultation slug (the whole consultation)")
+		fs.StringVar(&format, "format", "", "csv, xlsx, json or md")
+		fs.StringVar(&lang, "lang", "de", "language of texts and column headers")
+		fs.StringVar(&out, "o", "", "file to write (default: standard output)")
+	})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch {
+	case (group == 0) == (slug == ""):
+		return config.Usagef("export: give either --group ID or --consultation SLUG")
+	case group < 0:
+		return config.Usagef("export: --group must be a positive id")
+	case !export.ValidFormat(format):
+		return config.Usagef("export: --format must be csv, xlsx, json or md")
+	}
+	catalog, err := locale.Load(i18n.Files)
+	if err != nil {
+		return err
+	}
+	if !catalog.Supported(lang) {
+		return config.Usagef("export: --lang %q is not a supported language", lang)
+	}
+	l := catalog.Get(lang)
+	if err := migrated(ctx, st); err != nil {
+		return err
+	}
+	ex := export.New(st)
+	var sc export.Scope
+	if group != 0 {
+		sc, err = ex.GroupScope(ctx, group, l)
+	} else {
+		sc, err = ex.ConsultationScope(ctx, slug, l)
+	}
+	if err != nil {
+		var p *problem.Problem
+		if errors.As(err, &p) && p.Status == 404 {
+			return fmt.Errorf("export: no such expert group or consultation")
+		}
+		return err
+	}
+	w := io.Stdout
+	var f *os.File
+	if out != "" {
+		if f, err = os.Create(out); err != nil {
+			return config.Usagef("export: %v", err)
+		}
+		w = f
+	}
+	start := time.Now()
+	printed := false
+	progress := func(n int64) {
+		if n < 10000 {
+			return
+		}
+		printed = true
+		fmt.Fprintf(io.Stderr, "\rexported %d ideas and comments (%s)", n, time.Since(start).Round(100*time.Millisecond))
+	}
+	err = ex.Write(ctx, w, sc, format, l, progress)
+	if printed {
+		fmt.Fprintln(io.Stderr)
+	}
+	if f != nil {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			fmt.Fprintln(io.Stderr, "export written to", out)
+		}
+	}
+	return err
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/mitreden/mitreden/app/consultations"
 	"github.com/mitreden/mitreden/app/demo"
 	"github.com/mitreden/mitreden/app/experts"
+	"github.com/mitreden/mitreden/app/export"
 	"github.com/mitreden/mitreden/app/legal"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/metrics"
@@ -113,6 +114,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		Privacy:       privacy.NewHandlers(a.Privacy, renderer),
 		Moderation:    moderation.NewHandlers(a.Moderation, a.Consultations, renderer),
 		Inbox:         experts.NewInboxHandlers(a.Experts, a.Consultations, renderer),
+		Export:        export.NewHandlers(export.New(st), renderer, log),
 		Accessibility: accessibility.NewHandlers(accessibility.NewService(st), renderer),
 		Admin: web.AdminDeps{
 			Pages: admin.NewHandlers(admin.Services{

@@ -53,6 +53,8 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 	api.Get("/moderation/log", moderator, d.Moderation.APILog)
 
 	api.Get("/expert-groups/:id/inbox", d.Inbox.APIInbox)
+	api.Get("/expert-groups/:id/export", d.Export.APIGroupExport)
+	api.Get("/consultations/:slug/export", admin, d.Export.APIConsultationExport)
 	api.Post("/expert-groups/:id/inbox/:kind/:item/triage", d.Inbox.APITriage)
 
 	api.Get("/me/export", d.Privacy.APIExport)
@@ -95,6 +97,7 @@ func mountPages(app *fiber.App, d Deps, limits *rateLimits) {
 	app.Get("/moderation/log", moderator, d.Moderation.LogPage)
 
 	app.Get("/experts/:id", d.Inbox.GroupPage)
+	app.Get("/experts/:id/summary", d.Export.SummaryPage)
 	app.Post("/experts/:id/inbox/:kind/:item/triage", d.Inbox.TriageSubmit)
 	app.Post("/experts/:id/measures", d.Inbox.MeasureSubmit)
 

@@ -24,6 +24,7 @@ import (
 	"github.com/mitreden/mitreden/app/config"
 	"github.com/mitreden/mitreden/app/consultations"
 	"github.com/mitreden/mitreden/app/experts"
+	"github.com/mitreden/mitreden/app/export"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/metrics"
 	"github.com/mitreden/mitreden/app/moderation"
@@ -50,6 +51,7 @@ type Deps struct {
 	Privacy       *privacy.Handlers
 	Moderation    *moderation.Handlers
 	Inbox         *experts.InboxHandlers
+	Export        *export.Handlers
 	Admin         AdminDeps
 	Accessibility *accessibility.Handlers
 }

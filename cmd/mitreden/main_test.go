@@ -99,6 +99,10 @@ func TestUsageErrors(t *testing.T) {
 		{"user add without role", []string{"user", "add", "--email", "a@b.de", "--name", "A", "--password-stdin"}, nil, "required"},
 		{"user add with a bad role", []string{"user", "add", "--email", "a@b.de", "--name", "A", "--role", "king", "--password-stdin"}, nil, "--role"},
 		{"backup without -o", []string{"backup"}, nil, "-o FILE"},
+		{"export without a scope", []string{"export", "--format", "csv"}, nil, "--group ID or --consultation SLUG"},
+		{"export with both scopes", []string{"export", "--group", "1", "--consultation", "wir2", "--format", "csv"}, nil, "--group ID or --consultation SLUG"},
+		{"export with a bad format", []string{"export", "--group", "1", "--format", "pdf"}, nil, "--format"},
+		{"export in an unknown language", []string{"export", "--group", "1", "--format", "csv", "--lang", "xx"}, nil, "--lang"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -300,6 +304,21 @@ func TestNewcomer(t *testing.T) {
 	}
 	if r := runCmd(t, dir, "", cleanEnv(), "backup", "-o", "copy.db"); r.code != 0 {
 		t.Fatalf("backup: %d %q", r.code, r.stderr)
+	}
+	// export writes the group's summary to standard output or a file, next
+	// to the running server.
+	if r := runCmd(t, dir, "", cleanEnv(), "export", "--group", "1", "--format", "json", "--lang", "en"); r.code != 0 ||
+		!strings.HasPrefix(r.stdout, `{"format":"mitreden-feedback/1"`) || !json.Valid([]byte(r.stdout)) {
+		t.Fatalf("export to standard output: %d %q %.200q", r.code, r.stderr, r.stdout)
+	}
+	if r := runCmd(t, dir, "", cleanEnv(), "export", "--consultation", "wir2", "--format", "csv", "-o", "wir2.csv"); r.code != 0 {
+		t.Fatalf("export to a file: %d %q", r.code, r.stderr)
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "wir2.csv")); err != nil || !bytes.HasPrefix(data, []byte("\xEF\xBB\xBFArt;")) {
+		t.Fatalf("the exported CSV: %v %.80q", err, data)
+	}
+	if r := runCmd(t, dir, "", cleanEnv(), "export", "--group", "99", "--format", "md"); r.code != 1 || !strings.Contains(r.stderr, "no such expert group") {
+		t.Fatalf("export of an unknown group: %d %q", r.code, r.stderr)
 	}
 	s.stop(t)
 	copyStore, err := store.Open(context.Background(), config.Database{Driver: config.SQLite, Path: filepath.Join(dir, "copy.db")}, store.Options{})

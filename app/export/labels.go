@@ -1,0 +1,113 @@
+package export
+
+import (
+	"context"
+	"strings"
+
+	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/store"
+)
+
+// pseudonyms names authors "Person 1", "Person 2", … in the order they
+// first appear in one export. The numbers mean nothing outside that
+// export: no account id, name or e-mail address ever reaches the file.
+// Erased accounts are all "deleted account", as on the public pages.
+type pseudonyms struct {
+	l     *locale.Localizer
+	names map[int64]string
+	// erased are the accounts deleted by their owners; deleted names them.
+	erased  map[int64]bool
+	deleted string
+}
+
+// loadDeleted reads which accounts were erased, once per export, so the
+// row queries need no join with users.
+func (p *pseudonyms) loadDeleted(ctx context.Context, st *store.Store) error {
+	rows, err := st.Query(ctx, "SELECT id FROM users WHERE deleted_at IS NOT NULL")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		p.erased[id] = true
+	}
+	return rows.Err()
+}
+
+func newPseudonyms(l *locale.Localizer) *pseudonyms {
+	return &pseudonyms{l: l, names: map[int64]string{}, erased: map[int64]bool{}, deleted: l.T("author.deleted")}
+}
+
+func (p *pseudonyms) of(userID int64) string {
+	if p.erased[userID] {
+		return p.deleted
+	}
+	if n, ok := p.names[userID]; ok {
+		return n
+	}
+	n := p.l.T("export.person", "Number", len(p.names)+1)
+	p.names[userID] = n
+	return n
+}
+
+// labels are the texts an export shows for codes, looked up once: the
+// catalog is far too slow to ask once per row.
+type labels struct {
+	l        *locale.Localizer
+	triage   map[string]string
+	stance   map[string]string
+	status   map[string]string
+	kind     map[string]string
+	langs    map[string]string
+	other    string
+	total    string
+	yes      string
+	sections map[string]string
+}
+
+func newLabels(l *locale.Localizer) *labels {
+	b := &labels{l: l, triage: map[string]string{}, stance: map[string]string{}, status: map[string]string{},
+		kind: map[string]string{}, langs: map[string]string{}, sections: map[string]string{}}
+	for _, s := range TriageStates {
+		b.triage[s] = tr(l, "triage.", s)
+	}
+	for _, s := range StanceValues {
+		b.stance[s] = tr(l, "stance.", s)
+	}
+	for _, s := range []string{"proposed", "in_discussion", "adopted", "rejected", "implemented"} {
+		b.status[s] = tr(l, "measure.status.", s)
+	}
+	b.kind["measure"] = l.T("export.kind_measure")
+	b.kind["idea"] = l.T("kind.idea")
+	b.kind["comment"] = l.T("kind.comment")
+	for _, s := range []string{"triage", "stance", "theme", "language", "day", "total"} {
+		b.sections[s] = tr(l, "export.section_", s)
+	}
+	b.other = l.T("export.other")
+	b.total = l.T("export.total")
+	return b
+}
+
+// language names a language code in the export's language where the
+// catalogs know it, else the code itself.
+func (b *labels) language(code string) string {
+	if n, ok := b.langs[code]; ok {
+		return n
+	}
+	name := code
+	if n := tr(b.l, "export.lang_", code); !strings.HasPrefix(n, "export.") {
+		name = n
+	}
+	b.langs[code] = name
+	return name
+}
+
+// column headers, in the export's language.
+func (b *labels) col(key string) string { return tr(b.l, "export.col_", key) }
+
+// tr translates the key prefix+value (keys built at run time).
+func tr(l *locale.Localizer, prefix, value string) string { return l.T(prefix + value) }
