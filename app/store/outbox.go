@@ -189,6 +189,7 @@ func (s *Store) Subscribe() (signals <-chan struct{}, cancel func()) {
 }
 
 func (o *outbox) run(ctx context.Context) {
+	ctx = Background(ctx)
 	prune := time.NewTicker(10 * time.Minute)
 	defer prune.Stop()
 	if o.s.Driver == config.SQLite {
@@ -349,4 +350,19 @@ func drain(ch <-chan pgdriver.Notification) {
 			return
 		}
 	}
+}
+
+type backgroundKey struct{}
+
+// Background marks ctx as the platform's own housekeeping (numbering,
+// pruning, fan-out), not work done for a request, so that tests counting
+// the queries a request needs can leave it out.
+func Background(ctx context.Context) context.Context {
+	return context.WithValue(ctx, backgroundKey{}, true)
+}
+
+// IsBackground reports whether ctx was marked by Background.
+func IsBackground(ctx context.Context) bool {
+	b, _ := ctx.Value(backgroundKey{}).(bool)
+	return b
 }
