@@ -81,7 +81,7 @@ func Load(fsys fs.FS) (*Catalog, error) {
 		tags = append(tags, tag)
 		loc := &Localizer{
 			l:       i18n.NewLocalizer(bundle, l.Code),
-			printer: message.NewPrinter(tag),
+			printer: message.NewPrinter(numberTag(l.Code)),
 		}
 		l.Name = loc.T("lang.name")
 		l.Dir = loc.T("lang.dir")
