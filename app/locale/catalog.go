@@ -88,6 +88,9 @@ func Load(fsys fs.FS) (*Catalog, error) {
 		if l.Dir != "ltr" && l.Dir != "rtl" {
 			return nil, fmt.Errorf("catalog %s: lang.dir must be ltr or rtl", l.Code)
 		}
+		if l.Dir != Direction(l.Code) {
+			return nil, fmt.Errorf("catalog %s: lang.dir is %s, but the language is written %s", l.Code, l.Dir, Direction(l.Code))
+		}
 		loc.Lang = *l
 		c.localizers[l.Code] = loc
 	}
