@@ -300,19 +300,43 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*access.Viewe
 	}
 	// Every signed-in request comes through here: raw statements, so the
 	// read connections reuse their prepared statements.
-	v := &access.Viewer{}
-	var expires time.Time
-	var blockedUntil sql.NullTime
-	var role string
-	err := s.st.QueryRow(ctx, `
-SELECT s.id, s.csrf_token, s.expires_at, u.id, u.display_name, u.role, u.locale, u.created_at, u.blocked_until, u.block_reason
+	// One statement, one row per expert group (or one with a NULL group):
+	// on SQLite each statement outside a transaction opens a read snapshot,
+	// which costs more than the lookup itself.
+	rows, err := s.st.Query(ctx, `
+SELECT s.id, s.csrf_token, s.expires_at, u.id, u.display_name, u.role, u.locale, u.created_at, u.blocked_until, u.block_reason, m.group_id
 FROM sessions s JOIN users u ON u.id = s.user_id
-WHERE s.token_hash = ? AND u.deleted_at IS NULL`, hashToken(token)).Scan(
-		&v.SessionID, &v.CSRFToken, &expires, &v.UserID, &v.DisplayName, &role, &v.Locale, &v.CreatedAt, &blockedUntil, &v.BlockReason)
-	if store.IsNoRows(err) {
-		return nil, nil
-	}
+LEFT JOIN expert_group_members m ON m.user_id = u.id
+WHERE s.token_hash = ? AND u.deleted_at IS NULL
+ORDER BY m.group_id`, hashToken(token))
 	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var (
+		v            *access.Viewer
+		expires      time.Time
+		blockedUntil sql.NullTime
+		role         string
+		group        sql.NullInt64
+	)
+	for rows.Next() {
+		if v == nil {
+			v = &access.Viewer{}
+			if err := rows.Scan(&v.SessionID, &v.CSRFToken, &expires, &v.UserID, &v.DisplayName, &role, &v.Locale, &v.CreatedAt, &blockedUntil, &v.BlockReason, &group); err != nil {
+				return nil, err
+			}
+		} else {
+			var skip any
+			if err := rows.Scan(&skip, &skip, &skip, &skip, &skip, &skip, &skip, &skip, &skip, &skip, &group); err != nil {
+				return nil, err
+			}
+		}
+		if group.Valid {
+			v.Groups = append(v.Groups, group.Int64)
+		}
+	}
+	if err := rows.Err(); err != nil || v == nil {
 		return nil, err
 	}
 	if !s.now().Before(expires) {
@@ -323,19 +347,7 @@ WHERE s.token_hash = ? AND u.deleted_at IS NULL`, hashToken(token)).Scan(
 		until := blockedUntil.Time.UTC()
 		v.BlockedUntil = &until
 	}
-	rows, err := s.st.Query(ctx, "SELECT group_id FROM expert_group_members WHERE user_id = ? ORDER BY group_id", v.UserID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var g int64
-		if err := rows.Scan(&g); err != nil {
-			return nil, err
-		}
-		v.Groups = append(v.Groups, g)
-	}
-	return v, rows.Err()
+	return v, nil
 }
 
 // ByID loads an account.

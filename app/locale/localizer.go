@@ -1,6 +1,7 @@
 package locale
 
 import (
+	"sync"
 	"time"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -12,6 +13,10 @@ type Localizer struct {
 	Lang    Lang
 	l       *i18n.Localizer
 	printer *message.Printer
+	// plain remembers messages without arguments: a page asks for the
+	// same few dozen labels over and over, and go-i18n resolves each
+	// request from scratch (about a microsecond and several allocations).
+	plain sync.Map // message id → string
 }
 
 // T translates the message id. args are either one map[string]any or
@@ -19,6 +24,20 @@ type Localizer struct {
 // by the language's CLDR rules. A missing message answers its id, so a
 // page never fails over a missing translation (the catalog test catches it).
 func (l *Localizer) T(id string, args ...any) string {
+	if len(args) == 0 {
+		if s, ok := l.plain.Load(id); ok {
+			return s.(string)
+		}
+		s := l.localize(id, nil)
+		if s != id { // only known ids: unknown ones must not grow the map
+			l.plain.Store(id, s)
+		}
+		return s
+	}
+	return l.localize(id, args)
+}
+
+func (l *Localizer) localize(id string, args []any) string {
 	cfg := &i18n.LocalizeConfig{MessageID: id}
 	data := argsMap(args)
 	if data != nil {

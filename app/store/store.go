@@ -97,6 +97,13 @@ func Open(ctx context.Context, db config.Database, opts Options) (*Store, error)
 	return s, nil
 }
 
+// sqliteDriver is go-sqlite3 with settings the DSN cannot carry (see stablePlans).
+const sqliteDriver = "sqlite3_mitreden"
+
+func init() {
+	sql.Register(sqliteDriver, &sqlite3.SQLiteDriver{ConnectHook: stablePlans})
+}
+
 func sqliteDSN(path string, extra string) string {
 	return "file:" + path + "?_foreign_keys=on&_busy_timeout=10000&_stmt_cache_size=128" + extra
 }
@@ -107,7 +114,7 @@ func openSQLite(ctx context.Context, db config.Database, opts Options) (*Store, 
 		return nil, config.Usagef("cannot open database %s: directory %s does not exist", db, dir)
 	}
 	// synchronous=FULL: an acknowledged write survives power loss, not only a crash.
-	w, err := sql.Open("sqlite3", sqliteDSN(db.Path, "&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"))
+	w, err := sql.Open(sqliteDriver, sqliteDSN(db.Path, "&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"))
 	if err != nil {
 		return nil, config.Usagef("cannot open database %s: %v", db, err)
 	}
@@ -121,7 +128,7 @@ func openSQLite(ctx context.Context, db config.Database, opts Options) (*Store, 
 		w.Close()
 		return nil, config.Usagef("cannot open database %s: %v", db, err)
 	}
-	r, err := sql.Open("sqlite3", sqliteDSN(db.Path, "&_query_only=1"))
+	r, err := sql.Open(sqliteDriver, sqliteDSN(db.Path, "&_query_only=1"))
 	if err != nil {
 		w.Close()
 		return nil, config.Usagef("cannot open database %s: %v", db, err)
@@ -257,7 +264,7 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	}
 	// VACUUM INTO reads one snapshot, so writers carry on while it copies.
 	// The read pool is query_only, which forbids VACUUM; use a fresh connection.
-	conn, err := sql.Open("sqlite3", sqliteDSN(s.source.Path, ""))
+	conn, err := sql.Open(sqliteDriver, sqliteDSN(s.source.Path, ""))
 	if err != nil {
 		return err
 	}

@@ -151,13 +151,16 @@ func (w *groupWriter) commit(group []*writeRequest) {
 	var groupLatest latestEvents
 	succeeded, emitted := 0, false
 	single := len(group) == 1
+	// Savepoints go straight to database/sql: through bun each one would
+	// pass the query hooks and the formatter, per write, in the one
+	// goroutine every write waits for.
 	for i, req := range group {
 		if err := req.ctx.Err(); err != nil {
 			results[i] = err
 			continue
 		}
 		if !single {
-			if _, err := btx.ExecContext(ctx, "SAVEPOINT write"); err != nil {
+			if _, err := btx.Tx.ExecContext(ctx, "SAVEPOINT write"); err != nil {
 				results[i] = err
 				continue
 			}
@@ -168,8 +171,8 @@ func (w *groupWriter) commit(group []*writeRequest) {
 		if err != nil {
 			results[i] = err
 			if !single {
-				_, rbErr := btx.ExecContext(ctx, "ROLLBACK TO write")
-				_, relErr := btx.ExecContext(ctx, "RELEASE write")
+				_, rbErr := btx.Tx.ExecContext(ctx, "ROLLBACK TO write")
+				_, relErr := btx.Tx.ExecContext(ctx, "RELEASE write")
 				if rbErr != nil || relErr != nil {
 					// The transaction is unusable; nobody in this group commits.
 					w.abort(btx, group, results, errors.Join(rbErr, relErr))
@@ -180,7 +183,7 @@ func (w *groupWriter) commit(group []*writeRequest) {
 			continue
 		}
 		if !single {
-			if _, err := btx.ExecContext(ctx, "RELEASE write"); err != nil {
+			if _, err := btx.Tx.ExecContext(ctx, "RELEASE write"); err != nil {
 				results[i] = err
 				w.abort(btx, group, results, err)
 				finish()

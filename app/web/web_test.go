@@ -1,14 +1,18 @@
 package web_test
 
 import (
+	"fmt"
 	"html"
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mitreden/mitreden/app/apptest"
+	"github.com/mitreden/mitreden/app/config"
 	"github.com/mitreden/mitreden/app/demo"
+	"github.com/mitreden/mitreden/app/store/storetest"
 )
 
 func TestPages(t *testing.T) {
@@ -181,4 +185,46 @@ func TestSixLanguages(t *testing.T) {
 			t.Error("the Ukrainian home page is not Ukrainian")
 		}
 	})
+}
+
+// Pages rendered at the same time must not share memory: an earlier
+// renderer handed a pooled buffer to the response and reused it for the
+// next request before the first was written.
+func TestConcurrentPagesKeepTheirOwnBody(t *testing.T) {
+	s := apptest.Start(t, storetest.NewDatabase(t, config.SQLite))
+	pages := map[string]string{
+		"/impressum?lang=de":        "<h1>Impressum</h1>",
+		"/datenschutz?lang=en":      "<h1>Privacy</h1>",
+		"/barrierefreiheit?lang=de": "BITV 2.0",
+		"/c/wir2?lang=de":           "Leitlinien",
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 400)
+	for worker := 0; worker < 8; worker++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client := s.Client()
+			for round := 0; round < 25; round++ {
+				for path, want := range pages {
+					r := client.Get(path)
+					if r.Status != http.StatusOK || !strings.Contains(r.Text(), want) || !strings.HasSuffix(strings.TrimSpace(r.Text()), "</html>") {
+						errs <- fmt.Sprintf("%s: status %d, %d bytes, ends %q", path, r.Status, len(r.Body), tail(r.Text()))
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for path := range errs {
+		t.Errorf("%s came back with another page's or a torn body", path)
+	}
+}
+
+func tail(s string) string {
+	if len(s) > 80 {
+		return s[len(s)-80:]
+	}
+	return s
 }
