@@ -318,6 +318,8 @@ func TestNarrowScreens(t *testing.T) {
 			}
 		}
 	}
-	tab.Open("/m/1?lang=de")
-	tab.Screenshot(filepath.Join(screenshotDir(t), "de", "measure-320px.png"))
+	for _, lang := range auditLangs(s) {
+		tab.Open("/m/1?lang=" + lang)
+		tab.Screenshot(filepath.Join(screenshotDir(t), lang, "measure-320px.png"))
+	}
 }

@@ -68,7 +68,13 @@ func (tab *Tab) Viewport(width, height int64) {
 // Screenshot writes a PNG of the whole page to path (quality 100 is PNG).
 func (tab *Tab) Screenshot(path string) {
 	tab.b.t.Helper()
-	png := Run(tab, "screenshot", chromedp.FullScreenshot(100))
+	// A page that fits the window is captured as it is: Chromium's
+	// capture beyond the viewport shifts a short right-to-left page sideways.
+	action := chromedp.FullScreenshot(100)
+	if Eval[bool](tab, "document.documentElement.scrollHeight <= window.innerHeight") {
+		action = chromedp.CaptureScreenshot()
+	}
+	png := Run(tab, "screenshot", action)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		tab.b.t.Fatal(err)
 	}

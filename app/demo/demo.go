@@ -182,12 +182,18 @@ var fields = []field{
 // youthGroup works across all six fields, so a field can have two groups.
 var youthGroup = text{"de": "AG postmigrantisch", "en": "AG postmigrantisch (youth working group)"}
 
+func consultationTitle() text {
+	t := text{"de": Title, "en": "WIR sind Hannover – living together in the city"}
+	merge(t, titleTranslations)
+	return t
+}
+
 // Seed writes the demo consultation. It is run once, on an empty database.
 func Seed(ctx context.Context, cons *consultations.Service, groups *experts.Service) error {
 	slug, phase, moderation := Slug, consultations.PhaseOpen, consultations.ModerationPre
 	guidelines, priorities, themes := Guidelines, Priorities, Themes
 	if _, err := cons.Create(ctx, 0, consultations.Input{
-		Slug: &slug, Title: text{"de": Title, "en": "WIR sind Hannover – living together in the city"},
+		Slug: &slug, Title: consultationTitle(),
 		Description: description, Phase: &phase, Moderation: &moderation,
 		Guidelines: &guidelines, Priorities: &priorities, Themes: &themes,
 	}); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/mitreden/mitreden/app/apptest"
 	"github.com/mitreden/mitreden/app/demo"
+	"github.com/mitreden/mitreden/app/locale"
 )
 
 // The city's strategy paper, as published (a copy of shared/seed).
@@ -44,6 +45,20 @@ func TestFrameIsWordForWord(t *testing.T) {
 	}
 	for i, th := range demo.Themes {
 		check("theme", i+1, th.Title["de"])
+	}
+	// The guideline texts exist in all six languages.
+	all := []locale.Text{}
+	all = append(all, demo.Guidelines...)
+	all = append(all, demo.Priorities...)
+	for _, th := range demo.Themes {
+		all = append(all, th.Title)
+	}
+	for i, txt := range all {
+		for _, code := range []string{"de", "en", "tr", "ar", "ru", "uk"} {
+			if strings.TrimSpace(txt[code]) == "" {
+				t.Errorf("guideline text %d has no %s text", i+1, code)
+			}
+		}
 	}
 }
 

@@ -81,12 +81,15 @@ func Load(fsys fs.FS) (*Catalog, error) {
 		tags = append(tags, tag)
 		loc := &Localizer{
 			l:       i18n.NewLocalizer(bundle, l.Code),
-			printer: message.NewPrinter(tag),
+			printer: message.NewPrinter(numberTag(l.Code)),
 		}
 		l.Name = loc.T("lang.name")
 		l.Dir = loc.T("lang.dir")
 		if l.Dir != "ltr" && l.Dir != "rtl" {
 			return nil, fmt.Errorf("catalog %s: lang.dir must be ltr or rtl", l.Code)
+		}
+		if l.Dir != Direction(l.Code) {
+			return nil, fmt.Errorf("catalog %s: lang.dir is %s, but the language is written %s", l.Code, l.Dir, Direction(l.Code))
 		}
 		loc.Lang = *l
 		c.localizers[l.Code] = loc

@@ -7,10 +7,14 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/BurntSushi/toml"
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/consultations"
@@ -213,6 +217,138 @@ func TestCatalogLoads(t *testing.T) {
 		{"", "", "", "de"},
 	}
 	for _, k := range cases {
+		if got := c.Negotiate(k.query, k.cookie, k.accept).Lang.Code; got != k.want {
+			t.Errorf("Negotiate(%q,%q,%q) = %s, want %s", k.query, k.cookie, k.accept, got, k.want)
+		}
+	}
+}
+
+// pluralForms are the CLDR cardinal categories a language needs for whole
+// numbers, plus "other", which go-i18n always requires.
+func pluralForms(t *testing.T, code string) map[string]bool {
+	t.Helper()
+	tag := language.MustParse(code)
+	names := map[plural.Form]string{plural.Other: "other", plural.Zero: "zero", plural.One: "one", plural.Two: "two", plural.Few: "few", plural.Many: "many"}
+	forms := map[string]bool{"other": true}
+	for n := 0; n <= 1000; n++ {
+		forms[names[plural.Cardinal.MatchPlural(tag, n, 0, 0, 0, 0)]] = true
+	}
+	return forms
+}
+
+// Every plural message has exactly the CLDR categories its language uses:
+// Arabic zero/one/two/few/many/other, Russian and Ukrainian
+// one/few/many/other, German, English and Turkish one/other. A missing
+// category would make go-i18n fail for that count.
+func TestPluralCategoriesFollowCLDR(t *testing.T) {
+	want := map[string][]string{
+		"de": {"one", "other"}, "en": {"one", "other"}, "tr": {"one", "other"},
+		"ar": {"few", "many", "one", "other", "two", "zero"},
+		"ru": {"few", "many", "one", "other"}, "uk": {"few", "many", "one", "other"},
+	}
+	for lang, cat := range rawCatalogs(t) {
+		forms := pluralForms(t, lang)
+		if w, ok := want[lang]; ok {
+			var got []string
+			for f := range forms {
+				got = append(got, f)
+			}
+			sort.Strings(got)
+			if slices.Compare(got, w) != 0 {
+				t.Errorf("%s: CLDR says %v, expected %v", lang, got, w)
+			}
+		}
+		for key, v := range cat {
+			m, ok := v.(map[string]any)
+			if !ok {
+				continue
+			}
+			for f := range forms {
+				if _, ok := m[f]; !ok {
+					t.Errorf("%s.toml %q lacks the plural form %s", lang, key, f)
+				}
+			}
+			for f := range m {
+				if !forms[f] {
+					t.Errorf("%s.toml %q has the form %s, which %s does not use", lang, key, f, lang)
+				}
+			}
+		}
+	}
+}
+
+// Every language answers every count, and dates and numbers follow the
+// language.
+func TestLanguagesFormat(t *testing.T) {
+	c, err := locale.Load(i18n.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Langs()) != 6 {
+		t.Fatalf("languages %+v", c.Langs())
+	}
+	names := map[string]string{"de": "Deutsch", "en": "English", "tr": "Türkçe", "ar": "العربية", "ru": "Русский", "uk": "Українська"}
+	for i, code := range []string{"de", "en", "tr", "ar", "ru", "uk"} {
+		l := c.Langs()[i]
+		dir := "ltr"
+		if code == "ar" {
+			dir = "rtl"
+		}
+		if l.Code != code || l.Name != names[code] || l.Dir != dir {
+			t.Errorf("language %d is %+v", i, l)
+		}
+	}
+	for _, l := range c.Langs() {
+		loc := c.Get(l.Code)
+		for n := 0; n <= 120; n++ {
+			for _, key := range []string{"field.measure_count", "moderation.reports", "tally.for"} {
+				if got := loc.T(key, "Count", n); got == key || strings.Contains(got, "{{") {
+					t.Errorf("%s %s %d: %q", l.Code, key, n, got)
+				}
+			}
+		}
+	}
+	plurals := map[string]string{
+		"ar/0": "لا توجد إجراءات", "ar/2": "إجراءان", "ar/3": "3 إجراءات", "ar/11": "11 إجراءً", "ar/100": "100 إجراء",
+		"ru/1": "1 мера", "ru/3": "3 меры", "ru/5": "5 мер", "ru/21": "21 мера",
+		"uk/1": "1 захід", "uk/4": "4 заходи", "uk/11": "11 заходів",
+		"tr/2": "2 önlem",
+	}
+	for k, want := range plurals {
+		code, n, _ := strings.Cut(k, "/")
+		count, _ := strconv.Atoi(n)
+		if got := c.Get(code).T("field.measure_count", "Count", count); got != want {
+			t.Errorf("%s: %q, want %q", k, got, want)
+		}
+	}
+	day := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC) // 10:30 in Hannover
+	dates := map[string]string{
+		"de": "24.11.2026", "en": "24 November 2026", "tr": "24.11.2026",
+		"ar": "24 نوفمبر 2026", "ru": "24 ноября 2026 г.", "uk": "24 листопада 2026 р.",
+	}
+	for code, want := range dates {
+		if got := c.Get(code).Date(day); got != want {
+			t.Errorf("%s date %q, want %q", code, got, want)
+		}
+		if got := c.Get(code).DateTime(day); !strings.HasPrefix(got, want) || !strings.Contains(got, "10:30") {
+			t.Errorf("%s datetime %q", code, got)
+		}
+	}
+	numbers := map[string]string{"de": "12.345", "en": "12,345", "ar": "12,345", "ru": "12\u00a0345"}
+	for code, want := range numbers {
+		if got := c.Get(code).Number(12345); got != want {
+			t.Errorf("%s number %q, want %q", code, got, want)
+		}
+	}
+	negotiate := []struct{ query, cookie, accept, want string }{
+		{"ar", "", "", "ar"},
+		{"", "uk", "ru", "uk"},
+		{"", "", "tr-TR,tr;q=0.9,de;q=0.5", "tr"},
+		{"", "", "ar-SY,ar;q=0.9", "ar"},
+		{"", "", "uk-UA", "uk"},
+		{"", "", "ru-RU,ru;q=0.9,en;q=0.8", "ru"},
+	}
+	for _, k := range negotiate {
 		if got := c.Negotiate(k.query, k.cookie, k.accept).Lang.Code; got != k.want {
 			t.Errorf("Negotiate(%q,%q,%q) = %s, want %s", k.query, k.cookie, k.accept, got, k.want)
 		}

@@ -69,18 +69,19 @@ func argsMap(args []any) map[string]any {
 	return m
 }
 
-// Number formats n with the language's digit grouping.
+// Number formats n with the language's digit grouping (Western digits
+// everywhere, see dates.go).
 func (l *Localizer) Number(n int64) string { return l.printer.Sprintf("%d", n) }
 
 // Date formats t (shown in Europe/Berlin, the city's time) by the
 // language's date pattern from the catalog.
 func (l *Localizer) Date(t time.Time) string {
-	return t.In(cityTime).Format(l.T("format.date"))
+	return formatDate(l.Lang.Code, l.T("format.date"), t.In(cityTime))
 }
 
 // DateTime formats t with date and time.
 func (l *Localizer) DateTime(t time.Time) string {
-	return t.In(cityTime).Format(l.T("format.datetime"))
+	return formatDate(l.Lang.Code, l.T("format.datetime"), t.In(cityTime))
 }
 
 // CityTime is the time zone dates are shown and read in: the city's.

@@ -22,6 +22,10 @@ type Shown struct {
 	// Fallback is true when the asked-for language was missing and German
 	// is shown instead; pages mark such text with lang="de".
 	Fallback bool
+	// Dir is set on a fallback whose direction differs from the asked-for
+	// language's (German text on an Arabic page: "ltr"); pages then add
+	// dir so the German text is not laid out right to left.
+	Dir string
 }
 
 // In resolves t for code, falling back to German.
@@ -29,7 +33,23 @@ func (t Text) In(code string) Shown {
 	if v := t[code]; v != "" {
 		return Shown{Text: v, Lang: code}
 	}
-	return Shown{Text: t[Default], Lang: Default, Fallback: code != Default}
+	s := Shown{Text: t[Default], Lang: Default, Fallback: code != Default}
+	if s.Fallback && Direction(code) != Direction(Default) {
+		s.Dir = Direction(Default)
+	}
+	return s
+}
+
+// rtlLanguages are the languages written right to left that mitreden has a
+// catalog for or might get one for.
+var rtlLanguages = map[string]bool{"ar": true, "fa": true, "he": true, "ur": true, "ps": true, "ckb": true}
+
+// Direction answers "rtl" for a language written right to left, else "ltr".
+func Direction(code string) string {
+	if rtlLanguages[code] {
+		return "rtl"
+	}
+	return "ltr"
 }
 
 // String resolves t for code as plain text.

@@ -78,12 +78,18 @@ func excerpt(n int, s string) string {
 }
 
 // langAttr marks text shown in another language than the page's (a
-// missing translation shown in German) so screen readers switch voice.
+// missing translation shown in German) so screen readers switch voice,
+// and gives it its own direction where that differs from the page's (German
+// on an Arabic page is dir="ltr").
 func langAttr(s locale.Shown) template.HTMLAttr {
 	if !s.Fallback {
 		return ""
 	}
-	return template.HTMLAttr(` lang="` + template.HTMLEscapeString(s.Lang) + `"`)
+	attr := ` lang="` + template.HTMLEscapeString(s.Lang) + `"`
+	if s.Dir != "" {
+		attr += ` dir="` + template.HTMLEscapeString(s.Dir) + `"`
+	}
+	return template.HTMLAttr(attr)
 }
 
 // paragraphs shows plain text with blank lines as paragraph breaks and

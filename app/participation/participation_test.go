@@ -643,14 +643,23 @@ VALUES ('measure', 1, 1, ?, ?, 'pro', 'de', 'published', ?, ?, ?)`, reader.UserI
 				t.Fatal(err)
 			}
 		}
+		// The counter also sees background queries (on PostgreSQL the
+		// outbox sequences events every second), so the fewest of three
+		// rounds is what the pages themselves need.
 		measure := func() int64 {
-			before := counter.Count()
-			for _, c := range []*apptest.Client{s.Client(), reader} {
-				if r := c.Get("/m/1"); r.Status != 200 {
-					t.Fatalf("/m/1: %d", r.Status)
+			fewest := int64(-1)
+			for range 3 {
+				before := counter.Count()
+				for _, c := range []*apptest.Client{s.Client(), reader} {
+					if r := c.Get("/m/1"); r.Status != 200 {
+						t.Fatalf("/m/1: %d", r.Status)
+					}
+				}
+				if n := counter.Count() - before; fewest < 0 || n < fewest {
+					fewest = n
 				}
 			}
-			return counter.Count() - before
+			return fewest
 		}
 		addComments(10)
 		few := measure()

@@ -41,7 +41,7 @@ func Compile(terms []string) *Matcher {
 	m := &Matcher{}
 	var alts []string
 	for _, t := range terms {
-		p := pattern(t)
+		p := pattern(fold(t))
 		re, err := regexp.Compile("(?i)" + p)
 		if err != nil || strings.Trim(t, "* ") == "" {
 			continue
@@ -80,6 +80,30 @@ func pattern(t string) string {
 	return b.String()
 }
 
+// fold evens out spelling variants that case-insensitive matching misses,
+// in terms and texts alike: the four Turkish i's (I, i, İ, ı: Unicode's
+// simple case folding pairs I with i only, so "IRKÇI" would miss "ırkçı"),
+// and in Arabic the hamza forms of alef (أ إ آ ٱ → ا), alef maqsura
+// (ى → ي), the short-vowel marks (tashkil) and the tatweel stretch (ـ),
+// which writers use or leave out freely; and Russian ё, often written е.
+func fold(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == 'I' || r == 'İ' || r == 'ı':
+			return 'i'
+		case r == 'أ' || r == 'إ' || r == 'آ' || r == 'ٱ':
+			return 'ا'
+		case r == 'ى':
+			return 'ي'
+		case r == 'ё' || r == 'Ё':
+			return 'е'
+		case r == 'ـ' || (r >= 0x064B && r <= 0x0652) || r == 0x0670:
+			return -1
+		}
+		return r
+	}, s)
+}
+
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }
 
 // Find answers the terms found in texts, each once, in list order.
@@ -87,7 +111,7 @@ func (m *Matcher) Find(texts ...string) []string {
 	if m == nil || m.any == nil {
 		return nil
 	}
-	joined := strings.Join(texts, "\n")
+	joined := fold(strings.Join(texts, "\n"))
 	if !m.any.MatchString(joined) {
 		return nil
 	}

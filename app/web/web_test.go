@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"html"
 	"net/http"
 	"regexp"
 	"strings"
@@ -147,6 +148,43 @@ func TestBodyLimitIsConfigurable(t *testing.T) {
 			t.Fatalf("body over a 512-byte limit: %d", r.Status)
 		}
 	}, apptest.WithBodyLimit(512))
+}
+
+// Six languages: Arabic pages are right to left, the switcher names each
+// language in itself, and a German fallback on an Arabic page is marked
+// lang="de" dir="ltr".
+func TestSixLanguages(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		ar := s.Client().Get("/c/wir2?lang=ar").Text()
+		for _, want := range []string{
+			`<html lang="ar" dir="rtl">`,
+			demo.Guidelines[0]["ar"], "المبادئ التوجيهية", "المواضيع المشتركة", demo.Themes[0].Title["ar"],
+			`<div class="prose" lang="de" dir="ltr">`,
+			`lang="tr" hreflang="tr" dir="ltr"`, `>Türkçe</a>`,
+			`lang="ar" hreflang="ar" dir="rtl"`, `>العربية</a>`,
+			`>Русский</a>`, `>Українська</a>`, `>Deutsch</a>`, `>English</a>`,
+		} {
+			if !strings.Contains(ar, want) {
+				t.Errorf("the Arabic page lacks %q", want)
+			}
+		}
+		for lang, heading := range map[string]string{"tr": "Temel ilkeler", "ru": "Основные принципы", "uk": "Основні принципи"} {
+			page := s.Client().Get("/c/wir2?lang=" + lang).Text()
+			for _, want := range []string{`<html lang="` + lang + `" dir="ltr">`, heading, html.EscapeString(demo.Guidelines[6][lang]), `<div class="prose" lang="de">`} {
+				if !strings.Contains(page, want) {
+					t.Errorf("the %s page lacks %q", lang, want)
+				}
+			}
+		}
+		b := s.Client()
+		b.Headers["Accept-Language"] = "ar-SY,ar;q=0.9,en;q=0.5"
+		if r := b.Get("/"); !strings.Contains(r.Text(), `<html lang="ar" dir="rtl">`) {
+			t.Error("Accept-Language ar-SY did not choose Arabic")
+		}
+		if r := s.Client().Get("/?lang=uk"); !strings.Contains(r.Text(), "Громадські обговорення") {
+			t.Error("the Ukrainian home page is not Ukrainian")
+		}
+	})
 }
 
 // Pages rendered at the same time must not share memory: an earlier
