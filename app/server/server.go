@@ -24,6 +24,7 @@ import (
 	"github.com/mitreden/mitreden/app/demo"
 	"github.com/mitreden/mitreden/app/experts"
 	"github.com/mitreden/mitreden/app/legal"
+	"github.com/mitreden/mitreden/app/live"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/metrics"
 	"github.com/mitreden/mitreden/app/moderation"
@@ -44,6 +45,8 @@ type Options struct {
 	// HashParams replaces the argon2id cost (tests make it cheap).
 	HashParams *argon2id.Params
 	Store      store.Options
+	// Live tunes the live hub (tests shorten its intervals).
+	Live live.Options
 }
 
 // App is a running mitreden.
@@ -59,6 +62,7 @@ type App struct {
 	Moderation    *moderation.Service
 	Screening     *screening.Lists
 	Legal         *legal.Service
+	Live          *live.Hub
 	Fiber         *fiber.App
 	log           *slog.Logger
 }
@@ -99,13 +103,27 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
+	liveOpts := opts.Live
+	if liveOpts.Log == nil {
+		liveOpts.Log = log
+	}
+	if liveOpts.Reauthorize == nil {
+		liveOpts.Reauthorize = a.Accounts.Authenticate
+	}
+	if liveOpts.MaxPerAddr == 0 && cfg.RateLimits {
+		liveOpts.MaxPerAddr = LiveSocketsPerAddr
+	}
+	if a.Live, err = live.New(ctx, st, liveOpts); err != nil {
+		st.Close()
+		return nil, err
+	}
 	accountHandlers := accounts.NewHandlers(a.Accounts, renderer)
 	accountHandlers.MeExtras = a.myContributions
 	participationHandlers := participation.NewHandlers(a.Participation, a.Consultations, renderer)
 	participationHandlers.AfterReport = a.Moderation.AfterReport
 	a.Fiber = web.New(web.Deps{
 		Config: cfg, Store: st, Catalog: catalog, Pages: renderer, Static: frontend.Static,
-		Metrics: metrics.New(), Log: log,
+		Metrics: metrics.New(), Log: log, Live: a.Live.Handler(),
 		Accounts:      accountHandlers,
 		Consultations: consultations.NewHandlers(a.Consultations, renderer),
 		Experts:       experts.NewHandlers(a.Experts),
@@ -126,6 +144,11 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 	})
 	return a, nil
 }
+
+// LiveSocketsPerAddr caps the live sockets of one client address while
+// rate limits are on: enough for many tabs, or a household behind one
+// address, not for one client holding thousands.
+const LiveSocketsPerAddr = 64
 
 // myContributions is what /me shows beyond the account: the person's ideas
 // and comments with their states.
@@ -222,14 +245,24 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
+	// Sockets are hijacked connections the HTTP shutdown does not wait
+	// for: close them first, with 1001.
+	sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	a.Live.Shutdown(sctx)
+	cancel()
 	if err := a.Fiber.ShutdownWithTimeout(10 * time.Second); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.Store.Close() }
+// Close ends the live hub and releases the database.
+func (a *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	a.Live.Shutdown(ctx)
+	cancel()
+	return a.Store.Close()
+}
 
 // Run builds the application, listens on the configured address and serves
 // until ctx ends.

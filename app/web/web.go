@@ -52,6 +52,8 @@ type Deps struct {
 	Inbox         *experts.InboxHandlers
 	Admin         AdminDeps
 	Accessibility *accessibility.Handlers
+	// Live answers the WebSocket endpoint /api/v1/live.
+	Live fiber.Handler
 }
 
 // contentSecurityPolicy allows nothing inline: scripts and styles come
