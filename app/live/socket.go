@@ -40,7 +40,12 @@ type client struct {
 	// lastSeq is the last seq queued for the socket; the hub's lock guards it.
 	lastSeq int64
 
-	queue chan outFrame
+	// The send queue: frames waiting for the writer, at most max. It is
+	// empty (nil) on an idle socket, so idle sockets hold no buffer.
+	qmu   sync.Mutex
+	queue []outFrame
+	max   int
+	wake  chan struct{} // one signal: the queue has frames
 
 	kickOnce sync.Once
 	kicked   chan struct{} // closed when the socket must go
@@ -57,12 +62,27 @@ type outFrame struct {
 // fallen behind and is closed with 1008 (it resumes with since).
 // It reports whether that frame kicked the socket out.
 func (c *client) offer(f outFrame) (kicked bool) {
-	select {
-	case c.queue <- f:
-		return false
-	default:
+	c.qmu.Lock()
+	if len(c.queue) >= c.max {
+		c.qmu.Unlock()
 		return c.kick(fws.ClosePolicyViolation)
 	}
+	c.queue = append(c.queue, f)
+	c.qmu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	return false
+}
+
+// take empties the queue, answering what it held.
+func (c *client) take() []outFrame {
+	c.qmu.Lock()
+	q := c.queue
+	c.queue = nil
+	c.qmu.Unlock()
+	return q
 }
 
 // kick tells the writer to close the socket with code; only the first
@@ -109,9 +129,35 @@ func (h *Hub) Handler() fiber.Handler {
 			return problem.Forbidden()
 		}
 		req := h.check(c)
+		slim(c)
 		c.Locals(requestKey, req)
 		return upgrade(c)
 	}
+}
+
+// upgradeHeaders are the request headers the upgrade itself reads.
+var upgradeHeaders = map[string]bool{
+	"Host": true, "Upgrade": true, "Connection": true, "Origin": true,
+	"Sec-Websocket-Key": true, "Sec-Websocket-Version": true, "Sec-Websocket-Extensions": true, "Sec-Websocket-Protocol": true,
+}
+
+// slim drops what the socket no longer needs before the upgrade, which
+// copies every header, cookie, query argument and local into maps kept
+// for the socket's life: an idle socket should hold a few KiB, not the
+// whole request. The token leaves memory with the query, too.
+func slim(c *fiber.Ctx) {
+	var drop []string
+	c.Request().Header.VisitAll(func(k, _ []byte) {
+		if !upgradeHeaders[string(k)] {
+			drop = append(drop, string(k))
+		}
+	})
+	for _, k := range drop {
+		c.Request().Header.Del(k)
+	}
+	c.Request().Header.DelAllCookies()
+	c.Context().QueryArgs().Reset()
+	c.Context().ResetUserValues()
 }
 
 // sameOrigin refuses browsers on other sites (cross-site WebSocket
@@ -233,7 +279,7 @@ func (h *Hub) serve(conn *websocket.Conn) {
 	}
 	c := &client{
 		topics: req.topics, addr: req.addr, private: req.private, token: req.token,
-		queue: make(chan outFrame, h.o.QueueSize), kicked: make(chan struct{}),
+		max: h.o.QueueSize, wake: make(chan struct{}, 1), kicked: make(chan struct{}),
 	}
 	var latest int64
 	if h.idle() {
@@ -317,17 +363,19 @@ func (h *Hub) write(ws *fws.Conn, c *client, req *request, from int64, readerDon
 	lastPing, lastCheck := time.Now(), time.Now()
 	for {
 		select {
-		case f := <-c.queue:
-			if isKicked(c) {
-				h.closeFor(ws, c)
-				return
-			}
-			if f.seq <= sent {
-				continue
-			}
-			_ = ws.SetWriteDeadline(time.Now().Add(h.o.WriteTimeout))
-			if err := ws.WritePreparedMessage(f.pm); err != nil {
-				return
+		case <-c.wake:
+			for _, f := range c.take() {
+				if isKicked(c) {
+					h.closeFor(ws, c)
+					return
+				}
+				if f.seq <= sent {
+					continue
+				}
+				_ = ws.SetWriteDeadline(time.Now().Add(h.o.WriteTimeout))
+				if err := ws.WritePreparedMessage(f.pm); err != nil {
+					return
+				}
 			}
 		case <-c.kicked:
 			h.closeFor(ws, c)
