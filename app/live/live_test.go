@@ -259,6 +259,21 @@ func TestTallyAfterVote(t *testing.T) {
 	})
 }
 
+// An idle socket that answers pings stays open past its read deadline.
+func TestIdleSocketStaysOpen(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		sock := mustDial(t, s, "topics=measure:1", dialOpts{})
+		sock.until("ready", wait)
+		// Ten ping intervals of silence; the read deadline is 2.5 of them.
+		time.Sleep(time.Second)
+		if open := s.App.Live.Stats().Open; open != 1 {
+			t.Fatalf("%d sockets open after a silent second", open)
+		}
+		vote(t, s.Register("late@example.org", "Late"), 1, 1)
+		sock.until("vote.tally", wait)
+	}, apptest.WithLive(func(o *live.Options) { o.PingInterval = 100 * time.Millisecond }))
+}
+
 // After a dropped connection, since replays what was missed, in order,
 // then ready; a since the outbox no longer holds gets reset.
 func TestReplaySince(t *testing.T) {

@@ -304,7 +304,7 @@ func (h *Hub) serve(conn *websocket.Conn) {
 	defer h.unregister(c)
 
 	ws.SetReadLimit(readLimit)
-	wait := 2*h.o.PingInterval + 5*time.Second
+	wait := 2*h.o.PingInterval + h.o.PingInterval/2
 	_ = ws.SetReadDeadline(time.Now().Add(wait))
 	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(wait)) })
 
