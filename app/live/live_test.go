@@ -237,6 +237,9 @@ func TestTallyAfterVote(t *testing.T) {
 		if ready.Type != "ready" {
 			t.Fatalf("first frame %+v, want ready", ready)
 		}
+		if m := s.Client().Get("/metrics").Text(); !strings.Contains(m, "mitreden_live_sockets 1\n") {
+			t.Fatalf("metrics lack the open socket")
+		}
 		vote(t, s.Register("voter@example.org", "Voter"), 1, 1)
 		f := sock.until("vote.tally", wait)
 		var d tallyData

@@ -14,6 +14,7 @@ import (
 
 	"github.com/alexedwards/argon2id"
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mitreden/mitreden/app/accessibility"
 	"github.com/mitreden/mitreden/app/accounts"
@@ -117,13 +118,23 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
+	m := metrics.New()
+	hub := a.Live
+	m.Registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "mitreden_live_sockets", Help: "Open live sockets."},
+			func() float64 { return float64(hub.Stats().Open) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mitreden_live_frames_total", Help: "Frames queued to live sockets."},
+			func() float64 { return float64(hub.Stats().Delivered) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mitreden_live_slow_closed_total", Help: "Live sockets closed with 1008 for falling behind."},
+			func() float64 { return float64(hub.Stats().Kicked) }),
+	)
 	accountHandlers := accounts.NewHandlers(a.Accounts, renderer)
 	accountHandlers.MeExtras = a.myContributions
 	participationHandlers := participation.NewHandlers(a.Participation, a.Consultations, renderer)
 	participationHandlers.AfterReport = a.Moderation.AfterReport
 	a.Fiber = web.New(web.Deps{
 		Config: cfg, Store: st, Catalog: catalog, Pages: renderer, Static: frontend.Static,
-		Metrics: metrics.New(), Log: log, Live: a.Live.Handler(),
+		Metrics: m, Log: log, Live: a.Live.Handler(),
 		Accounts:      accountHandlers,
 		Consultations: consultations.NewHandlers(a.Consultations, renderer),
 		Experts:       experts.NewHandlers(a.Experts),
