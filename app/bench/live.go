@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/accounts"
 )
 
 // liveRounds is how many votes the live scenario fans out, one at a time.
@@ -95,6 +98,11 @@ func (e *env) liveFanout(ctx context.Context) (Result, error) {
 			}
 		}()
 	}
+	// A voter of its own whose every vote changes the tally: +1, −1, +1, …
+	voter, err := e.liveVoter(ctx)
+	if err != nil {
+		return Result{}, err
+	}
 	client := &fasthttp.HostClient{Addr: e.addr}
 	var all, whole []time.Duration
 	for round := range liveRounds {
@@ -102,9 +110,9 @@ func (e *env) liveFanout(ctx context.Context) (Result, error) {
 		req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 		req.Header.SetMethod("PUT")
 		req.SetRequestURI("http://" + e.addr + "/api/v1/measures/1/vote")
-		req.Header.Set("Authorization", "Bearer "+e.tokens[round%len(e.tokens)])
+		req.Header.Set("Authorization", "Bearer "+voter)
 		req.Header.SetContentType("application/json")
-		req.SetBodyString(`{"value":1}`)
+		req.SetBodyString([]string{`{"value":1}`, `{"value":-1}`}[round%2])
 		t0 := time.Now()
 		err := client.Do(req, resp)
 		status := resp.StatusCode()
@@ -136,6 +144,20 @@ func (e *env) liveFanout(ctx context.Context) (Result, error) {
 		Note: fmt.Sprintf("%.1f KiB per idle socket; all %d had the tally after %s (median of %d votes)",
 			perSocket/1024, n, round(whole[len(whole)/2]), liveRounds),
 	}, nil
+}
+
+// liveVoter makes an account that has not voted yet and answers its token.
+func (e *env) liveVoter(ctx context.Context) (string, error) {
+	a := e.app
+	email := fmt.Sprintf("bench-live-%d@example.org", time.Now().UnixNano())
+	if _, err := a.Accounts.Create(ctx, accounts.NewAccount{Email: email, Password: "bench-password", DisplayName: "Live", Role: access.Resident}); err != nil {
+		return "", err
+	}
+	_, session, err := a.Accounts.Login(ctx, email, "bench-password", "")
+	if err != nil {
+		return "", err
+	}
+	return session.Token, nil
 }
 
 // memInUse is the heap and stack memory in use after a collection.
