@@ -128,13 +128,26 @@ type Stats struct {
 	Last      int64 // the last seq handed out
 	Kicked    int64 // sockets closed for falling behind
 	Delivered int64 // frames queued
+	Waiting   int   // frames in the sockets' queues now
 }
 
 // Stats reads the counters.
 func (h *Hub) Stats() Stats {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return Stats{Open: h.open, Last: h.last, Kicked: h.kicked.Load(), Delivered: h.delivered.Load()}
+	waiting := 0
+	seen := map[*client]bool{}
+	for _, subs := range h.topics {
+		for c := range subs {
+			if !seen[c] {
+				seen[c] = true
+				c.qmu.Lock()
+				waiting += len(c.queue)
+				c.qmu.Unlock()
+			}
+		}
+	}
+	return Stats{Open: h.open, Last: h.last, Kicked: h.kicked.Load(), Delivered: h.delivered.Load(), Waiting: waiting}
 }
 
 // Shutdown closes every socket with 1001 (going away) and waits for them,
