@@ -22,6 +22,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/mitreden/mitreden/app/config"
+	"github.com/mitreden/mitreden/app/live"
 	"github.com/mitreden/mitreden/app/server"
 	"github.com/mitreden/mitreden/app/store"
 	"github.com/mitreden/mitreden/app/store/storetest"
@@ -50,6 +51,7 @@ type Server struct {
 type Setup struct {
 	Config config.Server
 	Store  store.Options
+	Live   live.Options
 }
 
 // Option changes a test server's setup.
@@ -63,6 +65,9 @@ func WithoutDemo() Option { return func(s *Setup) { s.Config.Demo = false } }
 
 // WithBodyLimit sets MITREDEN_BODY_LIMIT.
 func WithBodyLimit(n int) Option { return func(s *Setup) { s.Config.BodyLimit = n } }
+
+// WithLive changes the live hub's options.
+func WithLive(fn func(*live.Options)) Option { return func(s *Setup) { fn(&s.Live) } }
 
 // WithQueryHook lets h see every query the server runs.
 func WithQueryHook(h bun.QueryHook) Option {
@@ -90,7 +95,7 @@ func Start(t testing.TB, db config.Database, opts ...Option) *Server {
 	t.Helper()
 	setup := newSetup(db, opts)
 	ctx, cancel := context.WithCancel(context.Background())
-	app, err := server.Build(ctx, setup.Config, server.Options{Log: quietLog(), HashParams: cheapHashes, Store: setup.Store})
+	app, err := server.Build(ctx, setup.Config, server.Options{Log: quietLog(), HashParams: cheapHashes, Store: setup.Store, Live: setup.Live})
 	if err != nil {
 		cancel()
 		t.Fatalf("start server on %s: %v", db, err)

@@ -40,8 +40,10 @@ type Options struct {
 	Users int
 	// Comments is how many comments the comment list scenario reads through.
 	Comments int
-	Out      io.Writer
-	Log      io.Writer
+	// LiveSockets is how many sockets the live scenario opens (default 1,000).
+	LiveSockets int
+	Out         io.Writer
+	Log         io.Writer
 }
 
 // Scenario is one load.
@@ -107,7 +109,7 @@ type worker struct {
 
 // DefaultScenarios is the order of the table.
 var DefaultScenarios = []string{
-	"baseline-http", "measure-json", "measure-html", "comments", "baseline-write", "vote", "comment",
+	"baseline-http", "measure-json", "measure-html", "comments", "baseline-write", "vote", "comment", "live",
 }
 
 // Run starts the server, runs the scenarios and prints the table.
@@ -123,6 +125,9 @@ func Run(ctx context.Context, o Options) error {
 	}
 	if o.Comments <= 0 {
 		o.Comments = 200
+	}
+	if o.LiveSockets <= 0 {
+		o.LiveSockets = 1000
 	}
 	if len(o.Scenarios) == 0 {
 		o.Scenarios = DefaultScenarios

@@ -17,7 +17,7 @@ func TestBenchRunsEveryScenario(t *testing.T) {
 	var out bytes.Buffer
 	err := bench.Run(context.Background(), bench.Options{
 		DB: config.Database{Driver: config.SQLite}, Duration: 150 * time.Millisecond, Concurrency: 2,
-		Users: 5, Comments: 10, Out: &out, Log: io.Discard,
+		Users: 5, Comments: 10, LiveSockets: 100, Out: &out, Log: io.Discard,
 	})
 	if err != nil {
 		t.Fatal(err)

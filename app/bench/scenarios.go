@@ -45,6 +45,7 @@ func scenarios() map[string]Scenario {
 		"vote": {Baseline: "baseline-write", Do: func(w *worker) bool {
 			return w.do("PUT", "/api/v1/measures/"+w.measure()+"/vote", voteBodies[w.rng.IntN(3)], w.token(), 200)
 		}},
+		"live": {Run: func(ctx context.Context, e *env) (Result, error) { return e.liveFanout(ctx) }},
 		"comment": {Baseline: "baseline-write", Do: func(w *worker) bool {
 			body := []byte(`{"body":"Ein Kommentar aus dem Lasttest, Nummer ` + strconv.Itoa(w.rng.IntN(1_000_000)) + `."}`)
 			return w.do("POST", "/api/v1/measures/"+w.measure()+"/comments", body, w.token(), 201)

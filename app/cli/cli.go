@@ -48,7 +48,7 @@ Usage:
   mitreden user set-password --email E --password-stdin [--db URL]
   mitreden backup -o FILE [--db URL]
   mitreden export (--group ID | --consultation SLUG) --format csv|xlsx|json|md [--lang de] [-o FILE] [--db URL]
-  mitreden bench [--db URL] [--duration D] [--concurrency N] [--scenarios LIST]
+  mitreden bench [--db URL] [--duration D] [--concurrency N] [--scenarios LIST] [--live-sockets N]
 
 Configuration (flags win): MITREDEN_ADDR, MITREDEN_DB, MITREDEN_RATE_LIMITS,
 MITREDEN_TRUSTED_PROXIES, MITREDEN_BODY_LIMIT, MITREDEN_ADMIN_EMAIL,
@@ -365,6 +365,7 @@ func benchmark(ctx context.Context, args []string, io IO) error {
 	list := fs.String("scenarios", strings.Join(bench.DefaultScenarios, ","), "comma-separated scenarios")
 	users := fs.Int("users", 500, "accounts that vote and comment")
 	comments := fs.Int("comments", 200, "comments the comment-list scenario reads")
+	liveSockets := fs.Int("live-sockets", 1000, "sockets the live scenario opens (20000 for the target; mind ulimit -n)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and load) to this file")
 	if err := config.ParseFlags(fs, args); err != nil {
 		return err
@@ -382,7 +383,7 @@ func benchmark(ctx context.Context, args []string, io IO) error {
 	}
 	o := bench.Options{
 		DB: config.Database{Driver: config.SQLite}, Duration: *duration, Concurrency: *concurrency,
-		Users: *users, Comments: *comments, Out: io.Stdout, Log: io.Stderr,
+		Users: *users, Comments: *comments, LiveSockets: *liveSockets, Out: io.Stdout, Log: io.Stderr,
 	}
 	if *db != "" {
 		parsed, err := config.ParseDatabase(*db)
@@ -400,6 +401,8 @@ func benchmark(ctx context.Context, args []string, io IO) error {
 		return config.Usagef("bench: --concurrency must be between 1 and 10000")
 	case *users < 1 || *users > 100000:
 		return config.Usagef("bench: --users must be between 1 and 100000")
+	case *liveSockets < 1 || *liveSockets > 100000:
+		return config.Usagef("bench: --live-sockets must be between 1 and 100000")
 	}
 	for _, name := range strings.Split(*list, ",") {
 		if name = strings.TrimSpace(name); name != "" {

@@ -192,7 +192,7 @@ func (s *Service) FieldGroups(ctx context.Context, fieldID int64) ([]int64, erro
 }
 
 // UpdateMeasure changes a measure; subscribers of the measure and its
-// consultation get measure.updated.
+// consultation get measure.updated, unless the consultation is a draft.
 func (s *Service) UpdateMeasure(ctx context.Context, actorID, id int64, in MeasureInput) (*MeasureDetail, error) {
 	var out *MeasureDetail
 	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
@@ -232,6 +232,11 @@ func (s *Service) UpdateMeasure(ctx context.Context, actorID, id int64, in Measu
 		}
 		if err := audit.Record(ctx, tx, actorID, "measure.update", "measure", id, before.Measure, m); err != nil {
 			return err
+		}
+		// Public topics carry only what a signed-out visitor could see: a
+		// consultation in draft is not public yet.
+		if out.Phase == PhaseDraft {
+			return nil
 		}
 		return tx.Emit(ctx, "measure.updated", out.JSON(locale.Default),
 			"measure:"+strconv.FormatInt(id, 10), "consultation:"+out.ConsultationSlug)

@@ -1,6 +1,8 @@
 package locale
 
 import (
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -93,3 +95,40 @@ var cityTime = func() *time.Location {
 	}
 	return time.UTC
 }()
+
+// Pattern renders message id with every placeholder {{.Name}} shown as
+// {Name}, for scripts that fill in values themselves.
+func (l *Localizer) Pattern(id string, names ...string) string {
+	data := make(map[string]any, len(names))
+	for _, n := range names {
+		data[n] = "{" + n + "}"
+	}
+	s, err := l.l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if err != nil || s == "" {
+		return id
+	}
+	return s
+}
+
+// PluralPatterns renders a message with a Count for scripts that must
+// choose its plural form the way the server does: texts are the distinct
+// forms with {Count} for the number, and index has one digit per count
+// 0..199 naming the text that count takes. A count n ≥ 200 takes the
+// form of 100 + n%100 (the CLDR rules of our languages look at most at
+// n%100 once n is past 100).
+func (l *Localizer) PluralPatterns(id string) (texts []string, index string) {
+	var b strings.Builder
+	for n := range 200 {
+		s, err := l.l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: map[string]any{"Count": "{Count}"}, PluralCount: n})
+		if err != nil || s == "" {
+			s = id
+		}
+		i := slices.Index(texts, s)
+		if i < 0 {
+			texts = append(texts, s)
+			i = len(texts) - 1
+		}
+		b.WriteByte(byte('0' + i))
+	}
+	return texts, b.String()
+}

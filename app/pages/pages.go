@@ -27,6 +27,8 @@ type Renderer struct {
 	pages   map[string]*template.Template
 	catalog *locale.Catalog
 	buffers sync.Pool
+	// live holds each language's texts for the live script.
+	live map[string]template.JS
 }
 
 // New parses layout.html and every other template in fsys/templates.
@@ -40,6 +42,9 @@ func New(fsys fs.FS, catalog *locale.Catalog) (*Renderer, error) {
 		return nil, err
 	}
 	r := &Renderer{pages: map[string]*template.Template{}, catalog: catalog}
+	if r.live, err = liveMessages(catalog); err != nil {
+		return nil, err
+	}
 	r.buffers.New = func() any { return new(bytes.Buffer) }
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
@@ -132,6 +137,7 @@ type View struct {
 	Form   map[string]string
 	Errors []FieldMessage
 	Data   any
+	live   template.JS
 }
 
 // FieldMessage is one form error, linked to its input by Field.
@@ -295,7 +301,7 @@ func (r *Renderer) NewView(c *fiber.Ctx, title string) *View {
 	viewer := access.From(c)
 	v := &View{
 		L: l, Langs: r.catalog.Langs(), Viewer: viewer, CSRF: viewer.CSRFToken,
-		Path: string(c.Request().URI().Path()), Title: title,
+		Path: string(c.Request().URI().Path()), Title: title, live: r.live[l.Lang.Code],
 	}
 	v.query, _ = url.ParseQuery(string(c.Request().URI().QueryString()))
 	if raw := c.Cookies(flashCookie); raw != "" {

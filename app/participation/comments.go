@@ -275,7 +275,7 @@ func commentBecamePublic(ctx context.Context, tx *store.Tx, t *target, row *Comm
 		return err
 	}
 	js := row.JSON(nil)
-	topics := append([]string{t.Topic(), t.ConsultationTopic()}, groupTopics(groups)...)
+	topics := append(t.public(t.Topic(), t.ConsultationTopic()), groupTopics(groups)...)
 	if err := tx.Emit(ctx, "comment.published", CommentEvent{Target: t.Kind, ID: t.ID, Comment: &js}, topics...); err != nil {
 		return err
 	}
@@ -287,7 +287,7 @@ func commentLeftPublic(ctx context.Context, tx *store.Tx, t *target, commentID i
 	if _, err := addToTally(ctx, tx, t.Kind, t.ID, 0, 0, 0, -1); err != nil {
 		return err
 	}
-	if err := tx.Emit(ctx, "comment.removed", CommentEvent{Target: t.Kind, ID: t.ID, CommentID: commentID}, t.Topic(), t.ConsultationTopic()); err != nil {
+	if err := tx.Emit(ctx, "comment.removed", CommentEvent{Target: t.Kind, ID: t.ID, CommentID: commentID}, t.public(t.Topic(), t.ConsultationTopic())...); err != nil {
 		return err
 	}
 	return queues.AnnounceInbox(ctx, tx, t.FieldID, nil)
@@ -433,7 +433,7 @@ func republishComment(ctx context.Context, tx *store.Tx, t *target, commentID in
 		return err
 	}
 	js := rows[0].JSON(nil)
-	topics := append([]string{t.Topic(), t.ConsultationTopic()}, groupTopics(groups)...)
+	topics := append(t.public(t.Topic(), t.ConsultationTopic()), groupTopics(groups)...)
 	return tx.Emit(ctx, "comment.published", CommentEvent{Target: t.Kind, ID: t.ID, Comment: &js}, topics...)
 }
 

@@ -281,7 +281,7 @@ func ideaBecamePublic(ctx context.Context, tx *store.Tx, id int64) error {
 		return err
 	}
 	js := row.JSON(nil)
-	if err := tx.Emit(ctx, "idea.published", IdeaEvent{Idea: &js}, append([]string{t.ConsultationTopic()}, groups...)...); err != nil {
+	if err := tx.Emit(ctx, "idea.published", IdeaEvent{Idea: &js}, append(t.public(t.ConsultationTopic()), groups...)...); err != nil {
 		return err
 	}
 	return queues.AnnounceInbox(ctx, tx, t.FieldID, &queues.Item{Kind: "idea", ID: id, FieldID: t.FieldID, Excerpt: queues.Excerpt(row.Title)})
@@ -294,7 +294,7 @@ func ideaLeftPublic(ctx context.Context, tx *store.Tx, id int64) error {
 	if err != nil {
 		return err
 	}
-	if err := tx.Emit(ctx, "idea.removed", IdeaEvent{ID: id}, append([]string{t.Topic(), t.ConsultationTopic()}, groups...)...); err != nil {
+	if err := tx.Emit(ctx, "idea.removed", IdeaEvent{ID: id}, append(t.public(t.Topic(), t.ConsultationTopic()), groups...)...); err != nil {
 		return err
 	}
 	return queues.AnnounceInbox(ctx, tx, t.FieldID, nil)
@@ -315,7 +315,7 @@ func IdeaUpdated(ctx context.Context, tx *store.Tx, id int64) error {
 	if err != nil {
 		return err
 	}
-	return tx.Emit(ctx, "idea.updated", row.JSON(nil), t.Topic(), t.ConsultationTopic())
+	return tx.Emit(ctx, "idea.updated", row.JSON(nil), t.public(t.Topic(), t.ConsultationTopic())...)
 }
 
 // SetIdeaStatus moves an idea to a new moderation state inside a write,

@@ -69,6 +69,16 @@ func (t *target) Topic() string { return string(t.Kind) + ":" + strconv.FormatIn
 // ConsultationTopic is the consultation's live topic.
 func (t *target) ConsultationTopic() string { return "consultation:" + t.Slug }
 
+// public answers topics when the item is public, and none while its
+// consultation is a draft: public topics carry only what a signed-out
+// visitor could see.
+func (t *target) public(topics ...string) []string {
+	if t.Phase == consultations.PhaseDraft {
+		return nil
+	}
+	return topics
+}
+
 // rowReader is the store's read pool or a write: both run raw statements.
 type rowReader interface {
 	QueryRow(ctx context.Context, query string, args ...any) *sql.Row

@@ -145,7 +145,7 @@ ON CONFLICT (user_id, target_kind, target_id) DO NOTHING RETURNING id`, v.UserID
 // emitTally tells the item's and the consultation's subscribers the new
 // tally; votes committed together make one event per item.
 func emitTally(ctx context.Context, tx *store.Tx, t *target, tally consultations.Tally) error {
-	return tx.EmitLatest(ctx, "tally:"+t.Topic(), "vote.tally", TallyEvent{Target: t.Kind, ID: t.ID, Tally: tally}, t.Topic(), t.ConsultationTopic())
+	return tx.EmitLatest(ctx, "tally:"+t.Topic(), "vote.tally", TallyEvent{Target: t.Kind, ID: t.ID, Tally: tally}, t.public(t.Topic(), t.ConsultationTopic())...)
 }
 
 // Unvote withdraws v's vote on an item; without one it answers the tally.

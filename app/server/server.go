@@ -14,6 +14,7 @@ import (
 
 	"github.com/alexedwards/argon2id"
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mitreden/mitreden/app/accessibility"
 	"github.com/mitreden/mitreden/app/accounts"
@@ -25,6 +26,7 @@ import (
 	"github.com/mitreden/mitreden/app/experts"
 	"github.com/mitreden/mitreden/app/export"
 	"github.com/mitreden/mitreden/app/legal"
+	"github.com/mitreden/mitreden/app/live"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/metrics"
 	"github.com/mitreden/mitreden/app/moderation"
@@ -45,6 +47,8 @@ type Options struct {
 	// HashParams replaces the argon2id cost (tests make it cheap).
 	HashParams *argon2id.Params
 	Store      store.Options
+	// Live tunes the live hub (tests shorten its intervals).
+	Live live.Options
 }
 
 // App is a running mitreden.
@@ -60,6 +64,7 @@ type App struct {
 	Moderation    *moderation.Service
 	Screening     *screening.Lists
 	Legal         *legal.Service
+	Live          *live.Hub
 	Fiber         *fiber.App
 	log           *slog.Logger
 }
@@ -100,13 +105,37 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
+	liveOpts := opts.Live
+	if liveOpts.Log == nil {
+		liveOpts.Log = log
+	}
+	if liveOpts.Reauthorize == nil {
+		liveOpts.Reauthorize = a.Accounts.Authenticate
+	}
+	if liveOpts.MaxPerAddr == 0 && cfg.RateLimits {
+		liveOpts.MaxPerAddr = LiveSocketsPerAddr
+	}
+	if a.Live, err = live.New(ctx, st, liveOpts); err != nil {
+		st.Close()
+		return nil, err
+	}
+	m := metrics.New()
+	hub := a.Live
+	m.Registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "mitreden_live_sockets", Help: "Open live sockets."},
+			func() float64 { return float64(hub.Stats().Open) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mitreden_live_frames_total", Help: "Frames queued to live sockets."},
+			func() float64 { return float64(hub.Stats().Delivered) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mitreden_live_slow_closed_total", Help: "Live sockets closed with 1008 for falling behind."},
+			func() float64 { return float64(hub.Stats().Kicked) }),
+	)
 	accountHandlers := accounts.NewHandlers(a.Accounts, renderer)
 	accountHandlers.MeExtras = a.myContributions
 	participationHandlers := participation.NewHandlers(a.Participation, a.Consultations, renderer)
 	participationHandlers.AfterReport = a.Moderation.AfterReport
 	a.Fiber = web.New(web.Deps{
 		Config: cfg, Store: st, Catalog: catalog, Pages: renderer, Static: frontend.Static,
-		Metrics: metrics.New(), Log: log,
+		Metrics: m, Log: log, Live: a.Live.Handler(),
 		Accounts:      accountHandlers,
 		Consultations: consultations.NewHandlers(a.Consultations, renderer),
 		Experts:       experts.NewHandlers(a.Experts),
@@ -128,6 +157,11 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 	})
 	return a, nil
 }
+
+// LiveSocketsPerAddr caps the live sockets of one client address while
+// rate limits are on: enough for many tabs, or a household behind one
+// address, not for one client holding thousands.
+const LiveSocketsPerAddr = 64
 
 // myContributions is what /me shows beyond the account: the person's ideas
 // and comments with their states.
@@ -224,14 +258,24 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
+	// Sockets are hijacked connections the HTTP shutdown does not wait
+	// for: close them first, with 1001.
+	sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	a.Live.Shutdown(sctx)
+	cancel()
 	if err := a.Fiber.ShutdownWithTimeout(10 * time.Second); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.Store.Close() }
+// Close ends the live hub and releases the database.
+func (a *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	a.Live.Shutdown(ctx)
+	cancel()
+	return a.Store.Close()
+}
 
 // Run builds the application, listens on the configured address and serves
 // until ctx ends.

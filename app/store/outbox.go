@@ -44,8 +44,12 @@ const notifyChannel = "mitreden_events"
 const sequencerLock = 7_246_118_001
 
 // Emit writes an event into the outbox as part of this write. data is
-// encoded as JSON; topics must not contain commas.
+// encoded as JSON; topics must not contain commas. An event for no topic
+// is not written.
 func (tx *Tx) Emit(ctx context.Context, eventType string, data any, topics ...string) error {
+	if len(topics) == 0 {
+		return nil
+	}
 	ev, err := newPending(eventType, data, topics)
 	if err != nil {
 		return err
@@ -58,6 +62,9 @@ func (tx *Tx) Emit(ctx context.Context, eventType string, data any, topics ...st
 // with the same key, only the last is written, so a burst of votes on one
 // item makes one event per group, not one per vote.
 func (tx *Tx) EmitLatest(ctx context.Context, key, eventType string, data any, topics ...string) error {
+	if len(topics) == 0 {
+		return nil
+	}
 	ev, err := newPending(eventType, data, topics)
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 	api.Post("/auth/login", limits.login, d.Accounts.APILogin)
 	api.Post("/auth/logout", d.Accounts.APILogout)
 	api.Get("/me", d.Accounts.APIMe)
+	api.Get("/live", d.Live)
 
 	api.Get("/consultations", d.Consultations.APIList)
 	api.Post("/consultations", admin, d.Consultations.APICreate)

@@ -54,6 +54,8 @@ type Deps struct {
 	Export        *export.Handlers
 	Admin         AdminDeps
 	Accessibility *accessibility.Handlers
+	// Live answers the WebSocket endpoint /api/v1/live.
+	Live fiber.Handler
 }
 
 // contentSecurityPolicy allows nothing inline: scripts and styles come

@@ -1,0 +1,241 @@
+// live.js: updates marked parts of a page from /api/v1/live. Pages work
+// without it; it only adds what arrives after the page was rendered.
+// Texts come from the #live-messages block (the server's catalogs); new
+// content goes at the end of its list, never above the reader, and a
+// polite live region (#live-announcer) tells screen readers what changed.
+
+const root = document.documentElement;
+const topics = [...new Set([...document.querySelectorAll("[data-live-topic]")].map((e) => e.dataset.liveTopic))];
+const block = document.getElementById("live-messages");
+const texts = block ? JSON.parse(block.textContent) : { lang: root.lang, m: {} };
+const M = texts.m || {};
+
+// t renders a catalog text; a text with plural forms picks the form the
+// server would, by the count.
+function t(key, vars = {}) {
+  let msg = M[key];
+  if (msg && typeof msg === "object") {
+    const n = Math.abs(Number(vars.Count) || 0);
+    const i = n < 200 ? n : 100 + (n % 100);
+    msg = msg.t[msg.i.charCodeAt(i) - 48];
+  }
+  if (typeof msg !== "string") return key;
+  return msg.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : ""));
+}
+
+const announcer = document.getElementById("live-announcer");
+let lastTallyAnnounce = 0;
+function announce(text, isTally) {
+  if (!announcer) return;
+  const now = Date.now();
+  if (isTally) {
+    // Votes can change often: at most one announcement in ten seconds.
+    if (now - lastTallyAnnounce < 10000) return;
+    lastTallyAnnounce = now;
+  }
+  announcer.textContent = "";
+  setTimeout(() => { announcer.textContent = text; }, 50);
+}
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v !== undefined && v !== null) e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c);
+  return e;
+}
+
+function paragraphs(text, lang) {
+  const box = el("div", { class: "comment-body", lang });
+  for (const para of String(text).split(/\n\s*\n/)) {
+    const p = el("p");
+    para.split("\n").forEach((line, i) => {
+      if (i) p.append(el("br"));
+      p.append(line);
+    });
+    box.append(p);
+  }
+  return box;
+}
+
+function when(iso) {
+  const d = new Date(iso);
+  let shown = iso;
+  try {
+    shown = new Intl.DateTimeFormat(texts.lang, { dateStyle: "medium", timeStyle: "short", timeZone: "Europe/Berlin" }).format(d);
+  } catch (_) { /* an old browser: the ISO time */ }
+  return el("time", { datetime: iso }, shown);
+}
+
+function reveal(list) {
+  list.hidden = false;
+  const empty = list.parentElement && list.parentElement.querySelector("[data-live-empty]");
+  if (empty) empty.remove();
+}
+
+function tallyText(tally) {
+  return [t("tally.for", { Count: tally.for }), t("tally.against", { Count: tally.against }), t("tally.neutral", { Count: tally.neutral })];
+}
+
+function onTally(d) {
+  const key = `${d.target}:${d.id}`;
+  let main = false;
+  for (const box of document.querySelectorAll(`[data-tally-item="${key}"]`)) {
+    const parts = tallyText(d.tally);
+    const spans = ["for", "against", "neutral"].map((k, i) => el("span", { [`data-tally-${k}`]: "" }, parts[i]));
+    const children = [];
+    spans.forEach((s, i) => { if (i) children.push(" · "); children.push(s); });
+    if (box.hasAttribute("data-with-approval") && d.tally.for + d.tally.against > 0) {
+      const pct = Math.round((d.tally.for * 100) / (d.tally.for + d.tally.against));
+      children.push(" · ", el("span", { "data-tally-approval": "" }, t("tally.approval", { Percent: pct })));
+    }
+    box.replaceChildren(...children);
+    if (box.closest("#vote")) main = true;
+  }
+  if (main) announce(t("live.tally", { Tally: tallyText(d.tally).join(", ") }), true);
+}
+
+function commentItem(c) {
+  const meta = el("p", { class: "comment-meta", id: `comment-${c.id}-meta` });
+  const author = c.author && c.author.id !== null ? c.author.display_name : t("author.deleted");
+  meta.append(el("span", { class: "author" }, author), " · ", when(c.created_at), " · ",
+    el("span", { class: `stance stance-${c.stance}` }, t(`stance.${c.stance}`)));
+  const art = el("article", { class: "comment", "aria-labelledby": `comment-${c.id}-meta` }, meta, paragraphs(c.body, c.lang));
+  return el("li", { id: `comment-${c.id}`, "data-live-new": "" }, art);
+}
+
+function onComment(d) {
+  const c = d.comment;
+  if (!c || document.getElementById(`comment-${c.id}`)) return;
+  const list = document.querySelector(`[data-live-comments="${d.target}:${d.id}"]`);
+  if (!list) return;
+  let into = list;
+  if (c.parent_id) {
+    const parent = document.getElementById(`comment-${c.parent_id}`);
+    if (!parent) return; // its thread is on another page of the list
+    into = parent.querySelector(":scope > ol.replies");
+    if (!into) {
+      into = el("ol", { class: "replies" });
+      const reply = parent.querySelector(":scope > details.reply");
+      parent.insertBefore(into, reply);
+    }
+  }
+  into.append(commentItem(c));
+  reveal(list);
+  const heading = document.querySelector("[data-comment-count]");
+  if (heading) {
+    const n = Number(heading.dataset.commentCount) + 1;
+    heading.dataset.commentCount = String(n);
+    heading.textContent = t("measure.comment_count", { Count: n });
+  }
+  announce(t("live.comment_published"));
+}
+
+function onCommentRemoved(d) {
+  const li = document.getElementById(`comment-${d.comment_id}`);
+  // Never pull text away from under the reader's focus.
+  if (!li || li.contains(document.activeElement)) return;
+  li.remove();
+  const heading = document.querySelector("[data-comment-count]");
+  if (heading) {
+    const n = Math.max(0, Number(heading.dataset.commentCount) - 1);
+    heading.dataset.commentCount = String(n);
+    heading.textContent = t("measure.comment_count", { Count: n });
+  }
+}
+
+function onIdea(d) {
+  const idea = d.idea;
+  if (!idea) return;
+  const list = document.querySelector(`[data-live-ideas="${idea.field_id}"]`);
+  if (!list || list.querySelector(`[data-idea="${idea.id}"]`)) return;
+  const author = idea.author && idea.author.id !== null ? idea.author.display_name : t("author.deleted");
+  const card = el("li", { class: "card idea", "data-idea": idea.id, "data-live-new": "" },
+    el("h3", {}, el("a", { href: `/i/${idea.id}`, lang: idea.lang }, idea.title)),
+    el("p", { class: "meta" }, author, " · ", when(idea.created_at), " · ", el("span", { class: "badge" }, t("triage.new"))),
+    el("p", { lang: idea.lang }, idea.body.length > 240 ? idea.body.slice(0, 239) + "…" : idea.body),
+    el("p", { class: "tally" }, el("span", { "data-tally-item": `idea:${idea.id}` }, tallyText(idea.tally || { for: 0, against: 0, neutral: 0 }).join(" · "))));
+  list.append(card);
+  reveal(list);
+  announce(t("live.idea_published", { Title: idea.title }));
+}
+
+function setCounts(attr, counts) {
+  for (const [k, v] of Object.entries(counts || {})) {
+    for (const e of document.querySelectorAll(`[${attr}="${k}"]`)) e.textContent = String(v);
+  }
+}
+
+function newItem(list, item) {
+  if (!list || !item || list.querySelector(`[data-live-item="${item.kind}-${item.id}"]`)) return;
+  const li = el("li", { class: "card live-new", "data-live-item": `${item.kind}-${item.id}` },
+    el("p", { class: "meta" }, el("span", { class: "badge" }, t("live.new_item")), " ", el("span", { class: "badge" }, t(`kind.${item.kind}`))),
+    el("p", {}, item.excerpt || ""),
+    el("p", {}, el("a", { href: location.pathname + location.search }, t("live.reload"))));
+  list.append(li);
+  reveal(list);
+}
+
+function onQueue(d) {
+  setCounts("data-queue-count", d.counts);
+  newItem(document.querySelector("[data-queue-list]"), d.item);
+  const c = d.counts || {};
+  announce(t("live.queue", { Pending: c.pending, Reported: c.reported, Appealed: c.appealed }));
+}
+
+function onInbox(d) {
+  setCounts("data-inbox-count", d.counts);
+  newItem(document.querySelector("[data-inbox-list]"), d.item);
+  const c = d.counts || {};
+  announce(t("live.inbox", { New: c.new, InReview: c.in_review }));
+}
+
+const handlers = {
+  "vote.tally": onTally,
+  "comment.published": onComment,
+  "comment.removed": onCommentRemoved,
+  "idea.published": onIdea,
+  "moderation.queue": onQueue,
+  "expert.inbox": onInbox,
+};
+
+// Closes that reconnecting cannot fix.
+const final = new Set([4400, 4403, 4429]);
+let seq = null;
+let delay = 1000;
+
+function connect() {
+  const q = new URLSearchParams({ topics: topics.join(",") });
+  if (seq !== null) q.set("since", String(seq));
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(`${proto}//${location.host}/api/v1/live?${q}`);
+  root.dataset.liveState = "connecting";
+  ws.onmessage = (ev) => {
+    let f;
+    try { f = JSON.parse(ev.data); } catch (_) { return; }
+    if (f.type === "ready" || f.type === "reset") {
+      seq = f.seq;
+      delay = 1000;
+      root.dataset.liveState = "live";
+      return;
+    }
+    if (typeof f.seq === "number" && (seq === null || f.seq > seq)) seq = f.seq;
+    const h = handlers[f.type];
+    if (h && f.data) {
+      try { h(f.data); } catch (e) { console.warn("live:", e); }
+    }
+  };
+  ws.onclose = (ev) => {
+    if (final.has(ev.code)) {
+      root.dataset.liveState = "off";
+      return;
+    }
+    root.dataset.liveState = "offline";
+    const wait = delay + Math.random() * delay;
+    delay = Math.min(delay * 2, 30000);
+    setTimeout(connect, wait);
+  };
+}
+
+if (topics.length && "WebSocket" in window) connect();
