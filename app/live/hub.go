@@ -174,7 +174,7 @@ func (h *Hub) Shutdown(ctx context.Context) {
 // seconds in case a signal was lost) and hands them to the sockets.
 func (h *Hub) run() {
 	defer close(h.done)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(store.Background(context.Background()))
 	defer cancel()
 	go func() {
 		select {
