@@ -42,6 +42,9 @@ type Options struct {
 	Comments int
 	// LiveSockets is how many sockets the live scenario opens (default 1,000).
 	LiveSockets int
+	// ExportComments is how many comments the export scenarios add to the
+	// demo consultation before they download it (default 20,000).
+	ExportComments int
 	Out         io.Writer
 	Log         io.Writer
 }
@@ -97,6 +100,7 @@ type env struct {
 	tokens   []string
 	measures []int64
 	scratch  string // directory for the write baseline's database
+	export   exportSetup
 }
 
 type worker struct {
@@ -110,6 +114,7 @@ type worker struct {
 // DefaultScenarios is the order of the table.
 var DefaultScenarios = []string{
 	"baseline-http", "measure-json", "measure-html", "comments", "baseline-write", "vote", "comment", "live",
+	"export-raw", "export-csv", "export-xlsx",
 }
 
 // Run starts the server, runs the scenarios and prints the table.
@@ -128,6 +133,9 @@ func Run(ctx context.Context, o Options) error {
 	}
 	if o.LiveSockets <= 0 {
 		o.LiveSockets = 1000
+	}
+	if o.ExportComments <= 0 {
+		o.ExportComments = 20_000
 	}
 	if len(o.Scenarios) == 0 {
 		o.Scenarios = DefaultScenarios

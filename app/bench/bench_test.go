@@ -17,7 +17,7 @@ func TestBenchRunsEveryScenario(t *testing.T) {
 	var out bytes.Buffer
 	err := bench.Run(context.Background(), bench.Options{
 		DB: config.Database{Driver: config.SQLite}, Duration: 150 * time.Millisecond, Concurrency: 2,
-		Users: 5, Comments: 10, LiveSockets: 100, Out: &out, Log: io.Discard,
+		Users: 5, Comments: 10, LiveSockets: 100, ExportComments: 50, Out: &out, Log: io.Discard,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +38,7 @@ func TestBenchRunsEveryScenario(t *testing.T) {
 			t.Errorf("%s had errors: %s", name, row)
 		}
 	}
-	if !strings.Contains(table, "× baseline-http") || !strings.Contains(table, "× baseline-write") {
+	if !strings.Contains(table, "× baseline-http") || !strings.Contains(table, "× baseline-write") || !strings.Contains(table, "× export-raw") {
 		t.Fatalf("no ratios in\n%s", table)
 	}
 }

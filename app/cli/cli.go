@@ -48,7 +48,7 @@ Usage:
   mitreden user set-password --email E --password-stdin [--db URL]
   mitreden backup -o FILE [--db URL]
   mitreden export (--group ID | --consultation SLUG) --format csv|xlsx|json|md [--lang de] [-o FILE] [--db URL]
-  mitreden bench [--db URL] [--duration D] [--concurrency N] [--scenarios LIST] [--live-sockets N]
+  mitreden bench [--db URL] [--duration D] [--concurrency N] [--scenarios LIST] [--live-sockets N] [--export-comments N]
 
 Configuration (flags win): MITREDEN_ADDR, MITREDEN_DB, MITREDEN_RATE_LIMITS,
 MITREDEN_TRUSTED_PROXIES, MITREDEN_BODY_LIMIT, MITREDEN_ADMIN_EMAIL,
@@ -366,6 +366,7 @@ func benchmark(ctx context.Context, args []string, io IO) error {
 	users := fs.Int("users", 500, "accounts that vote and comment")
 	comments := fs.Int("comments", 200, "comments the comment-list scenario reads")
 	liveSockets := fs.Int("live-sockets", 1000, "sockets the live scenario opens (20000 for the target; mind ulimit -n)")
+	exportComments := fs.Int("export-comments", 20000, "comments added to the demo consultation before the export scenarios download it")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and load) to this file")
 	if err := config.ParseFlags(fs, args); err != nil {
 		return err
@@ -383,7 +384,7 @@ func benchmark(ctx context.Context, args []string, io IO) error {
 	}
 	o := bench.Options{
 		DB: config.Database{Driver: config.SQLite}, Duration: *duration, Concurrency: *concurrency,
-		Users: *users, Comments: *comments, LiveSockets: *liveSockets, Out: io.Stdout, Log: io.Stderr,
+		Users: *users, Comments: *comments, LiveSockets: *liveSockets, ExportComments: *exportComments, Out: io.Stdout, Log: io.Stderr,
 	}
 	if *db != "" {
 		parsed, err := config.ParseDatabase(*db)
@@ -403,6 +404,8 @@ func benchmark(ctx context.Context, args []string, io IO) error {
 		return config.Usagef("bench: --users must be between 1 and 100000")
 	case *liveSockets < 1 || *liveSockets > 100000:
 		return config.Usagef("bench: --live-sockets must be between 1 and 100000")
+	case *exportComments < 1 || *exportComments > 10_000_000:
+		return config.Usagef("bench: --export-comments must be between 1 and 10000000")
 	}
 	for _, name := range strings.Split(*list, ",") {
 		if name = strings.TrimSpace(name); name != "" {
