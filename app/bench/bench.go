@@ -45,8 +45,8 @@ type Options struct {
 	// ExportComments is how many comments the export scenarios add to the
 	// demo consultation before they download it (default 20,000).
 	ExportComments int
-	Out         io.Writer
-	Log         io.Writer
+	Out            io.Writer
+	Log            io.Writer
 }
 
 // Scenario is one load.

@@ -45,9 +45,9 @@ func scenarios() map[string]Scenario {
 		"vote": {Baseline: "baseline-write", Do: func(w *worker) bool {
 			return w.do("PUT", "/api/v1/measures/"+w.measure()+"/vote", voteBodies[w.rng.IntN(3)], w.token(), 200)
 		}},
-		"live": {Run: func(ctx context.Context, e *env) (Result, error) { return e.liveFanout(ctx) }},
-		"export-raw": {Run: func(ctx context.Context, e *env) (Result, error) { return e.exportRaw(ctx) }},
-		"export-csv": {Baseline: "export-raw", Run: func(ctx context.Context, e *env) (Result, error) { return e.exportHTTP(ctx, "csv") }},
+		"live":        {Run: func(ctx context.Context, e *env) (Result, error) { return e.liveFanout(ctx) }},
+		"export-raw":  {Run: func(ctx context.Context, e *env) (Result, error) { return e.exportRaw(ctx) }},
+		"export-csv":  {Baseline: "export-raw", Run: func(ctx context.Context, e *env) (Result, error) { return e.exportHTTP(ctx, "csv") }},
 		"export-xlsx": {Baseline: "export-raw", Run: func(ctx context.Context, e *env) (Result, error) { return e.exportHTTP(ctx, "xlsx") }},
 		"comment": {Baseline: "baseline-write", Do: func(w *worker) bool {
 			body := []byte(`{"body":"Ein Kommentar aus dem Lasttest, Nummer ` + strconv.Itoa(w.rng.IntN(1_000_000)) + `."}`)

@@ -31,6 +31,12 @@ var ErrNotOpen = problem.Conflict("error.not_open")
 // phase and is used as it is.
 func GuardWrite(ctx context.Context, tx *store.Tx, consultationID int64, phaseSeen string) error {
 	phase := phaseSeen
+	key := phaseKey(consultationID)
+	if phase == "" && tx.Driver() == config.SQLite {
+		if p, ok := tx.Recall(key); ok {
+			phase = p.(string)
+		}
+	}
 	if tx.Driver() == config.Postgres || phase == "" {
 		if tx.Driver() == config.Postgres {
 			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock_shared(?, ?)", phaseLockClass, int32(consultationID)); err != nil {
@@ -43,6 +49,7 @@ func GuardWrite(ctx context.Context, tx *store.Tx, consultationID int64, phaseSe
 			}
 			return err
 		}
+		tx.Remember(key, phase)
 	}
 	if phase != PhaseOpen {
 		return ErrNotOpen
@@ -50,8 +57,14 @@ func GuardWrite(ctx context.Context, tx *store.Tx, consultationID int64, phaseSe
 	return nil
 }
 
-// lockPhase takes the exclusive side of GuardWrite's lock.
+// phaseKey is what GuardWrite remembers a consultation's phase under
+// for the rest of a group commit.
+type phaseKey int64
+
+// lockPhase takes the exclusive side of GuardWrite's lock; every write
+// that changes a phase calls it first.
 func lockPhase(ctx context.Context, tx *store.Tx, consultationID int64) error {
+	tx.Forget(phaseKey(consultationID))
 	if tx.Driver() != config.Postgres {
 		return nil
 	}

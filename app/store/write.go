@@ -21,7 +21,34 @@ type Tx struct {
 	// latest collects EmitLatest's events of the write running now; nil
 	// outside a group commit, where they are written at once.
 	latest *latestEvents
+	// memo holds what writes of this transaction read and only writes
+	// could change (see Recall); under group commit it lives as long as
+	// the group.
+	memo map[any]any
 }
+
+// Recall answers a value an earlier write of this transaction remembered.
+//
+// On SQLite every write of a group commit runs in one transaction on the
+// one writer, one after the other, so a value read by one write stays
+// true for the next ones unless a write changes it, and such a write must
+// call Forget. Votes use it for the consultation's phase, which every
+// contribution checks and almost nothing changes.
+func (tx *Tx) Recall(key any) (any, bool) {
+	v, ok := tx.memo[key]
+	return v, ok
+}
+
+// Remember keeps value under key for the rest of the transaction.
+func (tx *Tx) Remember(key, value any) {
+	if tx.memo == nil {
+		tx.memo = map[any]any{}
+	}
+	tx.memo[key] = value
+}
+
+// Forget drops what was remembered under key.
+func (tx *Tx) Forget(key any) { delete(tx.memo, key) }
 
 // Driver tells which database the transaction runs on, for the rare
 // statement that differs (advisory locks exist only on PostgreSQL).
