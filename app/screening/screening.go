@@ -26,11 +26,13 @@ import (
 
 // Matcher finds listed terms in text.
 type Matcher struct {
-	// any is one alternation of every term: a single pass answers the
-	// common case, a text without any listed term.
-	any      *regexp.Regexp
 	terms    []string
 	patterns []*regexp.Regexp
+	// needles holds, per term, its longest literal piece in caseless form:
+	// a term can only match a text that contains it. One alternation of
+	// all terms was the first design; on a 20 KB comment it cost 35 ms,
+	// while a substring search per term costs microseconds.
+	needles []string
 }
 
 // Compile turns terms into a Matcher. Matching ignores case; a * stands for
@@ -39,21 +41,48 @@ type Matcher struct {
 // word boundary, so "depp*" does not flag "Teppich".
 func Compile(terms []string) *Matcher {
 	m := &Matcher{}
-	var alts []string
 	for _, t := range terms {
-		p := pattern(fold(t))
-		re, err := regexp.Compile("(?i)" + p)
+		folded := fold(t)
+		re, err := regexp.Compile("(?i)" + pattern(folded))
 		if err != nil || strings.Trim(t, "* ") == "" {
 			continue
 		}
 		m.terms = append(m.terms, t)
 		m.patterns = append(m.patterns, re)
-		alts = append(alts, "(?:"+p+")")
-	}
-	if len(alts) > 0 {
-		m.any = regexp.MustCompile("(?i)" + strings.Join(alts, "|"))
+		m.needles = append(m.needles, caseless(longestLiteral(folded)))
 	}
 	return m
+}
+
+// longestLiteral is the longest run of a term between its wildcards and
+// spaces: every match of the term contains it.
+func longestLiteral(term string) string {
+	var longest string
+	for _, piece := range strings.FieldsFunc(term, func(r rune) bool { return r == '*' || unicode.IsSpace(r) }) {
+		if len(piece) > len(longest) {
+			longest = piece
+		}
+	}
+	return longest
+}
+
+// caseless maps every rune to one representative of its case-folding
+// orbit (the smallest), so two strings that (?i) matching treats as equal
+// become byte-equal and plain substring search can stand in for it.
+func caseless(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < utf8.RuneSelf {
+			if 'a' <= r && r <= 'z' {
+				return r - 'a' + 'A'
+			}
+			return r
+		}
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		return least
+	}, s)
 }
 
 func pattern(t string) string {
@@ -108,16 +137,14 @@ func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r)
 
 // Find answers the terms found in texts, each once, in list order.
 func (m *Matcher) Find(texts ...string) []string {
-	if m == nil || m.any == nil {
+	if m == nil || len(m.patterns) == 0 {
 		return nil
 	}
 	joined := fold(strings.Join(texts, "\n"))
-	if !m.any.MatchString(joined) {
-		return nil
-	}
+	haystack := caseless(joined)
 	var found []string
 	for i, re := range m.patterns {
-		if re.MatchString(joined) {
+		if strings.Contains(haystack, m.needles[i]) && re.MatchString(joined) {
 			found = append(found, m.terms[i])
 		}
 	}

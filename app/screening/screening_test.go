@@ -2,6 +2,7 @@ package screening
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -79,5 +80,69 @@ func TestSeedLists(t *testing.T) {
 		if got := m.Find("Hannover ist eine offene Stadt. Hannover is an open city."); got != nil {
 			t.Errorf("%s flags a harmless text: %v", lang, got)
 		}
+	}
+}
+
+// The substring prefilter never hides a match: on texts built from pieces
+// of every seed term, with case and spelling variants, Find answers
+// exactly what each term's own pattern answers.
+func TestPrefilterMissesNothing(t *testing.T) {
+	var terms []string
+	for _, lang := range []string{"de", "en", "tr", "ar", "ru", "uk"} {
+		terms = append(terms, seed(lang)...)
+	}
+	terms = append(terms, "ſtraße*", "KELVIN", "*ﬁx")
+	m := Compile(terms)
+	variants := []func(string) string{
+		func(s string) string { return s },
+		strings.ToUpper,
+		strings.ToTitle,
+		func(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "*", "x"), " ", "\n\t ") },
+		func(s string) string { return "vor" + strings.ReplaceAll(s, "*", "") + "nach" },
+		func(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "i", "İ"), "s", "ſ") },
+		func(s string) string { return strings.ReplaceAll(s, "k", "\u212a") }, // Kelvin sign
+	}
+	checked := 0
+	for _, term := range terms {
+		for _, variant := range variants {
+			text := "Ein Satz, dann " + variant(term) + "; und weiter."
+			var want []string
+			joined := fold(text)
+			for i, re := range m.patterns {
+				if re.MatchString(joined) {
+					want = append(want, m.terms[i])
+				}
+			}
+			if got := m.Find(text); !slices.Equal(got, want) {
+				t.Errorf("Find(%q) = %v, the patterns say %v", text, got, want)
+			}
+			checked += len(want)
+		}
+	}
+	if checked < len(terms) {
+		t.Fatalf("only %d matches among %d terms: the texts do not exercise the matcher", checked, len(terms))
+	}
+}
+
+// go test -run '^$' -bench Find ./app/screening/
+func BenchmarkFind(b *testing.B) {
+	var terms []string
+	for _, lang := range []string{"de", "en", "tr", "ar", "ru", "uk"} {
+		terms = append(terms, seed(lang)...)
+	}
+	m := Compile(terms)
+	texts := map[string]string{
+		"short":       "Ich finde die Idee gut, aber die Elternabende sollten auch am Wochenende stattfinden.",
+		"4KB-mixed":   strings.Repeat("Mehrsprachige Elternabende – çok dilli veli toplantıları – родительские собрания – اجتماعات أولياء الأمور. ", 40),
+		"20KB-emoji":  strings.Repeat("😀", 5000),
+		"20KB-german": strings.Repeat("Die Verwaltung soll interkulturell offener werden und Beratung mehrsprachig anbieten. ", 240),
+	}
+	for name, text := range texts {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			for range b.N {
+				m.Find(text)
+			}
+		})
 	}
 }
