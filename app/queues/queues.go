@@ -61,14 +61,16 @@ type InboxCounts struct {
 	InReview int64 `json:"in_review" bun:"in_review"`
 }
 
-// CountInbox counts a group's published ideas and comments by triage state.
+// CountInbox counts a group's published ideas and comments by triage
+// state, from the counts triggers keep per field (see the inbox_counts
+// migration): a few rows, however large the consultation.
 func CountInbox(ctx context.Context, db bun.IDB, groupID int64) (InboxCounts, error) {
 	var c InboxCounts
-	err := db.NewRaw(`WITH f AS (SELECT field_id FROM expert_group_fields WHERE group_id = ?0) SELECT
-  (SELECT COUNT(*) FROM ideas WHERE status = 'published' AND triage_state = 'new' AND field_id IN (SELECT field_id FROM f))
-  + (SELECT COUNT(*) FROM comments WHERE status = 'published' AND triage_state = 'new' AND field_id IN (SELECT field_id FROM f)) AS new,
-  (SELECT COUNT(*) FROM ideas WHERE status = 'published' AND triage_state = 'in_review' AND field_id IN (SELECT field_id FROM f))
-  + (SELECT COUNT(*) FROM comments WHERE status = 'published' AND triage_state = 'in_review' AND field_id IN (SELECT field_id FROM f)) AS in_review`, groupID).Scan(ctx, &c)
+	err := db.NewRaw(`SELECT
+  COALESCE(SUM(CASE WHEN ic.triage_state = 'new' THEN ic.n END), 0) AS new,
+  COALESCE(SUM(CASE WHEN ic.triage_state = 'in_review' THEN ic.n END), 0) AS in_review
+FROM inbox_counts ic JOIN expert_group_fields gf ON gf.field_id = ic.field_id
+WHERE gf.group_id = ?0 AND ic.triage_state IN ('new', 'in_review')`, groupID).Scan(ctx, &c)
 	return c, err
 }
 
