@@ -494,85 +494,73 @@ func (s *source) readTotals(ctx context.Context, sum *Summary) error {
 
 // ideas streams the published ideas in id order, a page at a time.
 func (s *source) ideas(ctx context.Context, fn func(*IdeaRow) error) error {
-	var after int64
-	for {
-		n := 0
-		rows, err := s.st.Query(ctx, `SELECT i.id, i.field_id, i.title, i.body, i.lang, i.themes, i.author_id,
+	var r IdeaRow
+	return s.paged(ctx, `SELECT i.id, i.field_id, i.title, i.body, i.lang, i.themes, i.author_id,
   i.triage_state, i.response, i.created_at,
   COALESCE(t.votes_for, 0), COALESCE(t.votes_against, 0), COALESCE(t.votes_neutral, 0), COALESCE(t.comment_count, 0)
 FROM ideas i LEFT JOIN tallies t ON t.target_kind = 'idea' AND t.target_id = i.id
-WHERE `+publishedIdeas+s.fields+` AND i.id > ? ORDER BY i.id LIMIT ?`, after, pageSize)
-		if err != nil {
-			return err
+WHERE `+publishedIdeas+s.fields+` AND i.id > ? ORDER BY i.id LIMIT ?`, func(rows *sql.Rows) (int64, error) {
+		var (
+			themes string
+			author int64
+		)
+		if err := rows.Scan(&r.ID, &r.FieldID, &r.Title, &r.Body, &r.Lang, &themes, &author,
+			&r.TriageState, &r.Response, &r.CreatedAt, &r.Tally.For, &r.Tally.Against, &r.Tally.Neutral, &r.Comments); err != nil {
+			return 0, err
 		}
-		var r IdeaRow
-		for rows.Next() {
-			var (
-				themes string
-				author int64
-			)
-			if err := rows.Scan(&r.ID, &r.FieldID, &r.Title, &r.Body, &r.Lang, &themes, &author,
-				&r.TriageState, &r.Response, &r.CreatedAt, &r.Tally.For, &r.Tally.Against, &r.Tally.Neutral, &r.Comments); err != nil {
-				rows.Close()
-				return err
-			}
-			r.Themes, r.Field, r.Author, r.CreatedAt = keys(themes), s.titles[r.FieldID], s.people.of(author), r.CreatedAt.UTC()
-			n++
-			after = r.ID
-			if err := fn(&r); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if n < pageSize {
-			return nil
-		}
-	}
+		r.Themes, r.Field, r.Author, r.CreatedAt = keys(themes), s.titles[r.FieldID], s.people.of(author), r.CreatedAt.UTC()
+		return r.ID, fn(&r)
+	})
 }
 
 // comments streams the visible comments in id order, a page at a time.
 func (s *source) comments(ctx context.Context, fn func(*CommentRow) error) error {
-	var after int64
-	for {
-		n := 0
-		rows, err := s.st.Query(ctx, `SELECT c.id, c.field_id, c.target_kind, c.target_id, c.parent_id, c.body, c.stance, c.lang,
+	var r CommentRow
+	return s.paged(ctx, `SELECT c.id, c.field_id, c.target_kind, c.target_id, c.parent_id, c.body, c.stance, c.lang,
   c.author_id, c.triage_state, c.response, c.created_at, COALESCE(ti.title, '')
 FROM comments c LEFT JOIN ideas ti ON c.target_kind = 'idea' AND ti.id = c.target_id
 WHERE c.status = 'published' AND c.field_id IN `+s.fields+` AND (c.target_kind = 'measure' OR ti.status = 'published')
-  AND c.id > ? ORDER BY c.id LIMIT ?`, after, pageSize)
+  AND c.id > ? ORDER BY c.id LIMIT ?`, func(rows *sql.Rows) (int64, error) {
+		var (
+			parent sql.NullInt64
+			author int64
+		)
+		if err := rows.Scan(&r.ID, &r.FieldID, &r.TargetKind, &r.TargetID, &parent, &r.Body, &r.Stance, &r.Lang,
+			&author, &r.TriageState, &r.Response, &r.CreatedAt, &r.TargetTitle); err != nil {
+			return 0, err
+		}
+		r.ParentID = nil
+		if parent.Valid {
+			p := parent.Int64
+			r.ParentID = &p
+		}
+		if r.TargetKind == "measure" {
+			r.TargetTitle = s.measures[r.TargetID]
+		}
+		r.Field, r.Author, r.CreatedAt = s.titles[r.FieldID], s.people.of(author), r.CreatedAt.UTC()
+		return r.ID, fn(&r)
+	})
+}
+
+// paged runs query, whose last two arguments are the last id seen and the
+// page size, page after page until a page comes back short; row scans one
+// row, hands it on and answers its id.
+func (s *source) paged(ctx context.Context, query string, row func(*sql.Rows) (int64, error)) error {
+	var after int64
+	for {
+		rows, err := s.st.Query(ctx, query, after, pageSize)
 		if err != nil {
 			return err
 		}
-		var r CommentRow
+		n := 0
 		for rows.Next() {
-			var (
-				parent sql.NullInt64
-				author int64
-			)
-			if err := rows.Scan(&r.ID, &r.FieldID, &r.TargetKind, &r.TargetID, &parent, &r.Body, &r.Stance, &r.Lang,
-				&author, &r.TriageState, &r.Response, &r.CreatedAt, &r.TargetTitle); err != nil {
+			id, err := row(rows)
+			if err != nil {
 				rows.Close()
 				return err
 			}
-			r.ParentID = nil
-			if parent.Valid {
-				p := parent.Int64
-				r.ParentID = &p
-			}
-			if r.TargetKind == "measure" {
-				r.TargetTitle = s.measures[r.TargetID]
-			}
-			r.Field, r.Author, r.CreatedAt = s.titles[r.FieldID], s.people.of(author), r.CreatedAt.UTC()
+			after = id
 			n++
-			after = r.ID
-			if err := fn(&r); err != nil {
-				rows.Close()
-				return err
-			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
