@@ -56,11 +56,47 @@ func timeArg(driver config.Driver, t time.Time) any {
 
 // QueryRow runs a read on the read pool with real placeholders.
 func (s *Store) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if stmt := s.prepared(ctx, query); stmt != nil {
+		return stmt.QueryRowContext(ctx, args...)
+	}
 	return s.DB.DB.QueryRowContext(ctx, rebind(s.Driver, query), args...)
 }
 
+// prepared answers a statement prepared once on PostgreSQL (pgdriver sends
+// unprepared queries with their arguments inlined, so the server parses
+// and plans each anew), nil on SQLite, whose driver keeps its own cache.
+func (s *Store) prepared(ctx context.Context, query string) *sql.Stmt {
+	if s.Driver != config.Postgres {
+		return nil
+	}
+	if stmt, ok := s.statements.Load(query); ok {
+		return stmt.(*sql.Stmt)
+	}
+	// A few queries are built per scope (an export's field list); past
+	// the cap they run unprepared rather than pile up on every connection.
+	if s.preparedCount.Load() >= maxPrepared {
+		return nil
+	}
+	stmt, err := s.DB.DB.PrepareContext(ctx, rebind(s.Driver, query))
+	if err != nil {
+		return nil
+	}
+	if prev, loaded := s.statements.LoadOrStore(query, stmt); loaded {
+		stmt.Close()
+		return prev.(*sql.Stmt)
+	}
+	s.preparedCount.Add(1)
+	return stmt
+}
+
+// maxPrepared caps the statements prepared per store.
+const maxPrepared = 256
+
 // Query runs a read on the read pool with real placeholders.
 func (s *Store) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if stmt := s.prepared(ctx, query); stmt != nil {
+		return stmt.QueryContext(ctx, args...)
+	}
 	return s.DB.DB.QueryContext(ctx, rebind(s.Driver, query), args...)
 }
 

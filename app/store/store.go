@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -42,6 +43,9 @@ type Store struct {
 
 	group  *groupWriter // SQLite only
 	outbox *outbox
+	// statements are the raw reads prepared on PostgreSQL, by query text.
+	statements    sync.Map
+	preparedCount atomic.Int64
 
 	closeOnce sync.Once
 	stop      context.CancelFunc
