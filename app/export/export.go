@@ -91,19 +91,11 @@ func (e *Exporter) ConsultationScope(ctx context.Context, slug string, l *locale
 }
 
 func (e *Exporter) fieldIDs(ctx context.Context, sc *Scope, query string, arg any) error {
-	rows, err := e.st.Query(ctx, query, arg)
-	if err != nil {
-		return err
+	err := e.st.DB.NewRaw(query, arg).Scan(ctx, &sc.FieldIDs)
+	if store.IsNoRows(err) {
+		return nil
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return err
-		}
-		sc.FieldIDs = append(sc.FieldIDs, id)
-	}
-	return rows.Err()
+	return err
 }
 
 // Summary reads the aggregates of a scope, for the overview page.

@@ -23,19 +23,14 @@ type pseudonyms struct {
 // loadDeleted reads which accounts were erased, once per export, so the
 // row queries need no join with users.
 func (p *pseudonyms) loadDeleted(ctx context.Context, st *store.Store) error {
-	rows, err := st.Query(ctx, "SELECT id FROM users WHERE deleted_at IS NOT NULL")
-	if err != nil {
+	var ids []int64
+	if err := st.DB.NewRaw("SELECT id FROM users WHERE deleted_at IS NOT NULL").Scan(ctx, &ids); err != nil && !store.IsNoRows(err) {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return err
-		}
+	for _, id := range ids {
 		p.erased[id] = true
 	}
-	return rows.Err()
+	return nil
 }
 
 func newPseudonyms(l *locale.Localizer) *pseudonyms {
