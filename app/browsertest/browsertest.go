@@ -236,7 +236,26 @@ func (tab *Tab) Follow(selector string) int {
 // Text answers the visible text of the element the CSS selector finds.
 func (tab *Tab) Text(selector string) string {
 	tab.b.t.Helper()
-	return Run(tab, "read "+selector, chromedp.Text(chromedp.CSS(selector), chromedp.NodeReady))
+	return tab.readText(selector)
+}
+
+// readText reads an element's text; when a script replaces the element
+// between finding and reading it (live updates do), it reads again.
+func (tab *Tab) readText(selector string) string {
+	tab.b.t.Helper()
+	deadline := time.Now().Add(StepTimeout)
+	for {
+		ctx, cancel := context.WithTimeout(tab.ctx, StepTimeout)
+		text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(selector), chromedp.NodeReady))
+		cancel()
+		if err == nil {
+			return text
+		}
+		if !strings.Contains(err.Error(), "No node with given id") || time.Now().After(deadline) {
+			tab.b.t.Fatalf("browser: read %s: %v", selector, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // Value answers the current value of a form field.
@@ -270,7 +289,7 @@ func (tab *Tab) WaitText(selector, want string) {
 	tab.b.t.Helper()
 	deadline := time.Now().Add(StepTimeout)
 	for {
-		got := Run(tab, "read "+selector, chromedp.Text(chromedp.CSS(selector), chromedp.NodeReady))
+		got := tab.readText(selector)
 		if strings.Contains(got, want) {
 			return
 		}
