@@ -62,7 +62,7 @@ func New(fsys fs.FS, catalog *locale.Catalog) (*Renderer, error) {
 
 var funcs = template.FuncMap{
 	"langattr":   langAttr,
-	"paragraphs": paragraphs,
+	"paragraphs": Paragraphs,
 	"excerpt":    excerpt,
 	"add":        func(a, b int) int { return a + b },
 	"join":       func(sep string, items []string) string { return strings.Join(items, sep) },
@@ -97,9 +97,9 @@ func langAttr(s locale.Shown) template.HTMLAttr {
 	return template.HTMLAttr(attr)
 }
 
-// paragraphs shows plain text with blank lines as paragraph breaks and
+// Paragraphs shows plain text with blank lines as paragraph breaks and
 // single newlines as line breaks; everything is escaped.
-func paragraphs(s string) template.HTML {
+func Paragraphs(s string) template.HTML {
 	var b strings.Builder
 	for _, para := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
 		para = strings.TrimSpace(para)

@@ -2,6 +2,7 @@ package participation
 
 import (
 	"context"
+	"html/template"
 	"slices"
 	"time"
 
@@ -67,6 +68,18 @@ type CommentRow struct {
 	AuthorDeleted bool      `bun:"author_deleted"`
 	// Replies are filled for top-level comments on pages.
 	Replies []CommentRow `bun:"-"`
+	// Shown is what a page prints of it, prepared before rendering: a
+	// template calls its functions through reflection, which cost more
+	// than the rest of a comment's markup.
+	Shown CommentShown `bun:"-"`
+}
+
+// CommentShown are a comment's texts in the page's language.
+type CommentShown struct {
+	When   string // date and time
+	ISO    string // for <time datetime>
+	Stance string
+	Body   template.HTML
 }
 
 const commentSelect = `SELECT c.id, c.target_kind, c.target_id, c.parent_id, c.body, c.stance, c.lang, c.status, c.created_at,

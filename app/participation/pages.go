@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -196,7 +197,25 @@ func (h *Handlers) discussion(c *fiber.Ctx, kind Kind, id int64, path, phase, mo
 	}
 	d.CanWrite = d.Open && access.From(c).SignedIn()
 	d.Threads, d.Next = jsonapi.Paginate(threads, threadsPerPage, func(r CommentRow) int64 { return r.ID })
+	l := locale.From(c)
+	for i := range d.Threads {
+		show(&d.Threads[i], l)
+		for j := range d.Threads[i].Replies {
+			show(&d.Threads[i].Replies[j], l)
+		}
+	}
 	return d, nil
+}
+
+// stanceKeys prefixes the catalog keys of the stances (stance.pro, …).
+const stanceKeys = "stance."
+
+// show prepares what the comment template prints of r.
+func show(r *CommentRow, l *locale.Localizer) {
+	r.Shown = CommentShown{
+		When: l.DateTime(r.CreatedAt), ISO: r.CreatedAt.UTC().Format(time.RFC3339),
+		Stance: l.T(stanceKeys + r.Stance), Body: pages.Paragraphs(r.Body),
+	}
 }
 
 // Voting is the tally and vote form shared by measure and idea pages.
