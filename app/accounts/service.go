@@ -301,8 +301,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*access.Viewe
 	// Every signed-in request comes through here: raw statements, so the
 	// read connections reuse their prepared statements.
 	// One statement, one row per expert group (or one with a NULL group):
-	// on SQLite each statement outside a transaction opens a read snapshot,
-	// which costs more than the lookup itself.
+	// one read snapshot on SQLite, one round trip on PostgreSQL.
 	rows, err := s.st.Query(ctx, `
 SELECT s.id, s.csrf_token, s.expires_at, u.id, u.display_name, u.role, u.locale, u.created_at, u.blocked_until, u.block_reason, m.group_id
 FROM sessions s JOIN users u ON u.id = s.user_id
@@ -314,29 +313,24 @@ ORDER BY m.group_id`, hashToken(token))
 	}
 	defer rows.Close()
 	var (
-		v            *access.Viewer
+		v            access.Viewer
+		found        bool
 		expires      time.Time
 		blockedUntil sql.NullTime
 		role         string
 		group        sql.NullInt64
 	)
 	for rows.Next() {
-		if v == nil {
-			v = &access.Viewer{}
-			if err := rows.Scan(&v.SessionID, &v.CSRFToken, &expires, &v.UserID, &v.DisplayName, &role, &v.Locale, &v.CreatedAt, &blockedUntil, &v.BlockReason, &group); err != nil {
-				return nil, err
-			}
-		} else {
-			var skip any
-			if err := rows.Scan(&skip, &skip, &skip, &skip, &skip, &skip, &skip, &skip, &skip, &skip, &group); err != nil {
-				return nil, err
-			}
+		// Every row repeats the session and account; only the group differs.
+		if err := rows.Scan(&v.SessionID, &v.CSRFToken, &expires, &v.UserID, &v.DisplayName, &role, &v.Locale, &v.CreatedAt, &blockedUntil, &v.BlockReason, &group); err != nil {
+			return nil, err
 		}
+		found = true
 		if group.Valid {
 			v.Groups = append(v.Groups, group.Int64)
 		}
 	}
-	if err := rows.Err(); err != nil || v == nil {
+	if err := rows.Err(); err != nil || !found {
 		return nil, err
 	}
 	if !s.now().Before(expires) {
@@ -347,7 +341,7 @@ ORDER BY m.group_id`, hashToken(token))
 		until := blockedUntil.Time.UTC()
 		v.BlockedUntil = &until
 	}
-	return v, nil
+	return &v, nil
 }
 
 // ByID loads an account.
