@@ -171,6 +171,12 @@ func (s *Service) Update(ctx context.Context, actorID, userID int64, in Change) 
 		if out, err = s.account(ctx, tx, userID); err != nil {
 			return err
 		}
+		// Pages show display names beside contributions.
+		if name != before.DisplayName {
+			if err := tx.PagesChanged(ctx); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, actorID, "user.update", "user", userID,
 			map[string]any{"role": before.Role, "display_name": before.DisplayName},
 			map[string]any{"role": role, "display_name": name})

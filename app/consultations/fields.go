@@ -170,6 +170,10 @@ func (s *Service) UpdateField(ctx context.Context, actorID int64, id int64, in F
 		if in.ExpertGroups != nil {
 			afterGroups = *in.ExpertGroups
 		}
+		// Pages of the field's measures show its title and themes.
+		if err := tx.PagesChanged(ctx); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, actorID, "field.update", "field", id, before, map[string]any{"field": f, "expert_groups": afterGroups})
 	})
 	if err := fieldWriteError(err); err != nil {

@@ -271,6 +271,10 @@ func (s *Service) Update(ctx context.Context, actorID int64, slug string, in Inp
 			return err
 		}
 		out = after
+		// Every page of the consultation shows its title and phase.
+		if err := tx.PagesChanged(ctx); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, actorID, "consultation.update", "consultation", c.Slug, frameSnapshot(before), frameSnapshot(after))
 	})
 	if store.IsUniqueViolation(err) {

@@ -62,7 +62,19 @@ type Options struct {
 	MinReadInterval time.Duration
 	// WriteTimeout bounds one write to a socket (default 10 s).
 	WriteTimeout time.Duration
-	Log          *slog.Logger
+	// Observer, when set, sees every event before any socket is sent it,
+	// and the hub reads the outbox even while no socket is open.
+	Observer Observer
+	Log      *slog.Logger
+}
+
+// Observer learns of events before the sockets do. The page cache is
+// one: a reader who got an event over a socket and reloads must not get a
+// page older than that event.
+type Observer interface {
+	Observe(evs []store.Event)
+	// Lost says the outbox could not be read: what changed is unknown.
+	Lost()
 }
 
 func (o *Options) defaults() {
@@ -198,7 +210,7 @@ func (h *Hub) run() {
 		case <-signals:
 		case <-poll.C:
 		}
-		if h.idle() {
+		if h.idle() && h.o.Observer == nil {
 			// Nobody listens: no reads; the first socket brings last up to date.
 			continue
 		}
@@ -232,6 +244,9 @@ func (h *Hub) pump(ctx context.Context) (tallies bool) {
 		if err != nil {
 			if ctx.Err() == nil {
 				h.o.Log.Warn("live: reading events failed", "err", err)
+				if h.o.Observer != nil {
+					h.o.Observer.Lost()
+				}
 			}
 			return tallies
 		}
@@ -240,6 +255,9 @@ func (h *Hub) pump(ctx context.Context) (tallies bool) {
 		}
 		for i := range evs {
 			tallies = tallies || evs[i].Type == "vote.tally"
+		}
+		if h.o.Observer != nil {
+			h.o.Observer.Observe(evs)
 		}
 		h.deliver(evs)
 		if len(evs) < readBatch {
@@ -350,7 +368,9 @@ func (h *Hub) register(c *client, latest int64) (from int64, ok, tooMany bool) {
 	if h.closed {
 		return 0, false, false
 	}
-	if h.open == 0 && latest > h.last {
+	// With an observer the hub reads all the time, and skipping ahead
+	// would hide events from it.
+	if h.open == 0 && latest > h.last && h.o.Observer == nil {
 		h.last = latest
 	}
 	if h.o.MaxPerAddr > 0 && h.perAddr[c.addr] >= h.o.MaxPerAddr {

@@ -713,3 +713,61 @@ func (r *receiver) ids() []int64 {
 	defer r.mu.Unlock()
 	return slices.Clone(r.order)
 }
+
+// A reader who was sent a tally and reloads the measure's page gets that
+// tally or a newer one, though anonymous pages come from the page cache
+// (which tallies reach only through the hub).
+func TestPagesAreNeverOlderThanTheEventsSent(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		const voters = 24
+		clients := make([]*apptest.Client, voters)
+		for i := range clients {
+			clients[i] = s.Register(fmt.Sprintf("cache%d@example.org", i), fmt.Sprintf("Cache %d", i))
+		}
+		sock := mustDial(t, s, "topics=measure:1", dialOpts{})
+		sock.until("ready", wait)
+		reader := s.Client()
+		shownFor := func() int {
+			t.Helper()
+			text := reader.Get("/m/1").Text()
+			_, rest, ok := strings.Cut(text, "data-tally-for>")
+			n, err := strconv.Atoi(strings.Fields(rest)[0])
+			if !ok || err != nil {
+				t.Fatalf("no tally on the page")
+			}
+			return n
+		}
+		shownFor()
+		hitsBefore, _ := s.App.Pages.Cache.Stats()
+		stop, stopped := make(chan struct{}), make(chan struct{})
+		t.Cleanup(func() { close(stop); <-stopped })
+		go func() {
+			defer close(stopped)
+			// Everyone votes for, one after the other: the tally only grows.
+			for _, c := range clients {
+				select {
+				case <-stop:
+					return
+				case <-time.After(5 * time.Millisecond):
+				}
+				c.Do(http.MethodPut, "/api/v1/measures/1/vote", map[string]int{"value": 1})
+			}
+		}()
+		for sent := 0; sent < voters; {
+			f := sock.until("vote.tally", wait)
+			var d tallyData
+			if err := json.Unmarshal(f.Data, &d); err != nil {
+				t.Fatal(err)
+			}
+			sent = d.Tally.For
+			for range 3 {
+				if shown := shownFor(); shown < sent {
+					t.Fatalf("the page shows %d for after the socket was sent %d", shown, sent)
+				}
+			}
+		}
+		if hits, _ := s.App.Pages.Cache.Stats(); hits == hitsBefore {
+			t.Fatal("no page came from the cache: the test proved nothing")
+		}
+	})
+}

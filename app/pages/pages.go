@@ -29,6 +29,9 @@ type Renderer struct {
 	buffers sync.Pool
 	// live holds each language's texts for the live script.
 	live map[string]template.JS
+	// Cache, when set, keeps pages wrapped in Cached for readers who are
+	// not signed in.
+	Cache *PageCache
 }
 
 // New parses layout.html and every other template in fsys/templates.

@@ -2,8 +2,10 @@ package pages
 
 import (
 	"testing"
+	"time"
 
 	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/store"
 )
 
 func TestLangAttrMarksFallbacks(t *testing.T) {
@@ -22,5 +24,59 @@ func TestLangAttrMarksFallbacks(t *testing.T) {
 	}
 	if got := string(langAttr(locale.Text{"de": "Bildung", "ar": "التعليم"}.In("ar"))); got != "" {
 		t.Errorf("a translation is not marked: %q", got)
+	}
+}
+
+// A page rendered while an event came in is stored already stale: a slow
+// render never puts back what the event invalidated.
+func TestPageCacheRenderRacingAnEvent(t *testing.T) {
+	pc := NewPageCache()
+	deps := []string{"measure:1"}
+	event := func(topics string) []store.Event { return []store.Event{{Topics: topics}} }
+
+	s := pc.take(deps)
+	pc.store("de /m/1?", []byte("old"), s)
+	if pc.lookup("de /m/1?") == nil {
+		t.Fatal("a page stored without events in between is not served")
+	}
+	pc.Observe(event(",measure:2,consultation:wir2,"))
+	if pc.lookup("de /m/1?") == nil {
+		t.Fatal("an event on another topic made the page stale")
+	}
+
+	s = pc.take(deps)
+	pc.Observe(event(",measure:1,consultation:wir2,"))
+	pc.store("de /m/1?", []byte("rendered before the event"), s)
+	if pc.lookup("de /m/1?") != nil {
+		t.Fatal("a page rendered before an event of its topic is served after it")
+	}
+
+	s = pc.take(deps)
+	pc.Committed([]string{",pages,"})
+	pc.store("de /m/1?", []byte("rendered before a rename"), s)
+	if pc.lookup("de /m/1?") != nil {
+		t.Fatal("a page rendered before a pages event is served after it")
+	}
+
+	s = pc.take(deps)
+	pc.store("de /m/1?", []byte("fresh"), s)
+	pc.Lost()
+	if pc.lookup("de /m/1?") != nil {
+		t.Fatal("pages survive a lost outbox read")
+	}
+
+	now := time.Now()
+	pc.now = func() time.Time { return now }
+	pc.store("de /m/1?", []byte("aging"), pc.take(deps))
+	now = now.Add(defaultCacheAge + time.Second)
+	if pc.lookup("de /m/1?") != nil {
+		t.Fatal("a page older than the cache's age limit is served")
+	}
+
+	pc.maxBytes = 10
+	pc.store("de /m/2?", []byte("0123456789"), pc.take([]string{"measure:2"}))
+	pc.store("de /m/3?", []byte("x"), pc.take([]string{"measure:3"}))
+	if pc.size > pc.maxBytes {
+		t.Fatalf("the cache holds %d bytes, limit %d", pc.size, pc.maxBytes)
 	}
 }

@@ -599,3 +599,15 @@ func (h *Handlers) EditIdeaSubmit(c *fiber.Ctx) error {
 	pages.Flash(c, "ok", "flash.changed")
 	return pages.Redirect(c, "/i/"+strconv.FormatInt(id, 10))
 }
+
+// MeasurePageTopics names what /m/{id} shows, for the page cache: the
+// measure's topic carries its tally, its comments and its changes. A
+// path that is not the canonical /m/{id} is not cached.
+func MeasurePageTopics(c *fiber.Ctx) []string {
+	raw := c.Params("id")
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != raw {
+		return nil
+	}
+	return []string{"measure:" + strconv.FormatInt(id, 10)}
+}

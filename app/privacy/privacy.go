@@ -219,7 +219,8 @@ func (s *Service) Erase(ctx context.Context, userID int64) error {
 				return err
 			}
 		}
-		return nil
+		// Pages show the name beside the contributions, now "deleted account".
+		return tx.PagesChanged(ctx)
 	})
 }
 

@@ -65,6 +65,7 @@ type App struct {
 	Screening     *screening.Lists
 	Legal         *legal.Service
 	Live          *live.Hub
+	Pages         *pages.Renderer
 	Fiber         *fiber.App
 	log           *slog.Logger
 }
@@ -88,7 +89,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Store: st, Catalog: catalog, log: log}
+	a := &App{Config: cfg, Store: st, Catalog: catalog, Pages: renderer, log: log}
 	a.Accounts, err = accounts.NewService(st, catalog, opts.HashParams)
 	if err != nil {
 		st.Close()
@@ -112,6 +113,11 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 	if liveOpts.Reauthorize == nil {
 		liveOpts.Reauthorize = a.Accounts.Authenticate
 	}
+	if liveOpts.Observer == nil {
+		renderer.Cache = pages.NewPageCache()
+		liveOpts.Observer = renderer.Cache
+		st.OnCommit(renderer.Cache.Committed)
+	}
 	if liveOpts.MaxPerAddr == 0 && cfg.RateLimits {
 		liveOpts.MaxPerAddr = LiveSocketsPerAddr
 	}
@@ -129,6 +135,14 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mitreden_live_slow_closed_total", Help: "Live sockets closed with 1008 for falling behind."},
 			func() float64 { return float64(hub.Stats().Kicked) }),
 	)
+	if pc := renderer.Cache; pc != nil {
+		m.Registry.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mitreden_page_cache_hits_total", Help: "Pages served from the page cache."},
+				func() float64 { hits, _ := pc.Stats(); return float64(hits) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mitreden_page_cache_misses_total", Help: "Cacheable pages rendered because the cache had none current."},
+				func() float64 { _, misses := pc.Stats(); return float64(misses) }),
+		)
+	}
 	accountHandlers := accounts.NewHandlers(a.Accounts, renderer)
 	accountHandlers.MeExtras = a.myContributions
 	participationHandlers := participation.NewHandlers(a.Participation, a.Consultations, renderer)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -69,6 +70,7 @@ func (tx *Tx) EmitLatest(ctx context.Context, key, eventType string, data any, t
 	if err != nil {
 		return err
 	}
+	ev.latest = true
 	if tx.latest == nil {
 		return tx.insertEvent(ctx, ev)
 	}
@@ -80,6 +82,10 @@ type pendingEvent struct {
 	typ    string
 	data   string
 	topics string
+	// latest marks EmitLatest's events: states that come in bursts and
+	// reach others at most a few times a second anyway, so OnCommit is
+	// not told of them.
+	latest bool
 }
 
 func newPending(eventType string, data any, topics []string) (pendingEvent, error) {
@@ -113,6 +119,9 @@ func (tx *Tx) insertEvent(ctx context.Context, ev pendingEvent) error {
 		return fmt.Errorf("emit %s: %w", ev.typ, err)
 	}
 	tx.emitted = true
+	if !ev.latest {
+		tx.topics = append(tx.topics, ev.topics)
+	}
 	return nil
 }
 
@@ -147,6 +156,9 @@ func (l *latestEvents) mergeInto(into *latestEvents) {
 type outbox struct {
 	s     *Store
 	pokes chan struct{}
+	// onCommit is told the topics of each commit's events before the
+	// write returns (see Store.OnCommit).
+	onCommit atomic.Pointer[func(topics []string)]
 
 	mu   sync.Mutex
 	subs map[chan struct{}]struct{}
@@ -156,8 +168,18 @@ func newOutbox(s *Store) *outbox {
 	return &outbox{s: s, pokes: make(chan struct{}, 1), subs: map[chan struct{}]struct{}{}}
 }
 
+// OnCommit registers fn to be told, after each commit that wrote events
+// and before the writes in it return, the topics of those events (each
+// as its ",topic1,topic2," list), except EmitLatest's. The page cache uses it so that whoever
+// changed something sees the change on the next page of this instance;
+// other instances learn of it from the outbox, through the live hub.
+func (s *Store) OnCommit(fn func(topics []string)) { s.outbox.onCommit.Store(&fn) }
+
 // committed is called after a write that emitted events has committed.
-func (o *outbox) committed() {
+func (o *outbox) committed(topics []string) {
+	if fn := o.onCommit.Load(); fn != nil {
+		(*fn)(topics)
+	}
 	if o.s.Driver == config.SQLite {
 		o.broadcast()
 		return
@@ -372,4 +394,16 @@ func Background(ctx context.Context) context.Context {
 func IsBackground(ctx context.Context) bool {
 	b, _ := ctx.Value(backgroundKey{}).(bool)
 	return b
+}
+
+// PagesTopic is an internal topic no socket can subscribe to: an event on
+// it tells every instance's page cache that something most pages show
+// (a consultation's title or phase, a field, a display name) changed.
+const PagesTopic = "pages"
+
+// PagesChanged announces, in this write, a change that cached pages of
+// every item may show; it is for rare administrative changes, since each
+// one empties the page caches of all instances.
+func (tx *Tx) PagesChanged(ctx context.Context) error {
+	return tx.Emit(ctx, "pages.changed", nil, PagesTopic)
 }

@@ -18,6 +18,8 @@ type Tx struct {
 	bun.Tx
 	driver  config.Driver
 	emitted bool
+	// topics lists the topics of the events written, for Store.OnCommit.
+	topics []string
 	// latest collects EmitLatest's events of the write running now; nil
 	// outside a group commit, where they are written at once.
 	latest *latestEvents
@@ -81,7 +83,7 @@ func (s *Store) Write(ctx context.Context, fn WriteFunc) error {
 			continue
 		}
 		if err == nil && tx.emitted {
-			s.outbox.committed()
+			s.outbox.committed(tx.topics)
 		}
 		return err
 	}
@@ -241,7 +243,9 @@ func (w *groupWriter) commit(group []*writeRequest) {
 		return
 	}
 	if emitted {
-		w.outbox.committed()
+		// Topics of writes rolled back to their savepoint are included:
+		// telling too much only costs a page render.
+		w.outbox.committed(tx.topics)
 	}
 	finish()
 }

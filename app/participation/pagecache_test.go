@@ -1,0 +1,129 @@
+package participation_test
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mitreden/mitreden/app/apptest"
+)
+
+// Readers who are not signed in get /m/{id} from the page cache; every
+// change the page shows reaches them on their next request to the
+// instance where it was made, whoever made it.
+func TestPageCacheFollowsChanges(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		pc := s.App.Pages.Cache
+		hits := func() int64 { h, _ := pc.Stats(); return h }
+		anon := s.Client()
+		page := func(path string) string {
+			t.Helper()
+			r := anon.Get(path)
+			if r.Status != http.StatusOK {
+				t.Fatalf("%s: %d", path, r.Status)
+			}
+			return r.Text()
+		}
+		admin := s.Admin()
+		patchWir2(t, s, map[string]any{"moderation": "post"})
+
+		// On PostgreSQL the hub sees the moderation change a moment after
+		// this instance did and empties the cache once more.
+		var (
+			first, second *apptest.Response
+			before        int64
+		)
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			first = anon.Get("/m/1")
+			before = hits()
+			if second = anon.Get("/m/1"); hits() == before+1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("anonymous /m/1 never came from the cache")
+			}
+		}
+		if second.Text() != first.Text() {
+			t.Fatal("the cached page differs from the rendered one")
+		}
+		for _, h := range []string{"Content-Type", "Cache-Control", "Content-Security-Policy", "X-Content-Type-Options"} {
+			if first.Header.Get(h) == "" || first.Header.Get(h) != second.Header.Get(h) {
+				t.Errorf("header %s: rendered %q, cached %q", h, first.Header.Get(h), second.Header.Get(h))
+			}
+		}
+		// Without Accept-Encoding the same page comes uncompressed.
+		plain := s.Client()
+		plain.Headers["Accept-Encoding"] = "identity"
+		if r := plain.Get("/m/1"); r.Header.Get("Content-Encoding") != "" || r.Text() != first.Text() {
+			t.Fatalf("identity: encoding %q, same page %v", r.Header.Get("Content-Encoding"), r.Text() == first.Text())
+		}
+
+		// Signed-in readers always get their own page.
+		author := s.Register("autorin@example.org", "Autorin Cache")
+		before = hits()
+		if r := author.Get("/m/1"); !strings.Contains(r.Text(), `action="/m/1/vote"`) || hits() != before {
+			t.Fatalf("signed-in /m/1 came from the cache or lacks the vote form")
+		}
+		// Parameters other than lang and cursor, and paths that are not
+		// canonical, bypass the cache.
+		for _, path := range []string{"/m/1?utm=x", "/m/01"} {
+			before = hits()
+			anon.Get(path)
+			anon.Get(path)
+			if hits() != before {
+				t.Errorf("%s was served from the cache", path)
+			}
+		}
+		english := s.Client()
+		english.Get("/m/1?lang=en")
+		before = hits()
+		if r := english.Get("/m/1?lang=en"); !strings.Contains(r.Text(), `lang="en"`) || hits() != before+1 {
+			t.Errorf("/m/1?lang=en is not cached in English")
+		}
+
+		// A new comment, then its removal by a moderator.
+		id := postComment(t, author, "Ein Kommentar für den Seitencache.")
+		if !strings.Contains(page("/m/1"), "Ein Kommentar für den Seitencache.") {
+			t.Fatal("the new comment is missing from the anonymous page")
+		}
+		if r := admin.Do("POST", "/api/v1/moderation/comment/"+strconv.FormatInt(id, 10)+"/decision",
+			map[string]any{"action": "hide", "reason": "spam", "statement": "Werbung."}); r.Status != 200 {
+			t.Fatalf("hide: %d %s", r.Status, r.Body)
+		}
+		if strings.Contains(page("/m/1"), "Ein Kommentar für den Seitencache.") {
+			t.Fatal("the hidden comment is still on the anonymous page")
+		}
+
+		// A consultation renamed: every page shows its title.
+		page("/m/1")
+		patchWir2(t, s, map[string]any{"title": map[string]string{"de": "Neuer Titel für den Cache"}})
+		if !strings.Contains(page("/m/1"), "Neuer Titel für den Cache") {
+			t.Fatal("the renamed consultation shows its old title")
+		}
+
+		// An erased account: its comment stays, by a deleted account.
+		postComment(t, author, "Bleibt nach dem Löschen.")
+		if !strings.Contains(page("/m/1"), "Autorin Cache") {
+			t.Fatal("the author's name is missing")
+		}
+		if r := author.Do("DELETE", "/api/v1/me", nil); r.Status != http.StatusNoContent && r.Status != http.StatusOK {
+			t.Fatalf("erase: %d %s", r.Status, r.Body)
+		}
+		if text := page("/m/1"); strings.Contains(text, "Autorin Cache") || !strings.Contains(text, "gelöschtes Konto") {
+			t.Fatal("the erased author's name is still on the anonymous page")
+		}
+	})
+}
+
+func postComment(t *testing.T, c *apptest.Client, body string) int64 {
+	t.Helper()
+	r := c.Do("POST", "/api/v1/measures/1/comments", map[string]string{"body": body})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("comment: %d %s", r.Status, r.Body)
+	}
+	var out struct{ ID int64 }
+	r.JSON(t, &out)
+	return out.ID
+}
