@@ -281,3 +281,15 @@ func (r *MeasureRow) JSON(lang string) MeasureJSON {
 func (d *MeasureDetail) JSON(lang string) MeasureDetailJSON {
 	return MeasureDetailJSON{MeasureJSON: d.MeasureRow.JSON(lang), Description: d.Description.String(lang), MyVote: d.MyVote}
 }
+
+// Add counts n more (or fewer) votes of value (1 for, -1 against, 0 neutral).
+func (t *Tally) Add(value int, n int64) {
+	switch value {
+	case 1:
+		t.For += n
+	case -1:
+		t.Against += n
+	default:
+		t.Neutral += n
+	}
+}

@@ -231,18 +231,13 @@ VALUES (1, 1, 'bildung', '{"de":"Bildung"}', '{"de":""}', 1, ` + now + `, ` + no
 		}); err != nil {
 			return err
 		}
-		tally := make([][3]int, benchMeasures)
+		// The triggers on votes count the tallies.
 		if err := rows("votes", "user_id, target_kind, target_id, value, created_at, updated_at", benchUsers*benchMeasures, func(i int) string {
-			m := i % benchMeasures
-			v := rng.IntN(3) - 1
-			tally[m][v+1]++
-			return fmt.Sprintf("%d, 'measure', %d, %d, %s, %s", i/benchMeasures+1, m+1, v, ts(i/20), ts(i/20))
+			return fmt.Sprintf("%d, 'measure', %d, %d, %s, %s", i/benchMeasures+1, i%benchMeasures+1, rng.IntN(3)-1, ts(i/20), ts(i/20))
 		}); err != nil {
 			return err
 		}
-		return rows("tallies", "target_kind, target_id, votes_for, votes_against, votes_neutral, comment_count", benchMeasures, func(i int) string {
-			return fmt.Sprintf("'measure', %d, %d, %d, %d, %d", i+1, tally[i][2], tally[i][0], tally[i][1], benchComments*9/10/benchMeasures)
-		})
+		return exec(fmt.Sprintf("UPDATE tallies SET comment_count = %d WHERE target_kind = 'measure'", benchComments*9/10/benchMeasures))
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -2,6 +2,7 @@ package participation
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"time"
 
@@ -21,11 +22,17 @@ type Service struct {
 	// Screener flags contributions with listed terms for moderators.
 	Screener *screening.Screener
 	now      func() time.Time
+	// votes groups votes on measures on PostgreSQL (nil on SQLite).
+	votes *voteBatcher
 }
 
 // NewService builds the service.
 func NewService(st *store.Store, catalog *locale.Catalog) *Service {
-	return &Service{st: st, catalog: catalog, Screener: screening.NewScreener(st.DB), now: func() time.Time { return time.Now().UTC() }}
+	s := &Service{st: st, catalog: catalog, Screener: screening.NewScreener(st.DB), now: func() time.Time { return time.Now().UTC() }}
+	if st.Driver == config.Postgres {
+		s.votes = newVoteBatcher(st)
+	}
+	return s
 }
 
 // flags answers the screening terms found in texts, as stored JSON.
@@ -60,19 +67,9 @@ type TallyEvent struct {
 	Tally  consultations.Tally `json:"tally"`
 }
 
-func delta(value int, sign int64) (dFor, dAgainst, dNeutral int64) {
-	switch value {
-	case 1:
-		return sign, 0, 0
-	case -1:
-		return 0, sign, 0
-	}
-	return 0, 0, sign
-}
-
 // Vote records v's vote (1 for, 0 neutral, -1 against) on an item,
 // replacing an earlier one. The unique (user, item) constraint makes one
-// person one vote; the tally changes in the same transaction.
+// person one vote; triggers change the tally in the same statement.
 func (s *Service) Vote(ctx context.Context, v *access.Viewer, kind Kind, id int64, value int) (*VoteResult, error) {
 	if err := mayWrite(v); err != nil {
 		return nil, err
@@ -84,62 +81,90 @@ func (s *Service) Vote(ctx context.Context, v *access.Viewer, kind Kind, id int6
 	if err != nil {
 		return nil, err
 	}
+	if s.batched(kind) {
+		return s.votes.submit(ctx, &voteRequest{t: pre, userID: v.UserID, value: value})
+	}
 	var out *VoteResult
-	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+	err = s.st.WriteLast(ctx, func(ctx context.Context, tx *store.Tx) error {
 		t, err := recheckTarget(ctx, tx, v, pre)
 		if err != nil {
 			return err
 		}
-		now := s.now()
-		// Read the vote, or insert it; when a request of the same person
-		// inserts it between the two, read again.
-		var (
-			old   int
-			found bool
-		)
-		for attempt := 0; ; attempt++ {
-			if old, found, err = currentVote(ctx, tx, v.UserID, kind, id); err != nil || found {
-				break
-			}
-			var inserted int64
-			err = tx.QueryRow(ctx, `INSERT INTO votes (user_id, target_kind, target_id, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (user_id, target_kind, target_id) DO NOTHING RETURNING id`, v.UserID, string(kind), id, value, tx.Time(now), tx.Time(now)).Scan(&inserted)
-			if err != nil && !store.IsNoRows(err) {
-				return err
-			}
-			if err == nil {
-				break
-			}
-			err = nil
-			if attempt == 3 {
-				return problem.Conflict("error.vote_busy")
-			}
+		now := tx.Time(s.now())
+		if tx.Driver() == config.Postgres {
+			return changeVotePostgres(ctx, tx, t, &out, upsertVote, v.UserID, string(kind), id, value, now, now)
 		}
-		if err != nil {
-			return err
-		}
-		var dF, dA, dN int64
-		if found {
-			if old == value {
-				tally, err := addToTally(ctx, tx, kind, id, 0, 0, 0, 0)
-				out = &VoteResult{Tally: tally, MyVote: &value}
-				return err
-			}
-			if _, err := tx.Exec(ctx, "UPDATE votes SET value = ?, updated_at = ? WHERE user_id = ? AND target_kind = ? AND target_id = ?",
-				value, tx.Time(now), v.UserID, string(kind), id); err != nil {
-				return err
-			}
-			dF, dA, dN = delta(old, -1)
-		}
-		pF, pA, pN := delta(value, 1)
-		tally, err := addToTally(ctx, tx, kind, id, dF+pF, dA+pA, dN+pN, 0)
-		if err != nil {
-			return err
-		}
+		// One writer: what this reads stays true until the vote below.
+		tally, old, err := tallyAndVote(ctx, tx, v.UserID, kind, id)
 		out = &VoteResult{Tally: tally, MyVote: &value}
-		return emitTally(ctx, tx, t, tally)
+		if err != nil || (old != nil && *old == value) {
+			return err
+		}
+		if old != nil {
+			tally.Add(*old, -1)
+		}
+		tally.Add(value, 1)
+		out.Tally = tally
+		if err := emitTally(ctx, tx, t, tally); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, upsertVote, v.UserID, string(kind), id, value, now, now)
+		return err
 	})
 	return out, err
+}
+
+// upsertVote inserts or replaces a vote; the triggers on votes keep the
+// tally (migration 20261124000016).
+const upsertVote = `INSERT INTO votes (user_id, target_kind, target_id, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (user_id, target_kind, target_id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+WHERE votes.value <> excluded.value`
+
+const deleteVote = "DELETE FROM votes WHERE user_id = ? AND target_kind = ? AND target_id = ?"
+
+// changeVotePostgres runs a vote's change on PostgreSQL, where writes run
+// side by side: the tally is read after the change, while this
+// transaction holds the tally row's lock, so every event carries a tally
+// that was true. out keeps the caller's vote, if any.
+func changeVotePostgres(ctx context.Context, tx *store.Tx, t *target, out **VoteResult, query string, args ...any) error {
+	res, err := tx.Exec(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	changed, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	tally, _, err := tallyAndVote(ctx, tx, 0, t.Kind, t.ID)
+	if err != nil {
+		return err
+	}
+	*out = &VoteResult{Tally: tally}
+	if query == upsertVote {
+		value := args[3].(int)
+		(*out).MyVote = &value
+	}
+	if changed == 0 {
+		return nil
+	}
+	return emitTally(ctx, tx, t, tally)
+}
+
+// tallyAndVote reads an item's tally and a person's vote on it.
+func tallyAndVote(ctx context.Context, tx *store.Tx, userID int64, kind Kind, id int64) (consultations.Tally, *int, error) {
+	var (
+		t   consultations.Tally
+		old sql.NullInt64
+	)
+	err := tx.QueryRow(ctx, `SELECT COALESCE(t.votes_for, 0), COALESCE(t.votes_against, 0), COALESCE(t.votes_neutral, 0), v.value
+FROM (SELECT 1 AS one) AS one
+LEFT JOIN tallies t ON t.target_kind = ? AND t.target_id = ?
+LEFT JOIN votes v ON v.user_id = ? AND v.target_kind = ? AND v.target_id = ?`, string(kind), id, userID, string(kind), id).Scan(&t.For, &t.Against, &t.Neutral, &old)
+	if err != nil || !old.Valid {
+		return t, nil, err
+	}
+	value := int(old.Int64)
+	return t, &value, nil
 }
 
 // emitTally tells the item's and the consultation's subscribers the new
@@ -157,46 +182,32 @@ func (s *Service) Unvote(ctx context.Context, v *access.Viewer, kind Kind, id in
 	if err != nil {
 		return nil, err
 	}
+	if s.batched(kind) {
+		return s.votes.submit(ctx, &voteRequest{t: pre, userID: v.UserID, withdraw: true})
+	}
 	var out *VoteResult
-	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+	err = s.st.WriteLast(ctx, func(ctx context.Context, tx *store.Tx) error {
 		t, err := recheckTarget(ctx, tx, v, pre)
 		if err != nil {
 			return err
 		}
-		var removed int
-		err = tx.QueryRow(ctx, "DELETE FROM votes WHERE user_id = ? AND target_kind = ? AND target_id = ? RETURNING value", v.UserID, string(kind), id).Scan(&removed)
-		if store.IsNoRows(err) {
-			tally, err := addToTally(ctx, tx, kind, id, 0, 0, 0, 0)
-			out = &VoteResult{Tally: tally}
-			return err
+		if tx.Driver() == config.Postgres {
+			return changeVotePostgres(ctx, tx, t, &out, deleteVote, v.UserID, string(kind), id)
 		}
-		if err != nil {
-			return err
-		}
-		dF, dA, dN := delta(removed, -1)
-		tally, err := addToTally(ctx, tx, kind, id, dF, dA, dN, 0)
-		if err != nil {
-			return err
-		}
+		tally, old, err := tallyAndVote(ctx, tx, v.UserID, kind, id)
 		out = &VoteResult{Tally: tally}
-		return emitTally(ctx, tx, t, tally)
+		if err != nil || old == nil {
+			return err
+		}
+		tally.Add(*old, -1)
+		out.Tally = tally
+		if err := emitTally(ctx, tx, t, tally); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, deleteVote, v.UserID, string(kind), id)
+		return err
 	})
 	return out, err
-}
-
-// currentVote reads a person's vote on an item, locking it on PostgreSQL
-// so that two requests of the same person change it one after the other.
-func currentVote(ctx context.Context, tx *store.Tx, userID int64, kind Kind, id int64) (int, bool, error) {
-	q := "SELECT value FROM votes WHERE user_id = ? AND target_kind = ? AND target_id = ?"
-	if tx.Driver() == config.Postgres {
-		q += " FOR UPDATE"
-	}
-	var value int
-	err := tx.QueryRow(ctx, q, userID, string(kind), id).Scan(&value)
-	if store.IsNoRows(err) {
-		return 0, false, nil
-	}
-	return value, err == nil, err
 }
 
 // MyVote reads v's vote on an item (nil when none or anonymous).

@@ -407,3 +407,45 @@ const PagesTopic = "pages"
 func (tx *Tx) PagesChanged(ctx context.Context) error {
 	return tx.Emit(ctx, "pages.changed", nil, PagesTopic)
 }
+
+// Emission is one event of EmitStates.
+type Emission struct {
+	Data   any
+	Topics []string
+}
+
+// EmitStates writes one event of eventType per emission, in order, with
+// one statement on PostgreSQL: the latest states of many items (the
+// tallies of a batch of votes). As with EmitLatest, OnCommit is not told.
+// Emissions without topics are skipped.
+func (tx *Tx) EmitStates(ctx context.Context, eventType string, emissions []Emission) error {
+	var topics, data []string
+	for _, e := range emissions {
+		if len(e.Topics) == 0 {
+			continue
+		}
+		ev, err := newPending(eventType, e.Data, e.Topics)
+		if err != nil {
+			return err
+		}
+		if tx.driver == config.SQLite {
+			ev.latest = true
+			if err := tx.insertEvent(ctx, ev); err != nil {
+				return err
+			}
+			continue
+		}
+		topics, data = append(topics, ev.topics), append(data, ev.data)
+	}
+	if len(topics) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO events (topics, type, data, created_at)
+SELECT t, ?, d, ? FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS e(t, d, n) ORDER BY n`,
+		eventType, tx.Time(time.Now()), TextArray(topics), TextArray(data))
+	if err != nil {
+		return fmt.Errorf("emit %s: %w", eventType, err)
+	}
+	tx.emitted = true
+	return nil
+}

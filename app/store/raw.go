@@ -100,15 +100,97 @@ func (s *Store) Query(ctx context.Context, query string, args ...any) (*sql.Rows
 	return s.DB.DB.QueryContext(ctx, rebind(s.Driver, query), args...)
 }
 
-// Exec runs a statement of this write with real placeholders.
+// Exec runs a statement of this write with real placeholders; on
+// PostgreSQL prepared, once per connection.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if stmt := tx.prepared(ctx, query); stmt != nil {
+		return stmt.ExecContext(ctx, args...)
+	}
 	return tx.Tx.Tx.ExecContext(ctx, rebind(tx.driver, query), args...)
 }
 
-// QueryRow runs a query of this write with real placeholders.
+// QueryRow runs a query of this write with real placeholders; on
+// PostgreSQL prepared, once per connection.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if stmt := tx.prepared(ctx, query); stmt != nil {
+		return stmt.QueryRowContext(ctx, args...)
+	}
 	return tx.Tx.Tx.QueryRowContext(ctx, rebind(tx.driver, query), args...)
+}
+
+// Query runs a query of this write that answers rows; on PostgreSQL
+// prepared, once per connection.
+func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if stmt := tx.prepared(ctx, query); stmt != nil {
+		return stmt.QueryContext(ctx, args...)
+	}
+	return tx.Tx.Tx.QueryContext(ctx, rebind(tx.driver, query), args...)
+}
+
+// prepared binds the store's prepared statement to this transaction's
+// connection (database/sql prepares it there the first time). A query
+// not prepared yet runs unprepared this once: preparing takes a second
+// connection from the pool, and transactions holding every connection
+// while each waits for one more would wait forever. It is prepared in
+// the background for the next time.
+func (tx *Tx) prepared(ctx context.Context, query string) *sql.Stmt {
+	s := tx.store
+	if s == nil || s.Driver != config.Postgres {
+		return nil
+	}
+	stmt, ok := s.statements.Load(query)
+	if !ok {
+		if s.preparedCount.Load() >= maxPrepared {
+			return nil
+		}
+		if _, busy := s.preparing.LoadOrStore(query, true); !busy {
+			go func() {
+				ctx, cancel := context.WithTimeout(Background(context.Background()), 10*time.Second)
+				defer cancel()
+				s.prepared(ctx, query)
+				s.preparing.Delete(query)
+			}()
+		}
+		return nil
+	}
+	return tx.Tx.Tx.StmtContext(ctx, stmt.(*sql.Stmt))
 }
 
 // Time is a point in time for a raw statement of this write.
 func (tx *Tx) Time(t time.Time) any { return timeArg(tx.driver, t) }
+
+// IntArray is a PostgreSQL array literal of numbers, for a ?::bigint[]
+// parameter (pgdriver passes Go slices only through bun's builder).
+func IntArray(values []int64) string {
+	b := make([]byte, 0, 2+len(values)*8)
+	b = append(b, '{')
+	for i, v := range values {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, v, 10)
+	}
+	return string(append(b, '}'))
+}
+
+// TextArray is a PostgreSQL array literal of strings, for a ?::text[]
+// parameter: every element quoted, with " and \ escaped.
+func TextArray(values []string) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, v := range values {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		for j := 0; j < len(v); j++ {
+			if v[j] == '"' || v[j] == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(v[j])
+		}
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
+}

@@ -45,6 +45,7 @@ type Store struct {
 	outbox *outbox
 	// statements are the raw reads prepared on PostgreSQL, by query text.
 	statements    sync.Map
+	preparing     sync.Map // queries being prepared in the background
 	preparedCount atomic.Int64
 
 	closeOnce sync.Once

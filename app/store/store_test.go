@@ -290,3 +290,47 @@ func TestOnCommitBeforeTheWriteReturns(t *testing.T) {
 		}
 	})
 }
+
+// WriteLast writes share a group commit without savepoints: one that
+// fails, before its statement or by it, changes nothing, and the others
+// commit.
+func TestWriteLastWithoutSavepoints(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db config.Database) {
+		s := storetest.Open(t, db)
+		ctx := context.Background()
+		if err := s.Write(ctx, func(ctx context.Context, tx *store.Tx) error { return putSetting(ctx, tx, "taken", "v") }); err != nil {
+			t.Fatal(err)
+		}
+		const n = 200
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				errs[i] = s.WriteLast(ctx, func(ctx context.Context, tx *store.Tx) error {
+					key := fmt.Sprintf("k%03d", i)
+					switch i % 10 {
+					case 3:
+						return errors.New("refused before changing anything")
+					case 7:
+						key = "taken" // the statement fails and undoes itself
+					}
+					return putSetting(ctx, tx, key, "v")
+				})
+			})
+		}
+		wg.Wait()
+		var committed int
+		for i, err := range errs {
+			if (i%10 == 3 || i%10 == 7) != (err != nil) {
+				t.Errorf("write %d: err = %v", i, err)
+			}
+			if err == nil {
+				committed++
+			}
+		}
+		var rows int
+		if err := s.DB.NewRaw("SELECT COUNT(*) FROM settings WHERE key LIKE 'k%'").Scan(ctx, &rows); err != nil || rows != committed {
+			t.Fatalf("%d rows for %d acknowledged writes (%v)", rows, committed, err)
+		}
+	})
+}
