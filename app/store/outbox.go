@@ -146,6 +146,28 @@ func (l *latestEvents) reset() {
 	clear(l.byKey)
 }
 
+func (l *latestEvents) clone() latestEvents {
+	c := latestEvents{order: append([]string(nil), l.order...), byKey: make(map[string]pendingEvent, len(l.byKey))}
+	for k, v := range l.byKey {
+		c.byKey[k] = v
+	}
+	return c
+}
+
+// remove drops key's event.
+func (l *latestEvents) remove(key string) {
+	if _, ok := l.byKey[key]; !ok {
+		return
+	}
+	delete(l.byKey, key)
+	for i, k := range l.order {
+		if k == key {
+			l.order = append(l.order[:i], l.order[i+1:]...)
+			break
+		}
+	}
+}
+
 // mergeInto moves l's events into into, later ones replacing earlier.
 func (l *latestEvents) mergeInto(into *latestEvents) {
 	for _, k := range l.order {

@@ -334,3 +334,41 @@ func TestWriteLastWithoutSavepoints(t *testing.T) {
 		}
 	})
 }
+
+// Under group commit a key's EmitLatest events are spaced out: a burst of
+// writes leaves far fewer events than writes, and the last state is
+// always written, at most a moment later.
+func TestLatestEventsAreSpacedButNeverLost(t *testing.T) {
+	db := storetest.NewDatabase(t, config.SQLite)
+	s := storetest.Open(t, db)
+	ctx := context.Background()
+	const n = 300
+	for i := 1; i <= n; i++ {
+		err := s.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+			return tx.EmitLatest(ctx, "tally:measure:1", "vote.tally", map[string]int{"for": i}, "measure:1")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var (
+		evs      []store.Event
+		deadline = time.Now().Add(5 * time.Second)
+	)
+	for {
+		var err error
+		if evs, err = s.EventsAfter(ctx, 0, 1000); err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) > 0 && string(evs[len(evs)-1].Data) == fmt.Sprintf(`{"for":%d}`, n) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the last state never reached the outbox: %d events", len(evs))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(evs) >= n/2 {
+		t.Fatalf("%d events for %d writes of one key", len(evs), n)
+	}
+}

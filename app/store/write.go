@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -118,7 +117,21 @@ type groupWriter struct {
 
 	mu     sync.RWMutex
 	closed bool
+
+	// held keeps EmitLatest events whose key had an event written less
+	// than latestSpacing ago, the newest per key, until a later group or
+	// a flush writes them; written says when each key's last one was.
+	// Without it a rush of votes on a few measures writes one tally event
+	// per measure per group, about one outbox row per vote, while the
+	// live hub sends each item's tally at most five times a second anyway.
+	held    latestEvents
+	written map[string]time.Time
 }
+
+// latestSpacing is how often at most an EmitLatest key gets an event
+// under group commit; the last state is always written, at most this
+// much later.
+const latestSpacing = 100 * time.Millisecond
 
 type writeRequest struct {
 	ctx  context.Context
@@ -129,7 +142,7 @@ type writeRequest struct {
 }
 
 func newGroupWriter(db *bun.DB, ob *outbox) *groupWriter {
-	return &groupWriter{db: db, outbox: ob, requests: make(chan *writeRequest, 4096), maxGroup: 512}
+	return &groupWriter{db: db, outbox: ob, requests: make(chan *writeRequest, 4096), maxGroup: 512, written: map[string]time.Time{}}
 }
 
 func (w *groupWriter) submit(ctx context.Context, fn WriteFunc, last bool) error {
@@ -162,7 +175,25 @@ func (w *groupWriter) close() {
 
 func (w *groupWriter) run() {
 	group := make([]*writeRequest, 0, w.maxGroup)
-	for first := range w.requests {
+	flush := time.NewTimer(time.Hour)
+	defer flush.Stop()
+	for {
+		var first *writeRequest
+		if due, ok := w.nextDue(); ok {
+			flush.Reset(time.Until(due))
+		}
+		select {
+		case req, ok := <-w.requests:
+			if !ok {
+				w.commit(nil, true)
+				return
+			}
+			first = req
+		case <-flush.C:
+			w.commit(nil, false)
+			continue
+		}
+		flush.Stop()
 		group = append(group[:0], first)
 	collect:
 		for len(group) < w.maxGroup {
@@ -176,15 +207,24 @@ func (w *groupWriter) run() {
 				break collect
 			}
 		}
-		w.commit(group)
+		w.commit(group, false)
 	}
 }
 
-var DebugGroups, DebugWrites, DebugBusy, DebugCommit atomic.Int64
+// nextDue answers when the earliest held event may be written.
+func (w *groupWriter) nextDue() (time.Time, bool) {
+	var first time.Time
+	for _, key := range w.held.order {
+		if due := w.written[key].Add(latestSpacing); first.IsZero() || due.Before(first) {
+			first = due
+		}
+	}
+	return first, !first.IsZero()
+}
 
-func (w *groupWriter) commit(group []*writeRequest) {
-	t0 := time.Now()
-	defer func() { DebugGroups.Add(1); DebugWrites.Add(int64(len(group))); DebugBusy.Add(int64(time.Since(t0))) }()
+// commit runs one group of writes and writes the held events that are
+// due (all of them when final).
+func (w *groupWriter) commit(group []*writeRequest, final bool) {
 	results := make([]error, len(group))
 	finish := func() {
 		for i, req := range group {
@@ -256,26 +296,48 @@ func (w *groupWriter) commit(group []*writeRequest) {
 		emitted = emitted || tx.emitted
 		tx.latest.mergeInto(&groupLatest)
 	}
-	if succeeded == 0 {
+	if succeeded == 0 && len(group) > 0 {
 		_ = btx.Rollback()
 		finish()
 		return
 	}
 	tx.latest = nil
-	for _, key := range groupLatest.order {
-		if err := tx.insertEvent(ctx, groupLatest.byKey[key]); err != nil {
-			w.abort(btx, group, results, err)
-			finish()
-			return
+	// Held until this commits: a group that fails takes its events along.
+	held := w.held.clone()
+	groupLatest.mergeInto(&held)
+	now := time.Now()
+	var due []string
+	for _, key := range held.order {
+		if final || now.Sub(w.written[key]) >= latestSpacing {
+			if err := tx.insertEvent(ctx, held.byKey[key]); err != nil {
+				w.abort(btx, group, results, err)
+				finish()
+				return
+			}
+			due = append(due, key)
+			emitted = true
 		}
-		emitted = true
 	}
-	tc := time.Now()
-	defer func() { DebugCommit.Add(int64(time.Since(tc))) }()
+	if len(group) == 0 && len(due) == 0 {
+		_ = btx.Rollback()
+		return
+	}
 	if err := btx.Commit(); err != nil {
 		w.abort(bun.Tx{}, group, results, fmt.Errorf("commit: %w", err))
 		finish()
 		return
+	}
+	for _, key := range due {
+		held.remove(key)
+		w.written[key] = now
+	}
+	w.held = held
+	if len(w.written) > 4096 {
+		for key, at := range w.written {
+			if now.Sub(at) >= latestSpacing {
+				delete(w.written, key)
+			}
+		}
 	}
 	if emitted {
 		// Topics of writes rolled back to their savepoint are included:
