@@ -113,7 +113,7 @@ type worker struct {
 
 // DefaultScenarios is the order of the table.
 var DefaultScenarios = []string{
-	"baseline-http", "measure-json", "measure-html", "comments", "baseline-write", "vote", "comment", "live",
+	"baseline-http", "measure-json", "measure-html", "measure-html-member", "comments", "baseline-write", "vote", "comment", "live",
 	"export-raw", "export-csv", "export-xlsx",
 }
 

@@ -35,8 +35,13 @@ func scenarios() map[string]Scenario {
 		"measure-json": {Baseline: "baseline-http", Do: func(w *worker) bool {
 			return w.do("GET", "/api/v1/measures/"+w.measure(), nil, "", 200)
 		}},
+		// Readers who are not signed in get the page from the page cache.
 		"measure-html": {Baseline: "baseline-http", Do: func(w *worker) bool {
 			return w.do("GET", "/m/"+w.measure(), nil, "", 200)
+		}},
+		// Signed-in readers get their own page, rendered each time.
+		"measure-html-member": {Baseline: "baseline-http", Do: func(w *worker) bool {
+			return w.do("GET", "/m/"+w.measure(), nil, w.token(), 200)
 		}},
 		"comments": {Baseline: "baseline-http", Do: func(w *worker) bool {
 			return w.do("GET", "/api/v1/measures/1/comments", nil, "", 200)

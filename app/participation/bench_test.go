@@ -76,14 +76,22 @@ func BenchmarkMeasurePage(b *testing.B) {
 				b.Fatalf("comment: %d %s", r.Status, r.Body)
 			}
 		}
-		for _, path := range []string{"/api/v1/measures/1", "/m/1"} {
-			b.Run(path, func(b *testing.B) {
-				c := s.Client()
+		// Anonymous readers get /m/1 from the page cache; members get
+		// their own page, rendered each time.
+		for _, bc := range []struct {
+			name, path string
+			c          *apptest.Client
+		}{
+			{"json", "/api/v1/measures/1", s.Client()},
+			{"html-anonymous", "/m/1", s.Client()},
+			{"html-member", "/m/1", author},
+		} {
+			b.Run(bc.name, func(b *testing.B) {
 				b.ReportAllocs()
 				b.ResetTimer()
 				for range b.N {
-					if r := c.Get(path); r.Status != 200 {
-						b.Fatalf("%s: %d", path, r.Status)
+					if r := bc.c.Get(bc.path); r.Status != 200 {
+						b.Fatalf("%s: %d", bc.path, r.Status)
 					}
 				}
 			})
