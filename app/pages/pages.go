@@ -379,6 +379,20 @@ func (r *Renderer) Render(c *fiber.Ctx, status int, name string, v *View) error 
 	return nil
 }
 
+// Fragment renders one named template of a page's set (a partial) on its
+// own, for markup built once and reused.
+func (r *Renderer) Fragment(page, name string, data any) (string, error) {
+	t, ok := r.pages[page]
+	if !ok {
+		return "", fmt.Errorf("no page template %q", page)
+	}
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, name, data); err != nil {
+		return "", fmt.Errorf("render %s/%s: %w", page, name, err)
+	}
+	return b.String(), nil
+}
+
 // Flash leaves a one-time message (a catalog key starting with "flash.")
 // for the next page the browser shows; kind is "ok" or "error".
 func Flash(c *fiber.Ctx, kind, key string) {

@@ -16,13 +16,15 @@ type Handlers struct {
 	svc   *Service
 	cons  *consultations.Service
 	pages *pages.Renderer
+	// stencils are the forms repeated on every discussion.
+	stencils *stencils
 	// AfterReport is moderation's hook into a new report (may be nil).
 	AfterReport AfterReport
 }
 
 // NewHandlers wires the handlers.
 func NewHandlers(svc *Service, cons *consultations.Service, r *pages.Renderer) *Handlers {
-	return &Handlers{svc: svc, cons: cons, pages: r}
+	return &Handlers{svc: svc, cons: cons, pages: r, stencils: newStencils(r)}
 }
 
 func lang(c *fiber.Ctx) string { return locale.From(c).Lang.Code }

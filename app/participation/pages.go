@@ -49,6 +49,8 @@ type Discussion struct {
 	// Reasons are the report reasons, for the report forms.
 	Reasons []string
 	Stances []string
+	// stencils fill in the forms repeated under comments and threads.
+	stencils *stencils
 }
 
 // CommentItem is one comment for the "comment" template.
@@ -193,7 +195,7 @@ func (h *Handlers) discussion(c *fiber.Ctx, kind Kind, id int64, path, phase, mo
 	}
 	d := &Discussion{
 		Path: path, Kind: kind, ItemID: id, Count: count, Open: phase == consultations.PhaseOpen,
-		Moderation: moderation, Reasons: Reasons, Stances: Stances,
+		Moderation: moderation, Reasons: Reasons, Stances: Stances, stencils: h.stencils,
 	}
 	d.CanWrite = d.Open && access.From(c).SignedIn()
 	d.Threads, d.Next = jsonapi.Paginate(threads, threadsPerPage, func(r CommentRow) int64 { return r.ID })
