@@ -14,8 +14,8 @@ import (
 	"github.com/mitreden/mitreden/app/store"
 )
 
-// PageCache keeps pages as readers who are not signed in see them, per
-// path and language. Everyone without an account sees the same page, and
+// PageCache keeps pages (and JSON answers) as readers who are not signed
+// in see them, per path and language. Everyone without an account sees the same page, and
 // during a rush most readers are such people.
 //
 // It is invalidated by the outbox events that drive live updates: the
@@ -44,11 +44,13 @@ type PageCache struct {
 }
 
 type cachedPage struct {
-	body   []byte
-	deps   []string
-	vers   []uint64
-	epoch  uint64
-	stored time.Time
+	body []byte
+	// contentType and cacheControl are the rendered response's.
+	contentType, cacheControl string
+	deps                      []string
+	vers                      []uint64
+	epoch                     uint64
+	stored                    time.Time
 
 	// Compressed forms are made on first request, once per page.
 	gzipOnce, brOnce sync.Once
@@ -163,7 +165,8 @@ func (pc *PageCache) take(deps []string) snapshot {
 	return s
 }
 
-func (pc *PageCache) store(key string, body []byte, s snapshot) {
+func (pc *PageCache) store(key string, page *cachedPage, s snapshot) {
+	body := page.body
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	if s.epoch != pc.epoch {
@@ -177,7 +180,8 @@ func (pc *PageCache) store(key string, body []byte, s snapshot) {
 		pc.clearLocked()
 		return
 	}
-	pc.entries[key] = &cachedPage{body: body, deps: s.deps, vers: s.vers, epoch: s.epoch, stored: pc.now()}
+	page.deps, page.vers, page.epoch, page.stored = s.deps, s.vers, s.epoch, pc.now()
+	pc.entries[key] = page
 	pc.size += len(body)
 }
 
@@ -226,8 +230,12 @@ func (r *Renderer) Cached(topics func(c *fiber.Ctx) []string, next fiber.Handler
 		if err := next(c); err != nil {
 			return err
 		}
-		if c.Response().StatusCode() == fiber.StatusOK {
-			pc.store(key, append([]byte(nil), c.Response().Body()...), s)
+		if resp := c.Response(); resp.StatusCode() == fiber.StatusOK {
+			pc.store(key, &cachedPage{
+				body:         append([]byte(nil), resp.Body()...),
+				contentType:  string(resp.Header.ContentType()),
+				cacheControl: string(resp.Header.Peek(fiber.HeaderCacheControl)),
+			}, s)
 		}
 		return nil
 	}
@@ -236,8 +244,10 @@ func (r *Renderer) Cached(topics func(c *fiber.Ctx) []string, next fiber.Handler
 // serve answers with the stored page, compressed when the client takes it.
 func (p *cachedPage) serve(c *fiber.Ctx) {
 	c.Status(fiber.StatusOK)
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set(fiber.HeaderContentType, p.contentType)
+	if p.cacheControl != "" {
+		c.Set(fiber.HeaderCacheControl, p.cacheControl)
+	}
 	c.Vary(fiber.HeaderAcceptEncoding)
 	body := p.body
 	req := &c.Request().Header

@@ -35,7 +35,7 @@ func TestPageCacheRenderRacingAnEvent(t *testing.T) {
 	event := func(topics string) []store.Event { return []store.Event{{Topics: topics}} }
 
 	s := pc.take(deps)
-	pc.store("de /m/1?", []byte("old"), s)
+	pc.store("de /m/1?", &cachedPage{body: []byte("old")}, s)
 	if pc.lookup("de /m/1?") == nil {
 		t.Fatal("a page stored without events in between is not served")
 	}
@@ -46,20 +46,20 @@ func TestPageCacheRenderRacingAnEvent(t *testing.T) {
 
 	s = pc.take(deps)
 	pc.Observe(event(",measure:1,consultation:wir2,"))
-	pc.store("de /m/1?", []byte("rendered before the event"), s)
+	pc.store("de /m/1?", &cachedPage{body: []byte("rendered before the event")}, s)
 	if pc.lookup("de /m/1?") != nil {
 		t.Fatal("a page rendered before an event of its topic is served after it")
 	}
 
 	s = pc.take(deps)
 	pc.Committed([]string{",pages,"})
-	pc.store("de /m/1?", []byte("rendered before a rename"), s)
+	pc.store("de /m/1?", &cachedPage{body: []byte("rendered before a rename")}, s)
 	if pc.lookup("de /m/1?") != nil {
 		t.Fatal("a page rendered before a pages event is served after it")
 	}
 
 	s = pc.take(deps)
-	pc.store("de /m/1?", []byte("fresh"), s)
+	pc.store("de /m/1?", &cachedPage{body: []byte("fresh")}, s)
 	pc.Lost()
 	if pc.lookup("de /m/1?") != nil {
 		t.Fatal("pages survive a lost outbox read")
@@ -67,15 +67,15 @@ func TestPageCacheRenderRacingAnEvent(t *testing.T) {
 
 	now := time.Now()
 	pc.now = func() time.Time { return now }
-	pc.store("de /m/1?", []byte("aging"), pc.take(deps))
+	pc.store("de /m/1?", &cachedPage{body: []byte("aging")}, pc.take(deps))
 	now = now.Add(defaultCacheAge + time.Second)
 	if pc.lookup("de /m/1?") != nil {
 		t.Fatal("a page older than the cache's age limit is served")
 	}
 
 	pc.maxBytes = 10
-	pc.store("de /m/2?", []byte("0123456789"), pc.take([]string{"measure:2"}))
-	pc.store("de /m/3?", []byte("x"), pc.take([]string{"measure:3"}))
+	pc.store("de /m/2?", &cachedPage{body: []byte("0123456789")}, pc.take([]string{"measure:2"}))
+	pc.store("de /m/3?", &cachedPage{body: []byte("x")}, pc.take([]string{"measure:3"}))
 	if pc.size > pc.maxBytes {
 		t.Fatalf("the cache holds %d bytes, limit %d", pc.size, pc.maxBytes)
 	}

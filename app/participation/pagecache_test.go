@@ -83,10 +83,32 @@ func TestPageCacheFollowsChanges(t *testing.T) {
 			t.Errorf("/m/1?lang=en is not cached in English")
 		}
 
+		// The measure's JSON is kept the same way, with its content type.
+		commentCount := func() int64 {
+			t.Helper()
+			r := anon.Get("/api/v1/measures/1")
+			if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+				t.Fatalf("/api/v1/measures/1: %d %s", r.Status, r.Header.Get("Content-Type"))
+			}
+			var m struct {
+				CommentCount int64 `json:"comment_count"`
+			}
+			r.JSON(t, &m)
+			return m.CommentCount
+		}
+		countBefore := commentCount()
+		before = hits()
+		if commentCount() != countBefore || hits() != before+1 {
+			t.Fatal("the measure's JSON did not come from the cache")
+		}
+
 		// A new comment, then its removal by a moderator.
 		id := postComment(t, author, "Ein Kommentar für den Seitencache.")
 		if !strings.Contains(page("/m/1"), "Ein Kommentar für den Seitencache.") {
 			t.Fatal("the new comment is missing from the anonymous page")
+		}
+		if n := commentCount(); n != countBefore+1 {
+			t.Fatalf("the measure's JSON counts %d comments, want %d", n, countBefore+1)
 		}
 		if r := admin.Do("POST", "/api/v1/moderation/comment/"+strconv.FormatInt(id, 10)+"/decision",
 			map[string]any{"action": "hide", "reason": "spam", "statement": "Werbung."}); r.Status != 200 {

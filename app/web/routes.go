@@ -26,7 +26,7 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 
 	api.Get("/fields/:id/measures", d.Consultations.APIFieldMeasures)
 	api.Post("/fields/:id/measures", d.Consultations.APICreateMeasure)
-	api.Get("/measures/:id", d.Consultations.APIMeasure)
+	api.Get("/measures/:id", d.Pages.Cached(participation.MeasurePageTopics, d.Consultations.APIMeasure))
 	api.Patch("/measures/:id", d.Consultations.APIUpdateMeasure)
 
 	p := d.Participation
