@@ -56,15 +56,18 @@ func newVoteBatcher(st *store.Store) *voteBatcher {
 // without any.
 func (b *voteBatcher) submit(ctx context.Context, req *voteRequest) (*VoteResult, error) {
 	req.ctx, req.done = ctx, make(chan voteOutcome, 1)
+	// Queued under the lock: the writing goroutine decides to end under
+	// it too, when the queue is empty, so no vote is left behind.
 	b.mu.Lock()
 	if !b.running {
 		b.running = true
 		go b.run()
 	}
-	b.mu.Unlock()
 	select {
 	case b.requests <- req:
+		b.mu.Unlock()
 	case <-ctx.Done():
+		b.mu.Unlock()
 		return nil, ctx.Err()
 	}
 	// Once queued, wait for the outcome even if the caller gives up: the
