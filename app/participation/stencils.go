@@ -51,9 +51,15 @@ func newStencils(r *pages.Renderer) *stencils {
 }
 
 func (s *stencils) form(key stencilKey, render func() (string, error)) (string, error) {
-	s.mu.Lock()
-	f, ok := s.forms[key]
-	s.mu.Unlock()
+	return remember(&s.mu, s.forms, maxStencils, key, render)
+}
+
+// remember answers m[key], rendering and keeping it the first time; a map
+// that reaches limit starts over.
+func remember[K comparable](mu *sync.Mutex, m map[K]string, limit int, key K, render func() (string, error)) (string, error) {
+	mu.Lock()
+	f, ok := m[key]
+	mu.Unlock()
 	if ok {
 		return f, nil
 	}
@@ -61,12 +67,12 @@ func (s *stencils) form(key stencilKey, render func() (string, error)) (string, 
 	if err != nil {
 		return "", err
 	}
-	s.mu.Lock()
-	if len(s.forms) >= maxStencils {
-		clear(s.forms)
+	mu.Lock()
+	if len(m) >= limit {
+		clear(m)
 	}
-	s.forms[key] = f
-	s.mu.Unlock()
+	m[key] = f
+	mu.Unlock()
 	return f, nil
 }
 
@@ -82,7 +88,7 @@ func placeholderView(v *pages.View) *pages.View {
 // usable reports whether the stencils apply to v: not while a form on
 // the page came back with errors (those forms show what was typed).
 func (s *stencils) usable(v *pages.View) bool {
-	return s != nil && v.Form == nil && v.Errors == nil
+	return v.Form == nil && v.Errors == nil
 }
 
 // ReportForm is the report form under comment id, for the "comment"
@@ -152,32 +158,12 @@ func (d *Discussion) Head(v *pages.View, c *CommentRow) (template.HTML, error) {
 	render := func() (string, error) {
 		return s.pages.Fragment("measure", "comment-head", CommentItem{View: v, Comment: c})
 	}
-	if s == nil {
-		f, err := render()
-		return template.HTML(f), err
-	}
 	h := fnv.New64a()
 	for _, part := range []string{v.L.Lang.Code, strconv.FormatInt(c.ID, 10), c.AuthorName, strconv.FormatBool(c.AuthorDeleted),
 		c.Shown.ISO, c.Shown.When, c.Stance, c.Shown.Stance, c.Lang, c.Body} {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}
-	key := h.Sum64()
-	s.mu.Lock()
-	f, ok := s.heads[key]
-	s.mu.Unlock()
-	if ok {
-		return template.HTML(f), nil
-	}
-	f, err := render()
-	if err != nil {
-		return "", err
-	}
-	s.mu.Lock()
-	if len(s.heads) >= maxHeads {
-		clear(s.heads)
-	}
-	s.heads[key] = f
-	s.mu.Unlock()
-	return template.HTML(f), nil
+	f, err := remember(&s.mu, s.heads, maxHeads, h.Sum64(), render)
+	return template.HTML(f), err
 }
