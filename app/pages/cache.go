@@ -174,11 +174,20 @@ func (pc *PageCache) store(key string, page *cachedPage, s snapshot) {
 	}
 	if old := pc.entries[key]; old != nil {
 		pc.size -= len(old.body)
+		delete(pc.entries, key)
 	}
-	if pc.size+len(body) > pc.maxBytes {
-		// Simple and bounded: a full cache starts over.
-		pc.clearLocked()
+	if len(body) > pc.maxBytes {
 		return
+	}
+	// A full cache drops pages at random (map order) until this one fits:
+	// pages read often come back at once, and nothing needs bookkeeping
+	// on every hit.
+	for k, p := range pc.entries {
+		if pc.size+len(body) <= pc.maxBytes {
+			break
+		}
+		delete(pc.entries, k)
+		pc.size -= len(p.body)
 	}
 	page.deps, page.vers, page.epoch, page.stored = s.deps, s.vers, s.epoch, pc.now()
 	pc.entries[key] = page

@@ -76,7 +76,11 @@ func TestPageCacheRenderRacingAnEvent(t *testing.T) {
 	pc.maxBytes = 10
 	pc.store("de /m/2?", &cachedPage{body: []byte("0123456789")}, pc.take([]string{"measure:2"}))
 	pc.store("de /m/3?", &cachedPage{body: []byte("x")}, pc.take([]string{"measure:3"}))
-	if pc.size > pc.maxBytes {
-		t.Fatalf("the cache holds %d bytes, limit %d", pc.size, pc.maxBytes)
+	if pc.size > pc.maxBytes || pc.lookup("de /m/3?") == nil {
+		t.Fatalf("the cache holds %d bytes, limit %d; the newest page kept: %v", pc.size, pc.maxBytes, pc.lookup("de /m/3?") != nil)
+	}
+	pc.store("de /m/4?", &cachedPage{body: []byte("too large for the cache")}, pc.take([]string{"measure:4"}))
+	if pc.lookup("de /m/4?") != nil || pc.size > pc.maxBytes {
+		t.Fatal("a page larger than the cache was kept")
 	}
 }

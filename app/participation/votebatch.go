@@ -185,6 +185,10 @@ func writeVotes(ctx context.Context, tx *store.Tx, batch []*voteRequest, outcome
 		}
 		phaseErr[r.t.ConsultationID] = err
 	}
+	// Rows are changed in (measure, person) order, so that the batches of
+	// several instances take the tally rows' locks in the same order and
+	// never wait for each other in a circle. (Two batches at once in one
+	// instance were tried: no faster on two cores.)
 	var users, measures, values, gone, goneFrom []int64
 	for i, r := range batch {
 		if err := phaseErr[r.t.ConsultationID]; err != nil {
@@ -220,7 +224,7 @@ func writeVotes(ctx context.Context, tx *store.Tx, batch []*voteRequest, outcome
 	now := tx.Time(time.Now())
 	if len(users) > 0 {
 		if err := collect(tx.Query(ctx, `INSERT INTO votes (user_id, target_kind, target_id, value, created_at, updated_at)
-SELECT u, 'measure', m, v, ?, ? FROM unnest(?::bigint[], ?::bigint[], ?::smallint[]) AS i(u, m, v)
+SELECT u, 'measure', m, v, ?, ? FROM unnest(?::bigint[], ?::bigint[], ?::smallint[]) AS i(u, m, v) ORDER BY m, u
 ON CONFLICT (user_id, target_kind, target_id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
 WHERE votes.value <> excluded.value
 RETURNING target_id`, now, now, store.IntArray(users), store.IntArray(measures), store.IntArray(values))); err != nil {
