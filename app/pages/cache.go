@@ -10,31 +10,25 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/freshness"
 	"github.com/mitreden/mitreden/app/locale"
-	"github.com/mitreden/mitreden/app/store"
 )
 
 // PageCache keeps pages (and JSON answers) as readers who are not signed
-// in see them, per path and language. Everyone without an account sees the same page, and
-// during a rush most readers are such people.
+// in see them, per path and language. Everyone without an account sees
+// the same page, and during a rush most readers are such people.
 //
-// It is invalidated by the outbox events that drive live updates: the
-// live hub hands each event to Observe before any socket gets it, so a
-// reader who was sent an event and reloads never gets a page older than
-// that event. Each page names the topics it shows (a measure page its
-// measure:{id}); an event on a topic makes the pages of that topic stale,
-// and an event on store.PagesTopic (a consultation or field renamed, an
-// account erased) makes every page stale.
-//
-// A page rendered while an event came in is stored with the topic
-// versions read before its data, so it is already stale when stored: a
-// slow render can never put back what an event just invalidated.
+// Pages are kept with a freshness.Snapshot of the topics they show and
+// served only while it is current: the outbox events that drive live
+// updates invalidate them, the live hub's before any socket gets them, so
+// a reader who was sent an event and reloads never gets a page older than
+// that event (see package freshness).
 type PageCache struct {
-	mu       sync.RWMutex
-	versions map[string]uint64
-	epoch    uint64
-	entries  map[string]*cachedPage
-	size     int
+	topics *freshness.Topics
+
+	mu      sync.RWMutex
+	entries map[string]*cachedPage
+	size    int
 
 	maxBytes int
 	maxAge   time.Duration
@@ -47,21 +41,13 @@ type cachedPage struct {
 	body []byte
 	// contentType and cacheControl are the rendered response's.
 	contentType, cacheControl string
-	deps                      []string
-	vers                      []uint64
-	epoch                     uint64
-	stored                    time.Time
+
+	seen   freshness.Snapshot
+	stored time.Time
 
 	// Compressed forms are made on first request, once per page.
 	gzipOnce, brOnce sync.Once
 	gzip, br         []byte
-}
-
-// snapshot is what a render saw of the versions before reading its data.
-type snapshot struct {
-	deps  []string
-	vers  []uint64
-	epoch uint64
 }
 
 // Default cache limits.
@@ -73,61 +59,12 @@ const (
 	defaultCacheAge = time.Minute
 )
 
-// NewPageCache makes an empty cache.
-func NewPageCache() *PageCache {
+// NewPageCache makes an empty cache that follows topics.
+func NewPageCache(topics *freshness.Topics) *PageCache {
 	return &PageCache{
-		versions: map[string]uint64{}, entries: map[string]*cachedPage{},
+		topics: topics, entries: map[string]*cachedPage{},
 		maxBytes: defaultCacheBytes, maxAge: defaultCacheAge, now: time.Now,
 	}
-}
-
-// Observe makes the pages of the events' topics stale.
-func (pc *PageCache) Observe(evs []store.Event) {
-	pc.mu.Lock()
-	defer pc.mu.Unlock()
-	for i := range evs {
-		pc.staleLocked(evs[i].Topics)
-	}
-}
-
-// Committed is Observe for this instance's own commits, told before the
-// write returns (store.OnCommit), so that whoever changed something sees
-// it on their next page at once.
-func (pc *PageCache) Committed(topics []string) {
-	pc.mu.Lock()
-	defer pc.mu.Unlock()
-	for _, t := range topics {
-		pc.staleLocked(t)
-	}
-}
-
-// staleLocked makes the pages of one event's topics (",a,b,") stale.
-func (pc *PageCache) staleLocked(topics string) {
-	ev := store.Event{Topics: topics}
-	if ev.HasTopic(store.PagesTopic) {
-		pc.clearLocked()
-		return
-	}
-	for _, t := range ev.TopicList() {
-		if _, ok := pc.versions[t]; ok {
-			pc.versions[t]++
-		}
-	}
-}
-
-// Lost empties the cache: events may have been missed.
-func (pc *PageCache) Lost() {
-	pc.mu.Lock()
-	pc.clearLocked()
-	pc.mu.Unlock()
-}
-
-func (pc *PageCache) clearLocked() {
-	pc.epoch++
-	clear(pc.entries)
-	// Versions only matter against entries, and there are none now.
-	clear(pc.versions)
-	pc.size = 0
 }
 
 // Stats answers hits and misses, for tests and metrics.
@@ -135,43 +72,23 @@ func (pc *PageCache) Stats() (hits, misses int64) { return pc.hits.Load(), pc.mi
 
 func (pc *PageCache) lookup(key string) *cachedPage {
 	pc.mu.RLock()
-	defer pc.mu.RUnlock()
 	p := pc.entries[key]
-	if p == nil || p.epoch != pc.epoch || pc.now().Sub(p.stored) > pc.maxAge {
+	pc.mu.RUnlock()
+	if p == nil || pc.now().Sub(p.stored) > pc.maxAge || !pc.topics.Current(p.seen) {
 		return nil
-	}
-	for i, t := range p.deps {
-		if pc.versions[t] != p.vers[i] {
-			return nil
-		}
 	}
 	return p
 }
 
-// take notes the versions of deps before the page's data is read. A
-// topic gets a version the first time a page depends on it; events on
-// topics no page shows are not counted.
-func (pc *PageCache) take(deps []string) snapshot {
-	pc.mu.Lock()
-	defer pc.mu.Unlock()
-	s := snapshot{deps: deps, vers: make([]uint64, len(deps)), epoch: pc.epoch}
-	for i, t := range deps {
-		v, ok := pc.versions[t]
-		if !ok {
-			pc.versions[t] = 0
-		}
-		s.vers[i] = v
+// store keeps page, seen as seen before its data was read; a page that
+// is stale already is not kept.
+func (pc *PageCache) store(key string, page *cachedPage, seen freshness.Snapshot) {
+	if !pc.topics.Current(seen) {
+		return
 	}
-	return s
-}
-
-func (pc *PageCache) store(key string, page *cachedPage, s snapshot) {
 	body := page.body
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	if s.epoch != pc.epoch {
-		return
-	}
 	if old := pc.entries[key]; old != nil {
 		pc.size -= len(old.body)
 		delete(pc.entries, key)
@@ -189,7 +106,7 @@ func (pc *PageCache) store(key string, page *cachedPage, s snapshot) {
 		delete(pc.entries, k)
 		pc.size -= len(p.body)
 	}
-	page.deps, page.vers, page.epoch, page.stored = s.deps, s.vers, s.epoch, pc.now()
+	page.seen, page.stored = seen, pc.now()
 	pc.entries[key] = page
 	pc.size += len(body)
 }
@@ -235,7 +152,7 @@ func (r *Renderer) Cached(topics func(c *fiber.Ctx) []string, next fiber.Handler
 			return nil
 		}
 		pc.misses.Add(1)
-		s := pc.take(deps)
+		seen := pc.topics.Take(deps)
 		if err := next(c); err != nil {
 			return err
 		}
@@ -244,7 +161,7 @@ func (r *Renderer) Cached(topics func(c *fiber.Ctx) []string, next fiber.Handler
 				body:         append([]byte(nil), resp.Body()...),
 				contentType:  string(resp.Header.ContentType()),
 				cacheControl: string(resp.Header.Peek(fiber.HeaderCacheControl)),
-			}, s)
+			}, seen)
 		}
 		return nil
 	}

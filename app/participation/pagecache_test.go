@@ -149,3 +149,27 @@ func postComment(t *testing.T, c *apptest.Client, body string) int64 {
 	r.JSON(t, &out)
 	return out.ID
 }
+
+// A consultation turned back into a draft hides its measures from the
+// next vote at once (404, as for any measure one may not see), and they
+// come back when it opens again. (A cache of measures for votes, kept by
+// the outbox like the page cache, was tried and measured no faster.)
+func TestVotesSeeConsultationChangesAtOnce(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		voter := s.Register("cache-voter@example.org", "Cache Voter")
+		vote := func() int {
+			return voter.Do("PUT", "/api/v1/measures/1/vote", map[string]int{"value": 1}).Status
+		}
+		if status := vote(); status != http.StatusOK {
+			t.Fatalf("vote: %d", status)
+		}
+		patchWir2(t, s, map[string]any{"phase": "draft"})
+		if status := vote(); status != http.StatusNotFound {
+			t.Fatalf("vote in a draft consultation: %d, want 404", status)
+		}
+		patchWir2(t, s, map[string]any{"phase": "open"})
+		if status := vote(); status != http.StatusOK {
+			t.Fatalf("vote after reopening: %d", status)
+		}
+	})
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/mitreden/mitreden/app/demo"
 	"github.com/mitreden/mitreden/app/experts"
 	"github.com/mitreden/mitreden/app/export"
+	"github.com/mitreden/mitreden/app/freshness"
 	"github.com/mitreden/mitreden/app/legal"
 	"github.com/mitreden/mitreden/app/live"
 	"github.com/mitreden/mitreden/app/locale"
@@ -114,9 +115,10 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		liveOpts.Reauthorize = a.Accounts.Authenticate
 	}
 	if liveOpts.Observer == nil {
-		renderer.Cache = pages.NewPageCache()
-		liveOpts.Observer = renderer.Cache
-		st.OnCommit(renderer.Cache.Committed)
+		topics := freshness.New()
+		liveOpts.Observer = topics
+		st.OnCommit(topics.Committed)
+		renderer.Cache = pages.NewPageCache(topics)
 	}
 	if liveOpts.MaxPerAddr == 0 && cfg.RateLimits {
 		liveOpts.MaxPerAddr = LiveSocketsPerAddr

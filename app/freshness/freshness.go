@@ -1,0 +1,115 @@
+// Package freshness tells caches whether what they keep is still current,
+// from the outbox events that drive live updates.
+//
+// Each cached thing names the topics it shows (a measure page its
+// measure:{id}) and keeps a Snapshot of their versions, taken before it
+// read its data. An event on a topic counts that topic's version up; an
+// event on store.PagesTopic (a consultation or field renamed, an account
+// erased) or a lost read of the outbox makes every snapshot stale. A
+// snapshot taken before an event is stale after it, so a slow reader can
+// never keep what an event just invalidated.
+//
+// Events arrive two ways: the live hub hands every event to Observe
+// before any socket gets it, and this instance's own commits reach
+// Committed before the write answers (store.OnCommit).
+package freshness
+
+import (
+	"sync"
+
+	"github.com/mitreden/mitreden/app/store"
+)
+
+// Topics counts changes per topic.
+type Topics struct {
+	mu       sync.RWMutex
+	versions map[string]uint64
+	epoch    uint64
+}
+
+// New starts with nothing changed.
+func New() *Topics { return &Topics{versions: map[string]uint64{}} }
+
+// Snapshot is what a cached thing saw of its topics before reading.
+type Snapshot struct {
+	deps  []string
+	vers  []uint64
+	epoch uint64
+}
+
+// Observe counts the events' topics (live.Observer).
+func (t *Topics) Observe(evs []store.Event) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := range evs {
+		t.changedLocked(evs[i].Topics)
+	}
+}
+
+// Committed counts the topics of this instance's own commit (each as
+// ",a,b,"), for store.OnCommit.
+func (t *Topics) Committed(topics []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, ts := range topics {
+		t.changedLocked(ts)
+	}
+}
+
+// Lost makes every snapshot stale: the outbox could not be read.
+func (t *Topics) Lost() {
+	t.mu.Lock()
+	t.everythingLocked()
+	t.mu.Unlock()
+}
+
+func (t *Topics) changedLocked(topics string) {
+	ev := store.Event{Topics: topics}
+	if ev.HasTopic(store.PagesTopic) {
+		t.everythingLocked()
+		return
+	}
+	for _, topic := range ev.TopicList() {
+		// Only topics something depends on are counted (Take adds them).
+		if _, ok := t.versions[topic]; ok {
+			t.versions[topic]++
+		}
+	}
+}
+
+func (t *Topics) everythingLocked() {
+	t.epoch++
+	// Versions matter only against snapshots of this epoch, and there are
+	// none yet.
+	clear(t.versions)
+}
+
+// Take notes the versions of deps before the data they guard is read.
+func (t *Topics) Take(deps []string) Snapshot {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := Snapshot{deps: deps, vers: make([]uint64, len(deps)), epoch: t.epoch}
+	for i, topic := range deps {
+		v, ok := t.versions[topic]
+		if !ok {
+			t.versions[topic] = 0
+		}
+		s.vers[i] = v
+	}
+	return s
+}
+
+// Current reports whether nothing s depends on has changed since it was taken.
+func (t *Topics) Current(s Snapshot) bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if s.epoch != t.epoch {
+		return false
+	}
+	for i, topic := range s.deps {
+		if t.versions[topic] != s.vers[i] {
+			return false
+		}
+	}
+	return true
+}
