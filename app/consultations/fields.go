@@ -120,6 +120,10 @@ func (s *Service) CreateField(ctx context.Context, actorID int64, consultationSl
 		if err := setFieldGroups(ctx, tx, f.ID, in.ExpertGroups); err != nil {
 			return err
 		}
+		// The consultation's page lists its fields.
+		if err := tx.PagesChanged(ctx); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, actorID, "field.create", "field", f.ID, nil, map[string]any{"field": f, "expert_groups": in.ExpertGroups})
 	})
 	if err := fieldWriteError(err); err != nil {

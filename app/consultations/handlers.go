@@ -194,6 +194,17 @@ func (h *Handlers) HomePage(c *fiber.Ctx) error {
 	return h.pages.Render(c, fiber.StatusOK, "home", v)
 }
 
+// PageTopics names what /c/{slug} shows, for the page cache: its fields'
+// counts of measures and ideas change with events on the consultation's
+// topic, everything else with pages.changed.
+func PageTopics(c *fiber.Ctx) []string {
+	slug := c.Params("slug")
+	if slug == "" || len(slug) > 100 || strings.ContainsAny(slug, ", \t\r\n") {
+		return nil
+	}
+	return []string{"consultation:" + slug}
+}
+
 // ConsultationPage is GET /c/{slug}.
 func (h *Handlers) ConsultationPage(c *fiber.Ctx) error {
 	d, err := h.svc.Get(c.UserContext(), c.Params("slug"), access.From(c).IsAdmin())

@@ -131,6 +131,10 @@ func (s *Service) CreateMeasure(ctx context.Context, actorID, fieldID int64, in 
 			}
 			return err
 		}
+		// The consultation's page counts its field's measures.
+		if err := tx.PagesChanged(ctx); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, actorID, "measure.create", "measure", m.ID, nil, m)
 	})
 	return m, err

@@ -163,6 +163,10 @@ func (s *Service) Create(ctx context.Context, actorID int64, in Input) (*Group, 
 		if out, err = s.get(ctx, tx, g.ID); err != nil {
 			return err
 		}
+		// Consultation pages name the groups serving each field.
+		if err := tx.PagesChanged(ctx); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, actorID, "expert_group.create", "expert_group", g.ID, nil, out)
 	})
 	return out, writeError(err)
@@ -188,6 +192,10 @@ func (s *Service) Update(ctx context.Context, actorID, id int64, in Input) (*Gro
 			return err
 		}
 		if out, err = s.get(ctx, tx, id); err != nil {
+			return err
+		}
+		// Consultation pages name the groups serving each field.
+		if err := tx.PagesChanged(ctx); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actorID, "expert_group.update", "expert_group", id, before, out)

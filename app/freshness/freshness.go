@@ -84,10 +84,18 @@ func (t *Topics) everythingLocked() {
 	clear(t.versions)
 }
 
+// maxTopics bounds the topics counted: requests for ever new pages
+// (/m/1, /m/2, … /m/999999) cannot make the map grow without end; past it
+// everything starts over.
+const maxTopics = 100_000
+
 // Take notes the versions of deps before the data they guard is read.
 func (t *Topics) Take(deps []string) Snapshot {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if len(t.versions)+len(deps) > maxTopics {
+		t.everythingLocked()
+	}
 	s := Snapshot{deps: deps, vers: make([]uint64, len(deps)), epoch: t.epoch}
 	for i, topic := range deps {
 		v, ok := t.versions[topic]

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/consultations"
 	"github.com/mitreden/mitreden/app/participation"
 )
 
@@ -69,7 +70,7 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 // mountPages registers the server-rendered pages and their form posts.
 func mountPages(app *fiber.App, d Deps, limits *rateLimits) {
 	app.Get("/", d.Consultations.HomePage)
-	app.Get("/c/:slug", d.Consultations.ConsultationPage)
+	app.Get("/c/:slug", d.Pages.Cached(consultations.PageTopics, d.Consultations.ConsultationPage))
 
 	p := d.Participation
 	app.Get("/f/:id", p.FieldPage)
