@@ -192,9 +192,10 @@ func newOutbox(s *Store) *outbox {
 
 // OnCommit registers fn to be told, after each commit that wrote events
 // and before the writes in it return, the topics of those events (each
-// as its ",topic1,topic2," list), except EmitLatest's. The page cache uses it so that whoever
-// changed something sees the change on the next page of this instance;
-// other instances learn of it from the outbox, through the live hub.
+// as its ",topic1,topic2," list), except EmitLatest's. Caches use it so
+// that whoever changed something sees the change on the next page of
+// this instance; other instances learn of it from the outbox, through the
+// live hub.
 func (s *Store) OnCommit(fn func(topics []string)) { s.outbox.onCommit.Store(&fn) }
 
 // committed is called after a write that emitted events has committed.
@@ -419,8 +420,8 @@ func IsBackground(ctx context.Context) bool {
 }
 
 // PagesTopic is an internal topic no socket can subscribe to: an event on
-// it tells every instance's page cache that something most pages show
-// (a consultation's title or phase, a field, a display name) changed.
+// it tells every instance's caches that something many pages show (a
+// consultation's title or phase, a field, a display name) changed.
 const PagesTopic = "pages"
 
 // PagesChanged announces, in this write, a change that cached pages of
