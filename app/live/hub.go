@@ -68,9 +68,9 @@ type Options struct {
 	Log      *slog.Logger
 }
 
-// Observer learns of events before the sockets do. The page cache is
-// one: a reader who got an event over a socket and reloads must not get a
-// page older than that event.
+// Observer learns of events before the sockets do. The page cache's
+// freshness.Topics is one: a reader who got an event over a socket and
+// reloads must not get a page older than that event.
 type Observer interface {
 	Observe(evs []store.Event)
 	// Lost says the outbox could not be read: what changed is unknown.

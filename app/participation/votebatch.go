@@ -30,12 +30,12 @@ type voteBatcher struct {
 }
 
 type voteRequest struct {
-	ctx      context.Context
-	t        *target
-	userID   int64
-	value    int
-	withdraw bool
-	done     chan voteOutcome
+	ctx    context.Context
+	t      *target
+	userID int64
+	// value is the vote, nil to withdraw it.
+	value *int
+	done  chan voteOutcome
 }
 
 type voteOutcome struct {
@@ -151,11 +151,8 @@ func (b *voteBatcher) write(reqs []*voteRequest) (later []*voteRequest) {
 				if err := consultations.GuardWrite(ctx, tx, r.t.ConsultationID, ""); err != nil {
 					return err
 				}
-				if r.withdraw {
-					return changeVotePostgres(ctx, tx, r.t, &out, deleteVote, r.userID, string(KindMeasure), r.t.ID)
-				}
-				now := tx.Time(time.Now())
-				return changeVotePostgres(ctx, tx, r.t, &out, upsertVote, r.userID, string(KindMeasure), r.t.ID, r.value, now, now)
+				query, args := voteChange(tx, r.userID, r.t, r.value, time.Now().UTC())
+				return changeVotePostgres(ctx, tx, r.t, r.value, &out, query, args)
 			})
 			r.done <- voteOutcome{res: out, err: err}
 		}
@@ -195,11 +192,11 @@ func writeVotes(ctx context.Context, tx *store.Tx, batch []*voteRequest, outcome
 			outcomes[i].err = err
 			continue
 		}
-		if r.withdraw {
+		if r.value == nil {
 			gone, goneFrom = append(gone, r.userID), append(goneFrom, r.t.ID)
 			continue
 		}
-		users, measures, values = append(users, r.userID), append(measures, r.t.ID), append(values, int64(r.value))
+		users, measures, values = append(users, r.userID), append(measures, r.t.ID), append(values, int64(*r.value))
 	}
 	changed := map[int64]bool{}
 	collect := func(rows interface {
@@ -270,11 +267,7 @@ RETURNING v.target_id`, store.IntArray(gone), store.IntArray(goneFrom))); err !=
 			continue
 		}
 		tally := tallies[r.t.ID]
-		outcomes[i].res = &VoteResult{Tally: tally}
-		if !r.withdraw {
-			value := r.value
-			outcomes[i].res.MyVote = &value
-		}
+		outcomes[i].res = &VoteResult{Tally: tally, MyVote: r.value}
 		if changed[r.t.ID] && !announced[r.t.ID] {
 			announced[r.t.ID] = true
 			events = append(events, store.Emission{

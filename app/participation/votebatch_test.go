@@ -44,7 +44,8 @@ func TestVoteBatchFallsBackToSingleVotes(t *testing.T) {
 	results := make([]error, 3)
 	for i, user := range []int64{1, 999, 2} {
 		wg.Go(func() {
-			_, results[i] = b.submit(ctx, &voteRequest{t: target, userID: user, value: 1})
+			value := 1
+			_, results[i] = b.submit(ctx, &voteRequest{t: target, userID: user, value: &value})
 		})
 	}
 	for len(b.requests) < 3 {

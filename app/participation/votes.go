@@ -77,6 +77,19 @@ func (s *Service) Vote(ctx context.Context, v *access.Viewer, kind Kind, id int6
 	if value < -1 || value > 1 {
 		return nil, problem.Invalid(problem.Field("value", "error.vote_value"))
 	}
+	return s.changeVote(ctx, v, kind, id, &value)
+}
+
+// Unvote withdraws v's vote on an item; without one it answers the tally.
+func (s *Service) Unvote(ctx context.Context, v *access.Viewer, kind Kind, id int64) (*VoteResult, error) {
+	if err := mayWrite(v); err != nil {
+		return nil, err
+	}
+	return s.changeVote(ctx, v, kind, id, nil)
+}
+
+// changeVote sets v's vote on an item to value, or withdraws it (nil).
+func (s *Service) changeVote(ctx context.Context, v *access.Viewer, kind Kind, id int64, value *int) (*VoteResult, error) {
 	pre, err := s.preloadTarget(ctx, v, kind, id)
 	if err != nil {
 		return nil, err
@@ -90,28 +103,34 @@ func (s *Service) Vote(ctx context.Context, v *access.Viewer, kind Kind, id int6
 		if err != nil {
 			return err
 		}
-		now := tx.Time(s.now())
+		query, args := voteChange(tx, v.UserID, t, value, s.now())
 		if tx.Driver() == config.Postgres {
-			return changeVotePostgres(ctx, tx, t, &out, upsertVote, v.UserID, string(kind), id, value, now, now)
+			return changeVotePostgres(ctx, tx, t, value, &out, query, args)
 		}
-		// One writer: what this reads stays true until the vote below.
+		// One writer: what this reads stays true until the change below.
 		tally, old, err := tallyAndVote(ctx, tx, v.UserID, kind, id)
-		out = &VoteResult{Tally: tally, MyVote: &value}
-		if err != nil || (old != nil && *old == value) {
+		out = &VoteResult{Tally: tally, MyVote: value}
+		if err != nil || sameVote(old, value) {
 			return err
 		}
 		if old != nil {
 			tally.Add(*old, -1)
 		}
-		tally.Add(value, 1)
+		if value != nil {
+			tally.Add(*value, 1)
+		}
 		out.Tally = tally
 		if err := emitTally(ctx, tx, t, tally); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, upsertVote, v.UserID, string(kind), id, value, now, now)
+		_, err = tx.Exec(ctx, query, args...)
 		return err
 	})
 	return out, err
+}
+
+func sameVote(a, b *int) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
 }
 
 // upsertVote inserts or replaces a vote; the triggers on votes keep the
@@ -122,11 +141,21 @@ WHERE votes.value <> excluded.value`
 
 const deleteVote = "DELETE FROM votes WHERE user_id = ? AND target_kind = ? AND target_id = ?"
 
+// voteChange is the statement that sets a person's vote to value, or
+// withdraws it (nil).
+func voteChange(tx *store.Tx, userID int64, t *target, value *int, now time.Time) (string, []any) {
+	if value == nil {
+		return deleteVote, []any{userID, string(t.Kind), t.ID}
+	}
+	at := tx.Time(now)
+	return upsertVote, []any{userID, string(t.Kind), t.ID, *value, at, at}
+}
+
 // changeVotePostgres runs a vote's change on PostgreSQL, where writes run
 // side by side: the tally is read after the change, while this
 // transaction holds the tally row's lock, so every event carries a tally
-// that was true. out keeps the caller's vote, if any.
-func changeVotePostgres(ctx context.Context, tx *store.Tx, t *target, out **VoteResult, query string, args ...any) error {
+// that was true.
+func changeVotePostgres(ctx context.Context, tx *store.Tx, t *target, value *int, out **VoteResult, query string, args []any) error {
 	res, err := tx.Exec(ctx, query, args...)
 	if err != nil {
 		return err
@@ -139,11 +168,7 @@ func changeVotePostgres(ctx context.Context, tx *store.Tx, t *target, out **Vote
 	if err != nil {
 		return err
 	}
-	*out = &VoteResult{Tally: tally}
-	if query == upsertVote {
-		value := args[3].(int)
-		(*out).MyVote = &value
-	}
+	*out = &VoteResult{Tally: tally, MyVote: value}
 	if changed == 0 {
 		return nil
 	}
@@ -171,43 +196,6 @@ LEFT JOIN votes v ON v.user_id = ? AND v.target_kind = ? AND v.target_id = ?`, s
 // tally; votes committed together make one event per item.
 func emitTally(ctx context.Context, tx *store.Tx, t *target, tally consultations.Tally) error {
 	return tx.EmitLatest(ctx, "tally:"+t.Topic(), "vote.tally", TallyEvent{Target: t.Kind, ID: t.ID, Tally: tally}, t.public(t.Topic(), t.ConsultationTopic())...)
-}
-
-// Unvote withdraws v's vote on an item; without one it answers the tally.
-func (s *Service) Unvote(ctx context.Context, v *access.Viewer, kind Kind, id int64) (*VoteResult, error) {
-	if err := mayWrite(v); err != nil {
-		return nil, err
-	}
-	pre, err := s.preloadTarget(ctx, v, kind, id)
-	if err != nil {
-		return nil, err
-	}
-	if s.batched(kind) {
-		return s.votes.submit(ctx, &voteRequest{t: pre, userID: v.UserID, withdraw: true})
-	}
-	var out *VoteResult
-	err = s.st.WriteLast(ctx, func(ctx context.Context, tx *store.Tx) error {
-		t, err := recheckTarget(ctx, tx, v, pre)
-		if err != nil {
-			return err
-		}
-		if tx.Driver() == config.Postgres {
-			return changeVotePostgres(ctx, tx, t, &out, deleteVote, v.UserID, string(kind), id)
-		}
-		tally, old, err := tallyAndVote(ctx, tx, v.UserID, kind, id)
-		out = &VoteResult{Tally: tally}
-		if err != nil || old == nil {
-			return err
-		}
-		tally.Add(*old, -1)
-		out.Tally = tally
-		if err := emitTally(ctx, tx, t, tally); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, deleteVote, v.UserID, string(kind), id)
-		return err
-	})
-	return out, err
 }
 
 // MyVote reads v's vote on an item (nil when none or anonymous).
