@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
@@ -16,7 +17,9 @@ import (
 
 // PageCache keeps pages (and JSON answers) as readers who are not signed
 // in see them, per path and language. Everyone without an account sees
-// the same page, and during a rush most readers are such people.
+// the same page, and during a rush most readers are such people. Pages
+// wrapped in CachedPersonal are also kept for signed-in readers, one per
+// kind of reader, and filled in per reader (see personal.go).
 //
 // Pages are kept with a freshness.Snapshot of the topics they show and
 // served only while it is current: the outbox events that drive live
@@ -35,12 +38,18 @@ type PageCache struct {
 	now      func() time.Time
 
 	hits, misses atomic.Int64
+	// off turns the cache off, for comparing cached pages with rendered ones.
+	off atomic.Bool
 }
 
 type cachedPage struct {
 	body []byte
 	// contentType and cacheControl are the rendered response's.
 	contentType, cacheControl string
+
+	// parts fill in a page kept for signed-in readers; nil for pages
+	// kept for everyone else.
+	parts Parts
 
 	seen   freshness.Snapshot
 	stored time.Time
@@ -66,6 +75,11 @@ func NewPageCache(topics *freshness.Topics) *PageCache {
 		maxBytes: defaultCacheBytes, maxAge: defaultCacheAge, now: time.Now,
 	}
 }
+
+// SetEnabled turns the cache on or off; off, every request is rendered.
+func (pc *PageCache) SetEnabled(on bool) { pc.off.Store(!on) }
+
+func (pc *PageCache) enabled() bool { return !pc.off.Load() }
 
 // Stats answers hits and misses, for tests and metrics.
 func (pc *PageCache) Stats() (hits, misses int64) { return pc.hits.Load(), pc.misses.Load() }
@@ -120,9 +134,22 @@ var cacheableQuery = map[string]bool{"lang": true, "cursor": true}
 // signed in. topics names the topics the page shows, from the request;
 // nil means "do not cache this request" (a path that is not canonical).
 func (r *Renderer) Cached(topics func(c *fiber.Ctx) []string, next fiber.Handler) fiber.Handler {
+	return r.cached(topics, next, false)
+}
+
+// CachedPersonal is Cached that also keeps next's page for signed-in
+// readers, one per kind of reader, rendered with markers and filled in
+// for each reader (see personal.go). next must honour Stenciling.
+func (r *Renderer) CachedPersonal(topics func(c *fiber.Ctx) []string, next fiber.Handler) fiber.Handler {
+	return r.cached(topics, next, true)
+}
+
+func (r *Renderer) cached(topics func(c *fiber.Ctx) []string, next fiber.Handler, personal bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		pc := r.Cache
-		if pc == nil || c.Method() != fiber.MethodGet || access.From(c).SignedIn() || c.Cookies(flashCookie) != "" {
+		viewer := access.From(c)
+		member := viewer.SignedIn()
+		if pc == nil || !pc.enabled() || c.Method() != fiber.MethodGet || (member && !personal) || c.Cookies(flashCookie) != "" {
 			return next(c)
 		}
 		query := c.Request().URI().QueryString()
@@ -146,13 +173,22 @@ func (r *Renderer) Cached(topics func(c *fiber.Ctx) []string, next fiber.Handler
 			lang = l.Lang.Code
 		}
 		key := lang + " " + string(c.Request().URI().Path()) + "?" + string(query)
+		if member {
+			key = "member " + shape(viewer) + " " + key
+		}
 		if p := pc.lookup(key); p != nil {
 			pc.hits.Add(1)
+			if member {
+				return p.servePersonal(c, viewer)
+			}
 			p.serve(c)
 			return nil
 		}
 		pc.misses.Add(1)
 		seen := pc.topics.Take(deps)
+		if member {
+			return pc.renderPersonal(c, key, seen, viewer, next)
+		}
 		if err := next(c); err != nil {
 			return err
 		}
@@ -166,6 +202,57 @@ func (r *Renderer) Cached(topics func(c *fiber.Ctx) []string, next fiber.Handler
 		return nil
 	}
 }
+
+// renderPersonal renders next's page with markers, keeps it when next
+// named its parts, and answers it filled in for viewer.
+func (pc *PageCache) renderPersonal(c *fiber.Ctx, key string, seen freshness.Snapshot, viewer *access.Viewer, next fiber.Handler) error {
+	c.Locals(stencilLocal, true)
+	err := next(c)
+	c.Locals(stencilLocal, nil)
+	parts, _ := c.Locals(partsLocal).(Parts)
+	c.Locals(partsLocal, nil)
+	if err != nil {
+		return err
+	}
+	resp := c.Response()
+	if resp.StatusCode() != fiber.StatusOK || parts == nil {
+		// Not a page to keep (an answer other than the page, or a
+		// handler that names no parts): it still carries the CSRF marker.
+		resp.SetBody(personalize(nil, string(resp.Body()), escapedCSRF(viewer), nil))
+		return nil
+	}
+	page := &cachedPage{
+		body:         append([]byte(nil), resp.Body()...),
+		contentType:  string(resp.Header.ContentType()),
+		cacheControl: string(resp.Header.Peek(fiber.HeaderCacheControl)),
+		parts:        parts,
+	}
+	pc.store(key, page, seen)
+	return page.servePersonal(c, viewer)
+}
+
+// servePersonal answers the stored page filled in for viewer. It is
+// never compressed here: that is the compress middleware's, as for any
+// page rendered per reader.
+func (p *cachedPage) servePersonal(c *fiber.Ctx, viewer *access.Viewer) error {
+	fill, err := p.parts.Personal(c, viewer)
+	if err != nil {
+		return err
+	}
+	buf := personalBuffers.Get().(*[]byte)
+	out := personalize((*buf)[:0], unsafe.String(unsafe.SliceData(p.body), len(p.body)), escapedCSRF(viewer), fill)
+	c.Status(fiber.StatusOK)
+	c.Set(fiber.HeaderContentType, p.contentType)
+	if p.cacheControl != "" {
+		c.Set(fiber.HeaderCacheControl, p.cacheControl)
+	}
+	c.Response().SetBody(out)
+	*buf = out
+	personalBuffers.Put(buf)
+	return nil
+}
+
+var personalBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 
 // serve answers with the stored page, compressed when the client takes it.
 func (p *cachedPage) serve(c *fiber.Ctx) {

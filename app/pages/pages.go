@@ -29,8 +29,7 @@ type Renderer struct {
 	buffers sync.Pool
 	// live holds each language's texts for the live script.
 	live map[string]template.JS
-	// Cache, when set, keeps pages wrapped in Cached for readers who are
-	// not signed in.
+	// Cache, when set, keeps pages wrapped in Cached (and CachedPersonal).
 	Cache *PageCache
 }
 
@@ -141,6 +140,10 @@ type View struct {
 	Errors []FieldMessage
 	Data   any
 	live   template.JS
+	// Stencil is set while the page is rendered with markers for signed-in
+	// readers (see personal.go): CSRF is then a marker, and the parts
+	// that differ from reader to reader print their own.
+	Stencil bool
 }
 
 // FieldMessage is one form error, linked to its input by Field.
@@ -305,6 +308,9 @@ func (r *Renderer) NewView(c *fiber.Ctx, title string) *View {
 	v := &View{
 		L: l, Langs: r.catalog.Langs(), Viewer: viewer, CSRF: viewer.CSRFToken,
 		Path: string(c.Request().URI().Path()), Title: title, live: r.live[l.Lang.Code],
+	}
+	if Stenciling(c) {
+		v.CSRF, v.Stencil = markCSRF, true
 	}
 	v.query, _ = url.ParseQuery(string(c.Request().URI().QueryString()))
 	if raw := c.Cookies(flashCookie); raw != "" {

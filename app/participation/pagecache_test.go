@@ -51,11 +51,11 @@ func TestPageCacheFollowsChanges(t *testing.T) {
 			t.Fatalf("identity: encoding %q, same page %v", r.Header.Get("Content-Encoding"), r.Text() == first.Text())
 		}
 
-		// Signed-in readers always get their own page.
+		// Signed-in readers get a page of their own, with the vote form
+		// (TestSignedInPagesMatchRenderedOnes checks it whole).
 		author := s.Register("autorin@example.org", "Autorin Cache")
-		before = hits()
-		if r := author.Get("/m/1"); !strings.Contains(r.Text(), `action="/m/1/vote"`) || hits() != before {
-			t.Fatalf("signed-in /m/1 came from the cache or lacks the vote form")
+		if r := author.Get("/m/1"); !strings.Contains(r.Text(), `action="/m/1/vote"`) || r.Text() == first.Text() {
+			t.Fatalf("signed-in /m/1 is the anonymous page or lacks the vote form")
 		}
 		// Parameters other than lang and cursor, and paths that are not
 		// canonical, bypass the cache.
@@ -202,4 +202,100 @@ func TestVotesSeeConsultationChangesAtOnce(t *testing.T) {
 			t.Fatalf("vote after reopening: %d", status)
 		}
 	})
+}
+
+// Signed-in readers get /m/{id} from a page kept per kind of reader and
+// filled in for them; it must be byte for byte the page rendered for
+// them: their vote, edit and withdraw under their own comments, the
+// report form under the others', their menu and their CSRF token.
+func TestSignedInPagesMatchRenderedOnes(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		patchWir2(t, s, map[string]any{"moderation": "post"})
+		author := s.Register("autor@example.org", "Autor Personal")
+		mine := postComment(t, author, "Mein eigener Kommentar.")
+		other := s.Register("andere@example.org", "Andere Person")
+		if r := other.Do("POST", "/api/v1/measures/1/comments", map[string]any{"body": "Eine Antwort darauf.", "parent_id": mine}); r.Status != http.StatusCreated {
+			t.Fatalf("reply: %d %s", r.Status, r.Body)
+		}
+		moderator := s.AccountAs("moderatorin@example.org", "Moderatorin", "moderator")
+		expert := s.AccountAs("experte@example.org", "Experte", "expert")
+		admin := s.Admin()
+		if r := admin.Do("PUT", "/api/v1/expert-groups/1/members/"+strconv.FormatInt(expert.UserID, 10), nil); r.Status >= 300 {
+			t.Fatalf("add expert: %d %s", r.Status, r.Body)
+		}
+		expert = s.Login("experte@example.org", "a-good-password") // a new session sees the group
+		browser := s.Browser("autor@example.org", "a-good-password")
+		vote := func(c *apptest.Client, value int) {
+			t.Helper()
+			if r := c.Do("PUT", "/api/v1/measures/1/vote", map[string]int{"value": value}); r.Status != http.StatusOK {
+				t.Fatalf("vote: %d %s", r.Status, r.Body)
+			}
+		}
+		vote(author, 1)
+		vote(moderator, -1)
+		vote(admin, 0)
+		settle(t, s)
+
+		pc := s.App.Pages.Cache
+		hits := func() int64 { h, _ := pc.Stats(); return h }
+		readers := []struct {
+			name string
+			c    *apptest.Client
+		}{{"author", author}, {"other", other}, {"author in a browser", browser}, {"moderator", moderator}, {"expert", expert}, {"admin", admin}}
+		compare := func(path string) {
+			t.Helper()
+			before := hits()
+			for _, r := range readers {
+				first, second := r.c.Get(path), r.c.Get(path)
+				pc.SetEnabled(false)
+				rendered := r.c.Get(path)
+				pc.SetEnabled(true)
+				if rendered.Status != http.StatusOK {
+					t.Fatalf("%s %s: %d", r.name, path, rendered.Status)
+				}
+				for i, got := range []*apptest.Response{first, second} {
+					if got.Status != rendered.Status || got.Text() != rendered.Text() {
+						a, b := got.Text(), rendered.Text()
+						at := 0
+						for at < len(a) && at < len(b) && a[at] == b[at] {
+							at++
+						}
+						t.Fatalf("%s %s, request %d: the kept page differs from the rendered one at byte %d:\nkept:     %q\nrendered: %q",
+							r.name, path, i+1, at, excerptAt(a, at), excerptAt(b, at))
+					}
+					if cc := got.Header.Get("Cache-Control"); cc != "no-store" {
+						t.Errorf("%s: Cache-Control %q", r.name, cc)
+					}
+				}
+			}
+			if hits() < before+int64(len(readers)) {
+				t.Fatalf("%s: %d cache hits for %d signed-in readers", path, hits()-before, len(readers))
+			}
+		}
+		for _, path := range []string{"/m/1", "/m/1?lang=en", "/m/1?lang=ar"} {
+			compare(path)
+		}
+
+		page := author.Get("/m/1").Text()
+		edit := `href="/comments/` + strconv.FormatInt(mine, 10) + `/edit"`
+		if !strings.Contains(page, edit) || !strings.Contains(page, `value="1" aria-pressed="true"`) {
+			t.Fatal("the author's page lacks the edit link for their comment or their vote")
+		}
+		if page = other.Get("/m/1").Text(); strings.Contains(page, edit) || strings.Contains(page, `aria-pressed="true"`) {
+			t.Fatal("another reader's page shows the author's edit link or a vote")
+		}
+
+		// A changed vote and a new comment show at once.
+		vote(author, -1)
+		postComment(t, other, "Noch ein Kommentar.")
+		compare("/m/1")
+		if !strings.Contains(author.Get("/m/1").Text(), `value="-1" aria-pressed="true"`) {
+			t.Fatal("the author's changed vote is not on their page")
+		}
+	})
+}
+
+func excerptAt(s string, at int) string {
+	from, to := max(at-80, 0), min(at+80, len(s))
+	return s[from:to]
 }

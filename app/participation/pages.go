@@ -51,6 +51,8 @@ type Discussion struct {
 	Stances []string
 	// stencils fill in the forms repeated under comments and threads.
 	stencils *stencils
+	// personal is set while the page is rendered with markers.
+	personal *personalParts
 }
 
 // CommentItem is one comment for the "comment" template.
@@ -267,7 +269,12 @@ func (h *Handlers) measurePage(c *fiber.Ctx, failed *formFailure) error {
 		return err
 	}
 	v := access.From(c)
-	m, err := h.cons.GetMeasure(c.UserContext(), id, v.IsAdmin(), v.UserID)
+	reader := v.UserID
+	if pages.Stenciling(c) {
+		// Kept for every reader like this one: the vote is filled in.
+		reader = 0
+	}
+	m, err := h.cons.GetMeasure(c.UserContext(), id, v.IsAdmin(), reader)
 	if err != nil {
 		return err
 	}
@@ -284,6 +291,19 @@ func (h *Handlers) measurePage(c *fiber.Ctx, failed *formFailure) error {
 		Path: d.Path, Topic: "measure:" + strconv.FormatInt(id, 10), Tally: m.Tally, MyVote: m.MyVote,
 		ApprovalRate: approval(m.Tally), Open: d.Open, Votable: true,
 	}}
+	if view.Stencil {
+		data := view.Data.(*MeasurePageData)
+		p, err := h.newPersonalParts(KindMeasure, id, view, data.Voting, func(vt *Voting) any {
+			withVote := *data
+			withVote.Voting = vt
+			return &withVote
+		})
+		if err != nil {
+			return err
+		}
+		d.personal = p
+		pages.SetParts(c, p)
+	}
 	return h.render(c, "measure", view, failed)
 }
 
