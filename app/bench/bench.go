@@ -113,7 +113,7 @@ type worker struct {
 
 // DefaultScenarios is the order of the table.
 var DefaultScenarios = []string{
-	"baseline-http", "measure-json", "measure-html", "measure-html-member", "comments", "baseline-write", "vote", "comment", "live",
+	"baseline-http", "measure-json", "measure-html", "measure-html-member", "measure-html-member-gzip", "comments", "baseline-write", "vote", "comment", "live",
 	"export-raw", "export-csv", "export-xlsx",
 }
 
@@ -301,9 +301,17 @@ func (e *env) load(ctx context.Context, s Scenario) Result {
 
 // do sends the worker's prepared request and checks the status.
 func (w *worker) do(method, path string, body []byte, token string, want int) bool {
+	return w.doEncoded(method, path, body, token, "", want)
+}
+
+// doEncoded is do with an Accept-Encoding header, as browsers send it.
+func (w *worker) doEncoded(method, path string, body []byte, token, encoding string, want int) bool {
 	w.req.Reset()
 	w.resp.Reset()
 	w.req.Header.SetMethod(method)
+	if encoding != "" {
+		w.req.Header.Set("Accept-Encoding", encoding)
+	}
 	w.req.SetRequestURI("http://" + w.client.Addr + path)
 	if token != "" {
 		w.req.Header.Set("Authorization", "Bearer "+token)

@@ -39,9 +39,14 @@ func scenarios() map[string]Scenario {
 		"measure-html": {Baseline: "baseline-http", Do: func(w *worker) bool {
 			return w.do("GET", "/m/"+w.measure(), nil, "", 200)
 		}},
-		// Signed-in readers get their own page, rendered each time.
+		// Signed-in readers get a page kept for readers like them, filled
+		// in for each.
 		"measure-html-member": {Baseline: "baseline-http", Do: func(w *worker) bool {
 			return w.do("GET", "/m/"+w.measure(), nil, w.token(), 200)
+		}},
+		// The same, compressed as browsers ask for it.
+		"measure-html-member-gzip": {Baseline: "baseline-http", Do: func(w *worker) bool {
+			return w.doEncoded("GET", "/m/"+w.measure(), nil, w.token(), "gzip, deflate, br", 200)
 		}},
 		"comments": {Baseline: "baseline-http", Do: func(w *worker) bool {
 			return w.do("GET", "/api/v1/measures/1/comments", nil, "", 200)

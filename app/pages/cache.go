@@ -100,29 +100,29 @@ func (pc *PageCache) store(key string, page *cachedPage, seen freshness.Snapshot
 	if !pc.topics.Current(seen) {
 		return
 	}
-	body := page.body
+	weight := page.weight()
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	if old := pc.entries[key]; old != nil {
-		pc.size -= len(old.body)
+		pc.size -= old.weight()
 		delete(pc.entries, key)
 	}
-	if len(body) > pc.maxBytes {
+	if weight > pc.maxBytes {
 		return
 	}
 	// A full cache drops pages at random (map order) until this one fits:
 	// pages read often come back at once, and nothing needs bookkeeping
 	// on every hit.
 	for k, p := range pc.entries {
-		if pc.size+len(body) <= pc.maxBytes {
+		if pc.size+weight <= pc.maxBytes {
 			break
 		}
 		delete(pc.entries, k)
-		pc.size -= len(p.body)
+		pc.size -= p.weight()
 	}
 	page.seen, page.stored = seen, pc.now()
 	pc.entries[key] = page
-	pc.size += len(body)
+	pc.size += weight
 }
 
 // cacheableQuery lists the query parameters a cached page may have; any
@@ -253,6 +253,14 @@ func (p *cachedPage) servePersonal(c *fiber.Ctx, viewer *access.Viewer) error {
 }
 
 var personalBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// weight is what the page counts against the cache's size.
+func (p *cachedPage) weight() int {
+	if p.parts != nil {
+		return len(p.body) + p.parts.Size()
+	}
+	return len(p.body)
+}
 
 // serve answers with the stored page, compressed when the client takes it.
 func (p *cachedPage) serve(c *fiber.Ctx) {

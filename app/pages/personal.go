@@ -47,6 +47,8 @@ type Parts interface {
 	// answers the function that fills each marker; the text it answers
 	// may contain the CSRF marker.
 	Personal(c *fiber.Ctx, v *access.Viewer) (func(tag byte, arg int64) string, error)
+	// Size is about how many bytes the parts hold, for the cache's limit.
+	Size() int
 }
 
 const (

@@ -102,6 +102,21 @@ func (p *personalParts) Personal(c *fiber.Ctx, v *access.Viewer) (func(tag byte,
 	}, nil
 }
 
+// Size counts the parts' text; a comment's own actions, rendered later,
+// are about as long as the others'.
+func (p *personalParts) Size() int {
+	n := 0
+	for _, v := range p.votes {
+		n += len(v)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, a := range p.actions {
+		n += 2 * len(a.others)
+	}
+	return n
+}
+
 // Marker stands for the vote box in a page kept for signed-in readers.
 func (v *Voting) Marker() template.HTML { return template.HTML(pages.Mark(markVote, 0)) }
 

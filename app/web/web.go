@@ -94,7 +94,7 @@ func New(d Deps) *fiber.App {
 		PermissionPolicy:      "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 		HSTSMaxAge:            31536000,
 	}))
-	app.Use(compress.New(compress.Config{Next: func(c *fiber.Ctx) bool {
+	app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed, Next: func(c *fiber.Ctx) bool {
 		// Streams and sockets are flushed as they go; never buffer them.
 		p := c.Path()
 		return strings.HasSuffix(p, "/export") || p == "/api/v1/live"
