@@ -310,7 +310,10 @@ func (r *Renderer) NewView(c *fiber.Ctx, title string) *View {
 		Path: string(c.Request().URI().Path()), Title: title, live: r.live[l.Lang.Code],
 	}
 	if Stenciling(c) {
+		// The page is kept for every reader of this kind: it sees only
+		// what makes the kind, never who the first such reader was.
 		v.CSRF, v.Stencil = markCSRF, true
+		v.Viewer = &access.Viewer{UserID: standInUserID, Role: viewer.Role, Groups: viewer.Groups}
 	}
 	v.query, _ = url.ParseQuery(string(c.Request().URI().QueryString()))
 	if raw := c.Cookies(flashCookie); raw != "" {

@@ -32,6 +32,10 @@ var markPrefix = func() string {
 	return "zq" + hex.EncodeToString(b) + "q"
 }()
 
+// standInUserID is the reader a kept page is rendered for: signed in,
+// and nobody's own comment matches it.
+const standInUserID = -1
+
 // markCSRF stands for the reader's CSRF token.
 var markCSRF = markPrefix + "C"
 

@@ -127,11 +127,9 @@ func (d *Discussion) ActionsMarker(v *pages.View, c *CommentRow) (template.HTML,
 	if p == nil {
 		return "", errNoParts
 	}
+	// v's viewer is already a stand-in that owns no comment.
 	others := *v
 	others.Stencil = false
-	someone := *v.Viewer
-	someone.UserID = -1
-	others.Viewer = &someone
 	text, err := p.pages.Fragment("measure", "comment-actions", CommentItem{View: &others, Comment: c})
 	if err != nil {
 		return "", err
