@@ -81,7 +81,7 @@ func shape(v *access.Viewer) string {
 	return b.String()
 }
 
-// personalize fills body's markers for reader v: the CSRF token here,
+// personalize fills body's markers for one reader: their CSRF token here,
 // the rest through fill (nil fills nothing but the token).
 func personalize(out []byte, body string, csrf string, fill func(tag byte, arg int64) string) []byte {
 	for {
