@@ -78,12 +78,12 @@ type csvWriter struct {
 	buf    *bufio.Writer
 	w      *csv.Writer
 	lb     *labels
-	themes map[string]string
+	themes themeTitles
 	comma  bool
 	row    []string
 }
 
-func newCSV(w io.Writer, lb *labels, themes map[string]string) *csvWriter {
+func newCSV(w io.Writer, lb *labels, themes themeTitles) *csvWriter {
 	buf := bufio.NewWriterSize(w, 64<<10)
 	cw := csv.NewWriter(buf)
 	sep := Separator(lb.l.Lang.Code)
@@ -101,18 +101,6 @@ func (c *csvWriter) reset() {
 func (c *csvWriter) set(col, v string) { c.row[csvCol(col)] = guard(v) }
 
 func (c *csvWriter) flush() error { return c.w.Write(c.row) }
-
-func (c *csvWriter) themeTitles(keys []string) string {
-	out := make([]string, 0, len(keys))
-	for _, k := range keys {
-		if t, ok := c.themes[k]; ok {
-			out = append(out, t)
-		} else {
-			out = append(out, k)
-		}
-	}
-	return strings.Join(out, ", ")
-}
 
 func (c *csvWriter) begin(sum *Summary) error {
 	header := make([]string, len(csvColumns))
@@ -165,7 +153,7 @@ func (c *csvWriter) begin(sum *Summary) error {
 		c.set("id", itoa(m.ID))
 		c.set("title", m.Title)
 		c.set("status", c.lb.status[m.Status])
-		c.set("themes", c.themeTitles(m.Themes))
+		c.set("themes", c.themes.list(m.Themes))
 		c.set("votes_for", itoa(m.Tally.For))
 		c.set("votes_against", itoa(m.Tally.Against))
 		c.set("votes_neutral", itoa(m.Tally.Neutral))
@@ -194,7 +182,7 @@ func (c *csvWriter) idea(r *IdeaRow) error {
 	c.set("text", r.Body)
 	c.set("triage_state", c.lb.triage[r.TriageState])
 	c.set("lang", r.Lang)
-	c.set("themes", c.themeTitles(r.Themes))
+	c.set("themes", c.themes.list(r.Themes))
 	c.set("author", r.Author)
 	c.set("votes_for", itoa(r.Tally.For))
 	c.set("votes_against", itoa(r.Tally.Against))

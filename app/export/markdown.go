@@ -14,11 +14,11 @@ import (
 type mdWriter struct {
 	buf    *bufio.Writer
 	lb     *labels
-	themes map[string]string
+	themes themeTitles
 	err    error
 }
 
-func newMarkdown(w io.Writer, lb *labels, themes map[string]string) *mdWriter {
+func newMarkdown(w io.Writer, lb *labels, themes themeTitles) *mdWriter {
 	return &mdWriter{buf: bufio.NewWriterSize(w, 64<<10), lb: lb, themes: themes}
 }
 
@@ -78,18 +78,6 @@ func percent(a *float64) string {
 }
 
 func (m *mdWriter) col(k string) string { return mdInline(m.lb.col(k)) }
-
-func (m *mdWriter) themeTitles(keys []string) string {
-	out := make([]string, 0, len(keys))
-	for _, k := range keys {
-		if t, ok := m.themes[k]; ok {
-			out = append(out, t)
-		} else {
-			out = append(out, k)
-		}
-	}
-	return strings.Join(out, ", ")
-}
 
 func (m *mdWriter) begin(sum *Summary) error {
 	l := m.lb.l
@@ -162,7 +150,7 @@ func (m *mdWriter) idea(r *IdeaRow) error {
 		fmt.Sprintf("%s %d · %s %d · %s %d · %s %s", m.lb.col("votes_for"), r.Tally.For, m.lb.col("votes_against"), r.Tally.Against,
 			m.lb.col("votes_neutral"), r.Tally.Neutral, m.lb.col("approval_share"), percent(r.Tally.Approval()))}
 	if len(r.Themes) > 0 {
-		meta = append(meta, m.themeTitles(r.Themes))
+		meta = append(meta, m.themes.list(r.Themes))
 	}
 	m.p("%s\n\n%s\n\n", mdInline(strings.Join(meta, " · ")), mdQuote(r.Body))
 	if r.Response != "" {

@@ -27,9 +27,9 @@ type source struct {
 	// visible is the condition on comments c that are public: published,
 	// and about a measure or a published idea.
 	visible  string
-	titles   map[int64]string  // field id → title
-	measures map[int64]string  // measure id → title
-	themes   map[string]string // theme key → title
+	titles   map[int64]string // field id → title
+	measures map[int64]string // measure id → title
+	themes   themeTitles
 	people   *pseudonyms
 	labels   *labels
 }
@@ -47,7 +47,7 @@ func newSource(st *store.Store, scope Scope, l *locale.Localizer) *source {
 		st: st, scope: scope, l: l, fields: fields,
 		visible: "c.status = 'published' AND c.field_id IN " + fields +
 			" AND (c.target_kind = 'measure' OR EXISTS (SELECT 1 FROM ideas ti WHERE ti.id = c.target_id AND ti.status = 'published'))",
-		titles: map[int64]string{}, measures: map[int64]string{}, themes: map[string]string{},
+		titles: map[int64]string{}, measures: map[int64]string{}, themes: themeTitles{},
 		people: newPseudonyms(l), labels: newLabels(l),
 	}
 }
@@ -356,6 +356,23 @@ func (s *source) readLanguages(ctx context.Context, sum *Summary) error {
 	}
 	sum.Languages = rowsOf("language", merged, false)
 	return nil
+}
+
+// themeTitles maps the key of a cross-cutting theme to its title.
+type themeTitles map[string]string
+
+// list names the themes of keys, separated by commas; a key without a
+// title stands for itself.
+func (t themeTitles) list(keys []string) string {
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if title, ok := t[k]; ok {
+			out = append(out, title)
+		} else {
+			out = append(out, k)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // themeList reads the cross-cutting themes of the consultations covered.

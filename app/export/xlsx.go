@@ -17,7 +17,7 @@ type xlsxWriter struct {
 	out    io.Writer
 	f      *excelize.File
 	lb     *labels
-	themes map[string]string
+	themes themeTitles
 	sw     *excelize.StreamWriter
 	sheet  string
 	table  string
@@ -44,7 +44,7 @@ var (
 		{"lang", 8}, {"author", 14}, {"triage_state", 16}, {"response", 48}, {"date", 18}}
 )
 
-func newXLSX(w io.Writer, lb *labels, themes map[string]string) (*xlsxWriter, error) {
+func newXLSX(w io.Writer, lb *labels, themes themeTitles) (*xlsxWriter, error) {
 	f := excelize.NewFile()
 	header, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	if err != nil {
@@ -158,18 +158,6 @@ func (x *xlsxWriter) approval(t Tally) any {
 	return excelize.Cell{StyleID: x.pct, Value: *a}
 }
 
-func (x *xlsxWriter) themeTitles(keys []string) string {
-	out := make([]string, 0, len(keys))
-	for _, k := range keys {
-		if t, ok := x.themes[k]; ok {
-			out = append(out, t)
-		} else {
-			out = append(out, k)
-		}
-	}
-	return strings.Join(out, ", ")
-}
-
 func (x *xlsxWriter) begin(sum *Summary) error {
 	_ = x.f.SetDocProps(&excelize.DocProperties{Title: sum.Scope.Name, Creator: "mitreden", Language: sum.Lang})
 	if err := x.open("export.sheet_summary", "Summary", summaryCols); err != nil {
@@ -196,7 +184,7 @@ func (x *xlsxWriter) begin(sum *Summary) error {
 		return err
 	}
 	for _, m := range sum.Measures {
-		if err := x.write(m.Field, m.ID, m.Title, x.lb.status[m.Status], x.themeTitles(m.Themes), m.Tally.For, m.Tally.Against,
+		if err := x.write(m.Field, m.ID, m.Title, x.lb.status[m.Status], x.themes.list(m.Themes), m.Tally.For, m.Tally.Against,
 			m.Tally.Neutral, x.approval(m.Tally), m.Comments.Pro, m.Comments.Contra, m.Comments.Neutral); err != nil {
 			return err
 		}
@@ -208,7 +196,7 @@ func (x *xlsxWriter) beginIdeas() error { return x.open("export.sheet_ideas", "I
 
 func (x *xlsxWriter) idea(r *IdeaRow) error {
 	v := x.vals
-	v[0], v[1], v[2], v[3], v[4], v[5], v[6] = r.ID, r.Field, r.Title, r.Body, r.Lang, x.themeTitles(r.Themes), r.Author
+	v[0], v[1], v[2], v[3], v[4], v[5], v[6] = r.ID, r.Field, r.Title, r.Body, r.Lang, x.themes.list(r.Themes), r.Author
 	v[7], v[8], v[9], v[10], v[11] = r.Tally.For, r.Tally.Against, r.Tally.Neutral, x.approval(r.Tally), r.Comments
 	v[12], v[13], v[14] = x.lb.triage[r.TriageState], r.Response, r.CreatedAt
 	return x.write(v...)
