@@ -23,7 +23,8 @@ type personalParts struct {
 	// votes are the vote box for no vote, against, neutral and for.
 	votes [4]string
 
-	mu      sync.Mutex
+	// actions are filled in while the page renders, before the cache
+	// hands the parts to any other request, and only read after.
 	actions map[int64]*commentActions
 }
 
@@ -81,9 +82,7 @@ func (p *personalParts) Personal(c *fiber.Ctx, v *access.Viewer) (func(tag byte,
 			}
 			return p.votes[*mine+2]
 		case markActions:
-			p.mu.Lock()
 			a := p.actions[arg]
-			p.mu.Unlock()
 			if a == nil {
 				return ""
 			}
@@ -109,8 +108,6 @@ func (p *personalParts) Size() int {
 	for _, v := range p.votes {
 		n += len(v)
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	for _, a := range p.actions {
 		n += 2 * len(a.others)
 	}
@@ -138,8 +135,6 @@ func (d *Discussion) ActionsMarker(v *pages.View, c *CommentRow) (template.HTML,
 	author := *v.Viewer
 	author.UserID = c.AuthorID
 	own.Viewer = &author
-	p.mu.Lock()
 	p.actions[c.ID] = &commentActions{author: c.AuthorID, others: text, item: CommentItem{View: &own, Comment: c}}
-	p.mu.Unlock()
 	return template.HTML(pages.Mark(markActions, c.ID)), nil
 }
