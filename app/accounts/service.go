@@ -95,6 +95,8 @@ type Service struct {
 	// e-mail costs as much time as a wrong password.
 	dummyHash string
 	now       func() time.Time
+	// sessions caches Authenticate on SQLite (nil on PostgreSQL).
+	sessions *sessionCache
 }
 
 // NewService builds the service; params nil means DefaultHashParams.
@@ -107,7 +109,11 @@ func NewService(st *store.Store, catalog *locale.Catalog, params *argon2id.Param
 	if err != nil {
 		return nil, err
 	}
-	return &Service{st: st, catalog: catalog, params: p, dummyHash: dummy, now: func() time.Time { return time.Now().UTC() }}, nil
+	s := &Service{st: st, catalog: catalog, params: p, dummyHash: dummy, now: func() time.Time { return time.Now().UTC() }}
+	if _, ok := st.AccountsVersion(); ok {
+		s.sessions = newSessionCache()
+	}
+	return s, nil
 }
 
 // NormalizeEmail lower-cases and trims an address.
@@ -298,6 +304,16 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*access.Viewe
 	if token == "" || len(token) > 128 {
 		return nil, nil
 	}
+	tokenHash := hashToken(token)
+	now := s.now()
+	// Taken before the read: a change committed meanwhile makes what is
+	// read below stale at once.
+	version, cached := s.st.AccountsVersion()
+	if cached && s.sessions != nil {
+		if v, ok := s.sessions.get(tokenHash, version, now); ok {
+			return v, nil
+		}
+	}
 	// Every signed-in request comes through here: raw statements, so the
 	// read connections reuse their prepared statements.
 	// One statement, one row per expert group (or one with a NULL group):
@@ -307,7 +323,7 @@ SELECT s.id, s.csrf_token, s.expires_at, u.id, u.display_name, u.role, u.locale,
 FROM sessions s JOIN users u ON u.id = s.user_id
 LEFT JOIN expert_group_members m ON m.user_id = u.id
 WHERE s.token_hash = ? AND u.deleted_at IS NULL
-ORDER BY m.group_id`, hashToken(token))
+ORDER BY m.group_id`, tokenHash)
 	if err != nil {
 		return nil, err
 	}
@@ -333,13 +349,16 @@ ORDER BY m.group_id`, hashToken(token))
 	if err := rows.Err(); err != nil || !found {
 		return nil, err
 	}
-	if !s.now().Before(expires) {
+	if !now.Before(expires) {
 		return nil, nil
 	}
 	v.Role = access.Role(role)
 	if blockedUntil.Valid {
 		until := blockedUntil.Time.UTC()
 		v.BlockedUntil = &until
+	}
+	if cached && s.sessions != nil {
+		s.sessions.put(tokenHash, &v, expires, version, now)
 	}
 	return &v, nil
 }

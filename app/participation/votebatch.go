@@ -2,25 +2,33 @@ package participation
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/mitreden/mitreden/app/config"
 	"github.com/mitreden/mitreden/app/consultations"
 	"github.com/mitreden/mitreden/app/store"
 )
 
-// voteBatcher writes the votes on measures that arrive together on
-// PostgreSQL in one transaction, a group commit like SQLite's writer.
+// voteBatcher writes the votes on measures that arrive together in one
+// write, with one statement for all of them.
 //
-// Written one per transaction, every vote on a measure waits for the
-// previous vote's transaction to commit, because each holds the measure's
-// tally row from its change until its commit (about 1,200 votes/s on two
-// cores whatever the number of connections). A batch changes all its
-// votes with one statement, reads the tallies with one and writes the
-// tally events with one: six round trips and one commit for any number
-// of votes. One batch runs at a time per instance; instances behind a
-// load balancer wait for each other on the tally rows as before.
+// On PostgreSQL, written one per transaction, every vote on a measure
+// waits for the previous vote's transaction to commit, because each holds
+// the measure's tally row from its change until its commit (about 1,200
+// votes/s on two cores whatever the number of connections). A batch
+// changes all its votes with one statement, reads the tallies with one
+// and writes the tally events with one: six round trips and one commit
+// for any number of votes. One batch runs at a time per instance;
+// instances behind a load balancer wait for each other on the tally rows
+// as before.
+//
+// On SQLite the writer groups writes into one commit anyway, but each
+// vote there was two statements in the one goroutine every write waits
+// for; a batch is two statements for all its votes.
 type voteBatcher struct {
 	st       *store.Store
 	requests chan *voteRequest
@@ -151,8 +159,9 @@ func (b *voteBatcher) write(reqs []*voteRequest) (later []*voteRequest) {
 				if err := consultations.GuardWrite(ctx, tx, r.t.ConsultationID, ""); err != nil {
 					return err
 				}
-				query, args := voteChange(tx, r.userID, r.t, r.value, time.Now().UTC())
-				return changeVotePostgres(ctx, tx, r.t, r.value, &out, query, args)
+				var err error
+				out, err = writeVote(ctx, tx, r.t, r.userID, r.value, time.Now().UTC())
+				return err
 			})
 			r.done <- voteOutcome{res: out, err: err}
 		}
@@ -198,13 +207,12 @@ func writeVotes(ctx context.Context, tx *store.Tx, batch []*voteRequest, outcome
 		}
 		users, measures, values = append(users, r.userID), append(measures, r.t.ID), append(values, int64(*r.value))
 	}
+	changes, tallyRead := postgresVoteBatch, postgresTallies
+	if tx.Driver() == config.SQLite {
+		changes, tallyRead = sqliteVoteBatch, sqliteTallies
+	}
 	changed := map[int64]bool{}
-	collect := func(rows interface {
-		Next() bool
-		Scan(...any) error
-		Close() error
-		Err() error
-	}, err error) error {
+	collect := func(rows *sql.Rows, err error) error {
 		if err != nil {
 			return err
 		}
@@ -220,18 +228,12 @@ func writeVotes(ctx context.Context, tx *store.Tx, batch []*voteRequest, outcome
 	}
 	now := tx.Time(time.Now())
 	if len(users) > 0 {
-		if err := collect(tx.Query(ctx, `INSERT INTO votes (user_id, target_kind, target_id, value, created_at, updated_at)
-SELECT u, 'measure', m, v, ?, ? FROM unnest(?::bigint[], ?::bigint[], ?::smallint[]) AS i(u, m, v) ORDER BY m, u
-ON CONFLICT (user_id, target_kind, target_id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-WHERE votes.value <> excluded.value
-RETURNING target_id`, now, now, store.IntArray(users), store.IntArray(measures), store.IntArray(values))); err != nil {
+		if err := collect(tx.Query(ctx, changes.set, append([]any{now, now}, changes.args(users, measures, values)...)...)); err != nil {
 			return err
 		}
 	}
 	if len(gone) > 0 {
-		if err := collect(tx.Query(ctx, `DELETE FROM votes v USING unnest(?::bigint[], ?::bigint[]) AS i(u, m)
-WHERE v.user_id = i.u AND v.target_kind = 'measure' AND v.target_id = i.m
-RETURNING v.target_id`, store.IntArray(gone), store.IntArray(goneFrom))); err != nil {
+		if err := collect(tx.Query(ctx, changes.withdraw, changes.args(gone, goneFrom)...)); err != nil {
 			return err
 		}
 	}
@@ -242,7 +244,7 @@ RETURNING v.target_id`, store.IntArray(gone), store.IntArray(goneFrom))); err !=
 		ids = append(ids, r.t.ID)
 	}
 	tallies := map[int64]consultations.Tally{}
-	rows, err := tx.Query(ctx, "SELECT target_id, votes_for, votes_against, votes_neutral FROM tallies WHERE target_kind = 'measure' AND target_id = ANY(?::bigint[])", store.IntArray(ids))
+	rows, err := tx.Query(ctx, tallyRead, changes.args(ids)...)
 	if err != nil {
 		return err
 	}
@@ -268,20 +270,101 @@ RETURNING v.target_id`, store.IntArray(gone), store.IntArray(goneFrom))); err !=
 		}
 		tally := tallies[r.t.ID]
 		outcomes[i].res = &VoteResult{Tally: tally, MyVote: r.value}
-		if changed[r.t.ID] && !announced[r.t.ID] {
-			announced[r.t.ID] = true
-			events = append(events, store.Emission{
-				Data:   TallyEvent{Target: KindMeasure, ID: r.t.ID, Tally: tally},
-				Topics: r.t.public(r.t.Topic(), r.t.ConsultationTopic()),
-			})
+		if !changed[r.t.ID] || announced[r.t.ID] {
+			continue
 		}
+		announced[r.t.ID] = true
+		if tx.Driver() == config.SQLite {
+			// Held by the writer like every tally event, at most a few a second per item.
+			if err := emitTally(ctx, tx, r.t, tally); err != nil {
+				return err
+			}
+			continue
+		}
+		events = append(events, store.Emission{
+			Data:   TallyEvent{Target: KindMeasure, ID: r.t.ID, Tally: tally},
+			Topics: r.t.public(r.t.Topic(), r.t.ConsultationTopic()),
+		})
 	}
 	return tx.EmitStates(ctx, "vote.tally", events)
 }
 
-// batched reports whether a vote goes through the batcher: votes on
-// measures on PostgreSQL. Ideas are checked one by one (their own
-// moderation state), and SQLite's writer groups every write already.
-func (s *Service) batched(kind Kind) bool {
-	return s.votes != nil && kind == KindMeasure
+// voteBatchSQL is how one database changes a batch of votes: set inserts
+// or changes votes (its arguments end with args(users, measures,
+// values)), withdraw deletes them (args(users, measures)); both answer
+// the measure of every row they changed. args also passes the measures
+// whose tallies are read.
+type voteBatchSQL struct {
+	set, withdraw string
+	args          func(columns ...[]int64) []any
 }
+
+var postgresVoteBatch = voteBatchSQL{
+	set: `INSERT INTO votes (user_id, target_kind, target_id, value, created_at, updated_at)
+SELECT u, 'measure', m, v, ?, ? FROM unnest(?::bigint[], ?::bigint[], ?::smallint[]) AS i(u, m, v) ORDER BY m, u
+ON CONFLICT (user_id, target_kind, target_id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+WHERE votes.value <> excluded.value
+RETURNING target_id`,
+	withdraw: `DELETE FROM votes v USING unnest(?::bigint[], ?::bigint[]) AS i(u, m)
+WHERE v.user_id = i.u AND v.target_kind = 'measure' AND v.target_id = i.m
+RETURNING v.target_id`,
+	args: postgresArrays,
+}
+
+const postgresTallies = "SELECT target_id, votes_for, votes_against, votes_neutral FROM tallies WHERE target_kind = 'measure' AND target_id = ANY(?::bigint[])"
+
+// SQLite gets one JSON array of rows (or of ids): one bound parameter,
+// so one prepared statement serves every batch size.
+var sqliteVoteBatch = voteBatchSQL{
+	set: `INSERT INTO votes (user_id, target_kind, target_id, value, created_at, updated_at)
+SELECT i.value ->> 0, 'measure', i.value ->> 1, i.value ->> 2, ?, ? FROM json_each(?) AS i WHERE true
+ON CONFLICT (user_id, target_kind, target_id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+WHERE votes.value <> excluded.value
+RETURNING target_id`,
+	withdraw: `DELETE FROM votes WHERE id IN (
+  SELECT v.id FROM json_each(?) AS i JOIN votes v ON v.user_id = i.value ->> 0 AND v.target_kind = 'measure' AND v.target_id = i.value ->> 1)
+RETURNING target_id`,
+	args: jsonRows,
+}
+
+const sqliteTallies = "SELECT target_id, votes_for, votes_against, votes_neutral FROM tallies WHERE target_kind = 'measure' AND target_id IN (SELECT value FROM json_each(?))"
+
+// postgresArrays passes the columns as PostgreSQL array literals, one
+// parameter each.
+func postgresArrays(columns ...[]int64) []any {
+	args := make([]any, len(columns))
+	for i, col := range columns {
+		args[i] = store.IntArray(col)
+	}
+	return args
+}
+
+// jsonRows passes the columns as one JSON array: of rows when there are
+// several columns, of numbers when there is one.
+func jsonRows(columns ...[]int64) []any {
+	b := make([]byte, 0, 16*len(columns)*len(columns[0]))
+	b = append(b, '[')
+	for i := range columns[0] {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if len(columns) > 1 {
+			b = append(b, '[')
+		}
+		for j, col := range columns {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, col[i], 10)
+		}
+		if len(columns) > 1 {
+			b = append(b, ']')
+		}
+	}
+	return []any{string(append(b, ']'))}
+}
+
+// batched reports whether a vote goes through the batcher: votes on
+// measures. Ideas are checked one by one, in the write, for their own
+// moderation state.
+func (s *Service) batched(kind Kind) bool { return kind == KindMeasure }

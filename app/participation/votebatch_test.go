@@ -14,7 +14,10 @@ import (
 // A batch that fails as a whole (here one vote names no account) is
 // written vote by vote: the good votes count, the bad one alone fails.
 func TestVoteBatchFallsBackToSingleVotes(t *testing.T) {
-	db := storetest.NewDatabase(t, config.Postgres)
+	storetest.ForEach(t, testVoteBatchFallback)
+}
+
+func testVoteBatchFallback(t *testing.T, db config.Database) {
 	st := storetest.Open(t, db)
 	ctx := context.Background()
 	now := time.Now().UTC()

@@ -22,17 +22,13 @@ type Service struct {
 	// Screener flags contributions with listed terms for moderators.
 	Screener *screening.Screener
 	now      func() time.Time
-	// votes groups votes on measures on PostgreSQL (nil on SQLite).
+	// votes writes the votes on measures that arrive together as one batch.
 	votes *voteBatcher
 }
 
 // NewService builds the service.
 func NewService(st *store.Store, catalog *locale.Catalog) *Service {
-	s := &Service{st: st, catalog: catalog, Screener: screening.NewScreener(st.DB), now: func() time.Time { return time.Now().UTC() }}
-	if st.Driver == config.Postgres {
-		s.votes = newVoteBatcher(st)
-	}
-	return s
+	return &Service{st: st, catalog: catalog, Screener: screening.NewScreener(st.DB), now: func() time.Time { return time.Now().UTC() }, votes: newVoteBatcher(st)}
 }
 
 // flags answers the screening terms found in texts, as stored JSON.
@@ -103,30 +99,42 @@ func (s *Service) changeVote(ctx context.Context, v *access.Viewer, kind Kind, i
 		if err != nil {
 			return err
 		}
-		query, args := voteChange(tx, v.UserID, t, value, s.now())
-		if tx.Driver() == config.Postgres {
-			return changeVotePostgres(ctx, tx, t, value, &out, query, args)
-		}
-		// One writer: what this reads stays true until the change below.
-		tally, old, err := tallyAndVote(ctx, tx, v.UserID, kind, id)
-		out = &VoteResult{Tally: tally, MyVote: value}
-		if err != nil || sameVote(old, value) {
-			return err
-		}
-		if old != nil {
-			tally.Add(*old, -1)
-		}
-		if value != nil {
-			tally.Add(*value, 1)
-		}
-		out.Tally = tally
-		if err := emitTally(ctx, tx, t, tally); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, query, args...)
+		out, err = writeVote(ctx, tx, t, v.UserID, value, s.now())
 		return err
 	})
 	return out, err
+}
+
+// writeVote changes one vote as the last statement of a write (see
+// Store.WriteLast) and answers the item's tally after it.
+func writeVote(ctx context.Context, tx *store.Tx, t *target, userID int64, value *int, now time.Time) (*VoteResult, error) {
+	query, args := voteChange(tx, userID, t, value, now)
+	if tx.Driver() == config.Postgres {
+		return changeVotePostgres(ctx, tx, t, value, query, args)
+	}
+	// One writer: what this reads stays true until the change below.
+	tally, old, err := tallyAndVote(ctx, tx, userID, t.Kind, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := &VoteResult{Tally: tally, MyVote: value}
+	if sameVote(old, value) {
+		return out, nil
+	}
+	if old != nil {
+		tally.Add(*old, -1)
+	}
+	if value != nil {
+		tally.Add(*value, 1)
+	}
+	out.Tally = tally
+	if err := emitTally(ctx, tx, t, tally); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, query, args...); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func sameVote(a, b *int) bool {
@@ -155,24 +163,25 @@ func voteChange(tx *store.Tx, userID int64, t *target, value *int, now time.Time
 // side by side: the tally is read after the change, while this
 // transaction holds the tally row's lock, so every event carries a tally
 // that was true.
-func changeVotePostgres(ctx context.Context, tx *store.Tx, t *target, value *int, out **VoteResult, query string, args []any) error {
+func changeVotePostgres(ctx context.Context, tx *store.Tx, t *target, value *int, query string, args []any) (*VoteResult, error) {
 	res, err := tx.Exec(ctx, query, args...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	changed, err := res.RowsAffected()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tally, _, err := tallyAndVote(ctx, tx, 0, t.Kind, t.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	*out = &VoteResult{Tally: tally, MyVote: value}
-	if changed == 0 {
-		return nil
+	if changed > 0 {
+		if err := emitTally(ctx, tx, t, tally); err != nil {
+			return nil, err
+		}
 	}
-	return emitTally(ctx, tx, t, tally)
+	return &VoteResult{Tally: tally, MyVote: value}, nil
 }
 
 // tallyAndVote reads an item's tally and a person's vote on it.

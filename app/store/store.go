@@ -43,6 +43,8 @@ type Store struct {
 
 	group  *groupWriter // SQLite only
 	outbox *outbox
+	// accounts tells when sessions or accounts changed (SQLite only).
+	accounts *accountWatch
 	// statements are the raw reads prepared on PostgreSQL, by query text.
 	statements    sync.Map
 	preparing     sync.Map // queries being prepared in the background
@@ -93,7 +95,7 @@ func Open(ctx context.Context, db config.Database, opts Options) (*Store, error)
 	runCtx, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	if s.Driver == config.SQLite {
-		s.group = newGroupWriter(s.write, s.outbox)
+		s.group = newGroupWriter(s.write, s.outbox, s.accounts)
 		s.done.Add(1)
 		go func() { defer s.done.Done(); s.group.run() }()
 	}
@@ -118,11 +120,10 @@ func openSQLite(ctx context.Context, db config.Database, opts Options) (*Store, 
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, config.Usagef("cannot open database %s: directory %s does not exist", db, dir)
 	}
+	keepSQLiteHeap()
 	// synchronous=FULL: an acknowledged write survives power loss, not only a crash.
-	w, err := sql.Open(sqliteDriver, sqliteDSN(db.Path, "&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"))
-	if err != nil {
-		return nil, config.Usagef("cannot open database %s: %v", db, err)
-	}
+	watch := newAccountWatch()
+	w := sql.OpenDB(newWriteConnector(sqliteDSN(db.Path, "&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"), watch))
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -147,9 +148,10 @@ func openSQLite(ctx context.Context, db config.Database, opts Options) (*Store, 
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
 	return &Store{
-		Driver: config.SQLite,
-		DB:     bun.NewDB(r, sqlitedialect.New()),
-		write:  bun.NewDB(w, sqlitedialect.New()),
+		Driver:   config.SQLite,
+		DB:       bun.NewDB(r, sqlitedialect.New()),
+		write:    bun.NewDB(w, sqlitedialect.New()),
+		accounts: watch,
 	}, nil
 }
 
@@ -207,6 +209,9 @@ func (s *Store) Close() error {
 		}
 		s.done.Wait()
 		err = errors.Join(s.DB.Close(), closeIfOther(s.write, s.DB))
+		if s.accounts != nil {
+			s.accounts.free()
+		}
 	})
 	return err
 }

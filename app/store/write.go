@@ -112,6 +112,7 @@ func (s *Store) submitWrite(ctx context.Context, fn WriteFunc, last bool) error 
 type groupWriter struct {
 	db       *bun.DB
 	outbox   *outbox
+	accounts *accountWatch
 	requests chan *writeRequest
 	maxGroup int
 
@@ -141,8 +142,8 @@ type writeRequest struct {
 	last bool
 }
 
-func newGroupWriter(db *bun.DB, ob *outbox) *groupWriter {
-	return &groupWriter{db: db, outbox: ob, requests: make(chan *writeRequest, 4096), maxGroup: 512, written: map[string]time.Time{}}
+func newGroupWriter(db *bun.DB, ob *outbox, accounts *accountWatch) *groupWriter {
+	return &groupWriter{db: db, outbox: ob, accounts: accounts, requests: make(chan *writeRequest, 4096), maxGroup: 512, written: map[string]time.Time{}}
 }
 
 func (w *groupWriter) submit(ctx context.Context, fn WriteFunc, last bool) error {
@@ -227,6 +228,9 @@ func (w *groupWriter) nextDue() (time.Time, bool) {
 func (w *groupWriter) commit(group []*writeRequest, final bool) {
 	results := make([]error, len(group))
 	finish := func() {
+		// Before anyone is answered: a request after a sign-out must
+		// find its session gone.
+		w.accounts.committed()
 		for i, req := range group {
 			req.done <- results[i]
 		}
