@@ -308,8 +308,8 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*access.Viewe
 	now := s.now()
 	// Taken before the read: a change committed meanwhile makes what is
 	// read below stale at once.
-	version, cached := s.st.AccountsVersion()
-	if cached && s.sessions != nil {
+	version, _ := s.st.AccountsVersion()
+	if s.sessions != nil {
 		if v, ok := s.sessions.get(tokenHash, version, now); ok {
 			return v, nil
 		}
@@ -357,7 +357,7 @@ ORDER BY m.group_id`, tokenHash)
 		until := blockedUntil.Time.UTC()
 		v.BlockedUntil = &until
 	}
-	if cached && s.sessions != nil {
+	if s.sessions != nil {
 		s.sessions.put(tokenHash, &v, expires, version, now)
 	}
 	return &v, nil

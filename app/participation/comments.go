@@ -280,7 +280,7 @@ type CommentEvent struct {
 // commentBecamePublic counts a comment that is now published and tells the
 // item's, the consultation's and the field's expert groups' subscribers.
 func commentBecamePublic(ctx context.Context, tx *store.Tx, t *target, row *CommentRow) error {
-	if _, err := addToTally(ctx, tx, t.Kind, t.ID, 0, 0, 0, 1); err != nil {
+	if err := addToCommentCount(ctx, tx, t.Kind, t.ID, 1); err != nil {
 		return err
 	}
 	groups, err := groupsOfField(ctx, tx, t.FieldID)
@@ -297,7 +297,7 @@ func commentBecamePublic(ctx context.Context, tx *store.Tx, t *target, row *Comm
 
 // commentLeftPublic uncounts a comment that is no longer published.
 func commentLeftPublic(ctx context.Context, tx *store.Tx, t *target, commentID int64) error {
-	if _, err := addToTally(ctx, tx, t.Kind, t.ID, 0, 0, 0, -1); err != nil {
+	if err := addToCommentCount(ctx, tx, t.Kind, t.ID, -1); err != nil {
 		return err
 	}
 	if err := tx.Emit(ctx, "comment.removed", CommentEvent{Target: t.Kind, ID: t.ID, CommentID: commentID}, t.public(t.Topic(), t.ConsultationTopic())...); err != nil {

@@ -219,18 +219,14 @@ func AuthorOf(id int64, name string, deleted bool, l *locale.Localizer) Author {
 	return Author{ID: &id, DisplayName: name}
 }
 
-// addToTally changes an item's tally row (creating it) and answers the new tally.
-func addToTally(ctx context.Context, tx *store.Tx, kind Kind, id int64, dFor, dAgainst, dNeutral, dComments int64) (consultations.Tally, error) {
-	var t consultations.Tally
-	err := tx.QueryRow(ctx, `
-INSERT INTO tallies (target_kind, target_id, votes_for, votes_against, votes_neutral, comment_count) VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (target_kind, target_id) DO UPDATE SET
-  votes_for = tallies.votes_for + excluded.votes_for,
-  votes_against = tallies.votes_against + excluded.votes_against,
-  votes_neutral = tallies.votes_neutral + excluded.votes_neutral,
-  comment_count = tallies.comment_count + excluded.comment_count
-RETURNING votes_for, votes_against, votes_neutral`, string(kind), id, dFor, dAgainst, dNeutral, dComments).Scan(&t.For, &t.Against, &t.Neutral)
-	return t, err
+// addToCommentCount changes an item's count of published comments
+// (creating its tally row); the vote counts follow the votes through
+// triggers.
+func addToCommentCount(ctx context.Context, tx *store.Tx, kind Kind, id int64, delta int64) error {
+	_, err := tx.Exec(ctx, `
+INSERT INTO tallies (target_kind, target_id, comment_count) VALUES (?, ?, ?)
+ON CONFLICT (target_kind, target_id) DO UPDATE SET comment_count = tallies.comment_count + excluded.comment_count`, string(kind), id, delta)
+	return err
 }
 
 // groupsOfField lists the expert groups serving a field, for their live topics.

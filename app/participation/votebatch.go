@@ -207,9 +207,9 @@ func writeVotes(ctx context.Context, tx *store.Tx, batch []*voteRequest, outcome
 		}
 		users, measures, values = append(users, r.userID), append(measures, r.t.ID), append(values, int64(*r.value))
 	}
-	changes, tallyRead := postgresVoteBatch, postgresTallies
+	changes := postgresVoteBatch
 	if tx.Driver() == config.SQLite {
-		changes, tallyRead = sqliteVoteBatch, sqliteTallies
+		changes = sqliteVoteBatch
 	}
 	changed := map[int64]bool{}
 	collect := func(rows *sql.Rows, err error) error {
@@ -244,7 +244,7 @@ func writeVotes(ctx context.Context, tx *store.Tx, batch []*voteRequest, outcome
 		ids = append(ids, r.t.ID)
 	}
 	tallies := map[int64]consultations.Tally{}
-	rows, err := tx.Query(ctx, tallyRead, changes.args(ids)...)
+	rows, err := tx.Query(ctx, changes.tallies, changes.args(ids)...)
 	if err != nil {
 		return err
 	}
@@ -292,11 +292,11 @@ func writeVotes(ctx context.Context, tx *store.Tx, batch []*voteRequest, outcome
 // voteBatchSQL is how one database changes a batch of votes: set inserts
 // or changes votes (its arguments end with args(users, measures,
 // values)), withdraw deletes them (args(users, measures)); both answer
-// the measure of every row they changed. args also passes the measures
-// whose tallies are read.
+// the measure of every row they changed; tallies reads the tallies of
+// the measures in args(ids).
 type voteBatchSQL struct {
-	set, withdraw string
-	args          func(columns ...[]int64) []any
+	set, withdraw, tallies string
+	args                   func(columns ...[]int64) []any
 }
 
 var postgresVoteBatch = voteBatchSQL{
@@ -308,10 +308,9 @@ RETURNING target_id`,
 	withdraw: `DELETE FROM votes v USING unnest(?::bigint[], ?::bigint[]) AS i(u, m)
 WHERE v.user_id = i.u AND v.target_kind = 'measure' AND v.target_id = i.m
 RETURNING v.target_id`,
-	args: postgresArrays,
+	tallies: "SELECT target_id, votes_for, votes_against, votes_neutral FROM tallies WHERE target_kind = 'measure' AND target_id = ANY(?::bigint[])",
+	args:    postgresArrays,
 }
-
-const postgresTallies = "SELECT target_id, votes_for, votes_against, votes_neutral FROM tallies WHERE target_kind = 'measure' AND target_id = ANY(?::bigint[])"
 
 // SQLite gets one JSON array of rows (or of ids): one bound parameter,
 // so one prepared statement serves every batch size.
@@ -324,10 +323,9 @@ RETURNING target_id`,
 	withdraw: `DELETE FROM votes WHERE id IN (
   SELECT v.id FROM json_each(?) AS i JOIN votes v ON v.user_id = i.value ->> 0 AND v.target_kind = 'measure' AND v.target_id = i.value ->> 1)
 RETURNING target_id`,
-	args: jsonRows,
+	tallies: "SELECT target_id, votes_for, votes_against, votes_neutral FROM tallies WHERE target_kind = 'measure' AND target_id IN (SELECT value FROM json_each(?))",
+	args:    jsonRows,
 }
-
-const sqliteTallies = "SELECT target_id, votes_for, votes_against, votes_neutral FROM tallies WHERE target_kind = 'measure' AND target_id IN (SELECT value FROM json_each(?))"
 
 // postgresArrays passes the columns as PostgreSQL array literals, one
 // parameter each.
