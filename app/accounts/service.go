@@ -358,7 +358,7 @@ ORDER BY m.group_id`, tokenHash)
 		v.BlockedUntil = &until
 	}
 	if s.sessions != nil {
-		s.sessions.put(tokenHash, &v, expires, version, now)
+		s.sessions.put(tokenHash, &v, expires, version)
 	}
 	return &v, nil
 }

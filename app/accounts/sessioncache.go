@@ -14,11 +14,9 @@ import (
 // every read connection drop its page cache, so under a stream of votes
 // that read cost a sixth of a vote's CPU, for data that changes rarely.
 // An entry is good while the store's accounts version is the one it was
-// read under: the store moves the version after every committed write
-// that ended a session or changed an account or a group membership,
-// before that write is answered. Entries are also read again after
-// sessionCacheTTL, for changes made by another process on the same file
-// (the command line's user commands).
+// read under: every mitreden process on the database moves the version
+// after each committed write that ended a session or changed an account
+// or a group membership, before that write is answered.
 type sessionCache struct {
 	mu      sync.RWMutex
 	entries map[string]cachedSession
@@ -28,13 +26,9 @@ type cachedSession struct {
 	viewer  access.Viewer
 	expires time.Time
 	version uint64
-	read    time.Time
 }
 
-const (
-	sessionCacheTTL  = 2 * time.Second
-	sessionCacheSize = 50_000
-)
+const sessionCacheSize = 50_000
 
 func newSessionCache() *sessionCache {
 	return &sessionCache{entries: map[string]cachedSession{}}
@@ -45,7 +39,7 @@ func (c *sessionCache) get(tokenHash string, version uint64, now time.Time) (*ac
 	c.mu.RLock()
 	e, ok := c.entries[tokenHash]
 	c.mu.RUnlock()
-	if !ok || e.version != version || !now.Before(e.expires) || now.Sub(e.read) >= sessionCacheTTL {
+	if !ok || e.version != version || !now.Before(e.expires) {
 		return nil, false
 	}
 	v := e.viewer
@@ -54,10 +48,9 @@ func (c *sessionCache) get(tokenHash string, version uint64, now time.Time) (*ac
 }
 
 // put keeps v, read under version. A full cache starts over: entries
-// are cheap to read again, and every one older than the TTL is stale
-// anyway.
-func (c *sessionCache) put(tokenHash string, v *access.Viewer, expires time.Time, version uint64, now time.Time) {
-	e := cachedSession{viewer: *v, expires: expires, version: version, read: now}
+// are cheap to read again.
+func (c *sessionCache) put(tokenHash string, v *access.Viewer, expires time.Time, version uint64) {
+	e := cachedSession{viewer: *v, expires: expires, version: version}
 	e.viewer.Groups = slices.Clone(v.Groups)
 	c.mu.Lock()
 	if len(c.entries) >= sessionCacheSize {

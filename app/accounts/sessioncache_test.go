@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/accounts"
 	"github.com/mitreden/mitreden/app/apptest"
+	"github.com/mitreden/mitreden/app/store"
 )
 
 // What Authenticate answers is cached on SQLite; every change to a
@@ -30,28 +32,44 @@ func TestSessionChangesShowInTheNextRequest(t *testing.T) {
 		r.JSON(t, &group)
 		cases := []struct {
 			name   string
-			change func(resident *apptest.Client, email string) *apptest.Response
+			change func(t *testing.T, resident *apptest.Client, email string) *apptest.Response
 			want   func(v *access.Viewer) bool
 		}{
-			{"signs out", func(c *apptest.Client, email string) *apptest.Response {
+			{"signs out", func(t *testing.T, c *apptest.Client, email string) *apptest.Response {
 				return c.Do(http.MethodPost, "/api/v1/auth/logout", nil)
 			}, func(v *access.Viewer) bool { return v == nil }},
-			{"is made a moderator", func(c *apptest.Client, email string) *apptest.Response {
+			{"is made a moderator", func(t *testing.T, c *apptest.Client, email string) *apptest.Response {
 				return admin.Do(http.MethodPatch, fmt.Sprintf("/api/v1/users/%d", c.UserID), map[string]string{"role": "moderator"})
 			}, func(v *access.Viewer) bool { return v != nil && v.Role == access.Moderator }},
-			{"is blocked", func(c *apptest.Client, email string) *apptest.Response {
+			{"is blocked", func(t *testing.T, c *apptest.Client, email string) *apptest.Response {
 				return admin.Do(http.MethodPost, fmt.Sprintf("/api/v1/users/%d/block", c.UserID), map[string]string{"until": time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339), "reason": "Beleidigungen"})
 			}, func(v *access.Viewer) bool {
 				return v != nil && v.BlockedUntil != nil && v.BlockReason == "Beleidigungen"
 			}},
-			{"joins an expert group", func(c *apptest.Client, email string) *apptest.Response {
+			{"joins an expert group", func(t *testing.T, c *apptest.Client, email string) *apptest.Response {
 				return admin.Do(http.MethodPut, fmt.Sprintf("/api/v1/expert-groups/%d/members/%d", group.ID, c.UserID), nil)
 			}, func(v *access.Viewer) bool { return v != nil && slices.Contains(v.Groups, group.ID) }},
-			{"changes the password in another session", func(c *apptest.Client, email string) *apptest.Response {
+			{"changes the password in another session", func(t *testing.T, c *apptest.Client, email string) *apptest.Response {
 				other := s.Login(email, "a-good-password")
 				return other.Do(http.MethodPost, "/api/v1/me/password", map[string]string{"current_password": "a-good-password", "new_password": "another-good-password"})
 			}, func(v *access.Viewer) bool { return v == nil }},
-			{"erases the account", func(c *apptest.Client, email string) *apptest.Response {
+			// What `mitreden user set-password` does, from its own process.
+			{"has the password set by another process", func(t *testing.T, c *apptest.Client, email string) *apptest.Response {
+				st, err := store.Open(ctx, s.App.Store.Source(), store.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer st.Close()
+				other, err := accounts.NewService(st, nil, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := other.SetPassword(ctx, c.UserID, "another-good-password", 0); err != nil {
+					t.Fatal(err)
+				}
+				return &apptest.Response{Status: http.StatusNoContent}
+			}, func(v *access.Viewer) bool { return v == nil }},
+			{"erases the account", func(t *testing.T, c *apptest.Client, email string) *apptest.Response {
 				return c.Do(http.MethodDelete, "/api/v1/me", nil)
 			}, func(v *access.Viewer) bool { return v == nil }},
 		}
@@ -64,7 +82,7 @@ func TestSessionChangesShowInTheNextRequest(t *testing.T) {
 						t.Fatalf("before: %+v, %v", v, err)
 					}
 				}
-				if r := tc.change(resident, email); r.Status >= 300 {
+				if r := tc.change(t, resident, email); r.Status >= 300 {
 					t.Fatalf("change: %d %s", r.Status, r.Body)
 				}
 				v, err := s.App.Accounts.Authenticate(ctx, resident.Token)

@@ -35,7 +35,9 @@ import "C"
 import (
 	"context"
 	"database/sql/driver"
+	"os"
 	"sync/atomic"
+	"syscall"
 	"unsafe"
 
 	"github.com/mattn/go-sqlite3"
@@ -47,17 +49,40 @@ import (
 // in C for every row the write connection changes; the hook counts the
 // rows of those tables, and the writer turns a count that moved during a
 // group into a new version once the group has committed.
+//
+// The version is a counter in a small file beside the database
+// (<db>-accounts), mapped into memory by every mitreden process that
+// opens the database, the way SQLite shares its own -shm file: a server
+// sees at once a session that `mitreden user set-password` ended in
+// another process, and reading the version costs no system call.
 type accountWatch struct {
 	// changes is C memory: SQLite keeps the pointer for the connection's life.
 	changes *C.int64_t
 	// seen is the count at the last commit.
-	seen    int64
-	version atomic.Uint64
+	seen int64
+	// shared is the mapped counter file.
+	shared []byte
 }
 
-func newAccountWatch() *accountWatch {
-	return &accountWatch{changes: (*C.int64_t)(C.calloc(1, C.size_t(unsafe.Sizeof(C.int64_t(0)))))}
+func openAccountWatch(dbPath string) (*accountWatch, error) {
+	f, err := os.OpenFile(dbPath+"-accounts", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// Growing to 8 bytes keeps a count another process already wrote.
+	if err := f.Truncate(8); err != nil {
+		return nil, err
+	}
+	shared, err := syscall.Mmap(int(f.Fd()), 0, 8, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	if err != nil {
+		return nil, err
+	}
+	return &accountWatch{changes: (*C.int64_t)(C.calloc(1, C.size_t(unsafe.Sizeof(C.int64_t(0))))), shared: shared}, nil
 }
+
+// counter is the shared version; the mapping is page-aligned.
+func (w *accountWatch) counter() *uint64 { return (*uint64)(unsafe.Pointer(&w.shared[0])) }
 
 // install sets the hook on the write connection.
 func (w *accountWatch) install(conn *sqlite3.SQLiteConn) error {
@@ -74,23 +99,26 @@ func (w *accountWatch) install(conn *sqlite3.SQLiteConn) error {
 func (w *accountWatch) committed() {
 	if now := int64(C.mitreden_account_changes(w.changes)); now != w.seen {
 		w.seen = now
-		w.version.Add(1)
+		atomic.AddUint64(w.counter(), 1)
 	}
 }
 
-func (w *accountWatch) free() { C.free(unsafe.Pointer(w.changes)) }
+func (w *accountWatch) close() error {
+	C.free(unsafe.Pointer(w.changes))
+	return syscall.Munmap(w.shared)
+}
 
 // AccountsVersion answers a number that changes after every committed
-// write that may have changed a session, an account or a group
-// membership, and whether this store can tell (only SQLite, where this
-// process is the only writer). A cache of what Authenticate read is good
-// while the version it was read under is current: take the version
-// before reading.
+// write, by any mitreden process, that may have changed a session, an
+// account or a group membership, and whether this store can tell (only
+// SQLite: PostgreSQL's other instances would learn of a change too late).
+// A cache of what Authenticate read is good while the version it was
+// read under is current: take the version before reading.
 func (s *Store) AccountsVersion() (uint64, bool) {
 	if s.accounts == nil {
 		return 0, false
 	}
-	return s.accounts.version.Load(), true
+	return atomic.LoadUint64(s.accounts.counter()), true
 }
 
 // writeConnector opens the SQLite write connection with the account

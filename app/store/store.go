@@ -121,8 +121,11 @@ func openSQLite(ctx context.Context, db config.Database, opts Options) (*Store, 
 		return nil, config.Usagef("cannot open database %s: directory %s does not exist", db, dir)
 	}
 	keepSQLiteHeap()
+	watch, err := openAccountWatch(db.Path)
+	if err != nil {
+		return nil, config.Usagef("cannot open database %s: %v", db, err)
+	}
 	// synchronous=FULL: an acknowledged write survives power loss, not only a crash.
-	watch := newAccountWatch()
 	w := sql.OpenDB(newWriteConnector(sqliteDSN(db.Path, "&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"), watch))
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
@@ -132,11 +135,13 @@ func openSQLite(ctx context.Context, db config.Database, opts Options) (*Store, 
 	// busy_timeout does not wait for; processes opening together take turns.
 	if err := withFileLock(db.Path, func() error { return pingWithin(ctx, w, 10*time.Second) }); err != nil {
 		w.Close()
+		watch.close()
 		return nil, config.Usagef("cannot open database %s: %v", db, err)
 	}
 	r, err := sql.Open(sqliteDriver, sqliteDSN(db.Path, "&_query_only=1"))
 	if err != nil {
 		w.Close()
+		watch.close()
 		return nil, config.Usagef("cannot open database %s: %v", db, err)
 	}
 	n := opts.ReadConns
@@ -210,7 +215,7 @@ func (s *Store) Close() error {
 		s.done.Wait()
 		err = errors.Join(s.DB.Close(), closeIfOther(s.write, s.DB))
 		if s.accounts != nil {
-			s.accounts.free()
+			err = errors.Join(err, s.accounts.close())
 		}
 	})
 	return err
