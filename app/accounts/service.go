@@ -95,7 +95,7 @@ type Service struct {
 	// e-mail costs as much time as a wrong password.
 	dummyHash string
 	now       func() time.Time
-	// sessions caches Authenticate on SQLite (nil on PostgreSQL).
+	// sessions caches Authenticate per accounts version.
 	sessions *sessionCache
 }
 
@@ -109,11 +109,7 @@ func NewService(st *store.Store, catalog *locale.Catalog, params *argon2id.Param
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{st: st, catalog: catalog, params: p, dummyHash: dummy, now: func() time.Time { return time.Now().UTC() }}
-	if _, ok := st.AccountsVersion(); ok {
-		s.sessions = newSessionCache()
-	}
-	return s, nil
+	return &Service{st: st, catalog: catalog, params: p, dummyHash: dummy, now: func() time.Time { return time.Now().UTC() }, sessions: newSessionCache()}, nil
 }
 
 // NormalizeEmail lower-cases and trims an address.
@@ -308,11 +304,12 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*access.Viewe
 	now := s.now()
 	// Taken before the read: a change committed meanwhile makes what is
 	// read below stale at once.
-	version, _ := s.st.AccountsVersion()
-	if s.sessions != nil {
-		if v, ok := s.sessions.get(tokenHash, version, now); ok {
-			return v, nil
-		}
+	version, err := s.st.AccountsVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if v, ok := s.sessions.get(tokenHash, version, now); ok {
+		return v, nil
 	}
 	// Every signed-in request comes through here: raw statements, so the
 	// read connections reuse their prepared statements.
@@ -357,9 +354,7 @@ ORDER BY m.group_id`, tokenHash)
 		until := blockedUntil.Time.UTC()
 		v.BlockedUntil = &until
 	}
-	if s.sessions != nil {
-		s.sessions.put(tokenHash, &v, expires, version)
-	}
+	s.sessions.put(tokenHash, &v, expires, version)
 	return &v, nil
 }
 

@@ -14,10 +14,10 @@ import (
 	"github.com/mitreden/mitreden/app/store"
 )
 
-// What Authenticate answers is cached on SQLite; every change to a
+// What Authenticate answers is cached; every change to a
 // session, an account or a group membership must show in the very next
 // request, as it does without a cache. Each case reads the session twice
-// first, so that on SQLite the third read would come from the cache.
+// first, so that the third read would come from the cache.
 func TestSessionChangesShowInTheNextRequest(t *testing.T) {
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		ctx := context.Background()

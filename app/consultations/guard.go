@@ -2,6 +2,7 @@ package consultations
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/mitreden/mitreden/app/config"
 	"github.com/mitreden/mitreden/app/problem"
@@ -37,12 +38,18 @@ func GuardWrite(ctx context.Context, tx *store.Tx, consultationID int64, phaseSe
 			phase = p.(string)
 		}
 	}
-	if tx.Driver() == config.Postgres || phase == "" {
-		if tx.Driver() == config.Postgres {
-			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock_shared(?, ?)", phaseLockClass, int32(consultationID)); err != nil {
-				return err
-			}
+	switch {
+	case tx.Driver() == config.Postgres:
+		// The lock and the read in one round trip (migration 18).
+		var found sql.NullString
+		if err := tx.QueryRow(ctx, "SELECT consultation_phase_locked(?, ?, ?)", phaseLockClass, int32(consultationID), consultationID).Scan(&found); err != nil {
+			return err
 		}
+		if !found.Valid {
+			return problem.NotFound()
+		}
+		phase = found.String
+	case phase == "":
 		if err := tx.QueryRow(ctx, "SELECT phase FROM consultations WHERE id = ?", consultationID).Scan(&phase); err != nil {
 			if store.IsNoRows(err) {
 				return problem.NotFound()

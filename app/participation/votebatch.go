@@ -20,11 +20,12 @@ import (
 // waits for the previous vote's transaction to commit, because each holds
 // the measure's tally row from its change until its commit (about 1,200
 // votes/s on two cores whatever the number of connections). A batch
-// changes all its votes with one statement, reads the tallies with one
-// and writes the tally events with one: six round trips and one commit
-// for any number of votes. One batch runs at a time per instance;
-// instances behind a load balancer wait for each other on the tally rows
-// as before.
+// takes the phase lock, changes all its votes and reads their tallies
+// with one call each, and writes the tally events with one statement:
+// five round trips with BEGIN and COMMIT, and one commit, for any number
+// of votes. One batch runs at a time per instance (two at once were no
+// faster on two cores); instances behind a load balancer wait for each
+// other on the tally rows as before.
 //
 // On SQLite the writer groups writes into one commit anyway, but each
 // vote there was two statements in the one goroutine every write waits
@@ -191,77 +192,30 @@ func writeVotes(ctx context.Context, tx *store.Tx, batch []*voteRequest, outcome
 		}
 		phaseErr[r.t.ConsultationID] = err
 	}
-	// Rows are changed in (measure, person) order, so that the batches of
-	// several instances take the tally rows' locks in the same order and
-	// never wait for each other in a circle. (Two batches at once in one
-	// instance were tried: no faster on two cores.)
-	var users, measures, values, gone, goneFrom []int64
+	var rows batchRows
 	for i, r := range batch {
+		rows.asked = append(rows.asked, r.t.ID)
 		if err := phaseErr[r.t.ConsultationID]; err != nil {
 			outcomes[i].err = err
 			continue
 		}
 		if r.value == nil {
-			gone, goneFrom = append(gone, r.userID), append(goneFrom, r.t.ID)
+			rows.gone, rows.goneFrom = append(rows.gone, r.userID), append(rows.goneFrom, r.t.ID)
 			continue
 		}
-		users, measures, values = append(users, r.userID), append(measures, r.t.ID), append(values, int64(*r.value))
+		rows.users, rows.measures, rows.values = append(rows.users, r.userID), append(rows.measures, r.t.ID), append(rows.values, int64(*r.value))
 	}
-	changes := postgresVoteBatch
-	if tx.Driver() == config.SQLite {
-		changes = sqliteVoteBatch
+	written := batchWritten{changed: map[int64]bool{}, tallies: map[int64]consultations.Tally{}}
+	var err error
+	if tx.Driver() == config.Postgres {
+		err = writeBatchPostgres(ctx, tx, &rows, &written)
+	} else {
+		err = writeBatchSQLite(ctx, tx, &rows, &written)
 	}
-	changed := map[int64]bool{}
-	collect := func(rows *sql.Rows, err error) error {
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			changed[id] = true
-		}
-		return rows.Err()
-	}
-	now := tx.Time(time.Now())
-	if len(users) > 0 {
-		if err := collect(tx.Query(ctx, changes.set, append([]any{now, now}, changes.args(users, measures, values)...)...)); err != nil {
-			return err
-		}
-	}
-	if len(gone) > 0 {
-		if err := collect(tx.Query(ctx, changes.withdraw, changes.args(gone, goneFrom)...)); err != nil {
-			return err
-		}
-	}
-	// The tallies are read after the changes, while this transaction
-	// holds the rows it changed: each is true at commit.
-	ids := make([]int64, 0, len(batch))
-	for _, r := range batch {
-		ids = append(ids, r.t.ID)
-	}
-	tallies := map[int64]consultations.Tally{}
-	rows, err := tx.Query(ctx, changes.tallies, changes.args(ids)...)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			id int64
-			t  consultations.Tally
-		)
-		if err := rows.Scan(&id, &t.For, &t.Against, &t.Neutral); err != nil {
-			return err
-		}
-		tallies[id] = t
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
+	changed, tallies := written.changed, written.tallies
 	var events []store.Emission
 	announced := map[int64]bool{}
 	for i, r := range batch {
@@ -289,57 +243,112 @@ func writeVotes(ctx context.Context, tx *store.Tx, batch []*voteRequest, outcome
 	return tx.EmitStates(ctx, "vote.tally", events)
 }
 
-// voteBatchSQL is how one database changes a batch of votes: set inserts
-// or changes votes (its arguments end with args(users, measures,
-// values)), withdraw deletes them (args(users, measures)); both answer
-// the measure of every row they changed; tallies reads the tallies of
-// the measures in args(ids).
-type voteBatchSQL struct {
-	set, withdraw, tallies string
-	args                   func(columns ...[]int64) []any
+// batchRows are a batch's votes by column: the votes to set (users,
+// measures, values), the votes to withdraw (gone, goneFrom), and the
+// measures whose tallies the batch answers (asked).
+type batchRows struct {
+	users, measures, values []int64
+	gone, goneFrom          []int64
+	asked                   []int64
 }
 
-var postgresVoteBatch = voteBatchSQL{
-	set: `INSERT INTO votes (user_id, target_kind, target_id, value, created_at, updated_at)
-SELECT u, 'measure', m, v, ?, ? FROM unnest(?::bigint[], ?::bigint[], ?::smallint[]) AS i(u, m, v) ORDER BY m, u
-ON CONFLICT (user_id, target_kind, target_id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-WHERE votes.value <> excluded.value
-RETURNING target_id`,
-	withdraw: `DELETE FROM votes v USING unnest(?::bigint[], ?::bigint[]) AS i(u, m)
-WHERE v.user_id = i.u AND v.target_kind = 'measure' AND v.target_id = i.m
-RETURNING v.target_id`,
-	tallies: "SELECT target_id, votes_for, votes_against, votes_neutral FROM tallies WHERE target_kind = 'measure' AND target_id = ANY(?::bigint[])",
-	args:    postgresArrays,
+// batchWritten is what a batch changed: the measures where a vote
+// actually changed, and the tallies of the measures asked for, true at
+// commit (read while the transaction holds the rows it changed).
+type batchWritten struct {
+	changed map[int64]bool
+	tallies map[int64]consultations.Tally
 }
 
-// SQLite gets one JSON array of rows (or of ids): one bound parameter,
-// so one prepared statement serves every batch size.
-var sqliteVoteBatch = voteBatchSQL{
-	set: `INSERT INTO votes (user_id, target_kind, target_id, value, created_at, updated_at)
+// writeBatchPostgres is one round trip: vote_batch (migration 18) sets
+// and withdraws the votes, then reads the tallies the triggers left.
+func writeBatchPostgres(ctx context.Context, tx *store.Tx, b *batchRows, w *batchWritten) error {
+	rows, err := tx.Query(ctx, "SELECT measure, changed, tally_for, tally_against, tally_neutral FROM vote_batch(?, ?, ?, ?, ?, ?, ?)",
+		tx.Time(time.Now()), store.IntArray(b.users), store.IntArray(b.measures), store.IntArray(b.values),
+		store.IntArray(b.gone), store.IntArray(b.goneFrom), store.IntArray(b.asked))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id      int64
+			changed bool
+			t       consultations.Tally
+		)
+		if err := rows.Scan(&id, &changed, &t.For, &t.Against, &t.Neutral); err != nil {
+			return err
+		}
+		w.tallies[id] = t
+		if changed {
+			w.changed[id] = true
+		}
+	}
+	return rows.Err()
+}
+
+// SQLite runs statements in the process: three of them, each with one
+// JSON array of rows (or of ids) as its one bound parameter, so one
+// prepared statement serves every batch size.
+const (
+	sqliteSetVotes = `INSERT INTO votes (user_id, target_kind, target_id, value, created_at, updated_at)
 SELECT i.value ->> 0, 'measure', i.value ->> 1, i.value ->> 2, ?, ? FROM json_each(?) AS i WHERE true
 ON CONFLICT (user_id, target_kind, target_id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
 WHERE votes.value <> excluded.value
-RETURNING target_id`,
-	withdraw: `DELETE FROM votes WHERE id IN (
+RETURNING target_id`
+	sqliteWithdrawVotes = `DELETE FROM votes WHERE id IN (
   SELECT v.id FROM json_each(?) AS i JOIN votes v ON v.user_id = i.value ->> 0 AND v.target_kind = 'measure' AND v.target_id = i.value ->> 1)
-RETURNING target_id`,
-	tallies: "SELECT target_id, votes_for, votes_against, votes_neutral FROM tallies WHERE target_kind = 'measure' AND target_id IN (SELECT value FROM json_each(?))",
-	args:    jsonRows,
-}
+RETURNING target_id`
+	sqliteReadTallies = "SELECT target_id, votes_for, votes_against, votes_neutral FROM tallies WHERE target_kind = 'measure' AND target_id IN (SELECT value FROM json_each(?))"
+)
 
-// postgresArrays passes the columns as PostgreSQL array literals, one
-// parameter each.
-func postgresArrays(columns ...[]int64) []any {
-	args := make([]any, len(columns))
-	for i, col := range columns {
-		args[i] = store.IntArray(col)
+func writeBatchSQLite(ctx context.Context, tx *store.Tx, b *batchRows, w *batchWritten) error {
+	collect := func(rows *sql.Rows, err error) error {
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			w.changed[id] = true
+		}
+		return rows.Err()
 	}
-	return args
+	now := tx.Time(time.Now())
+	if len(b.users) > 0 {
+		if err := collect(tx.Query(ctx, sqliteSetVotes, now, now, jsonRows(b.users, b.measures, b.values))); err != nil {
+			return err
+		}
+	}
+	if len(b.gone) > 0 {
+		if err := collect(tx.Query(ctx, sqliteWithdrawVotes, jsonRows(b.gone, b.goneFrom))); err != nil {
+			return err
+		}
+	}
+	rows, err := tx.Query(ctx, sqliteReadTallies, jsonRows(b.asked))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id int64
+			t  consultations.Tally
+		)
+		if err := rows.Scan(&id, &t.For, &t.Against, &t.Neutral); err != nil {
+			return err
+		}
+		w.tallies[id] = t
+	}
+	return rows.Err()
 }
 
 // jsonRows passes the columns as one JSON array: of rows when there are
 // several columns, of numbers when there is one.
-func jsonRows(columns ...[]int64) []any {
+func jsonRows(columns ...[]int64) string {
 	b := make([]byte, 0, 16*len(columns)*len(columns[0]))
 	b = append(b, '[')
 	for i := range columns[0] {
@@ -359,7 +368,7 @@ func jsonRows(columns ...[]int64) []any {
 			b = append(b, ']')
 		}
 	}
-	return []any{string(append(b, ']'))}
+	return string(append(b, ']'))
 }
 
 // batched reports whether a vote goes through the batcher: votes on

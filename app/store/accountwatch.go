@@ -108,19 +108,6 @@ func (w *accountWatch) close() error {
 	return syscall.Munmap(w.shared)
 }
 
-// AccountsVersion answers a number that changes after every committed
-// write, by any mitreden process, that may have changed a session, an
-// account or a group membership, and whether this store can tell (only
-// SQLite: PostgreSQL's other instances would learn of a change too late).
-// A cache of what Authenticate read is good while the version it was
-// read under is current: take the version before reading.
-func (s *Store) AccountsVersion() (uint64, bool) {
-	if s.accounts == nil {
-		return 0, false
-	}
-	return atomic.LoadUint64(s.accounts.counter()), true
-}
-
 // writeConnector opens the SQLite write connection with the account
 // watch installed, through a driver of its own: the hook needs this
 // store's counter.

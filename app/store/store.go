@@ -45,6 +45,8 @@ type Store struct {
 	outbox *outbox
 	// accounts tells when sessions or accounts changed (SQLite only).
 	accounts *accountWatch
+	// versions reads the accounts version (PostgreSQL only).
+	versions *versionReads
 	// statements are the raw reads prepared on PostgreSQL, by query text.
 	statements    sync.Map
 	preparing     sync.Map // queries being prepared in the background
@@ -98,6 +100,10 @@ func Open(ctx context.Context, db config.Database, opts Options) (*Store, error)
 		s.group = newGroupWriter(s.write, s.outbox, s.accounts)
 		s.done.Add(1)
 		go func() { defer s.done.Done(); s.group.run() }()
+	} else {
+		s.versions = newVersionReads(s.DB.DB)
+		s.done.Add(1)
+		go func() { defer s.done.Done(); s.versions.run(runCtx) }()
 	}
 	s.done.Add(1)
 	go func() { defer s.done.Done(); s.outbox.run(runCtx) }()
@@ -171,8 +177,9 @@ func openPostgres(ctx context.Context, db config.Database, opts Options) (*Store
 	if n <= 0 {
 		n = max(10, 4*runtime.NumCPU())
 	}
-	sqldb.SetMaxOpenConns(n)
-	sqldb.SetMaxIdleConns(n)
+	// One more for the accounts version reads, which keep theirs.
+	sqldb.SetMaxOpenConns(n + 1)
+	sqldb.SetMaxIdleConns(n + 1)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	if err := pingWithin(ctx, sqldb, 10*time.Second); err != nil {
 		sqldb.Close()
