@@ -193,11 +193,7 @@ func (r *Renderer) cached(topics func(c *fiber.Ctx) []string, next fiber.Handler
 			return err
 		}
 		if resp := c.Response(); resp.StatusCode() == fiber.StatusOK {
-			pc.store(key, &cachedPage{
-				body:         append([]byte(nil), resp.Body()...),
-				contentType:  string(resp.Header.ContentType()),
-				cacheControl: string(resp.Header.Peek(fiber.HeaderCacheControl)),
-			}, seen)
+			pc.store(key, keep(resp, nil), seen)
 		}
 		return nil
 	}
@@ -221,14 +217,29 @@ func (pc *PageCache) renderPersonal(c *fiber.Ctx, key string, seen freshness.Sna
 		resp.SetBody(personalize(nil, string(resp.Body()), escapedCSRF(viewer), nil))
 		return nil
 	}
-	page := &cachedPage{
+	page := keep(resp, parts)
+	pc.store(key, page, seen)
+	return page.servePersonal(c, viewer)
+}
+
+// keep copies a rendered page out of the response, whose memory Fiber
+// reuses.
+func keep(resp *fasthttp.Response, parts Parts) *cachedPage {
+	return &cachedPage{
 		body:         append([]byte(nil), resp.Body()...),
 		contentType:  string(resp.Header.ContentType()),
 		cacheControl: string(resp.Header.Peek(fiber.HeaderCacheControl)),
 		parts:        parts,
 	}
-	pc.store(key, page, seen)
-	return page.servePersonal(c, viewer)
+}
+
+// writeHeader answers 200 with the stored page's headers.
+func (p *cachedPage) writeHeader(c *fiber.Ctx) {
+	c.Status(fiber.StatusOK)
+	c.Set(fiber.HeaderContentType, p.contentType)
+	if p.cacheControl != "" {
+		c.Set(fiber.HeaderCacheControl, p.cacheControl)
+	}
 }
 
 // servePersonal answers the stored page filled in for viewer. It is
@@ -241,11 +252,7 @@ func (p *cachedPage) servePersonal(c *fiber.Ctx, viewer *access.Viewer) error {
 	}
 	buf := personalBuffers.Get().(*[]byte)
 	out := personalize((*buf)[:0], unsafe.String(unsafe.SliceData(p.body), len(p.body)), escapedCSRF(viewer), fill)
-	c.Status(fiber.StatusOK)
-	c.Set(fiber.HeaderContentType, p.contentType)
-	if p.cacheControl != "" {
-		c.Set(fiber.HeaderCacheControl, p.cacheControl)
-	}
+	p.writeHeader(c)
 	c.Response().SetBody(out)
 	*buf = out
 	personalBuffers.Put(buf)
@@ -264,11 +271,7 @@ func (p *cachedPage) weight() int {
 
 // serve answers with the stored page, compressed when the client takes it.
 func (p *cachedPage) serve(c *fiber.Ctx) {
-	c.Status(fiber.StatusOK)
-	c.Set(fiber.HeaderContentType, p.contentType)
-	if p.cacheControl != "" {
-		c.Set(fiber.HeaderCacheControl, p.cacheControl)
-	}
+	p.writeHeader(c)
 	c.Vary(fiber.HeaderAcceptEncoding)
 	body := p.body
 	req := &c.Request().Header

@@ -631,5 +631,5 @@ func MeasurePageTopics(c *fiber.Ctx) []string {
 	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != raw {
 		return nil
 	}
-	return []string{"measure:" + strconv.FormatInt(id, 10)}
+	return []string{"measure:" + raw}
 }

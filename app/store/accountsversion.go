@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,9 +24,6 @@ func (s *Store) AccountsVersion(ctx context.Context) (uint64, error) {
 	}
 	return s.versions.read(ctx)
 }
-
-// errStoreClosed answers reads asked for while or after the store closes.
-var errStoreClosed = errors.New("store: closed")
 
 // versionReads reads PostgreSQL's accounts version for many requests at
 // once. A request may only use a read that began after it asked: a read
@@ -64,7 +60,7 @@ func (r *versionReads) read(ctx context.Context) (uint64, error) {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
-		return 0, errStoreClosed
+		return 0, ErrClosed
 	}
 	if r.next == nil {
 		r.next = &versionRead{done: make(chan struct{})}
@@ -91,7 +87,7 @@ func (r *versionReads) run(ctx context.Context) {
 			r.mu.Lock()
 			r.closed = true
 			if r.next != nil {
-				r.next.err = errStoreClosed
+				r.next.err = ErrClosed
 				close(r.next.done)
 				r.next = nil
 			}
