@@ -120,6 +120,25 @@ type Server struct {
 	// HideAfterReports hides published content, pending a decision, once
 	// this many distinct accounts older than a day reported it.
 	HideAfterReports int
+	// PublicURL is the address people reach mitreden at (no trailing
+	// slash); empty means http:// and the listen address. With https://
+	// the session cookie is Secure with the __Host- prefix and every
+	// answer carries HSTS, whatever a proxy says.
+	PublicURL string
+	// Staff2FA requires admins and moderators to sign in with a second
+	// factor before any staff action.
+	Staff2FA bool
+}
+
+// HTTPS reports whether people reach mitreden over TLS.
+func (s Server) HTTPS() bool { return strings.HasPrefix(s.PublicURL, "https://") }
+
+// BaseURL is the public URL, or http:// and the listen address.
+func (s Server) BaseURL() string {
+	if s.PublicURL != "" {
+		return s.PublicURL
+	}
+	return "http://" + s.Addr
 }
 
 // Env is the process environment, passed in so tests do not touch os.Environ.
@@ -195,6 +214,16 @@ func ParseServer(args []string, env Env) (Server, error) {
 	if cfg.HideAfterReports, err = parseCount("MITREDEN_HIDE_AFTER_REPORTS", env("MITREDEN_HIDE_AFTER_REPORTS"), 3); err != nil {
 		return Server{}, err
 	}
+	if cfg.PublicURL, err = parsePublicURL(env("MITREDEN_PUBLIC_URL")); err != nil {
+		return Server{}, err
+	}
+	switch v := strings.ToLower(strings.TrimSpace(env("MITREDEN_STAFF_2FA"))); v {
+	case "", "optional":
+	case "required":
+		cfg.Staff2FA = true
+	default:
+		return Server{}, Usagef("MITREDEN_STAFF_2FA=%q: use optional or required", v)
+	}
 	cfg.AdminEmail = strings.TrimSpace(env("MITREDEN_ADMIN_EMAIL"))
 	cfg.AdminPassword = env("MITREDEN_ADMIN_PASSWORD")
 	if (cfg.AdminEmail == "") != (cfg.AdminPassword == "") {
@@ -213,6 +242,20 @@ func parseSwitch(name, v string, def bool) (bool, error) {
 		return false, nil
 	}
 	return false, Usagef("%s=%q: use on or off", name, v)
+}
+
+// parsePublicURL accepts http:// or https:// with a host and an optional
+// path, and drops a trailing slash.
+func parsePublicURL(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", Usagef("MITREDEN_PUBLIC_URL=%q: use http(s)://host[:port][/path]", v)
+	}
+	return strings.TrimRight(v, "/"), nil
 }
 
 func parseProxies(v string) ([]string, error) {

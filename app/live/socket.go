@@ -179,7 +179,7 @@ func sameOrigin(c *fiber.Ctx) bool {
 // the socket may have them.
 func (h *Hub) check(c *fiber.Ctx) *request {
 	v := access.From(c)
-	req := &request{addr: strings.Clone(c.IP())}
+	req := &request{addr: access.ClientIP(c)}
 	raw := strings.Clone(c.Query("topics"))
 	seen := map[string]bool{}
 	for _, t := range strings.Split(raw, ",") {

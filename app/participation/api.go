@@ -40,7 +40,7 @@ func (h *Handlers) APIVote(kind Kind) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if err := mayWrite(access.From(c)); err != nil {
+		if err := access.MayWrite(access.From(c)); err != nil {
 			return err
 		}
 		var b voteBody
@@ -105,7 +105,7 @@ func (h *Handlers) APIPostComment(kind Kind) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if err := mayWrite(access.From(c)); err != nil {
+		if err := access.MayWrite(access.From(c)); err != nil {
 			return err
 		}
 		var in CommentInput
@@ -131,7 +131,7 @@ func (h *Handlers) APIEditComment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := mayWrite(access.From(c)); err != nil {
+	if err := access.MayWrite(access.From(c)); err != nil {
 		return err
 	}
 	var in CommentEdit
@@ -186,7 +186,7 @@ func (h *Handlers) APIPostIdea(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := mayWrite(access.From(c)); err != nil {
+	if err := access.MayWrite(access.From(c)); err != nil {
 		return err
 	}
 	var in IdeaInput
@@ -230,7 +230,7 @@ func (h *Handlers) APIEditIdea(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := mayWrite(access.From(c)); err != nil {
+	if err := access.MayWrite(access.From(c)); err != nil {
 		return err
 	}
 	var in IdeaEdit
@@ -258,7 +258,7 @@ func (h *Handlers) APIWithdrawIdea(c *fiber.Ctx) error {
 
 // APIReport is POST /api/v1/reports.
 func (h *Handlers) APIReport(c *fiber.Ctx) error {
-	if err := mayWrite(access.From(c)); err != nil {
+	if err := access.MayWrite(access.From(c)); err != nil {
 		return err
 	}
 	var in ReportInput

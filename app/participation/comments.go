@@ -193,7 +193,7 @@ func initialStatus(moderation string) string {
 
 // Comment adds v's comment (or reply) to an item.
 func (s *Service) Comment(ctx context.Context, v *access.Viewer, requestLang string, kind Kind, id int64, in CommentInput) (*Created, error) {
-	if err := mayWrite(v); err != nil {
+	if err := access.MayWrite(v); err != nil {
 		return nil, err
 	}
 	var val problem.Validator
@@ -378,7 +378,7 @@ type CommentEdit struct {
 // EditComment changes v's own pending or published comment. Under
 // pre-moderation the changed comment waits for moderation again.
 func (s *Service) EditComment(ctx context.Context, v *access.Viewer, commentID int64, in CommentEdit) (*CommentRow, error) {
-	if err := mayWrite(v); err != nil {
+	if err := access.MayWrite(v); err != nil {
 		return nil, err
 	}
 	var val problem.Validator
@@ -452,7 +452,7 @@ func republishComment(ctx context.Context, tx *store.Tx, t *target, commentID in
 
 // WithdrawComment takes back v's own comment; it leaves every public list.
 func (s *Service) WithdrawComment(ctx context.Context, v *access.Viewer, commentID int64) error {
-	if err := mayWrite(v); err != nil {
+	if err := access.MayWrite(v); err != nil {
 		return err
 	}
 	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {

@@ -192,7 +192,7 @@ func checkThemes(ctx context.Context, db bun.IDB, v *problem.Validator, consulta
 
 // SubmitIdea adds v's idea to a field.
 func (s *Service) SubmitIdea(ctx context.Context, v *access.Viewer, requestLang string, fieldID int64, in IdeaInput) (*Created, error) {
-	if err := mayWrite(v); err != nil {
+	if err := access.MayWrite(v); err != nil {
 		return nil, err
 	}
 	var val problem.Validator
@@ -380,7 +380,7 @@ type IdeaEdit struct {
 // EditIdea changes v's own pending or published idea; under
 // pre-moderation it waits for moderation again.
 func (s *Service) EditIdea(ctx context.Context, v *access.Viewer, id int64, in IdeaEdit) (*IdeaRow, error) {
-	if err := mayWrite(v); err != nil {
+	if err := access.MayWrite(v); err != nil {
 		return nil, err
 	}
 	var val problem.Validator
@@ -435,7 +435,7 @@ func (s *Service) EditIdea(ctx context.Context, v *access.Viewer, id int64, in I
 
 // WithdrawIdea takes back v's own idea; it leaves every public list.
 func (s *Service) WithdrawIdea(ctx context.Context, v *access.Viewer, id int64) error {
-	if err := mayWrite(v); err != nil {
+	if err := access.MayWrite(v); err != nil {
 		return err
 	}
 	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {

@@ -31,7 +31,7 @@ type AfterReport func(ctx context.Context, tx *store.Tx, kind string, id int64) 
 // taken also when the consultation is closed: what stays visible can still
 // harm someone.
 func (s *Service) Report(ctx context.Context, v *access.Viewer, in ReportInput, after AfterReport) error {
-	if err := mayWrite(v); err != nil {
+	if err := access.MayWrite(v); err != nil {
 		return err
 	}
 	var val problem.Validator

@@ -9,7 +9,6 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
-	"time"
 
 	"github.com/uptrace/bun"
 
@@ -122,27 +121,6 @@ func (t *target) visibleTo(v *access.Viewer) bool {
 		return v.CanModerate() || (v.SignedIn() && v.UserID == t.AuthorID && t.Status != StatusWithdrawn)
 	}
 	return true
-}
-
-// ErrBlocked builds the 403 a blocked person gets, with the reason and end.
-func ErrBlocked(v *access.Viewer) error {
-	until := ""
-	if v.BlockedUntil != nil {
-		until = v.BlockedUntil.UTC().Format(time.RFC3339)
-	}
-	return problem.New(403, "error.blocked").With(map[string]any{"Until": until, "Reason": v.BlockReason})
-}
-
-// mayWrite refuses anonymous (401) and blocked (403) writers before any
-// database work.
-func mayWrite(v *access.Viewer) error {
-	if !v.SignedIn() {
-		return problem.Unauthorized()
-	}
-	if v.Blocked(time.Now()) {
-		return ErrBlocked(v)
-	}
-	return nil
 }
 
 // guardTarget loads the target inside a write and checks that it can be

@@ -67,7 +67,7 @@ type TallyEvent struct {
 // replacing an earlier one. The unique (user, item) constraint makes one
 // person one vote; triggers change the tally in the same statement.
 func (s *Service) Vote(ctx context.Context, v *access.Viewer, kind Kind, id int64, value int) (*VoteResult, error) {
-	if err := mayWrite(v); err != nil {
+	if err := access.MayWrite(v); err != nil {
 		return nil, err
 	}
 	if value < -1 || value > 1 {
@@ -78,7 +78,7 @@ func (s *Service) Vote(ctx context.Context, v *access.Viewer, kind Kind, id int6
 
 // Unvote withdraws v's vote on an item; without one it answers the tally.
 func (s *Service) Unvote(ctx context.Context, v *access.Viewer, kind Kind, id int64) (*VoteResult, error) {
-	if err := mayWrite(v); err != nil {
+	if err := access.MayWrite(v); err != nil {
 		return nil, err
 	}
 	return s.changeVote(ctx, v, kind, id, nil)

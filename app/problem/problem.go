@@ -31,6 +31,24 @@ type Problem struct {
 	RetryAfter time.Duration
 	// Cause is kept for the server log; it never reaches the client.
 	Cause error
+	// Code names a refusal so clients can react without parsing text; it
+	// and Members are RFC 9457 extension members of the answer.
+	Code    string
+	Members map[string]any
+}
+
+// Refusal codes (CONTRACT.md, "Wave 2 additions").
+const (
+	CodeEmailUnverified        = "email_unverified"
+	CodePasswordChangeRequired = "password_change_required"
+	CodeTwoFactorRequired      = "two_factor_required"
+	CodeBlocked                = "blocked"
+	CodeSelfDecision           = "self_decision"
+)
+
+// Refused is 403 with a refusal code.
+func Refused(code, detailKey string) *Problem {
+	return &Problem{Status: http.StatusForbidden, DetailKey: detailKey, Code: code}
 }
 
 func (p *Problem) Error() string {

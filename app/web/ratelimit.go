@@ -79,7 +79,7 @@ func perAccount(l accountLimit) fiber.Handler {
 }
 
 func perIP(max int, window time.Duration) fiber.Handler {
-	return limiter.New(limiter.Config{Max: max, Expiration: window, LimitReached: limitReached(window)})
+	return limiter.New(limiter.Config{Max: max, Expiration: window, KeyGenerator: access.ClientIP, LimitReached: limitReached(window)})
 }
 
 // limitReached answers 429 with the limiter's Retry-After.

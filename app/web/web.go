@@ -4,6 +4,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/accessibility"
 	"github.com/mitreden/mitreden/app/accounts"
 	"github.com/mitreden/mitreden/app/config"
@@ -32,6 +34,7 @@ import (
 	"github.com/mitreden/mitreden/app/participation"
 	"github.com/mitreden/mitreden/app/privacy"
 	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/securitylog"
 	"github.com/mitreden/mitreden/app/store"
 )
 
@@ -74,12 +77,15 @@ func New(d Deps) *fiber.App {
 		StreamRequestBody:       true,
 		ReadTimeout:             30 * time.Second,
 		IdleTimeout:             120 * time.Second,
-		ProxyHeader:             proxyHeader(d.Config),
-		EnableTrustedProxyCheck: len(d.Config.TrustedProxies) > 0,
+		// The client address is found by clientAddress; Fiber believes
+		// X-Forwarded-Proto and -Host from trusted proxies only.
+		EnableTrustedProxyCheck: true,
 		TrustedProxies:          d.Config.TrustedProxies,
 		CaseSensitive:           true,
 	})
 
+	app.Use(clientAddress(d.Config.TrustedProxies))
+	app.Use(securitylog.Middleware(d.Log))
 	app.Use(limitBody(d.Config.BodyLimit))
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		d.Log.Error("panic", "path", c.Path(), "panic", e)
@@ -107,6 +113,7 @@ func New(d Deps) *fiber.App {
 
 	app.Use(d.Accounts.Authenticate)
 	app.Use(accounts.CheckCSRF("/api/v1/auth/login", "/api/v1/auth/register"))
+	app.Use(access.RefuseBlockedWrites)
 
 	limits := newRateLimits(d.Config.RateLimits)
 	mountAPI(app.Group("/api/v1"), d, limits)
@@ -114,13 +121,6 @@ func New(d Deps) *fiber.App {
 	mountAdmin(app, d, limits)
 	app.Use(func(c *fiber.Ctx) error { return problem.NotFound() })
 	return app
-}
-
-func proxyHeader(cfg config.Server) string {
-	if len(cfg.TrustedProxies) > 0 {
-		return fiber.HeaderXForwardedFor
-	}
-	return ""
 }
 
 func health(st *store.Store) fiber.Handler {
@@ -159,7 +159,7 @@ func accessLog(log *slog.Logger) fiber.Handler {
 		if errors.As(err, &p) {
 			status = p.Status
 		}
-		log.Info("request", "method", c.Method(), "path", c.Path(), "status", status, "ms", time.Since(start).Milliseconds(), "ip", c.IP())
+		log.Info("request", "method", c.Method(), "path", c.Path(), "status", status, "ms", time.Since(start).Milliseconds(), "ip", access.ClientIP(c))
 		return err
 	}
 }
@@ -176,6 +176,7 @@ type problemJSON struct {
 	Status int         `json:"status"`
 	Detail string      `json:"detail"`
 	Errors []fieldJSON `json:"errors,omitempty"`
+	Code   string      `json:"code,omitempty"`
 }
 
 type fieldJSON struct {
@@ -230,8 +231,20 @@ func (h *errorHandler) handle(c *fiber.Ctx, err error) error {
 		for _, fe := range p.Errors {
 			out.Errors = append(out.Errors, fieldJSON{Field: fe.Field, Message: l.T(fe.Key, fe.Args)})
 		}
+		out.Code = p.Code
 		c.Set(fiber.HeaderContentType, "application/problem+json")
-		body, encErr := c.App().Config().JSONEncoder(out)
+		var doc any = out
+		if len(p.Members) > 0 {
+			// Extension members sit beside the standard ones (RFC 9457 §3.2).
+			m := map[string]any{}
+			for k, v := range p.Members {
+				m[k] = v
+			}
+			std, _ := json.Marshal(out)
+			_ = json.Unmarshal(std, &m)
+			doc = m
+		}
+		body, encErr := c.App().Config().JSONEncoder(doc)
 		if encErr != nil {
 			return c.Status(fiber.StatusInternalServerError).SendString("internal error")
 		}
