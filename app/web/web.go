@@ -70,13 +70,13 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 func New(d Deps) *fiber.App {
 	eh := &errorHandler{pages: d.Pages, catalog: d.Catalog, log: d.Log}
 	app := fiber.New(fiber.Config{
-		AppName:                 "mitreden",
-		DisableStartupMessage:   true,
-		ErrorHandler:            eh.handle,
-		BodyLimit:               d.Config.BodyLimit,
-		StreamRequestBody:       true,
-		ReadTimeout:             30 * time.Second,
-		IdleTimeout:             120 * time.Second,
+		AppName:               "mitreden",
+		DisableStartupMessage: true,
+		ErrorHandler:          eh.handle,
+		BodyLimit:             d.Config.BodyLimit,
+		StreamRequestBody:     true,
+		ReadTimeout:           30 * time.Second,
+		IdleTimeout:           120 * time.Second,
 		// The client address is found by clientAddress; Fiber believes
 		// X-Forwarded-Proto and -Host from trusted proxies only.
 		EnableTrustedProxyCheck: true,
