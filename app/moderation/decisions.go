@@ -105,7 +105,7 @@ func loadState(ctx context.Context, tx *store.Tx, table string, id int64) (*item
 // the log; nothing is deleted, so a wrong decision is undone by another.
 func (s *Service) Decide(ctx context.Context, v *access.Viewer, kind string, id int64, d Decision) (*Decided, error) {
 	if !v.CanModerate() {
-		return nil, problem.Forbidden()
+		return nil, access.Refusal(v)
 	}
 	table, err := tableOf(kind)
 	if err != nil {
