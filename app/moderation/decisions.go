@@ -53,9 +53,12 @@ type Decided struct {
 
 // Errors of decisions.
 var (
-	ErrStale             = problem.Conflict("error.decision_stale")
-	ErrWrongState        = problem.Conflict("error.decision_state")
-	ErrSameModerator     = problem.New(403, "error.appeal_same_moderator")
+	ErrStale         = problem.Conflict("error.decision_stale")
+	ErrWrongState    = problem.Conflict("error.decision_state")
+	ErrSameModerator = problem.New(403, "error.appeal_same_moderator")
+	// ErrSelfDecision refuses a decision on one's own contribution: another
+	// moderator decides it, its appeal too.
+	ErrSelfDecision      = problem.Refused(problem.CodeSelfDecision, "error.self_decision")
 	ErrAppealExists      = problem.Conflict("error.appeal_exists")
 	ErrNothingToAppeal   = problem.Conflict("error.appeal_nothing")
 	errKindUnknownAsPath = problem.NotFound()
@@ -138,6 +141,9 @@ func (s *Service) Decide(ctx context.Context, v *access.Viewer, kind string, id 
 		st, err := loadState(ctx, tx, table, id)
 		if err != nil {
 			return err
+		}
+		if st.AuthorID == v.UserID {
+			return ErrSelfDecision
 		}
 		if d.Version != nil && *d.Version != st.Version {
 			return ErrStale
