@@ -117,7 +117,9 @@ func (v *Viewer) Blocked(now time.Time) bool {
 }
 
 // BlockedProblem is the 403 a blocked person gets: the reason and the end
-// of the block, in the detail and as members a client can show.
+// of the block, in the detail and as members a client can show. It is
+// logged as access.refused, like a staff refusal: it is what a blocked
+// staff member trying a staff write gets first (RefuseBlockedWrites).
 func (v *Viewer) BlockedProblem() *problem.Problem {
 	until := ""
 	if v.BlockedUntil != nil {
@@ -125,6 +127,7 @@ func (v *Viewer) BlockedProblem() *problem.Problem {
 	}
 	p := problem.Refused(problem.CodeBlocked, "error.blocked").With(map[string]any{"Until": until, "Reason": v.BlockReason})
 	p.Members = map[string]any{"reason": v.BlockReason, "until": until}
+	p.Event = RefusedEvent
 	return p
 }
 
@@ -141,17 +144,23 @@ func (v *Viewer) staffRefusal() *problem.Problem {
 	return nil
 }
 
-// Refusal is the answer to a viewer a check refused: 401 for an anonymous
-// visitor, 403 with the reason (blocked, second factor missing) for staff
-// who may not act now, else a plain 403.
+// RefusedEvent is the security event a refused staff action is logged as.
+const RefusedEvent = "access.refused"
+
+// Refusal is the answer to a viewer a staff check refused: 401 for an
+// anonymous visitor, 403 with the reason (blocked, second factor missing)
+// for staff who may not act now, else a plain 403. Every staff check
+// answers through it, so a 403 of its own is logged as access.refused.
 func Refusal(v *Viewer) error {
 	if !v.SignedIn() {
 		return problem.Unauthorized()
 	}
-	if p := v.staffRefusal(); p != nil {
-		return p
+	p := v.staffRefusal()
+	if p == nil {
+		p = problem.Forbidden()
 	}
-	return problem.Forbidden()
+	p.Event = RefusedEvent
+	return p
 }
 
 // MayWrite refuses anonymous (401) and blocked (403) writers.

@@ -53,24 +53,35 @@ func (s *Service) Block(ctx context.Context, actor *access.Viewer, userID int64,
 		return nil, err
 	}
 	until = until.UTC()
-	return s.changeBlock(ctx, actor, userID, "user.block", &until, reason)
+	out, _, err := s.changeBlock(ctx, actor, userID, "user.block", &until, reason)
+	return out, err
 }
 
-// Unblock lifts a block; lifting none is no change.
-func (s *Service) Unblock(ctx context.Context, actor *access.Viewer, userID int64) error {
-	_, err := s.changeBlock(ctx, actor, userID, "user.unblock", nil, "")
-	return err
+// Unblock lifts a block and reports whether there was one to lift;
+// lifting none is no change.
+func (s *Service) Unblock(ctx context.Context, actor *access.Viewer, userID int64) (bool, error) {
+	_, lifted, err := s.changeBlock(ctx, actor, userID, "user.unblock", nil, "")
+	return lifted, err
 }
 
-func (s *Service) changeBlock(ctx context.Context, actor *access.Viewer, userID int64, action string, until *time.Time, reason string) (*BlockedAccount, error) {
-	var out *BlockedAccount
+func (s *Service) changeBlock(ctx context.Context, actor *access.Viewer, userID int64, action string, until *time.Time, reason string) (*BlockedAccount, bool, error) {
+	var (
+		out     *BlockedAccount
+		changed bool
+	)
 	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		changed = false
 		before, err := s.account(ctx, tx, userID)
 		if err != nil {
 			return err
 		}
 		if !actor.CanBlock(before.ID, before.Role) {
-			return problem.Forbidden()
+			return access.Refusal(actor)
+		}
+		if before.BlockedUntil != nil && before.BlockedUntil.After(s.now()) {
+			if err := s.mayChangeBlock(ctx, tx, actor, before.BlockedBy); err != nil {
+				return err
+			}
 		}
 		var by *int64
 		if until != nil {
@@ -89,11 +100,33 @@ func (s *Service) changeBlock(ctx context.Context, actor *access.Viewer, userID 
 			}
 			out = &row
 		}
+		changed = true
 		return audit.Record(ctx, tx, actor.UserID, action, "user", userID,
 			map[string]any{"blocked_until": before.BlockedUntil, "block_reason": before.BlockReason},
 			map[string]any{"blocked_until": until, "block_reason": reason})
 	})
-	return out, err
+	return out, changed, err
+}
+
+// errAdminsBlock refuses a moderator who would lift or replace a block an
+// administrator set.
+var errAdminsBlock = &problem.Problem{Status: fiber.StatusForbidden, DetailKey: "error.block_by_admin", Event: access.RefusedEvent}
+
+// mayChangeBlock refuses actor to lift or replace the block that setter
+// set unless actor may (access.Viewer.CanChangeBlock): a moderator cannot
+// undo an administrator's decision. A block without a known setter counts
+// as an administrator's.
+func (s *Service) mayChangeBlock(ctx context.Context, tx *store.Tx, actor *access.Viewer, setter *int64) error {
+	role := access.Admin
+	if setter != nil {
+		if err := tx.NewRaw("SELECT role FROM users WHERE id = ?", *setter).Scan(ctx, &role); err != nil && !store.IsNoRows(err) {
+			return err
+		}
+	}
+	if !actor.CanChangeBlock(role) {
+		return errAdminsBlock
+	}
+	return nil
 }
 
 // BlockJSON is a blocked account in the API:
@@ -151,6 +184,7 @@ func (h *Handlers) APIBlock(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	BlockedEvent(c, id, blocked.BlockedUntil)
 	return c.JSON(blockOut(blocked))
 }
 
@@ -160,8 +194,12 @@ func (h *Handlers) APIUnblock(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.svc.Unblock(c.UserContext(), access.From(c), id); err != nil {
+	lifted, err := h.svc.Unblock(c.UserContext(), access.From(c), id)
+	if err != nil {
 		return err
+	}
+	if lifted {
+		UnblockedEvent(c, id)
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }

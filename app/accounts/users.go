@@ -130,7 +130,8 @@ type Change struct {
 var ErrLastAdmin = problem.Conflict("error.last_admin_role")
 
 // Update changes an account's role or display name, with an audit entry.
-func (s *Service) Update(ctx context.Context, actorID, userID int64, in Change) (*Account, error) {
+// It answers the account as changed and the role it had before.
+func (s *Service) Update(ctx context.Context, actorID, userID int64, in Change) (*Account, access.Role, error) {
 	var v problem.Validator
 	if in.Role != nil {
 		v.Check(in.Role.Valid(), "role", "error.role")
@@ -140,14 +141,18 @@ func (s *Service) Update(ctx context.Context, actorID, userID int64, in Change) 
 		in.DisplayName = &name
 	}
 	if err := v.Err(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	var out *Account
+	var (
+		out        *Account
+		roleBefore access.Role
+	)
 	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		before, err := s.account(ctx, tx, userID)
 		if err != nil {
 			return err
 		}
+		roleBefore = before.Role
 		role, name := before.Role, before.DisplayName
 		if in.Role != nil {
 			role = *in.Role
@@ -181,7 +186,7 @@ func (s *Service) Update(ctx context.Context, actorID, userID int64, in Change) 
 			map[string]any{"role": before.Role, "display_name": before.DisplayName},
 			map[string]any{"role": role, "display_name": name})
 	})
-	return out, err
+	return out, roleBefore, err
 }
 
 // AccountJSON is an account in the administration's API:
@@ -242,9 +247,10 @@ func (h *Handlers) APIUpdateUser(c *fiber.Ctx) error {
 	if err := jsonapi.Decode(c, &in); err != nil {
 		return err
 	}
-	a, err := h.svc.Update(c.UserContext(), access.From(c).UserID, id, in)
+	a, before, err := h.svc.Update(c.UserContext(), access.From(c).UserID, id, in)
 	if err != nil {
 		return err
 	}
+	RoleChangedEvent(c, id, before, a.Role)
 	return c.JSON(h.svc.accountOut(a))
 }

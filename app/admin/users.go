@@ -129,9 +129,11 @@ func (h *Handlers) UpdateUser(c *fiber.Ctx) error {
 	}
 	form := postedForm(c)
 	role, name := access.Role(form["role"]), form["display_name"]
-	if _, err := h.Accounts.Update(c.UserContext(), access.From(c).UserID, id, accounts.Change{Role: &role, DisplayName: &name}); err != nil {
+	a, before, err := h.Accounts.Update(c.UserContext(), access.From(c).UserID, id, accounts.Change{Role: &role, DisplayName: &name})
+	if err != nil {
 		return h.renderUser(c, form, onField(err, accounts.ErrLastAdmin, "role"))
 	}
+	accounts.RoleChangedEvent(c, id, before, a.Role)
 	pages.Flash(c, "ok", "flash.admin_saved")
 	return pages.Redirect(c, userPath(id))
 }
@@ -151,9 +153,11 @@ func (h *Handlers) BlockUser(c *fiber.Ctx) error {
 	if err != nil {
 		return h.renderUser(c, form, problem.Invalid(problem.Field("until", "error.date_format")))
 	}
-	if _, err := h.Accounts.Block(c.UserContext(), access.From(c), id, day.AddDate(0, 0, 1), form["reason"]); err != nil {
+	blocked, err := h.Accounts.Block(c.UserContext(), access.From(c), id, day.AddDate(0, 0, 1), form["reason"])
+	if err != nil {
 		return h.renderUser(c, form, err)
 	}
+	accounts.BlockedEvent(c, id, blocked.BlockedUntil)
 	pages.Flash(c, "ok", "flash.admin_blocked")
 	return pages.Redirect(c, userPath(id))
 }
@@ -164,8 +168,12 @@ func (h *Handlers) UnblockUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Accounts.Unblock(c.UserContext(), access.From(c), id); err != nil {
+	lifted, err := h.Accounts.Unblock(c.UserContext(), access.From(c), id)
+	if err != nil {
 		return err
+	}
+	if lifted {
+		accounts.UnblockedEvent(c, id)
 	}
 	pages.Flash(c, "ok", "flash.admin_unblocked")
 	return pages.Redirect(c, userPath(id))

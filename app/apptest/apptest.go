@@ -52,6 +52,8 @@ type Setup struct {
 	Config config.Server
 	Store  store.Options
 	Live   live.Options
+	// Log receives the server's log; nil discards it.
+	Log *slog.Logger
 }
 
 // Option changes a test server's setup.
@@ -68,6 +70,9 @@ func WithBodyLimit(n int) Option { return func(s *Setup) { s.Config.BodyLimit = 
 
 // WithLive changes the live hub's options.
 func WithLive(fn func(*live.Options)) Option { return func(s *Setup) { fn(&s.Live) } }
+
+// WithLog sends the server's log (security events included) to log.
+func WithLog(log *slog.Logger) Option { return func(s *Setup) { s.Log = log } }
 
 // WithQueryHook lets h see every query the server runs.
 func WithQueryHook(h bun.QueryHook) Option {
@@ -95,7 +100,11 @@ func Start(t testing.TB, db config.Database, opts ...Option) *Server {
 	t.Helper()
 	setup := newSetup(db, opts)
 	ctx, cancel := context.WithCancel(context.Background())
-	app, err := server.Build(ctx, setup.Config, server.Options{Log: quietLog(), HashParams: cheapHashes, Store: setup.Store, Live: setup.Live})
+	log := setup.Log
+	if log == nil {
+		log = quietLog()
+	}
+	app, err := server.Build(ctx, setup.Config, server.Options{Log: log, HashParams: cheapHashes, Store: setup.Store, Live: setup.Live})
 	if err != nil {
 		cancel()
 		t.Fatalf("start server on %s: %v", db, err)

@@ -9,7 +9,6 @@ import (
 	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/pages"
-	"github.com/mitreden/mitreden/app/problem"
 )
 
 // Handlers serve consultations, fields and measures.
@@ -255,18 +254,19 @@ func (h *Handlers) APIMeasure(c *fiber.Ctx) error {
 	return c.JSON(d.JSON(lang(c)))
 }
 
-// mayManageMeasures refuses everyone but admins and experts of the field's groups.
+// mayManageMeasures refuses everyone but admins and experts of the field's
+// groups who may act now (a block binds staff too).
 func (h *Handlers) mayManageMeasures(c *fiber.Ctx, fieldID int64) error {
 	v := access.From(c)
 	if !v.SignedIn() {
-		return problem.Unauthorized()
+		return access.Refusal(v)
 	}
 	groups, err := h.svc.FieldGroups(c.UserContext(), fieldID)
 	if err != nil {
 		return err
 	}
 	if !v.CanServeAnyGroup(groups) {
-		return problem.Forbidden()
+		return access.Refusal(v)
 	}
 	return nil
 }

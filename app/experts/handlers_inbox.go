@@ -73,12 +73,8 @@ func (h *InboxHandlers) group(c *fiber.Ctx) (*Group, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := access.From(c)
-	if !v.SignedIn() {
-		return nil, problem.Unauthorized()
-	}
-	if !v.CanServeGroup(id) {
-		return nil, problem.Forbidden()
+	if v := access.From(c); !v.CanServeGroup(id) {
+		return nil, access.Refusal(v)
 	}
 	return g, nil
 }

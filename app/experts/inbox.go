@@ -132,7 +132,7 @@ type TriageInput struct {
 // fields. The answer is shown publicly with the idea (or comment).
 func (s *Service) Triage(ctx context.Context, v *access.Viewer, groupID int64, kind string, itemID int64, in TriageInput) error {
 	if !v.CanServeGroup(groupID) {
-		return problem.Forbidden()
+		return access.Refusal(v)
 	}
 	table := map[string]string{"idea": "ideas", "comment": "comments"}[kind]
 	if table == "" {

@@ -49,14 +49,14 @@ func formatParam(c *fiber.Ctx) (string, error) {
 func (h *Handlers) groupScope(c *fiber.Ctx) (Scope, error) {
 	v := access.From(c)
 	if !v.SignedIn() {
-		return Scope{}, problem.Unauthorized()
+		return Scope{}, access.Refusal(v)
 	}
 	id, err := jsonapi.PathID(c, "id")
 	if err != nil {
 		return Scope{}, err
 	}
 	if !v.CanServeGroup(id) {
-		return Scope{}, problem.Forbidden()
+		return Scope{}, access.Refusal(v)
 	}
 	return h.ex.GroupScope(c.UserContext(), id, locale.From(c))
 }

@@ -53,9 +53,12 @@ type Decided struct {
 
 // Errors of decisions.
 var (
-	ErrStale             = problem.Conflict("error.decision_stale")
-	ErrWrongState        = problem.Conflict("error.decision_state")
-	ErrSameModerator     = problem.New(403, "error.appeal_same_moderator")
+	ErrStale         = problem.Conflict("error.decision_stale")
+	ErrWrongState    = problem.Conflict("error.decision_state")
+	ErrSameModerator = problem.New(403, "error.appeal_same_moderator")
+	// ErrSelfDecision refuses a decision on one's own contribution: another
+	// moderator decides it, its appeal too.
+	ErrSelfDecision      = problem.Refused(problem.CodeSelfDecision, "error.self_decision")
 	ErrAppealExists      = problem.Conflict("error.appeal_exists")
 	ErrNothingToAppeal   = problem.Conflict("error.appeal_nothing")
 	errKindUnknownAsPath = problem.NotFound()
@@ -105,7 +108,7 @@ func loadState(ctx context.Context, tx *store.Tx, table string, id int64) (*item
 // the log; nothing is deleted, so a wrong decision is undone by another.
 func (s *Service) Decide(ctx context.Context, v *access.Viewer, kind string, id int64, d Decision) (*Decided, error) {
 	if !v.CanModerate() {
-		return nil, problem.Forbidden()
+		return nil, access.Refusal(v)
 	}
 	table, err := tableOf(kind)
 	if err != nil {
@@ -138,6 +141,9 @@ func (s *Service) Decide(ctx context.Context, v *access.Viewer, kind string, id 
 		st, err := loadState(ctx, tx, table, id)
 		if err != nil {
 			return err
+		}
+		if st.AuthorID == v.UserID {
+			return ErrSelfDecision
 		}
 		if d.Version != nil && *d.Version != st.Version {
 			return ErrStale

@@ -149,7 +149,7 @@ func (r *Renderer) cached(topics func(c *fiber.Ctx) []string, next fiber.Handler
 		pc := r.Cache
 		viewer := access.From(c)
 		member := viewer.SignedIn()
-		if pc == nil || !pc.enabled() || c.Method() != fiber.MethodGet || (member && !personal) || c.Cookies(flashCookie) != "" {
+		if pc == nil || !pc.enabled() || c.Method() != fiber.MethodGet || (member && !(personal && sharesPages(viewer))) || c.Cookies(flashCookie) != "" {
 			return next(c)
 		}
 		query := c.Request().URI().QueryString()
@@ -197,6 +197,14 @@ func (r *Renderer) cached(topics func(c *fiber.Ctx) []string, next fiber.Handler
 		}
 		return nil
 	}
+}
+
+// sharesPages reports whether a signed-in reader may get a page kept for
+// readers of the same role and groups: not while their pages differ from
+// everyone else's, for a block (the banner, no staff links) or a second
+// factor or new password they must first set.
+func sharesPages(v *access.Viewer) bool {
+	return !v.Blocked(time.Now()) && !v.NeedsTwoFactor && !v.MustChangePassword
 }
 
 // renderPersonal renders next's page with markers, keeps it when next

@@ -164,6 +164,15 @@ func (v *View) Loc(t locale.Text) locale.Shown { return t.In(v.L.Lang.Code) }
 func (v *View) Date(t time.Time) string     { return v.L.Date(t) }
 func (v *View) DateTime(t time.Time) string { return v.L.DateTime(t) }
 
+// BlockedUntil is the end of the reader's block while it lasts, for the
+// banner every page shows; nil for everyone else.
+func (v *View) BlockedUntil() *time.Time {
+	if v.Viewer.Blocked(time.Now()) {
+		return v.Viewer.BlockedUntil
+	}
+	return nil
+}
+
 // Number formats a count with the language's digit grouping.
 func (v *View) Number(n int64) string { return v.L.Number(n) }
 

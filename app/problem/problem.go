@@ -35,6 +35,9 @@ type Problem struct {
 	// and Members are RFC 9457 extension members of the answer.
 	Code    string
 	Members map[string]any
+	// Event names the security event (package securitylog) the answer is
+	// logged as, such as access.refused; "" for none.
+	Event string
 }
 
 // Refusal codes (CONTRACT.md, "Wave 2 additions").

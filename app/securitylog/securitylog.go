@@ -25,7 +25,7 @@ const (
 	TwoFactorOff    = "auth.2fa_disabled"
 	TwoFactorFailed = "auth.2fa_failed"
 	CSRFRefused     = "csrf.refused"
-	AccessRefused   = "access.refused"
+	AccessRefused   = access.RefusedEvent
 	RoleChanged     = "account.role_changed"
 	Blocked         = "account.blocked"
 	Unblocked       = "account.unblocked"

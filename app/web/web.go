@@ -215,6 +215,13 @@ func (h *errorHandler) handle(c *fiber.Ctx, err error) error {
 	if p.Status >= 500 {
 		h.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}
+	if p.Event != "" {
+		attrs := []any{"method", c.Method(), "path", c.Path()}
+		if p.Code != "" {
+			attrs = append(attrs, "code", p.Code)
+		}
+		securitylog.Event(c, p.Event, attrs...)
+	}
 	l := locale.From(c)
 	if l == nil {
 		l = h.catalog.Negotiate(c.Query("lang"), c.Cookies("lang"), c.Get(fiber.HeaderAcceptLanguage))
@@ -253,8 +260,14 @@ func (h *errorHandler) handle(c *fiber.Ctx, err error) error {
 	if p.Status == fiber.StatusUnauthorized && c.Method() == fiber.MethodGet {
 		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 	}
+	args := p.DetailArgs
+	if viewer := access.From(c); p.Code == problem.CodeBlocked && viewer.BlockedUntil != nil {
+		// A page shows the end of the block in the reader's language and
+		// the city's time, as its banner does.
+		args = map[string]any{"Until": l.DateTime(*viewer.BlockedUntil), "Reason": viewer.BlockReason}
+	}
 	v := h.pages.NewView(c, l.T("error.page_title", map[string]any{"Status": p.Status}))
-	v.Data = map[string]any{"Status": p.Status, "Detail": l.T(p.DetailKey, p.DetailArgs)}
+	v.Data = map[string]any{"Status": p.Status, "Detail": l.T(p.DetailKey, args)}
 	if renderErr := h.pages.Render(c, p.Status, "error", v); renderErr != nil {
 		h.log.Error("rendering the error page failed", "err", renderErr)
 		return c.Status(p.Status).SendString(http.StatusText(p.Status))
