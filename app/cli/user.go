@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -14,6 +15,8 @@ import (
 	"github.com/mitreden/mitreden/app/accounts"
 	"github.com/mitreden/mitreden/app/config"
 	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/securitylog"
 	"github.com/mitreden/mitreden/app/store"
 	"github.com/mitreden/mitreden/i18n"
 )
@@ -95,7 +98,7 @@ func userAdd(ctx context.Context, args []string, io IO) error {
 	}
 	u, err := svc.Create(ctx, accounts.NewAccount{Email: email, Password: password, DisplayName: name, Role: access.Role(role), Groups: groups})
 	if err != nil {
-		return err
+		return refusedInput("user add", err)
 	}
 	fmt.Fprintln(io.Stdout, u.ID)
 	return nil
@@ -133,8 +136,9 @@ func userSetPassword(ctx context.Context, args []string, io IO) error {
 		return fmt.Errorf("no account with e-mail %s", email)
 	}
 	if err := svc.SetPassword(ctx, id, password, 0); err != nil {
-		return err
+		return refusedInput("user set-password", err)
 	}
+	securitylog.Write(logger(io), securitylog.PasswordChanged, "user", id)
 	fmt.Fprintln(io.Stderr, "password set; every session of", accounts.NormalizeEmail(email), "has ended")
 	return nil
 }
@@ -145,4 +149,15 @@ func newAccounts(st *store.Store) (*accounts.Service, error) {
 		return nil, err
 	}
 	return accounts.NewService(st, catalog, nil)
+}
+
+// refusedInput turns what the account rules refuse (a weak password, a bad
+// name or address) into a usage error: exit status 2 and one line that
+// names the rule, never the password.
+func refusedInput(cmd string, err error) error {
+	var p *problem.Problem
+	if errors.As(err, &p) && p.Status == http.StatusUnprocessableEntity {
+		return config.Usagef("%s: %s", cmd, describe(err))
+	}
+	return err
 }
