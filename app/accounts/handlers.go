@@ -70,6 +70,7 @@ func (h *Handlers) APIRegister(c *fiber.Ctx) error {
 		return err
 	}
 	h.setSessionCookie(c, s)
+	h.setDeviceCookie(c, u.ID)
 	return c.Status(fiber.StatusCreated).JSON(sessionJSON{User: userJSON(u), Token: s.Token, CSRFToken: s.CSRFToken})
 }
 
@@ -189,9 +190,13 @@ func (h *Handlers) RegisterSubmit(c *fiber.Ctx) error {
 	}
 	err := h.checkRegistration(c, in, "consent")
 	if err == nil {
-		var s *Session
-		if _, s, err = h.svc.Register(c.UserContext(), in); err == nil {
+		var (
+			u *User
+			s *Session
+		)
+		if u, s, err = h.svc.Register(c.UserContext(), in); err == nil {
 			h.setSessionCookie(c, s)
+			h.setDeviceCookie(c, u.ID)
 			pages.Flash(c, "ok", "flash.registered")
 			return pages.Redirect(c, "/")
 		}

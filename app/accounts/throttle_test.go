@@ -2,9 +2,12 @@ package accounts_test
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/mitreden/mitreden/app/apptest"
 )
@@ -29,11 +32,23 @@ func TestSignInIsThrottledPerAccount(t *testing.T) {
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		s.Register("owner@example.org", "Owner")
 		owner := from(s, 200)
-		if r := owner.Do("POST", "/api/v1/auth/login", map[string]string{"email": "owner@example.org", "password": apptest.Password}); r.Status != 200 {
+		r := owner.Do("POST", "/api/v1/auth/login", map[string]string{"email": "owner@example.org", "password": apptest.Password})
+		if r.Status != 200 {
 			t.Fatalf("the owner's sign-in: %d %s", r.Status, r.Body)
+		}
+		for _, sc := range r.Header.Values("Set-Cookie") {
+			if strings.HasPrefix(sc, "mitreden_device=") {
+				ck, err := http.ParseSetCookie(sc)
+				if err != nil || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || time.Until(ck.Expires) < 360*24*time.Hour {
+					t.Fatalf("device cookie %q", sc)
+				}
+			}
 		}
 		if owner.Cookie("mitreden_device") == "" {
 			t.Fatal("no device cookie after a successful sign-in")
+		}
+		if r := from(s, 201).Do("POST", "/api/v1/auth/register", map[string]any{"email": "new@example.org", "password": apptest.Password, "display_name": "New", "privacy_consent": true}); !strings.Contains(strings.Join(r.Header.Values("Set-Cookie"), "\n"), "mitreden_device=") {
+			t.Fatal("no device cookie after registering")
 		}
 
 		for i := 1; i <= 10; i++ {
@@ -50,7 +65,7 @@ func TestSignInIsThrottledPerAccount(t *testing.T) {
 			}
 		}
 		// The right password from a new address: the account is locked.
-		r := from(s, 11).Do("POST", "/api/v1/auth/login", map[string]string{"email": "owner@example.org", "password": apptest.Password})
+		r = from(s, 11).Do("POST", "/api/v1/auth/login", map[string]string{"email": "owner@example.org", "password": apptest.Password})
 		if r.Status != 429 {
 			t.Fatalf("11th sign-in: %d %s", r.Status, r.Body)
 		}
