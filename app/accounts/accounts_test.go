@@ -12,7 +12,7 @@ import (
 func TestRegisterSignInSignOut(t *testing.T) {
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		anon := s.Client()
-		r := anon.Do("POST", "/api/v1/auth/register", map[string]string{
+		r := anon.Do("POST", "/api/v1/auth/register", map[string]any{"privacy_consent": true,
 			"email": "  Amira@Example.org ", "password": "correct horse battery", "display_name": "Amira", "locale": "en",
 		})
 		if r.Status != http.StatusCreated {
@@ -89,14 +89,14 @@ func TestAccountRefusals(t *testing.T) {
 			status int
 			field  string
 		}{
-			{"duplicate email, other case", "/api/v1/auth/register", map[string]string{"email": "TAKEN@example.org", "password": "a-good-password", "display_name": "X y"}, 409, ""},
-			{"short password", "/api/v1/auth/register", map[string]string{"email": "a@example.org", "password": "short", "display_name": "Ab"}, 422, "password"},
-			{"bad email", "/api/v1/auth/register", map[string]string{"email": "not an email", "password": "a-good-password", "display_name": "Ab"}, 422, "email"},
-			{"missing name", "/api/v1/auth/register", map[string]string{"email": "b@example.org", "password": "a-good-password"}, 422, "display_name"},
-			{"unsupported locale", "/api/v1/auth/register", map[string]string{"email": "c@example.org", "password": "a-good-password", "display_name": "Cc", "locale": "xx"}, 422, "locale"},
-			{"unknown field", "/api/v1/auth/register", map[string]string{"email": "d@example.org", "password": "a-good-password", "display_name": "Dd", "role": "admin"}, 422, "role"},
-			{"wrong type", "/api/v1/auth/register", map[string]any{"email": 5, "password": "a-good-password", "display_name": "Ee"}, 422, "email"},
-			{"nul in name", "/api/v1/auth/register", map[string]string{"email": "f@example.org", "password": "a-good-password", "display_name": "F\x00f"}, 422, "display_name"},
+			{"duplicate email, other case", "/api/v1/auth/register", map[string]any{"privacy_consent": true, "email": "TAKEN@example.org", "password": "a-good-password", "display_name": "X y"}, 409, ""},
+			{"short password", "/api/v1/auth/register", map[string]any{"privacy_consent": true, "email": "a@example.org", "password": "short", "display_name": "Ab"}, 422, "password"},
+			{"bad email", "/api/v1/auth/register", map[string]any{"privacy_consent": true, "email": "not an email", "password": "a-good-password", "display_name": "Ab"}, 422, "email"},
+			{"missing name", "/api/v1/auth/register", map[string]any{"privacy_consent": true, "email": "b@example.org", "password": "a-good-password"}, 422, "display_name"},
+			{"unsupported locale", "/api/v1/auth/register", map[string]any{"privacy_consent": true, "email": "c@example.org", "password": "a-good-password", "display_name": "Cc", "locale": "xx"}, 422, "locale"},
+			{"unknown field", "/api/v1/auth/register", map[string]any{"privacy_consent": true, "email": "d@example.org", "password": "a-good-password", "display_name": "Dd", "role": "admin"}, 422, "role"},
+			{"wrong type", "/api/v1/auth/register", map[string]any{"privacy_consent": true, "email": 5, "password": "a-good-password", "display_name": "Ee"}, 422, "email"},
+			{"nul in name", "/api/v1/auth/register", map[string]any{"privacy_consent": true, "email": "f@example.org", "password": "a-good-password", "display_name": "F\x00f"}, 422, "display_name"},
 			{"not json", "/api/v1/auth/register", apptest.Raw{ContentType: "text/plain", Body: []byte(`{"email":"g@example.org"}`)}, 415, ""},
 			{"malformed", "/api/v1/auth/register", apptest.Raw{ContentType: "application/json", Body: []byte(`{"email":`)}, 400, ""},
 			{"invalid utf-8", "/api/v1/auth/register", apptest.Raw{ContentType: "application/json", Body: []byte("{\"email\":\"h@example.org\",\"password\":\"a-good-password\",\"display_name\":\"H\xffh\"}")}, 422, "display_name"},

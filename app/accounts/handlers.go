@@ -3,6 +3,8 @@ package accounts
 import (
 	"context"
 	"errors"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -12,6 +14,7 @@ import (
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/pages"
 	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/securitylog"
 )
 
 // Handlers serve the account endpoints and pages.
@@ -21,6 +24,9 @@ type Handlers struct {
 	// MeExtras adds what other domains show on /me (contributions); it
 	// receives the page number of ?page=.
 	MeExtras func(ctx context.Context, userID int64, page int) (any, error)
+	// ThrottleSignIns turns the per-account sign-in throttle on (with the
+	// rate limits).
+	ThrottleSignIns bool
 }
 
 // NewHandlers wires the handlers.
@@ -55,13 +61,16 @@ func (h *Handlers) APIRegister(c *fiber.Ctx) error {
 	if err := jsonapi.Decode(c, &b); err != nil {
 		return err
 	}
-	u, s, err := h.svc.Register(c.UserContext(), NewAccount{
-		Email: b.Email, Password: b.Password, DisplayName: b.DisplayName, Locale: b.Locale, PrivacyConsent: b.PrivacyConsent,
-	})
+	in := NewAccount{Email: b.Email, Password: b.Password, DisplayName: b.DisplayName, Locale: b.Locale, PrivacyConsent: b.PrivacyConsent}
+	if err := h.checkRegistration(c, in, "privacy_consent"); err != nil {
+		return err
+	}
+	u, s, err := h.svc.Register(c.UserContext(), in)
 	if err != nil {
 		return err
 	}
 	h.setSessionCookie(c, s)
+	h.setDeviceCookie(c, u.ID)
 	return c.Status(fiber.StatusCreated).JSON(sessionJSON{User: userJSON(u), Token: s.Token, CSRFToken: s.CSRFToken})
 }
 
@@ -76,7 +85,7 @@ func (h *Handlers) APILogin(c *fiber.Ctx) error {
 	if err := jsonapi.Decode(c, &b); err != nil {
 		return err
 	}
-	u, s, err := h.svc.Login(c.UserContext(), b.Email, b.Password, strings.Clone(c.Cookies(SessionCookie)))
+	u, s, err := h.signIn(c, b.Email, b.Password)
 	if err != nil {
 		return err
 	}
@@ -93,6 +102,7 @@ func (h *Handlers) APILogout(c *fiber.Ctx) error {
 	if err := h.svc.EndSession(c.UserContext(), v.SessionID); err != nil {
 		return err
 	}
+	securitylog.Event(c, securitylog.Logout)
 	h.clearSessionCookie(c)
 	return c.SendStatus(fiber.StatusNoContent)
 }
@@ -140,11 +150,14 @@ func (h *Handlers) LoginPage(c *fiber.Ctx) error {
 // LoginSubmit is POST /login.
 func (h *Handlers) LoginSubmit(c *fiber.Ctx) error {
 	form := map[string]string{"email": strings.Clone(c.FormValue("email")), "next": pages.SafeNext(c.FormValue("next"), "")}
-	_, s, err := h.svc.Login(c.UserContext(), form["email"], c.FormValue("password"), strings.Clone(c.Cookies(SessionCookie)))
+	_, s, err := h.signIn(c, form["email"], c.FormValue("password"))
 	if err != nil {
 		var p *problem.Problem
 		if !errors.As(err, &p) {
 			return err
+		}
+		if p.RetryAfter > 0 {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(p.RetryAfter.Seconds()))))
 		}
 		v := h.pages.NewView(c, locale.From(c).T("login.title"))
 		v.SetFormErrors(err, form)
@@ -175,21 +188,15 @@ func (h *Handlers) RegisterSubmit(c *fiber.Ctx) error {
 		Email: form["email"], Password: c.FormValue("password"), DisplayName: form["display_name"],
 		Locale: l.Lang.Code, PrivacyConsent: form["consent"] == "yes",
 	}
-	// Every mistake at once: the fields, and the consent the form asks for.
-	var errs []problem.FieldError
-	if p, ok := h.svc.Check(in).(*problem.Problem); ok {
-		errs = p.Errors
-	}
-	if !in.PrivacyConsent {
-		errs = append(errs, problem.Field("consent", "error.consent_required"))
-	}
-	var err error
-	if len(errs) > 0 {
-		err = problem.Invalid(errs...)
-	} else {
-		var s *Session
-		if _, s, err = h.svc.Register(c.UserContext(), in); err == nil {
+	err := h.checkRegistration(c, in, "consent")
+	if err == nil {
+		var (
+			u *User
+			s *Session
+		)
+		if u, s, err = h.svc.Register(c.UserContext(), in); err == nil {
 			h.setSessionCookie(c, s)
+			h.setDeviceCookie(c, u.ID)
 			pages.Flash(c, "ok", "flash.registered")
 			return pages.Redirect(c, "/")
 		}
@@ -203,12 +210,35 @@ func (h *Handlers) RegisterSubmit(c *fiber.Ctx) error {
 	return h.pages.Render(c, p.Status, "register", v)
 }
 
+// checkRegistration answers every mistake of a registration at once: the
+// fields, and the consent to the privacy notice, which the API asks for
+// as privacy_consent and the form as consent.
+func (h *Handlers) checkRegistration(c *fiber.Ctx, in NewAccount, consentField string) error {
+	var errs []problem.FieldError
+	err := h.svc.Check(c.UserContext(), in)
+	var p *problem.Problem
+	switch {
+	case errors.As(err, &p) && p.Status == fiber.StatusUnprocessableEntity:
+		errs = p.Errors
+	case err != nil:
+		return err
+	}
+	if !in.PrivacyConsent {
+		errs = append(errs, problem.Field(consentField, "error.consent_required"))
+	}
+	if len(errs) > 0 {
+		return problem.Invalid(errs...)
+	}
+	return nil
+}
+
 // LogoutSubmit is POST /logout.
 func (h *Handlers) LogoutSubmit(c *fiber.Ctx) error {
 	if v := access.From(c); v.SignedIn() {
 		if err := h.svc.EndSession(c.UserContext(), v.SessionID); err != nil {
 			return err
 		}
+		securitylog.Event(c, securitylog.Logout)
 	}
 	h.clearSessionCookie(c)
 	pages.Flash(c, "ok", "flash.signed_out")

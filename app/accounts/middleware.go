@@ -10,6 +10,7 @@ import (
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/securitylog"
 	"github.com/mitreden/mitreden/app/store"
 )
 
@@ -112,6 +113,7 @@ func CheckCSRF(exempt ...string) fiber.Handler {
 			sent = c.FormValue("_csrf")
 		}
 		if v.CSRFToken == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(v.CSRFToken)) != 1 {
+			securitylog.Event(c, securitylog.CSRFRefused, "path", c.Path())
 			return problem.New(fiber.StatusForbidden, "error.csrf")
 		}
 		return c.Next()

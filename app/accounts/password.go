@@ -12,31 +12,31 @@ import (
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/pages"
 	"github.com/mitreden/mitreden/app/problem"
-	"github.com/mitreden/mitreden/app/store"
+	"github.com/mitreden/mitreden/app/securitylog"
 )
 
 // ChangePassword replaces the password of the signed-in person after
 // checking the current one. Every other session of the account ends, so a
 // stolen session dies with the old password; the session in use stays.
 func (s *Service) ChangePassword(ctx context.Context, userID, sessionID int64, current, next string) error {
-	var v problem.Validator
-	v.Check(current != "", "current_password", "error.required")
-	checkPassword(&v, "new_password", next)
-	if err := v.Err(); err != nil {
-		return err
-	}
-	var hash string
-	err := s.st.DB.NewRaw("SELECT password_hash FROM users WHERE id = ? AND deleted_at IS NULL", userID).Scan(ctx, &hash)
-	if store.IsNoRows(err) {
+	u, err := s.liveUser(ctx, userID)
+	var gone *problem.Problem
+	if errors.As(err, &gone) && gone.Status == fiber.StatusNotFound {
 		return problem.Unauthorized()
 	}
 	if err != nil {
 		return err
 	}
-	if ok, err := argon2id.ComparePasswordAndHash(current, hash); err != nil || !ok {
+	var v problem.Validator
+	v.Check(current != "", "current_password", "error.required")
+	checkPassword(&v, "new_password", next, passwordOwner{Email: u.EmailAddress(), DisplayName: u.DisplayName, Current: current})
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if ok, err := argon2id.ComparePasswordAndHash(current, u.PasswordHash); err != nil || !ok {
 		return problem.Invalid(problem.Field("current_password", "error.current_password"))
 	}
-	return s.SetPassword(ctx, userID, next, sessionID)
+	return s.storePassword(ctx, userID, next, sessionID)
 }
 
 type passwordBody struct {
@@ -57,6 +57,7 @@ func (h *Handlers) APIChangePassword(c *fiber.Ctx) error {
 	if err := h.svc.ChangePassword(c.UserContext(), v.UserID, v.SessionID, b.CurrentPassword, b.NewPassword); err != nil {
 		return err
 	}
+	securitylog.Event(c, securitylog.PasswordChanged)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -72,6 +73,7 @@ func (h *Handlers) PasswordSubmit(c *fiber.Ctx) error {
 		err = h.svc.ChangePassword(c.UserContext(), v.UserID, v.SessionID, c.FormValue("current_password"), next)
 	}
 	if err == nil {
+		securitylog.Event(c, securitylog.PasswordChanged)
 		pages.Flash(c, "ok", "flash.password_changed")
 		return pages.Redirect(c, "/me")
 	}

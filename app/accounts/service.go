@@ -11,7 +11,6 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -44,6 +43,9 @@ type User struct {
 	DeletedAt        *time.Time  `bun:"deleted_at"`
 	CreatedAt        time.Time   `bun:"created_at"`
 	UpdatedAt        time.Time   `bun:"updated_at"`
+
+	// MustChangePassword marks a generated one-time password.
+	MustChangePassword bool `bun:"must_change_password"`
 }
 
 // EmailAddress is the user's e-mail, or "" after erasure.
@@ -77,7 +79,6 @@ type Session struct {
 const (
 	MinPassword    = 10
 	MaxPassword    = 1024 // argon2id hashes whatever it is given; cap the work
-	MinDisplayName = 2
 	MaxDisplayName = 60
 	MaxEmail       = 254
 	SessionTTL     = 30 * 24 * time.Hour
@@ -97,6 +98,8 @@ type Service struct {
 	now       func() time.Time
 	// sessions caches Authenticate per accounts version.
 	sessions *sessionCache
+	// deviceKey signs device cookies (LoadDeviceKey).
+	deviceKey []byte
 }
 
 // NewService builds the service; params nil means DefaultHashParams.
@@ -109,6 +112,7 @@ func NewService(st *store.Store, catalog *locale.Catalog, params *argon2id.Param
 	if err != nil {
 		return nil, err
 	}
+	commonPasswords() // built now rather than in the first request that needs it
 	return &Service{st: st, catalog: catalog, params: p, dummyHash: dummy, now: func() time.Time { return time.Now().UTC() }, sessions: newSessionCache()}, nil
 }
 
@@ -132,43 +136,36 @@ type NewAccount struct {
 	Role           access.Role
 	Groups         []int64
 	PrivacyConsent bool
+	// MustChangePassword marks Password as generated: the account must
+	// set its own before anything else.
+	MustChangePassword bool
 }
 
 // Check validates a new account without creating it.
-func (s *Service) Check(in NewAccount) error { return s.validate(&in) }
+func (s *Service) Check(ctx context.Context, in NewAccount) error { return s.validate(ctx, &in) }
 
-func (s *Service) validate(in *NewAccount) error {
+func (s *Service) validate(ctx context.Context, in *NewAccount) error {
 	var v problem.Validator
 	in.Email = NormalizeEmail(in.Email)
 	v.Check(in.Email != "", "email", "error.required")
 	if in.Email != "" {
 		v.Check(validEmail(in.Email), "email", "error.email")
 	}
-	checkPassword(&v, "password", in.Password)
-	in.DisplayName = plaintext.Check(&v, "display_name", in.DisplayName, MinDisplayName, MaxDisplayName)
-	if in.Locale == "" {
-		in.Locale = locale.Default
-	}
-	v.Check(s.catalog.Supported(in.Locale), "locale", "error.unsupported_language")
 	if in.Role == "" {
 		in.Role = access.Resident
 	}
 	v.Check(in.Role.Valid(), "role", "error.role")
-	return v.Err()
-}
-
-func checkPassword(v *problem.Validator, field, pw string) {
-	n := len([]rune(pw))
-	switch {
-	case pw == "":
-		v.Add(problem.Field(field, "error.required"))
-	case plaintext.Flaw(pw) != "":
-		v.Add(problem.Field(field, plaintext.Flaw(pw)))
-	case n < MinPassword:
-		v.Add(problem.FieldWith(field, "error.too_short", map[string]any{"Min": MinPassword}))
-	case n > MaxPassword:
-		v.Add(problem.FieldWith(field, "error.too_long", map[string]any{"Max": MaxPassword}))
+	name, err := s.checkDisplayName(ctx, s.st.DB, &v, in.DisplayName, in.Role, 0)
+	if err != nil {
+		return err
 	}
+	in.DisplayName = name
+	checkPassword(&v, "password", in.Password, passwordOwner{Email: in.Email, DisplayName: in.DisplayName})
+	if in.Locale == "" {
+		in.Locale = locale.Default
+	}
+	v.Check(s.catalog.Supported(in.Locale), "locale", "error.unsupported_language")
+	return v.Err()
 }
 
 // ErrEmailTaken is answered (409) when an address is already registered.
@@ -176,7 +173,7 @@ var ErrEmailTaken = problem.Conflict("error.email_taken")
 
 // Create makes an account. Experts' groups are joined in the same write.
 func (s *Service) Create(ctx context.Context, in NewAccount) (*User, error) {
-	if err := s.validate(&in); err != nil {
+	if err := s.validate(ctx, &in); err != nil {
 		return nil, err
 	}
 	// Hash outside the write: it is the slow part and must not hold the writer.
@@ -186,7 +183,7 @@ func (s *Service) Create(ctx context.Context, in NewAccount) (*User, error) {
 	}
 	now := s.now()
 	email := in.Email
-	u := &User{Email: &email, DisplayName: in.DisplayName, PasswordHash: hash, Role: in.Role, Locale: in.Locale, CreatedAt: now, UpdatedAt: now}
+	u := &User{Email: &email, DisplayName: in.DisplayName, PasswordHash: hash, Role: in.Role, Locale: in.Locale, MustChangePassword: in.MustChangePassword, CreatedAt: now, UpdatedAt: now}
 	if in.PrivacyConsent {
 		u.PrivacyConsentAt = &now
 	}
@@ -212,9 +209,17 @@ func (s *Service) Create(ctx context.Context, in NewAccount) (*User, error) {
 	return u, nil
 }
 
-// Register creates a resident account and signs it in.
+// ErrConsentRequired answers a registration without consent to the
+// privacy notice.
+var ErrConsentRequired = problem.Invalid(problem.Field("privacy_consent", "error.consent_required"))
+
+// Register creates a resident account, which needs consent to the privacy
+// notice, and signs it in.
 func (s *Service) Register(ctx context.Context, in NewAccount) (*User, *Session, error) {
-	in.Role, in.Groups = access.Resident, nil
+	in.Role, in.Groups, in.MustChangePassword = access.Resident, nil, false
+	if !in.PrivacyConsent {
+		return nil, nil, ErrConsentRequired
+	}
 	u, err := s.Create(ctx, in)
 	if err != nil {
 		return nil, nil, err
@@ -316,7 +321,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*access.Viewe
 	// One statement, one row per expert group (or one with a NULL group):
 	// one read snapshot on SQLite, one round trip on PostgreSQL.
 	rows, err := s.st.Query(ctx, `
-SELECT s.id, s.csrf_token, s.expires_at, u.id, u.display_name, u.role, u.locale, u.created_at, u.blocked_until, u.block_reason, m.group_id
+SELECT s.id, s.csrf_token, s.expires_at, u.id, u.display_name, u.role, u.locale, u.created_at, u.blocked_until, u.block_reason, u.must_change_password, m.group_id
 FROM sessions s JOIN users u ON u.id = s.user_id
 LEFT JOIN expert_group_members m ON m.user_id = u.id
 WHERE s.token_hash = ? AND u.deleted_at IS NULL
@@ -335,7 +340,7 @@ ORDER BY m.group_id`, tokenHash)
 	)
 	for rows.Next() {
 		// Every row repeats the session and account; only the group differs.
-		if err := rows.Scan(&v.SessionID, &v.CSRFToken, &expires, &v.UserID, &v.DisplayName, &role, &v.Locale, &v.CreatedAt, &blockedUntil, &v.BlockReason, &group); err != nil {
+		if err := rows.Scan(&v.SessionID, &v.CSRFToken, &expires, &v.UserID, &v.DisplayName, &role, &v.Locale, &v.CreatedAt, &blockedUntil, &v.BlockReason, &v.MustChangePassword, &group); err != nil {
 			return nil, err
 		}
 		found = true
@@ -368,21 +373,40 @@ func (s *Service) ByID(ctx context.Context, id int64) (*User, error) {
 	return &u, err
 }
 
-// SetPassword replaces a password and ends every session of the account
-// except keepSession (0 ends them all).
+// SetPassword replaces a password, after checking it against the rules,
+// and ends every session of the account except keepSession (0 ends them
+// all). A one-time password is then gone.
 func (s *Service) SetPassword(ctx context.Context, userID int64, password string, keepSession int64) error {
+	u, err := s.liveUser(ctx, userID)
+	if err != nil {
+		return err
+	}
 	var v problem.Validator
-	checkPassword(&v, "password", password)
+	checkPassword(&v, "password", password, passwordOwner{Email: u.EmailAddress(), DisplayName: u.DisplayName})
 	if err := v.Err(); err != nil {
 		return err
 	}
+	return s.storePassword(ctx, userID, password, keepSession)
+}
+
+// liveUser loads an account that is not erased.
+func (s *Service) liveUser(ctx context.Context, userID int64) (*User, error) {
+	u, err := s.ByID(ctx, userID)
+	if err == nil && u.DeletedAt != nil {
+		err = problem.NotFound()
+	}
+	return u, err
+}
+
+// storePassword sets a checked password.
+func (s *Service) storePassword(ctx context.Context, userID int64, password string, keepSession int64) error {
 	hash, err := argon2id.CreateHash(password, &s.params)
 	if err != nil {
 		return err
 	}
 	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		res, err := tx.NewUpdate().Model((*User)(nil)).
-			Set("password_hash = ?", hash).Set("updated_at = ?", s.now()).
+			Set("password_hash = ?", hash).Set("must_change_password = ?", false).Set("updated_at = ?", s.now()).
 			Where("id = ? AND deleted_at IS NULL", userID).Exec(ctx)
 		if err != nil {
 			return err
@@ -403,59 +427,6 @@ func (s *Service) IDByEmail(ctx context.Context, email string) (int64, error) {
 		return 0, problem.NotFound()
 	}
 	return id, err
-}
-
-// EnsureAdmin creates the first administrator when there is none. With
-// email and password empty it creates admin@localhost with a generated
-// password, which it answers so it can be shown once.
-func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (created *User, generated string, err error) {
-	var n int
-	if err := s.st.DB.NewRaw("SELECT COUNT(*) FROM users WHERE role = 'admin' AND deleted_at IS NULL").Scan(ctx, &n); err != nil {
-		return nil, "", err
-	}
-	if n > 0 {
-		return nil, "", nil
-	}
-	if email == "" {
-		email, password = "admin@localhost", generatePassword()
-		generated = password
-	}
-	u, err := s.Create(ctx, NewAccount{Email: email, Password: password, DisplayName: "Administration", Role: access.Admin})
-	if errors.Is(err, ErrEmailTaken) {
-		// The address exists as a lesser account: make it the administrator.
-		id, idErr := s.IDByEmail(ctx, email)
-		if idErr != nil {
-			return nil, "", err
-		}
-		if err := s.SetPassword(ctx, id, password, 0); err != nil {
-			return nil, "", err
-		}
-		if err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-			_, err := tx.ExecContext(ctx, "UPDATE users SET role = 'admin' WHERE id = ?", id)
-			return err
-		}); err != nil {
-			return nil, "", err
-		}
-		u, err = s.ByID(ctx, id)
-	}
-	if err != nil {
-		return nil, "", fmt.Errorf("create admin %s: %w", email, err)
-	}
-	return u, generated, nil
-}
-
-// generatePassword makes a 20-character password from an alphabet without
-// look-alike characters.
-func generatePassword() string {
-	const alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-	var b [20]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(fmt.Sprintf("crypto/rand failed: %v", err))
-	}
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b[:])
 }
 
 // PruneSessions deletes expired sessions.

@@ -76,7 +76,7 @@ func TestSessionChangesShowInTheNextRequest(t *testing.T) {
 		for i, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				email := fmt.Sprintf("cache-%d@example.org", i)
-				resident := s.Register(email, "Rana")
+				resident := s.Register(email, fmt.Sprintf("Rana %d", i))
 				for range 2 {
 					if v, err := s.App.Accounts.Authenticate(ctx, resident.Token); err != nil || v == nil || v.Role != access.Resident || v.BlockedUntil != nil || len(v.Groups) != 0 {
 						t.Fatalf("before: %+v, %v", v, err)

@@ -136,10 +136,6 @@ func (s *Service) Update(ctx context.Context, actorID, userID int64, in Change) 
 	if in.Role != nil {
 		v.Check(in.Role.Valid(), "role", "error.role")
 	}
-	if in.DisplayName != nil {
-		name := plaintext.Check(&v, "display_name", *in.DisplayName, MinDisplayName, MaxDisplayName)
-		in.DisplayName = &name
-	}
 	if err := v.Err(); err != nil {
 		return nil, "", err
 	}
@@ -157,8 +153,16 @@ func (s *Service) Update(ctx context.Context, actorID, userID int64, in Change) 
 		if in.Role != nil {
 			role = *in.Role
 		}
-		if in.DisplayName != nil {
-			name = *in.DisplayName
+		// A new name is checked against the rules of the role the account
+		// ends up with: staff may be called "Administration". The form
+		// sends the name with every change; an unchanged one is no rename.
+		if in.DisplayName != nil && strings.TrimSpace(*in.DisplayName) != before.DisplayName {
+			if name, err = s.checkDisplayName(ctx, tx, &v, *in.DisplayName, role, userID); err != nil {
+				return err
+			}
+			if err := v.Err(); err != nil {
+				return err
+			}
 		}
 		if before.Role == access.Admin && role != access.Admin {
 			var admins int

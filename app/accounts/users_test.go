@@ -134,7 +134,7 @@ func TestAccountAdministrationRefusals(t *testing.T) {
 			{"search too long", "GET", "/api/v1/users?q=" + strings.Repeat("a", 201), nil, 422, "q"},
 			{"bad cursor", "GET", "/api/v1/users?cursor=x", nil, 422, "cursor"},
 			{"unknown role", "PATCH", fmt.Sprintf("/api/v1/users/%d", res.UserID), map[string]string{"role": "king"}, 422, "role"},
-			{"short name", "PATCH", fmt.Sprintf("/api/v1/users/%d", res.UserID), map[string]string{"display_name": "A"}, 422, "display_name"},
+			{"empty name", "PATCH", fmt.Sprintf("/api/v1/users/%d", res.UserID), map[string]string{"display_name": "  "}, 422, "display_name"},
 			{"name with control character", "PATCH", fmt.Sprintf("/api/v1/users/%d", res.UserID), map[string]string{"display_name": "A\u0007b"}, 422, "display_name"},
 			{"email is not changed here", "PATCH", fmt.Sprintf("/api/v1/users/%d", res.UserID), map[string]string{"email": "x@example.org"}, 422, "email"},
 			{"role of the wrong type", "PATCH", fmt.Sprintf("/api/v1/users/%d", res.UserID), map[string]any{"role": 3}, 422, "role"},

@@ -15,6 +15,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,7 +32,9 @@ import (
 // The administrator every test server starts with.
 const (
 	AdminEmail    = "admin@example.org"
-	AdminPassword = "admin-password-123"
+	AdminPassword = "pumpkin-lantern-42"
+	// Password is what Register signs up with.
+	Password = "a-good-password"
 )
 
 // cheapHashes keeps argon2id fast in tests; production uses accounts.DefaultHashParams.
@@ -53,7 +56,7 @@ type Setup struct {
 	Store  store.Options
 	Live   live.Options
 	// Log receives the server's log; nil discards it.
-	Log *slog.Logger
+	Log io.Writer
 }
 
 // Option changes a test server's setup.
@@ -71,8 +74,44 @@ func WithBodyLimit(n int) Option { return func(s *Setup) { s.Config.BodyLimit = 
 // WithLive changes the live hub's options.
 func WithLive(fn func(*live.Options)) Option { return func(s *Setup) { fn(&s.Live) } }
 
-// WithLog sends the server's log (security events included) to log.
-func WithLog(log *slog.Logger) Option { return func(s *Setup) { s.Log = log } }
+// WithLog writes the server's log to w, as text lines (tests read the
+// security events from it).
+func WithLog(w io.Writer) Option { return func(s *Setup) { s.Log = w } }
+
+// LogBuffer collects a test server's log; it may be read while the server
+// writes.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// String is everything logged so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// Count counts the lines logged so far that contain every one of parts.
+func (l *LogBuffer) Count(parts ...string) int {
+	n := 0
+	for _, line := range strings.Split(l.String(), "\n") {
+		all := line != ""
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			n++
+		}
+	}
+	return n
+}
 
 // WithQueryHook lets h see every query the server runs.
 func WithQueryHook(h bun.QueryHook) Option {
@@ -100,9 +139,9 @@ func Start(t testing.TB, db config.Database, opts ...Option) *Server {
 	t.Helper()
 	setup := newSetup(db, opts)
 	ctx, cancel := context.WithCancel(context.Background())
-	log := setup.Log
-	if log == nil {
-		log = quietLog()
+	log := quietLog()
+	if setup.Log != nil {
+		log = slog.New(slog.NewTextHandler(setup.Log, nil))
 	}
 	app, err := server.Build(ctx, setup.Config, server.Options{Log: log, HashParams: cheapHashes, Store: setup.Store, Live: setup.Live})
 	if err != nil {
@@ -274,7 +313,7 @@ type sessionAnswer struct {
 func (s *Server) Register(email, name string) *Client {
 	s.t.Helper()
 	c := s.Client()
-	r := c.Do(http.MethodPost, "/api/v1/auth/register", map[string]string{"email": email, "password": "a-good-password", "display_name": name})
+	r := c.Do(http.MethodPost, "/api/v1/auth/register", map[string]any{"email": email, "password": Password, "display_name": name, "privacy_consent": true})
 	if r.Status != http.StatusCreated {
 		s.t.Fatalf("register %s: %d %s", email, r.Status, r.Body)
 	}

@@ -221,7 +221,7 @@ func start(ctx context.Context, o Options) (*env, func(), error) {
 	}
 	cfg := config.Server{
 		Addr: "127.0.0.1:0", DB: db, Demo: true, RateLimits: false, BodyLimit: 1 << 20,
-		AdminEmail: "bench-admin@example.org", AdminPassword: "bench-admin-password", HideAfterReports: 3,
+		AdminEmail: "bench-admin@example.org", AdminPassword: "bench-keeper-password", HideAfterReports: 3,
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	// Accounts are created by the thousand: cheap hashes keep the set-up short.

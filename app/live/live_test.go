@@ -367,7 +367,7 @@ func TestPrivateTopics(t *testing.T) {
 		}
 
 		admin := s.Admin()
-		mod := s.Register("mod@example.org", "Moderator")
+		mod := s.Register("mod@example.org", "Mona")
 		path := "/api/v1/users/" + strconv.FormatInt(mod.UserID, 10)
 		if r := admin.Do(http.MethodPatch, path, map[string]string{"role": "moderator"}); r.Status != http.StatusOK {
 			t.Fatalf("make moderator: %d %s", r.Status, r.Body)

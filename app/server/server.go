@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/alexedwards/argon2id"
@@ -34,6 +36,7 @@ import (
 	"github.com/mitreden/mitreden/app/pages"
 	"github.com/mitreden/mitreden/app/participation"
 	"github.com/mitreden/mitreden/app/privacy"
+	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/screening"
 	"github.com/mitreden/mitreden/app/store"
 	"github.com/mitreden/mitreden/app/web"
@@ -147,6 +150,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 	}
 	accountHandlers := accounts.NewHandlers(a.Accounts, renderer)
 	accountHandlers.MeExtras = a.myContributions
+	accountHandlers.ThrottleSignIns = cfg.RateLimits
 	participationHandlers := participation.NewHandlers(a.Participation, a.Consultations, renderer)
 	participationHandlers.AfterReport = a.Moderation.AfterReport
 	a.Fiber = web.New(web.Deps{
@@ -228,6 +232,9 @@ func (a *App) setup(ctx context.Context) error {
 	if err := a.Screening.SeedMissing(ctx); err != nil {
 		return err
 	}
+	if err := a.Accounts.LoadDeviceKey(ctx); err != nil {
+		return err
+	}
 	var initialized int
 	if err := a.Store.DB.NewRaw("SELECT COUNT(*) FROM settings WHERE key = 'initialized_at'").Scan(ctx, &initialized); err != nil {
 		return err
@@ -237,7 +244,7 @@ func (a *App) setup(ctx context.Context) error {
 	}
 	admin, generated, err := a.Accounts.EnsureAdmin(ctx, a.Config.AdminEmail, a.Config.AdminPassword)
 	if err != nil {
-		return err
+		return a.adminSettingError(err)
 	}
 	switch {
 	case generated != "":
@@ -262,6 +269,26 @@ func (a *App) setup(ctx context.Context) error {
 		_, err := tx.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES ('initialized_at', ?)", time.Now().UTC().Format(time.RFC3339))
 		return err
 	})
+}
+
+// adminSettingError turns a refused MITREDEN_ADMIN_EMAIL or
+// MITREDEN_ADMIN_PASSWORD (a weak password) into a usage error: one line
+// naming the setting and the rule, never the password.
+func (a *App) adminSettingError(err error) error {
+	var p *problem.Problem
+	if !errors.As(err, &p) || p.Status != http.StatusUnprocessableEntity {
+		return err
+	}
+	l := a.Catalog.Get("en")
+	var parts []string
+	for _, fe := range p.Errors {
+		setting := "MITREDEN_ADMIN_EMAIL"
+		if fe.Field == "password" {
+			setting = "MITREDEN_ADMIN_PASSWORD"
+		}
+		parts = append(parts, setting+": "+l.T(fe.Key, fe.Args))
+	}
+	return config.Usagef("%s", strings.Join(parts, "; "))
 }
 
 // Serve answers requests on ln until ctx ends, then drains open requests

@@ -117,8 +117,13 @@ func init() {
 	sql.Register(sqliteDriver, &sqlite3.SQLiteDriver{ConnectHook: stablePlans})
 }
 
+// uriPath escapes what a file: URI would read as its query or fragment:
+// a path like /tmp/Test#01/m.db (Go names test directories so) must not
+// open /tmp/Test.
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+
 func sqliteDSN(path string, extra string) string {
-	return "file:" + path + "?_foreign_keys=on&_busy_timeout=10000&_stmt_cache_size=128" + extra
+	return "file:" + uriPath.Replace(path) + "?_foreign_keys=on&_busy_timeout=10000&_stmt_cache_size=128" + extra
 }
 
 func openSQLite(ctx context.Context, db config.Database, opts Options) (*Store, error) {

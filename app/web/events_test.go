@@ -14,7 +14,7 @@ import (
 // and the administration's pages, naming the account concerned (user=)
 // and who did it (by=); a refused staff action is access.refused.
 func TestAccountEventsAreLogged(t *testing.T) {
-	forEachLogged(t, func(t *testing.T, s *apptest.Server, buf *syncBuffer) {
+	forEachLogged(t, func(t *testing.T, s *apptest.Server, buf *apptest.LogBuffer) {
 		mod := s.AccountAs("mod@example.org", "Moderatorin", "moderator")
 		res := s.Register("res@example.org", "Resident")
 		admin := s.Admin()

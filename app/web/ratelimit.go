@@ -9,6 +9,7 @@ import (
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/securitylog"
 )
 
 // rateLimits holds the per-IP limits on signing in and registering and the
@@ -51,8 +52,8 @@ func newRateLimits(on bool) *rateLimits {
 		return &rateLimits{login: pass, register: pass, votes: pass, comments: pass, ideas: pass, reports: pass}
 	}
 	return &rateLimits{
-		login:    perIP(loginPerMinute, time.Minute),
-		register: perIP(registrationsPer10Min, 10*time.Minute),
+		login:    perIP("sign_in", loginPerMinute, time.Minute),
+		register: perIP("registration", registrationsPer10Min, 10*time.Minute),
 		votes:    perAccount(voteLimit),
 		comments: perAccount(commentLimit),
 		ideas:    perAccount(ideaLimit),
@@ -64,8 +65,8 @@ func newRateLimits(on bool) *rateLimits {
 // on to the handler, which refuses them with 401.
 func perAccount(l accountLimit) fiber.Handler {
 	byAccount := func(c *fiber.Ctx) string { return strconv.FormatInt(access.From(c).UserID, 10) }
-	established := limiter.New(limiter.Config{Max: l.established, Expiration: l.window, KeyGenerator: byAccount, LimitReached: limitReached(l.window)})
-	young := limiter.New(limiter.Config{Max: l.young, Expiration: l.window, KeyGenerator: byAccount, LimitReached: limitReached(l.window)})
+	established := limiter.New(limiter.Config{Max: l.established, Expiration: l.window, KeyGenerator: byAccount, LimitReached: limitReached(l.window, "")})
+	young := limiter.New(limiter.Config{Max: l.young, Expiration: l.window, KeyGenerator: byAccount, LimitReached: limitReached(l.window, "")})
 	return func(c *fiber.Ctx) error {
 		v := access.From(c)
 		switch {
@@ -78,16 +79,22 @@ func perAccount(l accountLimit) fiber.Handler {
 	}
 }
 
-func perIP(max int, window time.Duration) fiber.Handler {
-	return limiter.New(limiter.Config{Max: max, Expiration: window, KeyGenerator: access.ClientIP, LimitReached: limitReached(window)})
+// perIP limits by client address; name says which limit in the security
+// event a refusal logs.
+func perIP(name string, max int, window time.Duration) fiber.Handler {
+	return limiter.New(limiter.Config{Max: max, Expiration: window, KeyGenerator: access.ClientIP, LimitReached: limitReached(window, name)})
 }
 
-// limitReached answers 429 with the limiter's Retry-After.
-func limitReached(window time.Duration) fiber.Handler {
+// limitReached answers 429 with the limiter's Retry-After. A sign-in or
+// registration limit (event names it) is a security event.
+func limitReached(window time.Duration, event string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		secs, err := strconv.Atoi(c.GetRespHeader(fiber.HeaderRetryAfter))
 		if err != nil || secs < 1 {
 			secs = int(window.Seconds())
+		}
+		if event != "" {
+			securitylog.Event(c, securitylog.RateLimited, "limit", event)
 		}
 		return problem.TooMany(time.Duration(secs) * time.Second)
 	}

@@ -1,16 +1,13 @@
 package web_test
 
 import (
-	"bytes"
 	"fmt"
 	"html"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -179,45 +176,12 @@ func (d demoIDs) fill(route string) string {
 	return strings.Join(segs, "/")
 }
 
-// syncBuffer collects log lines written from the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// Count counts the lines that contain every one of parts.
-func (s *syncBuffer) Count(parts ...string) int {
-	n := 0
-	for _, line := range strings.Split(s.String(), "\n") {
-		all := true
-		for _, p := range parts {
-			all = all && strings.Contains(line, p)
-		}
-		if all && line != "" {
-			n++
-		}
-	}
-	return n
-}
-
 // forEachLogged is apptest.ForEach with the server's log kept in a
 // buffer of each database's own.
-func forEachLogged(t *testing.T, fn func(t *testing.T, s *apptest.Server, log *syncBuffer)) {
+func forEachLogged(t *testing.T, fn func(t *testing.T, s *apptest.Server, log *apptest.LogBuffer)) {
 	storetest.ForEach(t, func(t *testing.T, db config.Database) {
-		buf := &syncBuffer{}
-		fn(t, apptest.Start(t, db, apptest.WithLog(slog.New(slog.NewTextHandler(buf, nil)))), buf)
+		buf := &apptest.LogBuffer{}
+		fn(t, apptest.Start(t, db, apptest.WithLog(buf)), buf)
 	})
 }
 
@@ -380,7 +344,7 @@ func wantBlocked(t *testing.T, r *apptest.Response, api bool, reason string) {
 // other than self-service are refused to the blocked admin, and public
 // pages stay readable for them.
 func TestEveryStaffRouteRefuses(t *testing.T) {
-	forEachLogged(t, func(t *testing.T, s *apptest.Server, buf *syncBuffer) {
+	forEachLogged(t, func(t *testing.T, s *apptest.Server, buf *apptest.LogBuffer) {
 		sc := newBlockedScene(t, s)
 		routes := routesOf(s)
 		if len(routes) < 80 {

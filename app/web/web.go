@@ -114,6 +114,7 @@ func New(d Deps) *fiber.App {
 	app.Use(d.Accounts.Authenticate)
 	app.Use(accounts.CheckCSRF("/api/v1/auth/login", "/api/v1/auth/register"))
 	app.Use(access.RefuseBlockedWrites)
+	app.Use(access.HoldForPasswordChange)
 
 	limits := newRateLimits(d.Config.RateLimits)
 	mountAPI(app.Group("/api/v1"), d, limits)

@@ -123,6 +123,35 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// A weak password is a mistake in how mitreden is called too: the
+// administrator's from the environment, and those the user commands read.
+func TestWeakPasswordsAreUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name, stdin string
+		args, env   []string
+	}{
+		{"common administrator password", "", []string{"--addr", "127.0.0.1:0"}, []string{"MITREDEN_ADMIN_EMAIL=ops@example.org", "MITREDEN_ADMIN_PASSWORD=password123"}},
+		{"administrator password with the address in it", "", []string{"--addr", "127.0.0.1:0"}, []string{"MITREDEN_ADMIN_EMAIL=chief@example.org", "MITREDEN_ADMIN_PASSWORD=i-am-the-chief"}},
+		{"user add with a common password", "qwertyuiop\n", []string{"user", "add", "--email", "b@b.de", "--name", "B", "--role", "resident", "--password-stdin"}, nil},
+		{"set-password with one repeated character", "xxxxxxxxxxxx\n", []string{"user", "set-password", "--email", "a@b.de", "--password-stdin"}, nil},
+	}
+	if r := runCmd(t, dir, "a-fine-password-1\n", cleanEnv(), "user", "add", "--email", "a@b.de", "--name", "A", "--role", "resident", "--password-stdin"); r.code != 0 {
+		t.Fatalf("user add: %d %q", r.code, r.stderr)
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := runCmd(t, dir, c.stdin, cleanEnv(c.env...), c.args...)
+			if r.code != 2 || strings.Count(strings.TrimRight(r.stderr, "\n"), "\n") != 0 || !strings.Contains(strings.ToLower(r.stderr), "password") {
+				t.Fatalf("exit %d, want 2 with one line about the password; stderr %q", r.code, r.stderr)
+			}
+			if strings.Contains(r.stderr, "password123") || strings.Contains(r.stderr, "qwertyuiop") {
+				t.Fatalf("the password is repeated: %q", r.stderr)
+			}
+		})
+	}
+}
+
 type server struct {
 	cmd    *exec.Cmd
 	url    string
@@ -268,7 +297,7 @@ func TestNewcomer(t *testing.T) {
 	if r := runCmd(t, dir, "another-password\n", cleanEnv(), "user", "add", "--email", "expertin@example.org", "--name", "Again", "--role", "resident", "--password-stdin"); r.code != 1 || !strings.Contains(r.stderr, "already registered") {
 		t.Fatalf("duplicate user add: %d %q", r.code, r.stderr)
 	}
-	if r := runCmd(t, dir, "new-admin-password\n", cleanEnv(), "user", "set-password", "--email", "admin@localhost", "--password-stdin"); r.code != 0 {
+	if r := runCmd(t, dir, "new-keeper-password\n", cleanEnv(), "user", "set-password", "--email", "admin@localhost", "--password-stdin"); r.code != 0 {
 		t.Fatalf("set-password: %d %q", r.code, r.stderr)
 	}
 	if r := runCmd(t, dir, "", cleanEnv(), "migrate", "status"); r.code != 0 || !strings.Contains(r.stdout, "applied") || strings.Contains(r.stdout, "pending") {
@@ -280,7 +309,7 @@ func TestNewcomer(t *testing.T) {
 	if code, _ := login(t, s.url, "admin@localhost", password); code != 401 {
 		t.Fatalf("the old admin password still works: %d", code)
 	}
-	if code, _ := login(t, s.url, "admin@localhost", "new-admin-password"); code != 200 {
+	if code, _ := login(t, s.url, "admin@localhost", "new-keeper-password"); code != 200 {
 		t.Fatalf("the new admin password does not work: %d", code)
 	}
 	code, session := login(t, s.url, "expertin@example.org", "expert-password-1")
@@ -386,7 +415,7 @@ func TestVotesSurviveKill(t *testing.T) {
 	}
 	tokens := make([]string, voters)
 	for i := range tokens {
-		status, m, err := call("POST", "/api/v1/auth/register", "", map[string]string{"email": fmt.Sprintf("v%d@example.org", i), "password": "a-good-password", "display_name": fmt.Sprintf("V %d", i)})
+		status, m, err := call("POST", "/api/v1/auth/register", "", map[string]any{"email": fmt.Sprintf("v%d@example.org", i), "password": "a-good-password", "display_name": fmt.Sprintf("V %d", i), "privacy_consent": true})
 		if err != nil || status != 201 {
 			t.Fatalf("register: %d %v", status, err)
 		}

@@ -1,0 +1,3 @@
+DROP TABLE sign_in_failures;
+--bun:split
+ALTER TABLE users DROP COLUMN must_change_password;
