@@ -64,6 +64,14 @@ func TestOnlyPublishedCommentsReachOthers(t *testing.T) {
 			{"/api/v1/measures/1", "/m/1", "measure"},
 			{fmt.Sprintf("/api/v1/ideas/%d", idea.ID), fmt.Sprintf("/i/%d", idea.ID), "idea"},
 		}
+		// An idea hidden after it was commented on takes its comments out
+		// of public view with it. (It is in field 2: the inbox of field 1's
+		// group is checked below, and inboxes still list such comments.)
+		var gone created
+		alice.Do("POST", "/api/v1/fields/2/ideas", map[string]string{"title": "Spätere Idee", "body": "Wird ausgeblendet."}).JSON(t, &gone)
+		decide(t, mod, "idea", gone.ID, "approve")
+		decide(t, mod, "comment", contribute(t, bob, fmt.Sprintf("/api/v1/ideas/%d/comments", gone.ID), "VERBORGEN-unter-ausgeblendeter-Idee", 0), "approve")
+		decide(t, mod, "idea", gone.ID, "hide")
 		for _, tg := range targets {
 			path := tg.api + "/comments"
 			top := contribute(t, alice, path, "Oben ÖFFENTLICH-OBEN-"+tg.name, 0)
@@ -165,8 +173,25 @@ func TestOnlyPublishedCommentsReachOthers(t *testing.T) {
 		if n := count(t, s, "SELECT COUNT(*) FROM events WHERE data LIKE '%GEHEIM%' AND topics <> ',moderation,'"); n != 0 {
 			t.Errorf("%d live events on public or expert topics carry pending or rejected content", n)
 		}
-		// The expert groups' inbox and every export.
+		// The expert groups' inbox, its counts, and every export. Group 1
+		// serves field 1: measure 1's and the idea's two published comments
+		// each and the idea are new to it.
 		noneOf("the inbox of group 1", admin.Get("/api/v1/expert-groups/1/inbox").Text())
+		if page := admin.Get("/experts/1").Text(); !strings.Contains(page, `data-inbox-count="new">5<`) {
+			t.Errorf("the inbox counts other than 5 new items: %s", between(page, `data-inbox-count="new">`, "<"))
+		}
+		expert := s.AccountAs("expertin@example.org", "Expertin", "expert")
+		if r := admin.Do("PUT", fmt.Sprintf("/api/v1/expert-groups/1/members/%d", expert.UserID), nil); r.Status != http.StatusNoContent {
+			t.Fatalf("add expert: %d", r.Status)
+		}
+		var pendingID int64
+		if err := s.App.Store.DB.NewRaw("SELECT id FROM comments WHERE body = 'GEHEIM-wartend-oben-measure'").Scan(t.Context(), &pendingID); err != nil {
+			t.Fatal(err)
+		}
+		if r := s.Login("expertin@example.org", "a-good-password").Do("POST", fmt.Sprintf("/api/v1/expert-groups/1/inbox/comment/%d/triage", pendingID),
+			map[string]string{"state": "adopted", "response": "GEHEIM-Antwort"}); r.Status != http.StatusNotFound {
+			t.Errorf("an expert triaged a pending comment: %d", r.Status)
+		}
 		for _, path := range []string{
 			"/api/v1/consultations/wir2/export?format=json", "/api/v1/consultations/wir2/export?format=csv",
 			"/api/v1/consultations/wir2/export?format=md", "/api/v1/expert-groups/1/export?format=json",
@@ -213,6 +238,14 @@ func TestOnlyPublishedCommentsReachOthers(t *testing.T) {
 			if tr.State == "new" && (tr.Ideas != 1 || tr.Comments != 4) {
 				t.Errorf("export triage row %+v, want 1 idea and 4 comments", tr)
 			}
+		}
+		// A field as an administrator's change answers it counts its published idea.
+		var field struct {
+			IdeaCount int `json:"idea_count"`
+		}
+		admin.Do("PATCH", "/api/v1/fields/1", map[string]any{}).JSON(t, &field)
+		if field.IdeaCount != 1 {
+			t.Errorf("the changed field counts %d ideas, want the published one", field.IdeaCount)
 		}
 	})
 }
@@ -300,12 +333,21 @@ func TestAuthorSeesOwnPendingComments(t *testing.T) {
 		if text := alice.Get("/m/1").Text(); strings.Count(text, "WARTET-") != 2 || strings.Count(text, note) != 1 {
 			t.Fatal("the author's page does not show the approved reply unmarked beside the pending comment")
 		}
-		// Rejected, the comment is gone from the author's page too (/me shows why).
+		// Rejected or hidden, a comment is gone from its author's page too
+		// (/me shows why), also beside one that still waits.
 		decide(t, mod, "comment", pending["/api/v1/measures/1/comments top"], "reject")
 		for round := 1; round <= 2; round++ {
 			if text := alice.Get("/m/1").Text(); strings.Count(text, "WARTET-") != 1 || strings.Contains(text, note) {
 				t.Fatal("a rejected comment still shows on its author's page")
 			}
+		}
+		ideaComments := fmt.Sprintf("/api/v1/ideas/%d/comments", idea.ID)
+		decide(t, mod, "comment", pending[ideaComments+" top"], "reject")
+		hidden := contribute(t, alice, ideaComments, "AUSGEBLENDET von Alice", 0)
+		decide(t, mod, "comment", hidden, "approve")
+		decide(t, mod, "comment", hidden, "hide")
+		if text := alice.Get(ideaPage).Text(); strings.Count(text, "WARTET-") != 1 || strings.Count(text, note) != 1 || strings.Contains(text, "AUSGEBLENDET") {
+			t.Fatal("the author's idea page shows a rejected or hidden comment of theirs, or lacks the one still waiting")
 		}
 
 		// A pending idea shows, marked, in its field's list to its author only.
