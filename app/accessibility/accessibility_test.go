@@ -81,8 +81,14 @@ func seed(t *testing.T, s *apptest.Server) people {
 	resident.Do("POST", "/api/v1/measures/1/comments", map[string]string{"body": "Gute Idee, bitte auch am Wochenende.", "stance": "pro"}).JSON(t, &comment)
 	resident.Do("POST", fmt.Sprintf("/api/v1/ideas/%d/comments", idea.ID), map[string]string{"body": "Ich helfe gern mit.", "stance": "pro"})
 	resident.Do("PUT", "/api/v1/measures/1/vote", map[string]int{"value": 1})
+	// A staff role badge, an expert group's answer, and (below) the
+	// resident's own pending comment marked on the pages they see.
+	expert := s.Login("expertin@example.org", "a-good-password")
+	expert.Do("POST", "/api/v1/measures/1/comments", map[string]string{"body": "Wir prüfen die Öffnungszeiten.", "stance": "neutral"})
+	expert.Do("POST", fmt.Sprintf("/api/v1/expert-groups/1/inbox/comment/%d/triage", comment.ID), map[string]string{"state": "considered", "response": "Danke, das nehmen wir auf."})
 	admin.Do("PATCH", "/api/v1/consultations/wir2", map[string]any{"moderation": "pre"})
 	resident.Do("POST", "/api/v1/measures/2/comments", map[string]string{"body": "Dieser wartet noch auf die Moderation."})
+	resident.Do("POST", "/api/v1/measures/1/comments", map[string]string{"body": "Auch dieser wartet noch."})
 	return people{ideaID: idea.ID, commentID: comment.ID}
 }
 

@@ -180,8 +180,8 @@ func (s *Service) Update(ctx context.Context, actorID, userID int64, in Change) 
 		if out, err = s.account(ctx, tx, userID); err != nil {
 			return err
 		}
-		// Pages show display names beside contributions.
-		if name != before.DisplayName {
+		// Pages show display names, and staff roles, beside contributions.
+		if name != before.DisplayName || role != before.Role {
 			if err := tx.PagesChanged(ctx); err != nil {
 				return err
 			}

@@ -34,31 +34,29 @@ func NewInboxHandlers(svc *Service, cons *consultations.Service, r *pages.Render
 
 // InboxItemJSON is an inbox item as the API shows it.
 type InboxItemJSON struct {
-	Kind        string               `json:"kind"`
-	ID          int64                `json:"id"`
-	FieldID     int64                `json:"field_id"`
-	Title       *string              `json:"title,omitempty"`
-	Body        string               `json:"body"`
-	Lang        string               `json:"lang"`
-	Author      participation.Author `json:"author"`
-	Tally       *consultations.Tally `json:"tally,omitempty"`
-	TriageState string               `json:"triage_state"`
-	Response    *string              `json:"response"`
-	CreatedAt   time.Time            `json:"created_at"`
+	Kind        string                `json:"kind"`
+	ID          int64                 `json:"id"`
+	FieldID     int64                 `json:"field_id"`
+	Title       *string               `json:"title,omitempty"`
+	Body        string                `json:"body"`
+	Lang        string                `json:"lang"`
+	Author      participation.Author  `json:"author"`
+	Tally       *consultations.Tally  `json:"tally,omitempty"`
+	TriageState string                `json:"triage_state"`
+	Response    *participation.Answer `json:"response"`
+	CreatedAt   time.Time             `json:"created_at"`
 }
 
 func inboxOut(it *InboxItem, l *locale.Localizer) InboxItemJSON {
 	out := InboxItemJSON{
 		Kind: it.Kind, ID: it.ID, FieldID: it.FieldID, Body: it.Body, Lang: it.Lang,
-		Author: participation.AuthorOf(it.AuthorID, it.AuthorName, it.AuthorDeleted, l), TriageState: it.TriageState, CreatedAt: it.CreatedAt.UTC(),
+		Author:      participation.ContributorOf(it.AuthorID, it.AuthorName, it.AuthorDeleted, it.AuthorRole, l),
+		TriageState: it.TriageState, Response: it.Answer(l.Lang.Code), CreatedAt: it.CreatedAt.UTC(),
 	}
 	if it.Kind == "idea" {
 		out.Title = &it.Title
 		tally := it.Tally
 		out.Tally = &tally
-	}
-	if it.Response != "" {
-		out.Response = &it.Response
 	}
 	return out
 }
@@ -159,11 +157,11 @@ func (h *InboxHandlers) APITriage(c *fiber.Ctx) error {
 	if err := h.svc.Triage(c.UserContext(), access.From(c), g.ID, kind, itemID, in); err != nil {
 		return err
 	}
-	out := fiber.Map{"kind": kind, "id": itemID, "triage_state": in.State}
-	if in.Response != nil {
-		out["response"] = strings.TrimSpace(*in.Response)
+	t, err := h.svc.TriageOf(c.UserContext(), kind, itemID)
+	if err != nil {
+		return err
 	}
-	return c.JSON(out)
+	return c.JSON(fiber.Map{"kind": kind, "id": itemID, "triage_state": t.TriageState, "response": t.Answer(locale.From(c).Lang.Code)})
 }
 
 // GroupPageData is what /experts/{id} shows.

@@ -27,20 +27,20 @@ const MaxResponse = 5000
 
 // InboxItem is a published idea or comment in a group's fields.
 type InboxItem struct {
-	Kind          string              `bun:"kind"`
-	KindRank      int                 `bun:"kind_rank"`
-	ID            int64               `bun:"id"`
-	FieldID       int64               `bun:"field_id"`
-	Title         string              `bun:"title"`
-	Body          string              `bun:"body"`
-	Lang          string              `bun:"lang"`
-	Stance        string              `bun:"stance"`
-	TriageState   string              `bun:"triage_state"`
-	Response      string              `bun:"response"`
+	Kind     string `bun:"kind"`
+	KindRank int    `bun:"kind_rank"`
+	ID       int64  `bun:"id"`
+	FieldID  int64  `bun:"field_id"`
+	Title    string `bun:"title"`
+	Body     string `bun:"body"`
+	Lang     string `bun:"lang"`
+	Stance   string `bun:"stance"`
+	participation.Triage
 	CreatedAt     time.Time           `bun:"created_at"`
 	AuthorID      int64               `bun:"author_id"`
 	AuthorName    string              `bun:"author_name"`
 	AuthorDeleted bool                `bun:"author_deleted"`
+	AuthorRole    string              `bun:"author_role"`
 	TargetKind    string              `bun:"target_kind"`
 	TargetID      int64               `bun:"target_id"`
 	Tally         consultations.Tally `bun:"embed:"`
@@ -101,14 +101,14 @@ func (s *Service) Inbox(ctx context.Context, groupID int64, f InboxFilter, befor
 	}
 	tallyCols := `COALESCE(t.votes_for, 0) AS votes_for, COALESCE(t.votes_against, 0) AS votes_against, COALESCE(t.votes_neutral, 0) AS votes_neutral`
 	q := `SELECT * FROM (
-SELECT 'idea' AS kind, 2 AS kind_rank, i.id, i.field_id, i.title, i.body, i.lang, '' AS stance, i.triage_state, i.response, i.created_at,
-  i.author_id, u.display_name AS author_name, (u.deleted_at IS NOT NULL) AS author_deleted, 'idea' AS target_kind, i.id AS target_id, ` + tallyCols + `
-FROM ideas i JOIN users u ON u.id = i.author_id LEFT JOIN tallies t ON t.target_kind = 'idea' AND t.target_id = i.id
+SELECT 'idea' AS kind, 2 AS kind_rank, i.id, i.field_id, i.title, i.body, i.lang, '' AS stance, ` + participation.TriageColumns("i") + `, i.created_at,
+  i.author_id, u.display_name AS author_name, (u.deleted_at IS NOT NULL) AS author_deleted, u.role AS author_role, 'idea' AS target_kind, i.id AS target_id, ` + tallyCols + `
+FROM ideas i JOIN users u ON u.id = i.author_id LEFT JOIN tallies t ON t.target_kind = 'idea' AND t.target_id = i.id` + participation.TriageJoin("i") + `
 WHERE ` + ideaCond + `
 UNION ALL
-SELECT 'comment' AS kind, 1 AS kind_rank, c.id, c.field_id, '' AS title, c.body, c.lang, c.stance, c.triage_state, c.response, c.created_at,
-  c.author_id, u.display_name AS author_name, (u.deleted_at IS NOT NULL) AS author_deleted, c.target_kind, c.target_id, 0 AS votes_for, 0 AS votes_against, 0 AS votes_neutral
-FROM comments c JOIN users u ON u.id = c.author_id
+SELECT 'comment' AS kind, 1 AS kind_rank, c.id, c.field_id, '' AS title, c.body, c.lang, c.stance, ` + participation.TriageColumns("c") + `, c.created_at,
+  c.author_id, u.display_name AS author_name, (u.deleted_at IS NOT NULL) AS author_deleted, u.role AS author_role, c.target_kind, c.target_id, 0 AS votes_for, 0 AS votes_against, 0 AS votes_neutral
+FROM comments c JOIN users u ON u.id = c.author_id` + participation.TriageJoin("c") + `
 WHERE ` + commentCond + `
 ) q`
 	args := append(ideaArgs, commentArgs...)
@@ -129,7 +129,9 @@ type TriageInput struct {
 }
 
 // Triage records a group's triage of a published idea or comment in its
-// fields. The answer is shown publicly with the idea (or comment).
+// fields. The answer is shown publicly with the idea (or comment), with
+// the name of the group: the one whose inbox it was given in (an empty
+// answer belongs to no group).
 func (s *Service) Triage(ctx context.Context, v *access.Viewer, groupID int64, kind string, itemID int64, in TriageInput) error {
 	if !v.CanServeGroup(groupID) {
 		return access.Refusal(v)
@@ -159,17 +161,39 @@ AND x.field_id IN (SELECT field_id FROM expert_group_fields WHERE group_id = ?)`
 		q := "UPDATE " + table + " SET triage_state = ?, responded_by = ?, responded_at = ?"
 		args := []any{in.State, v.UserID, time.Now().UTC()}
 		if in.Response != nil {
-			q += ", response = ?"
-			args = append(args, response)
+			var group *int64
+			if response != "" {
+				group = &groupID
+			}
+			q += ", response = ?, response_group_id = ?"
+			args = append(args, response, group)
 		}
 		if _, err := tx.ExecContext(ctx, q+" WHERE id = ?", append(args, itemID)...); err != nil {
 			return err
 		}
-		if kind == "idea" {
-			if err := participation.IdeaUpdated(ctx, tx, itemID); err != nil {
-				return err
-			}
+		announce := participation.IdeaUpdated
+		if kind == "comment" {
+			announce = participation.CommentTriaged
+		}
+		if err := announce(ctx, tx, itemID); err != nil {
+			return err
 		}
 		return queues.AnnounceInbox(ctx, tx, fieldIDs[0], &queues.Item{Kind: kind, ID: itemID, FieldID: fieldIDs[0], State: in.State})
 	})
+}
+
+// TriageOf reads an idea's or a comment's triage as it now stands.
+func (s *Service) TriageOf(ctx context.Context, kind string, itemID int64) (*participation.Triage, error) {
+	table := map[string]string{"idea": "ideas", "comment": "comments"}[kind]
+	if table == "" {
+		return nil, problem.NotFound()
+	}
+	var out []participation.Triage
+	if err := s.st.DB.NewRaw("SELECT "+participation.TriageColumns("x")+" FROM "+table+" x"+participation.TriageJoin("x")+" WHERE x.id = ?", itemID).Scan(ctx, &out); err != nil && !store.IsNoRows(err) {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, problem.NotFound()
+	}
+	return &out[0], nil
 }

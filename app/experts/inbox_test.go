@@ -38,6 +38,15 @@ func post(t *testing.T, c *apptest.Client, path string, body any) created {
 	return cr
 }
 
+// answer is an expert group's public answer: {text, group:{id,name}}.
+type answer struct {
+	Text  string
+	Group *struct {
+		ID   int64
+		Name string
+	}
+}
+
 type inbox struct {
 	Items []struct {
 		Kind        string
@@ -47,7 +56,7 @@ type inbox struct {
 		Body        string
 		Tally       *struct{ For, Against, Neutral int }
 		TriageState string `json:"triage_state"`
-		Response    *string
+		Response    *answer
 	}
 	NextCursor *string `json:"next_cursor"`
 }

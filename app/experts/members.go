@@ -63,6 +63,10 @@ func (s *Service) AddMember(ctx context.Context, actorID, groupID, userID int64)
 			if _, err := tx.ExecContext(ctx, "UPDATE users SET role = ?, updated_at = ? WHERE id = ?", newRole, time.Now().UTC(), userID); err != nil {
 				return err
 			}
+			// Pages show the role beside the person's contributions.
+			if err := tx.PagesChanged(ctx); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, actorID, "expert_group.member_add", "expert_group", groupID,
 			map[string]any{"user_id": userID, "member": false, "role": role},

@@ -25,6 +25,9 @@ var liveTexts = map[string][]string{
 	"kind.idea":              nil,
 	"kind.comment":           nil,
 	"triage.new":             nil,
+	"role.expert":            nil,
+	"role.moderator":         nil,
+	"role.admin":             nil,
 }
 
 // livePlurals are the texts with a count the live script shows.

@@ -167,7 +167,7 @@ func (h *Handlers) APIFieldIdeas(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rows, err := h.svc.ListIdeas(c.UserContext(), access.From(c), id, page.After, page.Limit+1)
+	rows, err := h.svc.ListIdeas(c.UserContext(), access.From(c), id, page.After, page.Limit+1, 0)
 	if err != nil {
 		return err
 	}

@@ -66,6 +66,8 @@ type CommentRow struct {
 	AuthorID      int64     `bun:"author_id"`
 	AuthorName    string    `bun:"author_name"`
 	AuthorDeleted bool      `bun:"author_deleted"`
+	AuthorRole    string    `bun:"author_role"`
+	Triage
 	// Replies are filled for top-level comments on pages.
 	Replies []CommentRow `bun:"-"`
 	// Shown is what a page prints of it, prepared before rendering: a
@@ -80,28 +82,36 @@ type CommentShown struct {
 	ISO    string // for <time datetime>
 	Stance string
 	Body   template.HTML
+	// Role is the author's staff role, "" for residents.
+	Role string
+	// Answer is the expert groups' triage and answer, nil without one.
+	Answer *AnswerShown
 }
 
-const commentSelect = `SELECT c.id, c.target_kind, c.target_id, c.parent_id, c.body, c.stance, c.lang, c.status, c.created_at,
-  c.author_id, u.display_name AS author_name, (u.deleted_at IS NOT NULL) AS author_deleted
-FROM comments c JOIN users u ON u.id = c.author_id`
+var commentSelect = `SELECT c.id, c.target_kind, c.target_id, c.parent_id, c.body, c.stance, c.lang, c.status, c.created_at,
+  c.author_id, u.display_name AS author_name, (u.deleted_at IS NOT NULL) AS author_deleted, u.role AS author_role, ` + TriageColumns("c") + `
+FROM comments c JOIN users u ON u.id = c.author_id` + TriageJoin("c")
 
 // CommentJSON is a comment as the API and live events show it.
 type CommentJSON struct {
-	ID        int64     `json:"id"`
-	ParentID  *int64    `json:"parent_id"`
-	Body      string    `json:"body"`
-	Stance    string    `json:"stance"`
-	Lang      string    `json:"lang"`
-	Author    Author    `json:"author"`
-	CreatedAt time.Time `json:"created_at"`
+	ID          int64     `json:"id"`
+	ParentID    *int64    `json:"parent_id"`
+	Body        string    `json:"body"`
+	Stance      string    `json:"stance"`
+	Lang        string    `json:"lang"`
+	Author      Author    `json:"author"`
+	TriageState string    `json:"triage_state"`
+	Response    *Answer   `json:"response"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
-// JSON renders the row for the API in l's language.
+// JSON renders the row for the API in l's language; l nil renders for
+// live events, which every subscriber gets alike (in German).
 func (r *CommentRow) JSON(l *locale.Localizer) CommentJSON {
 	return CommentJSON{
 		ID: r.ID, ParentID: r.ParentID, Body: r.Body, Stance: r.Stance, Lang: r.Lang,
-		Author: AuthorOf(r.AuthorID, r.AuthorName, r.AuthorDeleted, l), CreatedAt: r.CreatedAt.UTC(),
+		Author:      ContributorOf(r.AuthorID, r.AuthorName, r.AuthorDeleted, r.AuthorRole, l),
+		TriageState: r.TriageState, Response: r.Answer(langOf(l)), CreatedAt: r.CreatedAt.UTC(),
 	}
 }
 
@@ -122,11 +132,17 @@ func (s *Service) ListComments(ctx context.Context, v *access.Viewer, kind Kind,
 }
 
 // Threads returns a page of an item's published top-level comments, oldest
-// first, each with its published replies: two queries however many there are.
-func (s *Service) Threads(ctx context.Context, kind Kind, id, after int64, limit int) ([]CommentRow, error) {
+// first, each with its published replies: two queries however many there
+// are. With an author (not 0), that person's own comments and replies
+// still waiting for moderation come too: only they see them, marked.
+func (s *Service) Threads(ctx context.Context, kind Kind, id, after int64, limit int, author int64) ([]CommentRow, error) {
+	visible, args := "c.status = 'published'", []any(nil)
+	if author != 0 {
+		visible, args = "(c.status = 'published' OR (c.status = 'pending' AND c.author_id = ?))", []any{author}
+	}
 	var top []CommentRow
-	if err := s.st.DB.NewRaw(commentSelect+" WHERE c.target_kind = ? AND c.target_id = ? AND c.parent_id IS NULL AND c.status = 'published' AND c.id > ? ORDER BY c.id LIMIT ?",
-		kind, id, after, limit).Scan(ctx, &top); err != nil || len(top) == 0 {
+	if err := s.st.DB.NewRaw(commentSelect+" WHERE c.target_kind = ? AND c.target_id = ? AND c.parent_id IS NULL AND "+visible+" AND c.id > ? ORDER BY c.id LIMIT ?",
+		append(append([]any{kind, id}, args...), after, limit)...).Scan(ctx, &top); err != nil || len(top) == 0 {
 		return top, err
 	}
 	ids := make([]int64, len(top))
@@ -136,7 +152,7 @@ func (s *Service) Threads(ctx context.Context, kind Kind, id, after int64, limit
 		index[c.ID] = i
 	}
 	var replies []CommentRow
-	if err := s.st.DB.NewRaw(commentSelect+" WHERE c.parent_id IN (?) AND c.status = 'published' ORDER BY c.id", bun.In(ids)).Scan(ctx, &replies); err != nil {
+	if err := s.st.DB.NewRaw(commentSelect+" WHERE c.parent_id IN (?) AND "+visible+" ORDER BY c.id", append([]any{bun.In(ids)}, args...)...).Scan(ctx, &replies); err != nil {
 		return nil, err
 	}
 	for _, r := range replies {
@@ -243,7 +259,8 @@ func (s *Service) Comment(ctx context.Context, v *access.Viewer, requestLang str
 		}
 		return commentBecamePublic(ctx, tx, t, &CommentRow{
 			ID: c.ID, TargetKind: kind, TargetID: id, ParentID: c.ParentID, Body: body, Stance: stance, Lang: lang,
-			Status: c.Status, CreatedAt: now, AuthorID: v.UserID, AuthorName: v.DisplayName,
+			Status: c.Status, CreatedAt: now, AuthorID: v.UserID, AuthorName: v.DisplayName, AuthorRole: string(v.Role),
+			Triage: Triage{TriageState: "new"},
 		})
 	})
 	return out, err
@@ -448,6 +465,30 @@ func republishComment(ctx context.Context, tx *store.Tx, t *target, commentID in
 	js := rows[0].JSON(nil)
 	topics := append(t.public(t.Topic(), t.ConsultationTopic()), groupTopics(groups)...)
 	return tx.Emit(ctx, "comment.published", CommentEvent{Target: t.Kind, ID: t.ID, Comment: &js}, topics...)
+}
+
+// CommentTriaged tells a published comment's subscribers, inside the
+// triage's write, that an expert group moved it on or answered it:
+// comment.published again with the comment as the list now shows it, as
+// after an edit. Live pages keep the comment they show; the event makes
+// pages kept for its item stale, so a reload shows the answer.
+func CommentTriaged(ctx context.Context, tx *store.Tx, commentID int64) error {
+	var c []struct {
+		TargetKind Kind   `bun:"target_kind"`
+		TargetID   int64  `bun:"target_id"`
+		Status     string `bun:"status"`
+	}
+	if err := tx.NewRaw("SELECT target_kind, target_id, status FROM comments WHERE id = ?", commentID).Scan(ctx, &c); err != nil && !store.IsNoRows(err) {
+		return err
+	}
+	if len(c) == 0 || c[0].Status != StatusPublished {
+		return nil
+	}
+	t, err := loadTarget(ctx, tx, c[0].TargetKind, c[0].TargetID)
+	if err != nil {
+		return err
+	}
+	return republishComment(ctx, tx, t, commentID)
 }
 
 // WithdrawComment takes back v's own comment; it leaves every public list.

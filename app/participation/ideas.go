@@ -41,29 +41,29 @@ type Idea struct {
 
 // IdeaRow is an idea with its author, tally and comment count.
 type IdeaRow struct {
-	ID            int64               `bun:"id"`
-	FieldID       int64               `bun:"field_id"`
-	Title         string              `bun:"title"`
-	Body          string              `bun:"body"`
-	Lang          string              `bun:"lang"`
-	Themes        consultations.Keys  `bun:"themes,type:text"`
-	Status        string              `bun:"status"`
-	TriageState   string              `bun:"triage_state"`
-	Response      string              `bun:"response"`
+	ID      int64              `bun:"id"`
+	FieldID int64              `bun:"field_id"`
+	Title   string             `bun:"title"`
+	Body    string             `bun:"body"`
+	Lang    string             `bun:"lang"`
+	Themes  consultations.Keys `bun:"themes,type:text"`
+	Status  string             `bun:"status"`
+	Triage
 	RespondedAt   *time.Time          `bun:"responded_at"`
 	CreatedAt     time.Time           `bun:"created_at"`
 	AuthorID      int64               `bun:"author_id"`
 	AuthorName    string              `bun:"author_name"`
 	AuthorDeleted bool                `bun:"author_deleted"`
+	AuthorRole    string              `bun:"author_role"`
 	Tally         consultations.Tally `bun:"embed:"`
 	CommentCount  int64               `bun:"comment_count"`
 }
 
-const ideaSelect = `SELECT i.id, i.field_id, i.title, i.body, i.lang, i.themes, i.status, i.triage_state, i.response, i.responded_at,
-  i.created_at, i.author_id, u.display_name AS author_name, (u.deleted_at IS NOT NULL) AS author_deleted,
+var ideaSelect = `SELECT i.id, i.field_id, i.title, i.body, i.lang, i.themes, i.status, ` + TriageColumns("i") + `, i.responded_at,
+  i.created_at, i.author_id, u.display_name AS author_name, (u.deleted_at IS NOT NULL) AS author_deleted, u.role AS author_role,
   COALESCE(t.votes_for, 0) AS votes_for, COALESCE(t.votes_against, 0) AS votes_against,
   COALESCE(t.votes_neutral, 0) AS votes_neutral, COALESCE(t.comment_count, 0) AS comment_count
-FROM ideas i JOIN users u ON u.id = i.author_id LEFT JOIN tallies t ON t.target_kind = 'idea' AND t.target_id = i.id`
+FROM ideas i JOIN users u ON u.id = i.author_id LEFT JOIN tallies t ON t.target_kind = 'idea' AND t.target_id = i.id` + TriageJoin("i")
 
 // IdeaJSON is an idea as the API and live events show it.
 type IdeaJSON struct {
@@ -78,7 +78,7 @@ type IdeaJSON struct {
 	CommentCount int64               `json:"comment_count"`
 	Status       string              `json:"status"`
 	TriageState  string              `json:"triage_state"`
-	Response     *string             `json:"response"`
+	Response     *Answer             `json:"response"`
 	CreatedAt    time.Time           `json:"created_at"`
 }
 
@@ -86,14 +86,11 @@ type IdeaJSON struct {
 func (r *IdeaRow) JSON(l *locale.Localizer) IdeaJSON {
 	out := IdeaJSON{
 		ID: r.ID, FieldID: r.FieldID, Title: r.Title, Body: r.Body, Lang: r.Lang, Themes: r.Themes,
-		Author: AuthorOf(r.AuthorID, r.AuthorName, r.AuthorDeleted, l), Tally: r.Tally, CommentCount: r.CommentCount,
-		Status: r.Status, TriageState: r.TriageState, CreatedAt: r.CreatedAt.UTC(),
+		Author: ContributorOf(r.AuthorID, r.AuthorName, r.AuthorDeleted, r.AuthorRole, l), Tally: r.Tally, CommentCount: r.CommentCount,
+		Status: r.Status, TriageState: r.TriageState, Response: r.Answer(langOf(l)), CreatedAt: r.CreatedAt.UTC(),
 	}
 	if out.Themes == nil {
 		out.Themes = []string{}
-	}
-	if r.Response != "" {
-		out.Response = &r.Response
 	}
 	return out
 }
@@ -121,13 +118,19 @@ func loadField(ctx context.Context, db bun.IDB, v *access.Viewer, fieldID int64)
 	return &f[0], nil
 }
 
-// ListIdeas returns a field's published ideas, newest first, before the cursor.
-func (s *Service) ListIdeas(ctx context.Context, v *access.Viewer, fieldID, before int64, limit int) ([]IdeaRow, error) {
+// ListIdeas returns a field's published ideas, newest first, before the
+// cursor. With an author (not 0), that person's own ideas waiting for
+// moderation come too: only they see them, marked.
+func (s *Service) ListIdeas(ctx context.Context, v *access.Viewer, fieldID, before int64, limit int, author int64) ([]IdeaRow, error) {
 	if _, err := loadField(ctx, s.st.DB, v, fieldID); err != nil {
 		return nil, err
 	}
 	q := ideaSelect + " WHERE i.field_id = ? AND i.status = 'published'"
 	args := []any{fieldID}
+	if author != 0 {
+		q = ideaSelect + " WHERE i.field_id = ? AND (i.status = 'published' OR (i.status = 'pending' AND i.author_id = ?))"
+		args = append(args, author)
+	}
 	if before > 0 {
 		q += " AND i.id < ?"
 		args = append(args, before)
@@ -450,3 +453,6 @@ func (s *Service) WithdrawIdea(ctx context.Context, v *access.Viewer, id int64) 
 		return err
 	})
 }
+
+// Role is the author's staff role for pages, "" for residents.
+func (r *IdeaRow) Role() string { return staffRole(r.AuthorRole, r.AuthorDeleted) }

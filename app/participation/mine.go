@@ -23,6 +23,8 @@ type MyContribution struct {
 	DecisionStatement string `bun:"decision_statement"`
 	// Appealed is true once the author appealed the latest decision.
 	Appealed bool `bun:"appealed"`
+	// Triage is the expert groups' state and public answer.
+	Triage
 }
 
 // Appealable reports whether the author may still appeal the decision.
@@ -38,6 +40,12 @@ func (m *MyContribution) Link() string {
 	return itemPath(m.TargetKind, m.TargetID) + "#comment-" + strconv.FormatInt(m.ID, 10)
 }
 
+// Visible reports whether the author can open it where it is shown:
+// published, or waiting for moderation (shown to its author only).
+func (m *MyContribution) Visible() bool {
+	return m.Status == StatusPublished || m.Status == StatusPending
+}
+
 // Editable reports whether the author may still change it.
 func (m *MyContribution) Editable() bool {
 	return m.Status == StatusPending || m.Status == StatusPublished
@@ -48,17 +56,19 @@ func (m *MyContribution) Editable() bool {
 func (s *Service) ContributionsOf(ctx context.Context, userID int64, offset, limit int) ([]MyContribution, error) {
 	var rows []MyContribution
 	err := s.st.DB.NewRaw(`
-SELECT x.*, COALESCE(d.reason, '') AS decision_reason, COALESCE(d.statement, '') AS decision_statement,
-  EXISTS (SELECT 1 FROM appeals a WHERE a.decision_id = d.id) AS appealed FROM (
-  SELECT 'idea' AS kind, i.id, i.title, i.body, i.status, i.created_at, 'idea' AS target_kind, i.id AS target_id
+SELECT x.kind, x.id, x.title, x.body, x.status, x.created_at, x.target_kind, x.target_id, COALESCE(d.reason, '') AS decision_reason, COALESCE(d.statement, '') AS decision_statement,
+  EXISTS (SELECT 1 FROM appeals a WHERE a.decision_id = d.id) AS appealed, `+TriageColumns("x")+` FROM (
+  SELECT 'idea' AS kind, i.id, i.title, i.body, i.status, i.created_at, 'idea' AS target_kind, i.id AS target_id,
+    i.triage_state, i.response, i.response_group_id
   FROM ideas i WHERE i.author_id = ?0
   UNION ALL
-  SELECT 'comment' AS kind, c.id, '' AS title, c.body, c.status, c.created_at, c.target_kind, c.target_id
+  SELECT 'comment' AS kind, c.id, '' AS title, c.body, c.status, c.created_at, c.target_kind, c.target_id,
+    c.triage_state, c.response, c.response_group_id
   FROM comments c WHERE c.author_id = ?0
 ) x
 LEFT JOIN moderation_decisions d ON d.id = (
   SELECT MAX(id) FROM moderation_decisions WHERE target_kind = x.kind AND target_id = x.id
-)
+)`+TriageJoin("x")+`
 ORDER BY x.created_at DESC, x.id DESC LIMIT ?1 OFFSET ?2`, userID, limit, offset).Scan(ctx, &rows)
 	return rows, err
 }

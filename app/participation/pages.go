@@ -145,7 +145,7 @@ func (h *Handlers) fieldPage(c *fiber.Ctx, failed *formFailure) error {
 	if err != nil {
 		return err
 	}
-	ideas, err := h.svc.ListIdeas(c.UserContext(), v, id, iBefore, cardsPerPage+1)
+	ideas, err := h.svc.ListIdeas(c.UserContext(), v, id, iBefore, cardsPerPage+1, v.UserID)
 	if err != nil {
 		return err
 	}
@@ -186,12 +186,14 @@ func (h *Handlers) render(c *fiber.Ctx, name string, view *pages.View, failed *f
 	return h.pages.Render(c, status, name, view)
 }
 
-func (h *Handlers) discussion(c *fiber.Ctx, kind Kind, id int64, path, phase, moderation string, count int64) (*Discussion, error) {
+// discussion reads an item's comment section; reader (0 for none) also
+// sees their own comments waiting for moderation.
+func (h *Handlers) discussion(c *fiber.Ctx, kind Kind, id, reader int64, path, phase, moderation string, count int64) (*Discussion, error) {
 	after, err := cursorParam(c, "cursor")
 	if err != nil {
 		return nil, err
 	}
-	threads, err := h.svc.Threads(c.UserContext(), kind, id, after, threadsPerPage+1)
+	threads, err := h.svc.Threads(c.UserContext(), kind, id, after, threadsPerPage+1, reader)
 	if err != nil {
 		return nil, err
 	}
@@ -211,14 +213,22 @@ func (h *Handlers) discussion(c *fiber.Ctx, kind Kind, id int64, path, phase, mo
 	return d, nil
 }
 
-// stanceKeys prefixes the catalog keys of the stances (stance.pro, …).
-const stanceKeys = "stance."
+// Prefixes of catalog keys built from values: stances (stance.pro, …),
+// roles (role.expert, …) and triage states (triage.adopted, …).
+const (
+	stanceKeys = "stance."
+	roleKeys   = "role."
+	triageKeys = "triage."
+)
 
 // show prepares what the comment template prints of r.
 func show(r *CommentRow, l *locale.Localizer) {
 	r.Shown = CommentShown{
 		When: l.DateTime(r.CreatedAt), ISO: r.CreatedAt.UTC().Format(time.RFC3339),
-		Stance: l.T(stanceKeys + r.Stance), Body: pages.Paragraphs(r.Body),
+		Stance: l.T(stanceKeys + r.Stance), Body: pages.Paragraphs(r.Body), Answer: r.Triage.Shown(l),
+	}
+	if role := staffRole(r.AuthorRole, r.AuthorDeleted); role != "" {
+		r.Shown.Role = l.T(roleKeys + role)
 	}
 }
 
@@ -282,7 +292,7 @@ func (h *Handlers) measurePage(c *fiber.Ctx, failed *formFailure) error {
 	if err != nil {
 		return err
 	}
-	d, err := h.discussion(c, KindMeasure, id, "/m/"+strconv.FormatInt(id, 10), fc.Consultation.Phase, fc.Consultation.Moderation, m.CommentCount)
+	d, err := h.discussion(c, KindMeasure, id, reader, "/m/"+strconv.FormatInt(id, 10), fc.Consultation.Phase, fc.Consultation.Moderation, m.CommentCount)
 	if err != nil {
 		return err
 	}
@@ -347,7 +357,7 @@ func (h *Handlers) ideaPage(c *fiber.Ctx, failed *formFailure) error {
 	if err != nil {
 		return err
 	}
-	d, err := h.discussion(c, KindIdea, id, "/i/"+strconv.FormatInt(id, 10), fc.Consultation.Phase, fc.Consultation.Moderation, idea.CommentCount)
+	d, err := h.discussion(c, KindIdea, id, v.UserID, "/i/"+strconv.FormatInt(id, 10), fc.Consultation.Phase, fc.Consultation.Moderation, idea.CommentCount)
 	if err != nil {
 		return err
 	}

@@ -404,7 +404,7 @@ func TestIdeas(t *testing.T) {
 				Lang        string
 				Status      string
 				TriageState string `json:"triage_state"`
-				Response    *string
+				Response    *struct{ Text string }
 				Tally       tally
 				Author      struct {
 					DisplayName string `json:"display_name"`
@@ -811,7 +811,7 @@ func TestMyDataExportAndErasure(t *testing.T) {
 			Reports  []any
 		}
 		r.JSON(t, &e)
-		if e.Format != "mitreden-export/1" || e.Account.Email != "leaving@example.org" || len(e.Ideas) != 1 || len(e.Comments) != 1 ||
+		if e.Format != "mitreden-export/2" || e.Account.Email != "leaving@example.org" || len(e.Ideas) != 1 || len(e.Comments) != 1 ||
 			e.Comments[0].ID != id || len(e.Votes) != 1 || len(e.Sessions) == 0 || e.Reports == nil {
 			t.Fatalf("export %s", r.Body)
 		}

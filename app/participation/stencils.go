@@ -148,19 +148,24 @@ type discussionOnly struct {
 // maxHeads bounds the comment heads kept.
 const maxHeads = 20_000
 
-// Head is the part of a comment every reader sees alike (author, time,
-// stance, text), rendered once per comment, language and content: the key
-// is a hash of everything the markup shows, so an edited comment, a
-// renamed or erased author or another language makes a new one and
-// nothing needs to be invalidated.
+// Head is the part of a comment every reader who sees it sees alike
+// (author and role, time, stance, state, text, the experts' answer),
+// rendered once per comment, language and content: the key is a hash of
+// everything the markup shows, so an edited or answered comment, a
+// renamed, promoted or erased author or another language makes a new one
+// and nothing needs to be invalidated.
 func (d *Discussion) Head(v *pages.View, c *CommentRow) (template.HTML, error) {
 	s := d.stencils
 	render := func() (string, error) {
 		return s.pages.Fragment("measure", "comment-head", CommentItem{View: v, Comment: c})
 	}
 	h := fnv.New64a()
-	for _, part := range []string{v.L.Lang.Code, strconv.FormatInt(c.ID, 10), c.AuthorName, strconv.FormatBool(c.AuthorDeleted),
-		c.Shown.ISO, c.Shown.When, c.Stance, c.Shown.Stance, c.Lang, c.Body} {
+	parts := []string{v.L.Lang.Code, strconv.FormatInt(c.ID, 10), c.AuthorName, strconv.FormatBool(c.AuthorDeleted), c.Shown.Role,
+		c.Shown.ISO, c.Shown.When, c.Stance, c.Shown.Stance, c.Lang, c.Status, c.Body}
+	if a := c.Shown.Answer; a != nil {
+		parts = append(parts, a.Heading, a.Group.Text, a.Group.Lang, a.Group.Dir, a.State, a.Text)
+	}
+	for _, part := range parts {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}

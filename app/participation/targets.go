@@ -179,10 +179,13 @@ func checkTarget(ctx context.Context, tx *store.Tx, v *access.Viewer, t *target,
 }
 
 // Author is how a contribution's author appears: {id, display_name}, with
-// id null and a "deleted account" name after erasure.
+// id null and a "deleted account" name after erasure, and role for staff.
 type Author struct {
 	ID          *int64 `json:"id"`
 	DisplayName string `json:"display_name"`
+	// Role is moderator, expert or admin on ideas and comments by staff
+	// (see ContributorOf), absent for residents.
+	Role string `json:"role,omitempty"`
 }
 
 // authorOf builds an Author from the joined user columns. Live events are

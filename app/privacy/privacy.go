@@ -18,6 +18,7 @@ import (
 	"github.com/mitreden/mitreden/app/config"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/pages"
+	"github.com/mitreden/mitreden/app/participation"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/store"
 )
@@ -28,8 +29,10 @@ type Service struct{ st *store.Store }
 // NewService builds the service.
 func NewService(st *store.Store) *Service { return &Service{st: st} }
 
-// ExportFormat names the shape of an export; it changes only with a new number.
-const ExportFormat = "mitreden-export/1"
+// ExportFormat names the shape of an export; it changes only with a new
+// number (2: ideas and comments carry triage_state and the expert group's
+// answer as {text, group}).
+const ExportFormat = "mitreden-export/2"
 
 // Export is everything held about one person.
 type Export struct {
@@ -57,29 +60,29 @@ type Export struct {
 		ExpiresAt time.Time `json:"expires_at" bun:"expires_at"`
 	} `json:"sessions"`
 	Ideas []struct {
-		ID          int64           `json:"id" bun:"id"`
-		FieldID     int64           `json:"field_id" bun:"field_id"`
-		Title       string          `json:"title" bun:"title"`
-		Body        string          `json:"body" bun:"body"`
-		Lang        string          `json:"lang" bun:"lang"`
-		Themes      json.RawMessage `json:"themes" bun:"themes,type:text"`
-		Status      string          `json:"status" bun:"status"`
-		TriageState string          `json:"triage_state" bun:"triage_state"`
-		Response    string          `json:"response" bun:"response"`
-		CreatedAt   time.Time       `json:"created_at" bun:"created_at"`
-		UpdatedAt   time.Time       `json:"updated_at" bun:"updated_at"`
+		ID      int64           `json:"id" bun:"id"`
+		FieldID int64           `json:"field_id" bun:"field_id"`
+		Title   string          `json:"title" bun:"title"`
+		Body    string          `json:"body" bun:"body"`
+		Lang    string          `json:"lang" bun:"lang"`
+		Themes  json.RawMessage `json:"themes" bun:"themes,type:text"`
+		Status  string          `json:"status" bun:"status"`
+		Answered
+		CreatedAt time.Time `json:"created_at" bun:"created_at"`
+		UpdatedAt time.Time `json:"updated_at" bun:"updated_at"`
 	} `json:"ideas"`
 	Comments []struct {
-		ID         int64     `json:"id" bun:"id"`
-		TargetKind string    `json:"target_kind" bun:"target_kind"`
-		TargetID   int64     `json:"target_id" bun:"target_id"`
-		ParentID   *int64    `json:"parent_id" bun:"parent_id"`
-		Body       string    `json:"body" bun:"body"`
-		Stance     string    `json:"stance" bun:"stance"`
-		Lang       string    `json:"lang" bun:"lang"`
-		Status     string    `json:"status" bun:"status"`
-		CreatedAt  time.Time `json:"created_at" bun:"created_at"`
-		UpdatedAt  time.Time `json:"updated_at" bun:"updated_at"`
+		ID         int64  `json:"id" bun:"id"`
+		TargetKind string `json:"target_kind" bun:"target_kind"`
+		TargetID   int64  `json:"target_id" bun:"target_id"`
+		ParentID   *int64 `json:"parent_id" bun:"parent_id"`
+		Body       string `json:"body" bun:"body"`
+		Stance     string `json:"stance" bun:"stance"`
+		Lang       string `json:"lang" bun:"lang"`
+		Status     string `json:"status" bun:"status"`
+		Answered
+		CreatedAt time.Time `json:"created_at" bun:"created_at"`
+		UpdatedAt time.Time `json:"updated_at" bun:"updated_at"`
 	} `json:"comments"`
 	Votes []struct {
 		TargetKind string    `json:"target_kind" bun:"target_kind"`
@@ -137,8 +140,10 @@ FROM users WHERE id = ? AND deleted_at IS NULL`, userID).Scan(ctx, &out.Account)
 		}{
 			{&out.ExpertGroups, "SELECT g.id, g.name, m.created_at FROM expert_group_members m JOIN expert_groups g ON g.id = m.group_id WHERE m.user_id = ? ORDER BY g.id"},
 			{&out.Sessions, "SELECT created_at, expires_at FROM sessions WHERE user_id = ? ORDER BY id"},
-			{&out.Ideas, "SELECT id, field_id, title, body, lang, themes, status, triage_state, response, created_at, updated_at FROM ideas WHERE author_id = ? ORDER BY id"},
-			{&out.Comments, "SELECT id, target_kind, target_id, parent_id, body, stance, lang, status, created_at, updated_at FROM comments WHERE author_id = ? ORDER BY id"},
+			{&out.Ideas, "SELECT x.id, x.field_id, x.title, x.body, x.lang, x.themes, x.status, " + participation.TriageColumns("x") + ", x.created_at, x.updated_at FROM ideas x" +
+				participation.TriageJoin("x") + " WHERE x.author_id = ? ORDER BY x.id"},
+			{&out.Comments, "SELECT x.id, x.target_kind, x.target_id, x.parent_id, x.body, x.stance, x.lang, x.status, " + participation.TriageColumns("x") + ", x.created_at, x.updated_at FROM comments x" +
+				participation.TriageJoin("x") + " WHERE x.author_id = ? ORDER BY x.id"},
 			{&out.Votes, "SELECT target_kind, target_id, value, created_at, updated_at FROM votes WHERE user_id = ? ORDER BY id"},
 			{&out.Reports, "SELECT target_kind, target_id, reason, note, created_at, outcome FROM reports WHERE reporter_id = ? ORDER BY id"},
 			{&out.ModerationDecisions, `SELECT d.target_kind, d.target_id, d.action, d.reason, d.statement, d.created_at FROM moderation_decisions d
@@ -157,7 +162,27 @@ WHERE (d.target_kind = 'idea' AND d.target_id IN (SELECT id FROM ideas WHERE aut
 		return nil, err
 	}
 	fillEmpty(out)
+	for i := range out.Ideas {
+		out.Ideas[i].fill(out.Account.Locale)
+	}
+	for i := range out.Comments {
+		out.Comments[i].fill(out.Account.Locale)
+	}
 	return out, nil
+}
+
+// Answered is an idea's or a comment's triage in an export: its state
+// and the expert group's public answer as the API shows it.
+type Answered struct {
+	participation.Triage `json:"-"`
+	State                string                `json:"triage_state" bun:"-"`
+	Answer               *participation.Answer `json:"response" bun:"-"`
+}
+
+// fill prepares the exported fields from the stored ones, the group's
+// name in the person's language.
+func (a *Answered) fill(lang string) {
+	a.State, a.Answer = a.TriageState, a.Triage.Answer(lang)
 }
 
 // fillEmpty makes every list [] rather than null.

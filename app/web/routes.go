@@ -75,7 +75,7 @@ func mountPages(app *fiber.App, d Deps, limits *rateLimits) {
 	p := d.Participation
 	app.Get("/f/:id", p.FieldPage)
 	app.Post("/f/:id/ideas", limits.ideas, p.IdeaSubmit)
-	app.Get("/m/:id", d.Pages.CachedPersonal(participation.MeasurePageTopics, p.MeasurePage))
+	app.Get("/m/:id", p.OwnPendingFirst(d.Pages.CachedPersonal(participation.MeasurePageTopics, p.MeasurePage)))
 	app.Post("/m/:id/vote", limits.votes, p.VoteSubmit(participation.KindMeasure))
 	app.Post("/m/:id/comments", limits.comments, p.CommentSubmit(participation.KindMeasure))
 	app.Get("/i/:id", p.IdeaPage)

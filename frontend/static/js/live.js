@@ -96,10 +96,16 @@ function onTally(d) {
   if (main) announce(t("live.tally", { Tally: tallyText(d.tally).join(", ") }), true);
 }
 
+// byline is an author's name, with their staff role as a badge.
+function byline(a) {
+  const out = [el("span", { class: "author" }, a && a.id !== null ? a.display_name : t("author.deleted"))];
+  if (a && a.role) out.push(" ", el("span", { class: "badge badge-role" }, t(`role.${a.role}`)));
+  return out;
+}
+
 function commentItem(c) {
   const meta = el("p", { class: "comment-meta", id: `comment-${c.id}-meta` });
-  const author = c.author && c.author.id !== null ? c.author.display_name : t("author.deleted");
-  meta.append(el("span", { class: "author" }, author), " · ", when(c.created_at), " · ",
+  meta.append(...byline(c.author), " · ", when(c.created_at), " · ",
     el("span", { class: `stance stance-${c.stance}` }, t(`stance.${c.stance}`)));
   const art = el("article", { class: "comment", "aria-labelledby": `comment-${c.id}-meta` }, meta, paragraphs(c.body, c.lang));
   return el("li", { id: `comment-${c.id}`, "data-live-new": "" }, art);
@@ -107,7 +113,13 @@ function commentItem(c) {
 
 function onComment(d) {
   const c = d.comment;
-  if (!c || document.getElementById(`comment-${c.id}`)) return;
+  if (!c) return;
+  const shown = document.getElementById(`comment-${c.id}`);
+  if (shown) {
+    // The author's own comment, shown to them while it waited: now public.
+    for (const note of shown.querySelectorAll(":scope > article [data-pending]")) note.remove();
+    return;
+  }
   const list = document.querySelector(`[data-live-comments="${d.target}:${d.id}"]`);
   if (!list) return;
   let into = list;
@@ -150,10 +162,9 @@ function onIdea(d) {
   if (!idea) return;
   const list = document.querySelector(`[data-live-ideas="${idea.field_id}"]`);
   if (!list || list.querySelector(`[data-idea="${idea.id}"]`)) return;
-  const author = idea.author && idea.author.id !== null ? idea.author.display_name : t("author.deleted");
   const card = el("li", { class: "card idea", "data-idea": idea.id, "data-live-new": "" },
     el("h3", {}, el("a", { href: `/i/${idea.id}`, lang: idea.lang }, idea.title)),
-    el("p", { class: "meta" }, author, " · ", when(idea.created_at), " · ", el("span", { class: "badge" }, t("triage.new"))),
+    el("p", { class: "meta" }, ...byline(idea.author), " · ", when(idea.created_at), " · ", el("span", { class: "badge" }, t("triage.new"))),
     el("p", { lang: idea.lang }, idea.body.length > 240 ? idea.body.slice(0, 239) + "…" : idea.body),
     el("p", { class: "tally" }, el("span", { "data-tally-item": `idea:${idea.id}` }, tallyText(idea.tally || { for: 0, against: 0, neutral: 0 }).join(" · "))));
   list.append(card);
