@@ -57,7 +57,7 @@ func (h *Handlers) APIRegister(c *fiber.Ctx) error {
 	}
 	u, s, err := h.svc.Register(c.UserContext(), NewAccount{
 		Email: b.Email, Password: b.Password, DisplayName: b.DisplayName, Locale: b.Locale, PrivacyConsent: b.PrivacyConsent,
-	})
+	}, clientOf(c))
 	if err != nil {
 		return err
 	}
@@ -76,9 +76,12 @@ func (h *Handlers) APILogin(c *fiber.Ctx) error {
 	if err := jsonapi.Decode(c, &b); err != nil {
 		return err
 	}
-	u, s, err := h.svc.Login(c.UserContext(), b.Email, b.Password, strings.Clone(c.Cookies(SessionCookie)))
+	u, s, err := h.svc.Login(c.UserContext(), b.Email, b.Password, clientOf(c))
 	if err != nil {
 		return err
+	}
+	if s.Challenge != "" {
+		return apiChallenge(c, s)
 	}
 	h.setSessionCookie(c, s)
 	return c.JSON(sessionJSON{User: userJSON(u), Token: s.Token, CSRFToken: s.CSRFToken})
@@ -104,6 +107,7 @@ type meJSON struct {
 	Role        access.Role `json:"role"`
 	Locale      string      `json:"locale"`
 	Groups      []int64     `json:"groups"`
+	TwoFactor   bool        `json:"two_factor"`
 }
 
 // APIMe is GET /api/v1/me.
@@ -120,7 +124,7 @@ func (h *Handlers) APIMe(c *fiber.Ctx) error {
 	if groups == nil {
 		groups = []int64{}
 	}
-	return c.JSON(meJSON{ID: u.ID, Email: u.EmailAddress(), DisplayName: u.DisplayName, Role: u.Role, Locale: u.Locale, Groups: groups})
+	return c.JSON(meJSON{ID: u.ID, Email: u.EmailAddress(), DisplayName: u.DisplayName, Role: u.Role, Locale: u.Locale, Groups: groups, TwoFactor: u.TwoFactorAt != nil})
 }
 
 func userJSON(u *User) UserJSON {
@@ -140,7 +144,7 @@ func (h *Handlers) LoginPage(c *fiber.Ctx) error {
 // LoginSubmit is POST /login.
 func (h *Handlers) LoginSubmit(c *fiber.Ctx) error {
 	form := map[string]string{"email": strings.Clone(c.FormValue("email")), "next": pages.SafeNext(c.FormValue("next"), "")}
-	_, s, err := h.svc.Login(c.UserContext(), form["email"], c.FormValue("password"), strings.Clone(c.Cookies(SessionCookie)))
+	_, s, err := h.svc.Login(c.UserContext(), form["email"], c.FormValue("password"), clientOf(c))
 	if err != nil {
 		var p *problem.Problem
 		if !errors.As(err, &p) {
@@ -149,6 +153,9 @@ func (h *Handlers) LoginSubmit(c *fiber.Ctx) error {
 		v := h.pages.NewView(c, locale.From(c).T("login.title"))
 		v.SetFormErrors(err, form)
 		return h.pages.Render(c, p.Status, "login", v)
+	}
+	if s.Challenge != "" {
+		return h.renderChallenge(c, fiber.StatusOK, s.Challenge, form["next"], nil)
 	}
 	h.setSessionCookie(c, s)
 	pages.Flash(c, "ok", "flash.signed_in")
@@ -188,7 +195,7 @@ func (h *Handlers) RegisterSubmit(c *fiber.Ctx) error {
 		err = problem.Invalid(errs...)
 	} else {
 		var s *Session
-		if _, s, err = h.svc.Register(c.UserContext(), in); err == nil {
+		if _, s, err = h.svc.Register(c.UserContext(), in, clientOf(c)); err == nil {
 			h.setSessionCookie(c, s)
 			pages.Flash(c, "ok", "flash.registered")
 			return pages.Redirect(c, "/")
@@ -219,6 +226,8 @@ func (h *Handlers) LogoutSubmit(c *fiber.Ctx) error {
 type MeData struct {
 	User   *User
 	Extras any
+	// Security is the second factor and the sessions.
+	Security *Security
 }
 
 // MePage is GET /me.

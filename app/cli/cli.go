@@ -46,6 +46,7 @@ Usage:
   mitreden migrate [up|down|status] [--db URL]
   mitreden user add --email E --name N --role R [--group ID]... --password-stdin [--db URL]
   mitreden user set-password --email E --password-stdin [--db URL]
+  mitreden user reset-2fa --email E [--db URL]
   mitreden backup -o FILE [--db URL]
   mitreden export (--group ID | --consultation SLUG) --format csv|xlsx|json|md [--lang de] [-o FILE] [--db URL]
   mitreden bench [--db URL] [--duration D] [--concurrency N] [--scenarios LIST] [--live-sockets N] [--export-comments N]
@@ -220,19 +221,6 @@ func (g *groupList) Set(s string) error {
 	}
 	*g = append(*g, id)
 	return nil
-}
-
-func user(ctx context.Context, args []string, io IO) error {
-	if len(args) == 0 {
-		return config.Usagef("user: say add or set-password")
-	}
-	switch args[0] {
-	case "add":
-		return userAdd(ctx, args[1:], io)
-	case "set-password":
-		return userSetPassword(ctx, args[1:], io)
-	}
-	return config.Usagef("user: unknown action %q (use add or set-password)", args[0])
 }
 
 // readPassword takes the first line of standard input without its line end.

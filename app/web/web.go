@@ -112,13 +112,14 @@ func New(d Deps) *fiber.App {
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(d.Static), PathPrefix: "static", MaxAge: 3600}))
 
 	app.Use(d.Accounts.Authenticate)
-	app.Use(accounts.CheckCSRF("/api/v1/auth/login", "/api/v1/auth/register"))
+	app.Use(accounts.CheckCSRF("/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/login/2fa"))
 	app.Use(access.RefuseBlockedWrites)
 
 	limits := newRateLimits(d.Config.RateLimits)
 	mountAPI(app.Group("/api/v1"), d, limits)
 	mountPages(app, d, limits)
 	mountAdmin(app, d, limits)
+	mountSecurity(app, d, limits)
 	app.Use(func(c *fiber.Ctx) error { return problem.NotFound() })
 	return app
 }
