@@ -180,11 +180,10 @@ func (s *Service) ConfirmTwoFactor(ctx context.Context, userID int64, code strin
 	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		var (
 			secret string
-			last   int64
 			on     sql.NullTime
 		)
-		err := tx.QueryRow(ctx, "SELECT k.secret, k.last_step, u.two_factor_at FROM two_factor_keys k JOIN users u ON u.id = k.user_id WHERE k.user_id = ?", userID).
-			Scan(&secret, &last, &on)
+		err := tx.QueryRow(ctx, "SELECT k.secret, u.two_factor_at FROM two_factor_keys k JOIN users u ON u.id = k.user_id WHERE k.user_id = ?", userID).
+			Scan(&secret, &on)
 		switch {
 		case store.IsNoRows(err):
 			return ErrNoSetup
@@ -194,10 +193,11 @@ func (s *Service) ConfirmTwoFactor(ctx context.Context, userID int64, code strin
 			return ErrTwoFactorOn
 		}
 		step := matchTOTP(secret, code, s.now())
-		if step == 0 || step <= last {
+		if step == 0 {
 			return ErrWrongCode
 		}
 		now := tx.Time(s.now())
+		// The step that confirmed is used up: it cannot sign in too.
 		if _, err := tx.Exec(ctx, "UPDATE two_factor_keys SET last_step = ? WHERE user_id = ?", step, userID); err != nil {
 			return err
 		}
@@ -311,11 +311,8 @@ func (s *Service) checkSecondFactor(ctx context.Context, tx *store.Tx, userID in
 		n, err := res.RowsAffected()
 		return n > 0, err
 	}
-	var (
-		secret string
-		last   int64
-	)
-	err := tx.QueryRow(ctx, "SELECT secret, last_step FROM two_factor_keys WHERE user_id = ?", userID).Scan(&secret, &last)
+	var secret string
+	err := tx.QueryRow(ctx, "SELECT secret FROM two_factor_keys WHERE user_id = ?", userID).Scan(&secret)
 	if store.IsNoRows(err) {
 		return false, nil
 	}
@@ -323,11 +320,11 @@ func (s *Service) checkSecondFactor(ctx context.Context, tx *store.Tx, userID in
 		return false, err
 	}
 	step := matchTOTP(secret, code, s.now())
-	if step == 0 || step <= last {
+	if step == 0 {
 		return false, nil
 	}
-	// The step is used up here, so the same code never works twice, even
-	// when two requests bring it at once.
+	// The step is used up here: its code, or an earlier step's, never
+	// works again, even when two requests bring it at once.
 	res, err := tx.Exec(ctx, "UPDATE two_factor_keys SET last_step = ? WHERE user_id = ? AND last_step < ?", step, userID, step)
 	if err != nil {
 		return false, err

@@ -64,6 +64,22 @@ func TestStaffTwoFactorRequired(t *testing.T) {
 			t.Fatal("/me does not lead to turning on 2fa")
 		}
 
+		// Pages kept for signed-in readers keep the two apart: an admin
+		// with 2FA on reads a measure first, then one who must turn it on.
+		if _, err := s.App.Accounts.Create(t.Context(), accounts.NewAccount{Email: "admin2@example.org", Password: "a-good-password", DisplayName: "Zweite Administration", Role: access.Admin}); err != nil {
+			t.Fatal(err)
+		}
+		admin2 := s.Browser("admin2@example.org", "a-good-password")
+		enableTwoFactor(t, admin2, clk.Now())
+		for range 2 {
+			if m := admin2.Get("/m/1").Text(); strings.Contains(m, `href="/me#two-factor"`) || !strings.Contains(m, `href="/admin"`) {
+				t.Fatal("the measure page of an admin with 2fa")
+			}
+		}
+		if m := browser.Get("/m/1").Text(); !strings.Contains(m, `href="/me#two-factor"`) || strings.Contains(m, `href="/admin"`) {
+			t.Fatal("an admin who must turn on 2fa got another admin's measure page")
+		}
+
 		// Turning it on is allowed, and then staff actions are.
 		r := admin.Do(http.MethodPost, "/api/v1/me/2fa", map[string]string{"current_password": apptest.AdminPassword})
 		var setup struct{ Secret string }

@@ -316,3 +316,33 @@ func TestTwoFactorEventsAreLogged(t *testing.T) {
 		}
 	}, apptest.WithLog(log))
 }
+
+// Erasing an account takes its second factor with it; the export shows
+// where it was signed in.
+func TestErasureAndExportOfSignInData(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		clk := setClock(s)
+		s.Register("lea@example.org", "Lea")
+		lea := signInFrom(t, s, "lea@example.org", phoneAgent)
+		enableTwoFactor(t, lea, clk.Now())
+		challenge(t, s, "lea@example.org")
+		var export struct {
+			Sessions []struct {
+				UserAgent  string     `json:"user_agent"`
+				LastSeenAt *time.Time `json:"last_seen_at"`
+			} `json:"sessions"`
+		}
+		lea.Get("/api/v1/me/export").JSON(t, &export)
+		if len(export.Sessions) != 2 || export.Sessions[1].UserAgent != phoneAgent || export.Sessions[1].LastSeenAt == nil {
+			t.Fatalf("export sessions: %+v", export.Sessions)
+		}
+		if r := lea.Do(http.MethodDelete, "/api/v1/me", nil); r.Status != http.StatusNoContent {
+			t.Fatalf("erase: %d %s", r.Status, r.Body)
+		}
+		var left int
+		if err := s.App.Store.DB.NewRaw(`SELECT (SELECT COUNT(*) FROM recovery_codes) + (SELECT COUNT(*) FROM two_factor_keys)
+ + (SELECT COUNT(*) FROM login_challenges) + (SELECT COUNT(*) FROM users WHERE two_factor_at IS NOT NULL)`).Scan(t.Context(), &left); err != nil || left != 0 {
+			t.Fatalf("second-factor rows left after erasure: %d %v", left, err)
+		}
+	})
+}
