@@ -163,6 +163,12 @@ func TestSessionPages(t *testing.T) {
 			t.Fatalf("end a gone session: %d", r.Status)
 		}
 
+		// A browser ending its own session through the API forgets the cookie.
+		own := s.Browser("lea@example.org", "a-good-password")
+		if r := own.Do(http.MethodDelete, fmt.Sprintf("/api/v1/me/sessions/%d", currentSession(t, own)), nil); r.Status != http.StatusNoContent || own.Cookie("mitreden_session") != "" {
+			t.Fatalf("end the own session: %d, cookie %q", r.Status, own.Cookie("mitreden_session"))
+		}
+
 		admin := s.Browser(apptest.AdminEmail, apptest.AdminPassword)
 		adminCSRF := admin.CSRF
 		admin.CSRF = ""
