@@ -266,6 +266,10 @@ func TestPruneSessions(t *testing.T) {
 		pending.Do(http.MethodPost, "/api/v1/me/2fa", map[string]string{"current_password": "a-good-password"})
 		exec("UPDATE two_factor_keys SET created_at = ?", clk.Now().Add(-48*time.Hour))
 		clk.Add(6 * time.Minute)
+		// Ended sessions are not listed even before they are deleted.
+		if l := sessionsOf(t, fresh, ""); len(l.Items) != 1 || !l.Items[0].Current {
+			t.Fatalf("sessions listed: %+v", l.Items)
+		}
 		if err := s.App.Accounts.PruneSessions(ctx); err != nil {
 			t.Fatal(err)
 		}
