@@ -65,7 +65,7 @@ func (h *Handlers) APIRegister(c *fiber.Ctx) error {
 	if err := h.checkRegistration(c, in, "privacy_consent"); err != nil {
 		return err
 	}
-	u, s, err := h.svc.Register(c.UserContext(), in)
+	u, s, err := h.svc.Register(c.UserContext(), in, clientOf(c))
 	if err != nil {
 		return err
 	}
@@ -88,6 +88,9 @@ func (h *Handlers) APILogin(c *fiber.Ctx) error {
 	u, s, err := h.signIn(c, b.Email, b.Password)
 	if err != nil {
 		return err
+	}
+	if s.Challenge != "" {
+		return apiChallenge(c, s)
 	}
 	h.setSessionCookie(c, s)
 	return c.JSON(sessionJSON{User: userJSON(u), Token: s.Token, CSRFToken: s.CSRFToken})
@@ -114,6 +117,7 @@ type meJSON struct {
 	Role        access.Role `json:"role"`
 	Locale      string      `json:"locale"`
 	Groups      []int64     `json:"groups"`
+	TwoFactor   bool        `json:"two_factor"`
 }
 
 // APIMe is GET /api/v1/me.
@@ -130,7 +134,7 @@ func (h *Handlers) APIMe(c *fiber.Ctx) error {
 	if groups == nil {
 		groups = []int64{}
 	}
-	return c.JSON(meJSON{ID: u.ID, Email: u.EmailAddress(), DisplayName: u.DisplayName, Role: u.Role, Locale: u.Locale, Groups: groups})
+	return c.JSON(meJSON{ID: u.ID, Email: u.EmailAddress(), DisplayName: u.DisplayName, Role: u.Role, Locale: u.Locale, Groups: groups, TwoFactor: u.TwoFactorAt != nil})
 }
 
 func userJSON(u *User) UserJSON {
@@ -163,6 +167,9 @@ func (h *Handlers) LoginSubmit(c *fiber.Ctx) error {
 		v.SetFormErrors(err, form)
 		return h.pages.Render(c, p.Status, "login", v)
 	}
+	if s.Challenge != "" {
+		return h.renderChallenge(c, fiber.StatusOK, s.Challenge, form["next"], nil)
+	}
 	h.setSessionCookie(c, s)
 	pages.Flash(c, "ok", "flash.signed_in")
 	return pages.Redirect(c, pages.SafeNext(form["next"], "/"))
@@ -194,7 +201,7 @@ func (h *Handlers) RegisterSubmit(c *fiber.Ctx) error {
 			u *User
 			s *Session
 		)
-		if u, s, err = h.svc.Register(c.UserContext(), in); err == nil {
+		if u, s, err = h.svc.Register(c.UserContext(), in, clientOf(c)); err == nil {
 			h.setSessionCookie(c, s)
 			h.setDeviceCookie(c, u.ID)
 			pages.Flash(c, "ok", "flash.registered")
@@ -249,6 +256,8 @@ func (h *Handlers) LogoutSubmit(c *fiber.Ctx) error {
 type MeData struct {
 	User   *User
 	Extras any
+	// Security is the second factor and the sessions.
+	Security *Security
 }
 
 // MePage is GET /me.

@@ -95,6 +95,9 @@ func (h *Handlers) renderMe(c *fiber.Ctx, status int, formErr error) error {
 		return err
 	}
 	data := &MeData{User: u}
+	if data.Security, err = h.security(c); err != nil {
+		return err
+	}
 	if h.MeExtras != nil {
 		page := c.QueryInt("page", 1)
 		if page < 1 {

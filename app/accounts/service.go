@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/argon2id"
@@ -40,6 +41,7 @@ type User struct {
 	BlockedUntil     *time.Time  `bun:"blocked_until"`
 	BlockReason      string      `bun:"block_reason"`
 	BlockedBy        *int64      `bun:"blocked_by"`
+	TwoFactorAt      *time.Time  `bun:"two_factor_at"`
 	DeletedAt        *time.Time  `bun:"deleted_at"`
 	CreatedAt        time.Time   `bun:"created_at"`
 	UpdatedAt        time.Time   `bun:"updated_at"`
@@ -64,15 +66,22 @@ type session struct {
 	UserID    int64     `bun:"user_id"`
 	CSRFToken string    `bun:"csrf_token"`
 	CreatedAt time.Time `bun:"created_at"`
-	ExpiresAt time.Time `bun:"expires_at"`
+	// ExpiresAt is the absolute end, SessionTTL after sign-in; the
+	// session ends earlier when unused for IdleTimeout after LastSeenAt.
+	ExpiresAt  time.Time `bun:"expires_at"`
+	LastSeenAt time.Time `bun:"last_seen_at"`
+	UserAgent  string    `bun:"user_agent"`
 }
 
 // Session is what a client receives at sign-in: the token (shown once,
-// stored only as its hash) and the CSRF token bound to it.
+// stored only as its hash) and the CSRF token bound to it. When the
+// account signs in with a second factor, a right password gives only
+// Challenge, which LoginTwoFactor turns into a session.
 type Session struct {
 	Token     string
 	CSRFToken string
 	ExpiresAt time.Time
+	Challenge string
 }
 
 // Limits on account fields.
@@ -95,7 +104,10 @@ type Service struct {
 	// dummyHash is compared against when an e-mail is unknown, so a wrong
 	// e-mail costs as much time as a wrong password.
 	dummyHash string
-	now       func() time.Time
+	// clock, when set, replaces the time (tests move it).
+	clock atomic.Pointer[func() time.Time]
+	// staffTwoFactor is MITREDEN_STAFF_2FA=required.
+	staffTwoFactor bool
 	// sessions caches Authenticate per accounts version.
 	sessions *sessionCache
 	// deviceKey signs device cookies (LoadDeviceKey).
@@ -113,8 +125,25 @@ func NewService(st *store.Store, catalog *locale.Catalog, params *argon2id.Param
 		return nil, err
 	}
 	commonPasswords() // built now rather than in the first request that needs it
-	return &Service{st: st, catalog: catalog, params: p, dummyHash: dummy, now: func() time.Time { return time.Now().UTC() }, sessions: newSessionCache()}, nil
+	return &Service{st: st, catalog: catalog, params: p, dummyHash: dummy, sessions: newSessionCache()}, nil
 }
+
+// now is the service's time: what sessions, challenges and codes are
+// checked against.
+func (s *Service) now() time.Time {
+	if f := s.clock.Load(); f != nil {
+		return (*f)().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// SetClock replaces the service's time, for tests of expiry.
+func (s *Service) SetClock(now func() time.Time) { s.clock.Store(&now) }
+
+// RequireStaffTwoFactor is MITREDEN_STAFF_2FA=required: admins and
+// moderators without a second factor may not act as staff. Set it before
+// serving.
+func (s *Service) RequireStaffTwoFactor(on bool) { s.staffTwoFactor = on }
 
 // NormalizeEmail lower-cases and trims an address.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
@@ -215,7 +244,7 @@ var ErrConsentRequired = problem.Invalid(problem.Field("privacy_consent", "error
 
 // Register creates a resident account, which needs consent to the privacy
 // notice, and signs it in.
-func (s *Service) Register(ctx context.Context, in NewAccount) (*User, *Session, error) {
+func (s *Service) Register(ctx context.Context, in NewAccount, client Client) (*User, *Session, error) {
 	in.Role, in.Groups, in.MustChangePassword = access.Resident, nil, false
 	if !in.PrivacyConsent {
 		return nil, nil, ErrConsentRequired
@@ -224,7 +253,7 @@ func (s *Service) Register(ctx context.Context, in NewAccount) (*User, *Session,
 	if err != nil {
 		return nil, nil, err
 	}
-	sess, err := s.startSession(ctx, u.ID, "")
+	sess, err := s.startSession(ctx, u.ID, client)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -234,10 +263,10 @@ func (s *Service) Register(ctx context.Context, in NewAccount) (*User, *Session,
 // ErrBadCredentials is the one answer to a wrong e-mail or password.
 var ErrBadCredentials = &problem.Problem{Status: 401, DetailKey: "error.bad_credentials"}
 
-// Login checks the credentials and starts a new session. replaceToken, when
-// set, is the session the client had before; it ends, so a session id never
-// survives a sign-in.
-func (s *Service) Login(ctx context.Context, email, password, replaceToken string) (*User, *Session, error) {
+// Login checks the credentials and starts a new session; the session the
+// client had before ends, so a session id never survives a sign-in. An
+// account with a second factor gets a challenge instead (Session.Challenge).
+func (s *Service) Login(ctx context.Context, email, password string, client Client) (*User, *Session, error) {
 	email = NormalizeEmail(email)
 	var u User
 	err := s.st.DB.NewSelect().Model(&u).Where("email = ? AND deleted_at IS NULL", email).Scan(ctx)
@@ -252,7 +281,14 @@ func (s *Service) Login(ctx context.Context, email, password, replaceToken strin
 	if cmpErr != nil || !ok || u.ID == 0 {
 		return nil, nil, ErrBadCredentials
 	}
-	sess, err := s.startSession(ctx, u.ID, replaceToken)
+	if u.TwoFactorAt != nil {
+		challenge, err := s.startChallenge(ctx, u.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &u, &Session{Challenge: challenge}, nil
+	}
+	sess, err := s.startSession(ctx, u.ID, client)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -272,35 +308,9 @@ func hashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func (s *Service) startSession(ctx context.Context, userID int64, replaceToken string) (*Session, error) {
-	now := s.now()
-	out := &Session{Token: randomToken(), CSRFToken: randomToken(), ExpiresAt: now.Add(SessionTTL)}
-	row := &session{TokenHash: hashToken(out.Token), UserID: userID, CSRFToken: out.CSRFToken, CreatedAt: now, ExpiresAt: out.ExpiresAt}
-	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-		if replaceToken != "" {
-			if _, err := tx.NewDelete().Model((*session)(nil)).Where("token_hash = ?", hashToken(replaceToken)).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		_, err := tx.NewInsert().Model(row).Exec(ctx)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// Logout ends the session with token.
-func (s *Service) Logout(ctx context.Context, token string) error {
-	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-		_, err := tx.NewDelete().Model((*session)(nil)).Where("token_hash = ?", hashToken(token)).Exec(ctx)
-		return err
-	})
-}
-
 // Authenticate returns the viewer a session token belongs to, or nil when
-// the token is unknown or expired.
+// the token is unknown or the session ended (IdleTimeout after its last
+// use, SessionTTL after sign-in). It records the use (see markSeen).
 func (s *Service) Authenticate(ctx context.Context, token string) (*access.Viewer, error) {
 	if token == "" || len(token) > 128 {
 		return nil, nil
@@ -313,7 +323,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*access.Viewe
 	if err != nil {
 		return nil, err
 	}
-	if v, ok := s.sessions.get(tokenHash, version, now); ok {
+	if v, lastSeen, ok := s.sessions.get(tokenHash, version, now); ok {
+		if err := s.markSeen(ctx, tokenHash, v.SessionID, lastSeen, now); err != nil {
+			return nil, err
+		}
 		return v, nil
 	}
 	// Every signed-in request comes through here: raw statements, so the
@@ -321,7 +334,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*access.Viewe
 	// One statement, one row per expert group (or one with a NULL group):
 	// one read snapshot on SQLite, one round trip on PostgreSQL.
 	rows, err := s.st.Query(ctx, `
-SELECT s.id, s.csrf_token, s.expires_at, u.id, u.display_name, u.role, u.locale, u.created_at, u.blocked_until, u.block_reason, u.must_change_password, m.group_id
+SELECT s.id, s.csrf_token, s.expires_at, s.last_seen_at, u.id, u.display_name, u.role, u.locale, u.created_at, u.blocked_until, u.block_reason, u.must_change_password, u.two_factor_at, m.group_id
 FROM sessions s JOIN users u ON u.id = s.user_id
 LEFT JOIN expert_group_members m ON m.user_id = u.id
 WHERE s.token_hash = ? AND u.deleted_at IS NULL
@@ -334,13 +347,15 @@ ORDER BY m.group_id`, tokenHash)
 		v            access.Viewer
 		found        bool
 		expires      time.Time
+		lastSeen     sql.NullTime
 		blockedUntil sql.NullTime
+		twoFactor    sql.NullTime
 		role         string
 		group        sql.NullInt64
 	)
 	for rows.Next() {
 		// Every row repeats the session and account; only the group differs.
-		if err := rows.Scan(&v.SessionID, &v.CSRFToken, &expires, &v.UserID, &v.DisplayName, &role, &v.Locale, &v.CreatedAt, &blockedUntil, &v.BlockReason, &v.MustChangePassword, &group); err != nil {
+		if err := rows.Scan(&v.SessionID, &v.CSRFToken, &expires, &lastSeen, &v.UserID, &v.DisplayName, &role, &v.Locale, &v.CreatedAt, &blockedUntil, &v.BlockReason, &v.MustChangePassword, &twoFactor, &group); err != nil {
 			return nil, err
 		}
 		found = true
@@ -351,7 +366,10 @@ ORDER BY m.group_id`, tokenHash)
 	if err := rows.Err(); err != nil || !found {
 		return nil, err
 	}
-	if !now.Before(expires) {
+	if !lastSeen.Valid { // a row written without it: counts as used now
+		lastSeen.Time = now.Add(-LastSeenEvery)
+	}
+	if !alive(now, expires, lastSeen.Time) {
 		return nil, nil
 	}
 	v.Role = access.Role(role)
@@ -359,7 +377,12 @@ ORDER BY m.group_id`, tokenHash)
 		until := blockedUntil.Time.UTC()
 		v.BlockedUntil = &until
 	}
-	s.sessions.put(tokenHash, &v, expires, version)
+	v.TwoFactor = twoFactor.Valid
+	v.NeedsTwoFactor = s.staffTwoFactor && !v.TwoFactor && v.AtLeast(access.Moderator)
+	s.sessions.put(tokenHash, &v, expires, lastSeen.Time, version)
+	if err := s.markSeen(ctx, tokenHash, v.SessionID, lastSeen.Time, now); err != nil {
+		return nil, err
+	}
 	return &v, nil
 }
 
@@ -427,12 +450,4 @@ func (s *Service) IDByEmail(ctx context.Context, email string) (int64, error) {
 		return 0, problem.NotFound()
 	}
 	return id, err
-}
-
-// PruneSessions deletes expired sessions.
-func (s *Service) PruneSessions(ctx context.Context) error {
-	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-		_, err := tx.NewDelete().Model((*session)(nil)).Where("expires_at < ?", s.now()).Exec(ctx)
-		return err
-	})
 }

@@ -2,7 +2,6 @@ package accounts
 
 import (
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -21,7 +20,7 @@ func (h *Handlers) signIn(c *fiber.Ctx, email, password string) (*User, *Session
 	if err := h.throttle(c, email); err != nil {
 		return nil, nil, err
 	}
-	u, s, err := h.svc.Login(c.UserContext(), email, password, strings.Clone(c.Cookies(SessionCookie)))
+	u, s, err := h.svc.Login(c.UserContext(), email, password, clientOf(c))
 	if errors.Is(err, ErrBadCredentials) {
 		if ferr := h.signInFailed(c, email); ferr != nil {
 			return nil, nil, ferr
@@ -31,9 +30,18 @@ func (h *Handlers) signIn(c *fiber.Ctx, email, password string) (*User, *Session
 	if err != nil {
 		return nil, nil, err
 	}
-	securitylog.Event(c, securitylog.Login, "user", u.ID)
-	h.setDeviceCookie(c, u.ID)
+	if s.Challenge == "" {
+		// With a second factor, the sign-in happens at its step.
+		h.signedIn(c, u.ID)
+	}
 	return u, s, nil
+}
+
+// signedIn logs a completed sign-in and marks the browser as the
+// account's device.
+func (h *Handlers) signedIn(c *fiber.Ctx, userID int64, attrs ...any) {
+	securitylog.Event(c, securitylog.Login, append([]any{"user", userID}, attrs...)...)
+	h.setDeviceCookie(c, userID)
 }
 
 // throttle refuses a sign-in for an address that failed too often, unless

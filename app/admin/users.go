@@ -78,6 +78,8 @@ type userPage struct {
 	Roles     []string
 	Blocked   bool
 	BlockedBy string
+	// Sessions counts the account's running sessions.
+	Sessions int64
 	// MinUntil is the earliest day a block can last through: today.
 	MinUntil time.Time
 }
@@ -94,6 +96,9 @@ func (h *Handlers) renderUser(c *fiber.Ctx, form map[string]string, err error) e
 	now := time.Now()
 	data := userPage{Account: a, Roles: roleValues(), MinUntil: now}
 	if data.Groups, aerr = h.groupNames(c); aerr != nil {
+		return aerr
+	}
+	if data.Sessions, aerr = h.Accounts.SessionCount(c.UserContext(), a.ID); aerr != nil {
 		return aerr
 	}
 	if a.BlockedUntil != nil && a.BlockedUntil.After(now) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/mitreden/mitreden/app/accounts"
 	"github.com/mitreden/mitreden/app/store"
 )
 
@@ -30,7 +31,7 @@ func (e *env) prepareExport(ctx context.Context) error {
 
 func (e *env) seedExport(ctx context.Context) error {
 	a := e.app
-	_, s, err := a.Accounts.Login(ctx, a.Config.AdminEmail, a.Config.AdminPassword, "")
+	_, s, err := a.Accounts.Login(ctx, a.Config.AdminEmail, a.Config.AdminPassword, accounts.Client{})
 	if err != nil {
 		return err
 	}

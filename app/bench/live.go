@@ -153,7 +153,7 @@ func (e *env) liveVoter(ctx context.Context) (string, error) {
 	if _, err := a.Accounts.Create(ctx, accounts.NewAccount{Email: email, Password: "bench-password", DisplayName: "Live", Role: access.Resident}); err != nil {
 		return "", err
 	}
-	_, session, err := a.Accounts.Login(ctx, email, "bench-password", "")
+	_, session, err := a.Accounts.Login(ctx, email, "bench-password", accounts.Client{})
 	if err != nil {
 		return "", err
 	}

@@ -120,7 +120,7 @@ func (e *env) seed(ctx context.Context) error {
 					}
 					return
 				}
-				_, s, err := a.Accounts.Login(ctx, email, "bench-password", "")
+				_, s, err := a.Accounts.Login(ctx, email, "bench-password", accounts.Client{})
 				if err != nil {
 					select {
 					case errs <- err:

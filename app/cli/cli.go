@@ -42,6 +42,7 @@ Usage:
   mitreden migrate [up|down|status] [--db URL]
   mitreden user add --email E --name N --role R [--group ID]... --password-stdin [--db URL]
   mitreden user set-password --email E --password-stdin [--db URL]
+  mitreden user reset-2fa --email E [--db URL]
   mitreden backup -o FILE [--db URL]
   mitreden export (--group ID | --consultation SLUG) --format csv|xlsx|json|md [--lang de] [-o FILE] [--db URL]
   mitreden bench [--db URL] [--duration D] [--concurrency N] [--scenarios LIST] [--live-sockets N] [--export-comments N]

@@ -56,8 +56,10 @@ type Export struct {
 		JoinedAt time.Time       `json:"joined_at" bun:"created_at"`
 	} `json:"expert_groups"`
 	Sessions []struct {
-		CreatedAt time.Time `json:"created_at" bun:"created_at"`
-		ExpiresAt time.Time `json:"expires_at" bun:"expires_at"`
+		CreatedAt  time.Time  `json:"created_at" bun:"created_at"`
+		ExpiresAt  time.Time  `json:"expires_at" bun:"expires_at"`
+		LastSeenAt *time.Time `json:"last_seen_at" bun:"last_seen_at"`
+		UserAgent  string     `json:"user_agent" bun:"user_agent"`
 	} `json:"sessions"`
 	Ideas []struct {
 		ID      int64           `json:"id" bun:"id"`
@@ -139,7 +141,7 @@ FROM users WHERE id = ? AND deleted_at IS NULL`, userID).Scan(ctx, &out.Account)
 			sql string
 		}{
 			{&out.ExpertGroups, "SELECT g.id, g.name, m.created_at FROM expert_group_members m JOIN expert_groups g ON g.id = m.group_id WHERE m.user_id = ? ORDER BY g.id"},
-			{&out.Sessions, "SELECT created_at, expires_at FROM sessions WHERE user_id = ? ORDER BY id"},
+			{&out.Sessions, "SELECT created_at, expires_at, last_seen_at, user_agent FROM sessions WHERE user_id = ? ORDER BY id"},
 			{&out.Ideas, "SELECT x.id, x.field_id, x.title, x.body, x.lang, x.themes, x.status, " + participation.TriageColumns("x") + ", x.created_at, x.updated_at FROM ideas x" +
 				participation.TriageJoin("x") + " WHERE x.author_id = ? ORDER BY x.id"},
 			{&out.Comments, "SELECT x.id, x.target_kind, x.target_id, x.parent_id, x.body, x.stance, x.lang, x.status, " + participation.TriageColumns("x") + ", x.created_at, x.updated_at FROM comments x" +
@@ -208,8 +210,8 @@ func orEmpty[T any](s []T) []T {
 var ErrLastAdmin = problem.Conflict("error.last_admin")
 
 // Erase removes userID's personal data: e-mail, name, password, language,
-// consent, block, sessions, group memberships and report notes. Ideas,
-// comments and votes stay, authored by a deleted account.
+// consent, block, sessions, second factor, group memberships and report
+// notes. Ideas, comments and votes stay, authored by a deleted account.
 func (s *Service) Erase(ctx context.Context, userID int64) error {
 	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		var role string
@@ -234,8 +236,11 @@ func (s *Service) Erase(ctx context.Context, userID int64) error {
 			args []any
 		}{
 			{`UPDATE users SET email = NULL, display_name = '', password_hash = '', role = 'resident', locale = 'de',
-  privacy_consent_at = NULL, blocked_until = NULL, block_reason = '', blocked_by = NULL, deleted_at = ?, updated_at = ? WHERE id = ?`, []any{now, now, userID}},
+  privacy_consent_at = NULL, blocked_until = NULL, block_reason = '', blocked_by = NULL, two_factor_at = NULL, deleted_at = ?, updated_at = ? WHERE id = ?`, []any{now, now, userID}},
 			{"DELETE FROM sessions WHERE user_id = ?", []any{userID}},
+			{"DELETE FROM login_challenges WHERE user_id = ?", []any{userID}},
+			{"DELETE FROM two_factor_keys WHERE user_id = ?", []any{userID}},
+			{"DELETE FROM recovery_codes WHERE user_id = ?", []any{userID}},
 			{"DELETE FROM expert_group_members WHERE user_id = ?", []any{userID}},
 			{"UPDATE reports SET note = '' WHERE reporter_id = ?", []any{userID}},
 		}

@@ -53,6 +53,8 @@ type Options struct {
 	Store      store.Options
 	// Live tunes the live hub (tests shorten its intervals).
 	Live live.Options
+	// PruneEvery is how often ended sessions are deleted; 0 is PruneEvery.
+	PruneEvery time.Duration
 }
 
 // App is a running mitreden.
@@ -72,6 +74,7 @@ type App struct {
 	Pages         *pages.Renderer
 	Fiber         *fiber.App
 	log           *slog.Logger
+	stopPruning   func()
 }
 
 // Build opens the database, migrates it, sets up a new installation and
@@ -99,6 +102,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
+	a.Accounts.RequireStaffTwoFactor(cfg.Staff2FA)
 	a.Consultations = consultations.NewService(st, catalog)
 	a.Experts = experts.NewService(st, catalog)
 	a.Participation = participation.NewService(st, catalog)
@@ -175,6 +179,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 			Audit:     audit.NewHandlers(st),
 		},
 	})
+	a.startPruning(opts.PruneEvery)
 	return a, nil
 }
 
@@ -312,8 +317,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// Close ends the live hub and releases the database.
+// Close ends the live hub and the pruning and releases the database.
 func (a *App) Close() error {
+	a.stopPruning()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	a.Live.Shutdown(ctx)
 	cancel()

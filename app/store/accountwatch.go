@@ -10,14 +10,17 @@ typedef long long sqlite3_int64;
 extern void *sqlite3_update_hook(sqlite3*, void(*)(void*, int, char const*, char const*, sqlite3_int64), void*);
 
 // The operation codes of sqlite3.h.
+#define MITREDEN_SQLITE_DELETE 9
 #define MITREDEN_SQLITE_INSERT 18
 
 // Counts the row changes that can make a signed-in request's account
 // data out of date. New sessions and new accounts cannot: nobody has
-// read them yet.
+// read them yet. A session row is only ever updated for its last use,
+// which the session cache checks itself: only ending one counts.
 static void mitreden_account_change(void *counter, int op, char const *db, char const *table, sqlite3_int64 rowid) {
 	if (strcmp(table, "expert_group_members") == 0 ||
-		(op != MITREDEN_SQLITE_INSERT && (strcmp(table, "sessions") == 0 || strcmp(table, "users") == 0))) {
+		(op == MITREDEN_SQLITE_DELETE && strcmp(table, "sessions") == 0) ||
+		(op != MITREDEN_SQLITE_INSERT && strcmp(table, "users") == 0)) {
 		__atomic_add_fetch((int64_t*)counter, 1, __ATOMIC_RELAXED);
 	}
 }

@@ -112,7 +112,7 @@ func New(d Deps) *fiber.App {
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(d.Static), PathPrefix: "static", MaxAge: 3600}))
 
 	app.Use(d.Accounts.Authenticate)
-	app.Use(accounts.CheckCSRF("/api/v1/auth/login", "/api/v1/auth/register"))
+	app.Use(accounts.CheckCSRF("/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/login/2fa"))
 	app.Use(access.RefuseBlockedWrites)
 	app.Use(access.HoldForPasswordChange)
 
@@ -120,6 +120,7 @@ func New(d Deps) *fiber.App {
 	mountAPI(app.Group("/api/v1"), d, limits)
 	mountPages(app, d, limits)
 	mountAdmin(app, d, limits)
+	mountSecurity(app, d, limits)
 	app.Use(func(c *fiber.Ctx) error { return problem.NotFound() })
 	return app
 }

@@ -1,0 +1,212 @@
+package accounts
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/mitreden/mitreden/app/audit"
+	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/store"
+)
+
+// How long sessions last.
+const (
+	// IdleTimeout ends a session that was not used for this long.
+	IdleTimeout = 14 * 24 * time.Hour
+	// LastSeenEvery is how often a session's last use is written at
+	// most: often enough for the idle deadline and the sessions list,
+	// rarely enough that a busy reader costs no write per request.
+	LastSeenEvery = 10 * time.Minute
+	// MaxUserAgent caps the browser description kept with a session.
+	MaxUserAgent = 200
+)
+
+// Client is what a sign-in knows about the browser or app signing in:
+// the session it had before (ended by the sign-in, so a session id never
+// survives one) and its User-Agent, shown in the sessions list.
+type Client struct {
+	ReplaceToken string
+	UserAgent    string
+}
+
+// clientOf reads the request's Client.
+func clientOf(c *fiber.Ctx) Client {
+	return Client{
+		ReplaceToken: strings.Clone(c.Cookies(SessionCookie)),
+		UserAgent:    cleanUserAgent(string(c.Request().Header.UserAgent())),
+	}
+}
+
+// cleanUserAgent keeps a User-Agent fit to show: valid UTF-8 without
+// control characters, at most MaxUserAgent characters.
+func cleanUserAgent(s string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range strings.ToValidUTF8(s, "") {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			continue
+		}
+		if n == MaxUserAgent {
+			break
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// alive reports whether a session that ends at expires at the latest and
+// was last used at lastSeen is still good at now.
+func alive(now, expires, lastSeen time.Time) bool {
+	return now.Before(expires) && now.Before(lastSeen.Add(IdleTimeout))
+}
+
+func (s *Service) startSession(ctx context.Context, userID int64, client Client) (*Session, error) {
+	var out *Session
+	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		out, err = s.insertSession(ctx, tx, userID, client)
+		return err
+	})
+	return out, err
+}
+
+// insertSession starts a session in tx, ending the one client replaces.
+func (s *Service) insertSession(ctx context.Context, tx *store.Tx, userID int64, client Client) (*Session, error) {
+	now := s.now()
+	out := &Session{Token: randomToken(), CSRFToken: randomToken(), ExpiresAt: now.Add(SessionTTL)}
+	row := &session{
+		TokenHash: hashToken(out.Token), UserID: userID, CSRFToken: out.CSRFToken,
+		CreatedAt: now, ExpiresAt: out.ExpiresAt, LastSeenAt: now, UserAgent: client.UserAgent,
+	}
+	if client.ReplaceToken != "" {
+		if _, err := tx.NewDelete().Model((*session)(nil)).Where("token_hash = ?", hashToken(client.ReplaceToken)).Exec(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// markSeen records that the session was used at now, when its recorded
+// last use (as the caller knows it) is LastSeenEvery old or more. The
+// UPDATE moves no accounts version (see sessionCache).
+func (s *Service) markSeen(ctx context.Context, tokenHash string, sessionID int64, lastSeen, now time.Time) error {
+	if now.Sub(lastSeen) < LastSeenEvery {
+		return nil
+	}
+	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		_, err := tx.Exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)",
+			tx.Time(now), sessionID, tx.Time(now.Add(-LastSeenEvery)))
+		return err
+	})
+	if err == nil {
+		s.sessions.seen(tokenHash, now)
+	}
+	return err
+}
+
+// SessionInfo is one of a person's sessions, as they see it.
+type SessionInfo struct {
+	ID         int64     `bun:"id"`
+	CreatedAt  time.Time `bun:"created_at"`
+	LastSeenAt time.Time `bun:"last_seen_at"`
+	UserAgent  string    `bun:"user_agent"`
+}
+
+// Sessions lists userID's running sessions, newest first, before the
+// session id before (0: from the newest).
+func (s *Service) Sessions(ctx context.Context, userID, before int64, limit int) ([]SessionInfo, error) {
+	now := s.now()
+	q := s.st.DB.NewSelect().TableExpr("sessions").Column("id", "created_at", "last_seen_at", "user_agent").
+		Where("user_id = ?", userID).Where("expires_at > ?", now).Where("last_seen_at > ?", now.Add(-IdleTimeout)).
+		Order("id DESC").Limit(int64(limit))
+	if before > 0 {
+		q = q.Where("id < ?", before)
+	}
+	var out []SessionInfo
+	err := q.Scan(ctx, &out)
+	return out, err
+}
+
+// EndSessionOf ends one of userID's sessions; another person's session
+// is not found.
+func (s *Service) EndSessionOf(ctx context.Context, userID, sessionID int64) error {
+	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		res, err := tx.Exec(ctx, "DELETE FROM sessions WHERE id = ? AND user_id = ?", sessionID, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return problem.NotFound()
+		}
+		return nil
+	})
+}
+
+// EndOtherSessions ends every session of userID but keep, answering how
+// many ended.
+func (s *Service) EndOtherSessions(ctx context.Context, userID, keep int64) (int64, error) {
+	var n int64
+	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		res, err := tx.Exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND id <> ?", userID, keep)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// EndAllSessions is an administrator (actorID) ending every session of
+// userID, with an audit entry; it answers how many ended.
+func (s *Service) EndAllSessions(ctx context.Context, actorID, userID int64) (int64, error) {
+	var n int64
+	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if _, err := s.account(ctx, tx, userID); err != nil {
+			return err
+		}
+		res, err := tx.Exec(ctx, "DELETE FROM sessions WHERE user_id = ?", userID)
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actorID, "user.end_sessions", "user", userID, nil, map[string]any{"sessions_ended": n})
+	})
+	return n, err
+}
+
+// PruneSessions deletes ended sessions, expired sign-in challenges and
+// second-factor setups nobody finished within a day. Deleting is
+// idempotent, so every instance may run it.
+func (s *Service) PruneSessions(ctx context.Context) error {
+	now := s.now()
+	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?", tx.Time(now), tx.Time(now.Add(-IdleTimeout))); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM login_challenges WHERE expires_at <= ?", tx.Time(now)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "DELETE FROM two_factor_keys WHERE created_at <= ? AND user_id IN (SELECT id FROM users WHERE two_factor_at IS NULL)",
+			tx.Time(now.Add(-24*time.Hour)))
+		return err
+	})
+}
+
+// SessionCount counts userID's running sessions.
+func (s *Service) SessionCount(ctx context.Context, userID int64) (int64, error) {
+	now := s.now()
+	return s.st.DB.NewSelect().TableExpr("sessions").
+		Where("user_id = ?", userID).Where("expires_at > ?", now).Where("last_seen_at > ?", now.Add(-IdleTimeout)).
+		Count(ctx)
+}
