@@ -90,6 +90,7 @@ var notStaff = map[string]routeKind{
 	"POST /comments/:id/appeal":          self,
 	"POST /ideas/:id/appeal":             self,
 	"POST /login":                        self,
+	"POST /login/2fa":                    self,
 	"POST /register":                     self,
 	"POST /logout":                       self,
 	"GET /me":                            self,
