@@ -267,8 +267,11 @@ func (a *App) setup(ctx context.Context) error {
 // Serve answers requests on ln until ctx ends, then drains open requests
 // (up to 10 s) and returns.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	conns := newConnections()
+	srv := a.Fiber.Server()
+	srv.Handler = conns.handler(srv.Handler)
 	errc := make(chan error, 1)
-	go func() { errc <- a.Fiber.Listener(ln) }()
+	go func() { errc <- a.Fiber.Listener(conns.listen(ln)) }()
 	select {
 	case err := <-errc:
 		return err
@@ -279,6 +282,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	a.Live.Shutdown(sctx)
 	cancel()
+	// Connections waiting for a request end now; requests in handlers
+	// finish first.
+	conns.stop()
 	if err := a.Fiber.ShutdownWithTimeout(10 * time.Second); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
