@@ -52,6 +52,8 @@ type Setup struct {
 	Config config.Server
 	Store  store.Options
 	Live   live.Options
+	// Log receives the server's log (default: discarded).
+	Log *slog.Logger
 }
 
 // Option changes a test server's setup.
@@ -65,6 +67,9 @@ func WithoutDemo() Option { return func(s *Setup) { s.Config.Demo = false } }
 
 // WithBodyLimit sets MITREDEN_BODY_LIMIT.
 func WithBodyLimit(n int) Option { return func(s *Setup) { s.Config.BodyLimit = n } }
+
+// WithLog sends the server's log to log.
+func WithLog(log *slog.Logger) Option { return func(s *Setup) { s.Log = log } }
 
 // WithLive changes the live hub's options.
 func WithLive(fn func(*live.Options)) Option { return func(s *Setup) { fn(&s.Live) } }
@@ -95,7 +100,11 @@ func Start(t testing.TB, db config.Database, opts ...Option) *Server {
 	t.Helper()
 	setup := newSetup(db, opts)
 	ctx, cancel := context.WithCancel(context.Background())
-	app, err := server.Build(ctx, setup.Config, server.Options{Log: quietLog(), HashParams: cheapHashes, Store: setup.Store, Live: setup.Live})
+	log := setup.Log
+	if log == nil {
+		log = quietLog()
+	}
+	app, err := server.Build(ctx, setup.Config, server.Options{Log: log, HashParams: cheapHashes, Store: setup.Store, Live: setup.Live})
 	if err != nil {
 		cancel()
 		t.Fatalf("start server on %s: %v", db, err)

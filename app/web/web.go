@@ -185,10 +185,17 @@ type fieldJSON struct {
 }
 
 // asProblem maps any error to a problem; unknown errors become a 500 whose
-// cause stays in the log.
+// cause stays in the log. A database that does not answer is 503, also
+// when a handler wrapped the error as a 500.
 func asProblem(err error) *problem.Problem {
 	var p *problem.Problem
-	if errors.As(err, &p) {
+	if errors.As(err, &p) && p.Status < 500 {
+		return p
+	}
+	if store.IsUnavailable(err) {
+		return &problem.Problem{Status: fiber.StatusServiceUnavailable, DetailKey: "error.unavailable", RetryAfter: retryUnavailable}
+	}
+	if p != nil {
 		return p
 	}
 	var fe *fiber.Error
@@ -210,9 +217,16 @@ func asProblem(err error) *problem.Problem {
 	return problem.Internal(err)
 }
 
+// retryUnavailable is the Retry-After of a 503: a database restart
+// usually takes a few seconds.
+const retryUnavailable = 5 * time.Second
+
 func (h *errorHandler) handle(c *fiber.Ctx, err error) error {
 	p := asProblem(err)
-	if p.Status >= 500 {
+	switch {
+	case p.Status >= 500 && store.IsUnavailable(err):
+		h.log.Warn("database unavailable", "method", c.Method(), "path", c.Path(), "err", err)
+	case p.Status >= 500:
 		h.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}
 	l := locale.From(c)
