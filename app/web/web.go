@@ -73,27 +73,37 @@ func New(d Deps) *fiber.App {
 		AppName:               "mitreden",
 		DisableStartupMessage: true,
 		ErrorHandler:          eh.handle,
-		BodyLimit:             d.Config.BodyLimit,
-		StreamRequestBody:     true,
-		ReadTimeout:           30 * time.Second,
-		IdleTimeout:           120 * time.Second,
+		// fasthttp reads a body, up to this many bytes as received (an
+		// encoded body not at all, see leaveEncodedBodiesUnread), before
+		// any handler runs; a longer one answers 413 unread.
+		BodyLimit: d.Config.BodyLimit,
+		// The request head must fit the read buffer. Bodies are not
+		// streamed and memory is reduced, because only then does fasthttp
+		// give its read buffer back before it hands a connection to a
+		// WebSocket: an idle socket would otherwise keep 8 KiB.
+		ReadBufferSize:               readBuffer,
+		ReduceMemoryUsage:            true,
+		DisablePreParseMultipartForm: true,
+		ReadTimeout:                  30 * time.Second,
+		IdleTimeout:                  120 * time.Second,
 		// The client address is found by clientAddress; Fiber believes
 		// X-Forwarded-Proto and -Host from trusted proxies only.
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          d.Config.TrustedProxies,
 		CaseSensitive:           true,
 	})
+	app.Server().HeaderReceived = leaveEncodedBodiesUnread
 
 	app.Use(clientAddress(d.Config.TrustedProxies))
 	app.Use(securitylog.Middleware(d.Log))
-	app.Use(limitBody(d.Config.BodyLimit))
-	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
-		d.Log.Error("panic", "path", c.Path(), "panic", e)
-	}}))
 	app.Use(d.Metrics.Middleware)
 	if d.Config.LogRequests {
 		app.Use(accessLog(d.Log))
 	}
+	app.Use(strictRequest)
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		d.Log.Error("panic", "path", c.Path(), "panic", e)
+	}}))
 	app.Use(helmet.New(helmet.Config{
 		ContentSecurityPolicy: contentSecurityPolicy,
 		ReferrerPolicy:        "same-origin",
@@ -187,7 +197,7 @@ type fieldJSON struct {
 // asProblem maps any error to a problem; unknown errors become a 500 whose
 // cause stays in the log. A database that does not answer is 503, also
 // when a handler wrapped the error as a 500.
-func asProblem(err error) *problem.Problem {
+func asProblem(c *fiber.Ctx, err error) *problem.Problem {
 	var p *problem.Problem
 	if errors.As(err, &p) && p.Status < 500 {
 		return p
@@ -204,7 +214,13 @@ func asProblem(err error) *problem.Problem {
 		case fiber.StatusNotFound:
 			return problem.NotFound()
 		case fiber.StatusRequestEntityTooLarge:
+			if !identity(c.Request().Header.Peek(fiber.HeaderContentEncoding)) {
+				return unsupportedEncoding()
+			}
 			return problem.TooLarge()
+		case fiber.StatusRequestHeaderFieldsTooLarge:
+			// The head did not fit the read buffer (see readBuffer).
+			return problem.New(fe.Code, "error.header_too_large")
 		case fiber.StatusMethodNotAllowed:
 			return problem.New(fe.Code, "error.method")
 		case fiber.StatusRequestTimeout:
@@ -222,7 +238,7 @@ func asProblem(err error) *problem.Problem {
 const retryUnavailable = 5 * time.Second
 
 func (h *errorHandler) handle(c *fiber.Ctx, err error) error {
-	p := asProblem(err)
+	p := asProblem(c, err)
 	switch {
 	case p.Status >= 500 && store.IsUnavailable(err):
 		h.log.Warn("database unavailable", "method", c.Method(), "path", c.Path(), "err", err)
