@@ -129,7 +129,7 @@ func New(d Deps) *fiber.App {
 	mountAPI(app.Group("/api/v1"), d, limits)
 	mountPages(app, d, limits)
 	mountAdmin(app, d, limits)
-	app.Use(func(c *fiber.Ctx) error { return problem.NotFound() })
+	app.Use(notFound(app))
 	return app
 }
 
