@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/etag"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/recover"
@@ -115,13 +116,17 @@ func New(d Deps) *fiber.App {
 		p := c.Path()
 		return strings.HasSuffix(p, "/export") || p == "/api/v1/live"
 	}}))
+	// Static files are the same for everyone: they vary on nothing but
+	// the encoding, and carry a validator.
+	app.Use("/static", etag.New(etag.Config{Weak: true}),
+		filesystem.New(filesystem.Config{Root: http.FS(d.Static), PathPrefix: "static", MaxAge: 3600}))
 	app.Use(negotiateLocale(d.Catalog))
 
 	app.Get("/healthz", health(d.Store))
 	app.Get("/metrics", d.Metrics.Handler())
-	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(d.Static), PathPrefix: "static", MaxAge: 3600}))
 
 	app.Use(d.Accounts.Authenticate)
+	app.Use(privateToMembers)
 	app.Use(accounts.CheckCSRF("/api/v1/auth/login", "/api/v1/auth/register"))
 	app.Use(access.RefuseBlockedWrites)
 
