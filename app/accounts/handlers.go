@@ -21,6 +21,8 @@ type Handlers struct {
 	// MeExtras adds what other domains show on /me (contributions); it
 	// receives the page number of ?page=.
 	MeExtras func(ctx context.Context, userID int64, page int) (any, error)
+	// BehindTLS: people reach mitreden over https (MITREDEN_PUBLIC_URL).
+	BehindTLS bool
 }
 
 // NewHandlers wires the handlers.
@@ -76,7 +78,7 @@ func (h *Handlers) APILogin(c *fiber.Ctx) error {
 	if err := jsonapi.Decode(c, &b); err != nil {
 		return err
 	}
-	u, s, err := h.svc.Login(c.UserContext(), b.Email, b.Password, strings.Clone(c.Cookies(SessionCookie)))
+	u, s, err := h.svc.Login(c.UserContext(), b.Email, b.Password, strings.Clone(c.Cookies(h.sessionCookie())))
 	if err != nil {
 		return err
 	}
@@ -140,7 +142,7 @@ func (h *Handlers) LoginPage(c *fiber.Ctx) error {
 // LoginSubmit is POST /login.
 func (h *Handlers) LoginSubmit(c *fiber.Ctx) error {
 	form := map[string]string{"email": strings.Clone(c.FormValue("email")), "next": pages.SafeNext(c.FormValue("next"), "")}
-	_, s, err := h.svc.Login(c.UserContext(), form["email"], c.FormValue("password"), strings.Clone(c.Cookies(SessionCookie)))
+	_, s, err := h.svc.Login(c.UserContext(), form["email"], c.FormValue("password"), strings.Clone(c.Cookies(h.sessionCookie())))
 	if err != nil {
 		var p *problem.Problem
 		if !errors.As(err, &p) {

@@ -68,6 +68,9 @@ func WithoutDemo() Option { return func(s *Setup) { s.Config.Demo = false } }
 // WithBodyLimit sets MITREDEN_BODY_LIMIT.
 func WithBodyLimit(n int) Option { return func(s *Setup) { s.Config.BodyLimit = n } }
 
+// WithPublicURL sets MITREDEN_PUBLIC_URL.
+func WithPublicURL(u string) Option { return func(s *Setup) { s.Config.PublicURL = u } }
+
 // WithLog sends the server's log to log.
 func WithLog(log *slog.Logger) Option { return func(s *Setup) { s.Log = log } }
 

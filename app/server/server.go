@@ -120,6 +120,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		st.OnCommit(topics.Committed)
 		renderer.Cache = pages.NewPageCache(topics)
 	}
+	liveOpts.SessionCookie = accounts.SessionCookieName(cfg.HTTPS())
 	if liveOpts.MaxPerAddr == 0 && cfg.RateLimits {
 		liveOpts.MaxPerAddr = LiveSocketsPerAddr
 	}
@@ -147,6 +148,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 	}
 	accountHandlers := accounts.NewHandlers(a.Accounts, renderer)
 	accountHandlers.MeExtras = a.myContributions
+	accountHandlers.BehindTLS = cfg.HTTPS()
 	participationHandlers := participation.NewHandlers(a.Participation, a.Consultations, renderer)
 	participationHandlers.AfterReport = a.Moderation.AfterReport
 	a.Fiber = web.New(web.Deps{

@@ -69,7 +69,7 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // New builds the application.
 func New(d Deps) *fiber.App {
-	eh := &errorHandler{pages: d.Pages, catalog: d.Catalog, log: d.Log}
+	eh := &errorHandler{pages: d.Pages, catalog: d.Catalog, log: d.Log, https: d.Config.HTTPS()}
 	app := fiber.New(fiber.Config{
 		AppName:               "mitreden",
 		DisableStartupMessage: true,
@@ -95,6 +95,12 @@ func New(d Deps) *fiber.App {
 	})
 	app.Server().HeaderReceived = leaveEncodedBodiesUnread
 
+	if d.Config.HTTPS() {
+		app.Use(func(c *fiber.Ctx) error {
+			strictTransport(c)
+			return c.Next()
+		})
+	}
 	app.Use(clientAddress(d.Config.TrustedProxies))
 	app.Use(securitylog.Middleware(d.Log))
 	app.Use(d.Metrics.Middleware)
@@ -183,6 +189,8 @@ type errorHandler struct {
 	pages   *pages.Renderer
 	catalog *locale.Catalog
 	log     *slog.Logger
+	// https sends HSTS with every answer, errors fasthttp answers included.
+	https bool
 }
 
 type problemJSON struct {
@@ -243,6 +251,9 @@ func asProblem(c *fiber.Ctx, err error) *problem.Problem {
 const retryUnavailable = 5 * time.Second
 
 func (h *errorHandler) handle(c *fiber.Ctx, err error) error {
+	if h.https {
+		strictTransport(c)
+	}
 	p := asProblem(c, err)
 	switch {
 	case p.Status >= 500 && store.IsUnavailable(err):
