@@ -79,8 +79,9 @@ func TestCompressedBodiesAreRefused(t *testing.T) {
 			})
 		}
 		// A body of one byte or none is refused by the middleware, a longer
-		// one before fasthttp reads it: both the same way.
-		for _, body := range [][]byte{nil, {'x'}, bytes.Repeat([]byte("x"), 600<<10)} {
+		// one before fasthttp reads it: both the same way, also one over
+		// the body limit (not 413: it is never read).
+		for _, body := range [][]byte{nil, {'x'}, bytes.Repeat([]byte("x"), 600<<10), bytes.Repeat([]byte("x"), 2<<20)} {
 			c := s.Client()
 			c.Headers["Content-Encoding"] = "gzip"
 			c.Do("POST", "/api/v1/auth/login", apptest.Raw{ContentType: "application/json", Body: body}).WantProblem(t, http.StatusUnsupportedMediaType, "")
@@ -91,6 +92,27 @@ func TestCompressedBodiesAreRefused(t *testing.T) {
 			t.Fatalf("identity: %d %s", r.Status, r.Body)
 		}
 	})
+}
+
+// The refusal does not wait for the body: a client that sent the head and
+// a little of a long encoded body has its answer at once.
+func TestEncodedBodyIsNotWaitedFor(t *testing.T) {
+	s := apptest.Start(t, storetest.NewDatabase(t, config.SQLite))
+	conn, err := net.DialTimeout("tcp", strings.TrimPrefix(s.URL, "http://"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(3 * time.Second))
+	fmt.Fprintf(conn, "POST /api/v1/auth/login HTTP/1.1\r\nHost: mitreden.test\r\nContent-Type: application/json\r\nContent-Encoding: br\r\nContent-Length: 500000\r\n\r\n0123456789")
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer before the body was sent: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
 }
 
 // 100 MB of zeros in 100 KB of gzip do not become 100 MB in the server.
