@@ -27,6 +27,8 @@ type Handlers struct {
 	// ThrottleSignIns turns the per-account sign-in throttle on (with the
 	// rate limits).
 	ThrottleSignIns bool
+	// BehindTLS: people reach mitreden over https (MITREDEN_PUBLIC_URL).
+	BehindTLS bool
 }
 
 // NewHandlers wires the handlers.
@@ -65,7 +67,7 @@ func (h *Handlers) APIRegister(c *fiber.Ctx) error {
 	if err := h.checkRegistration(c, in, "privacy_consent"); err != nil {
 		return err
 	}
-	u, s, err := h.svc.Register(c.UserContext(), in, clientOf(c))
+	u, s, err := h.svc.Register(c.UserContext(), in, h.clientOf(c))
 	if err != nil {
 		return err
 	}
@@ -201,7 +203,7 @@ func (h *Handlers) RegisterSubmit(c *fiber.Ctx) error {
 			u *User
 			s *Session
 		)
-		if u, s, err = h.svc.Register(c.UserContext(), in, clientOf(c)); err == nil {
+		if u, s, err = h.svc.Register(c.UserContext(), in, h.clientOf(c)); err == nil {
 			h.setSessionCookie(c, s)
 			h.setDeviceCookie(c, u.ID)
 			pages.Flash(c, "ok", "flash.registered")

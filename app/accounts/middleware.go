@@ -14,13 +14,34 @@ import (
 	"github.com/mitreden/mitreden/app/store"
 )
 
-// Cookie names.
+// Cookie names. Behind TLS (Handlers.BehindTLS) they carry the __Host-
+// prefix: the browser then keeps them only when they are Secure, for
+// Path=/ and without Domain, so neither a plain-HTTP answer nor a sibling
+// domain can set or replace them.
 const (
 	SessionCookie = "mitreden_session"
 	// formCookie carries the CSRF token for forms of visitors who are not
 	// signed in (sign-in and registration): a double-submit token.
 	formCookie = "mitreden_csrf"
+	hostPrefix = "__Host-"
 )
+
+// SessionCookieName is the session cookie's name, behind TLS or not.
+func SessionCookieName(behindTLS bool) string {
+	if behindTLS {
+		return hostPrefix + SessionCookie
+	}
+	return SessionCookie
+}
+
+func (h *Handlers) sessionCookie() string { return SessionCookieName(h.BehindTLS) }
+
+func (h *Handlers) formCookie() string {
+	if h.BehindTLS {
+		return hostPrefix + formCookie
+	}
+	return formCookie
+}
 
 // IsAPI reports whether a request is for the JSON API.
 func IsAPI(c *fiber.Ctx) bool {
@@ -56,7 +77,7 @@ func (h *Handlers) Authenticate(c *fiber.Ctx) error {
 		access.Set(c, v)
 		return c.Next()
 	}
-	if token := c.Cookies(SessionCookie); token != "" {
+	if token := c.Cookies(h.sessionCookie()); token != "" {
 		v, err := h.svc.Authenticate(c.UserContext(), token)
 		if err != nil {
 			return problem.Internal(err)
@@ -77,14 +98,14 @@ func (h *Handlers) Authenticate(c *fiber.Ctx) error {
 
 // formToken returns the visitor's form CSRF token, creating it on page views.
 func (h *Handlers) formToken(c *fiber.Ctx) string {
-	if t := c.Cookies(formCookie); len(t) == 43 {
+	if t := c.Cookies(h.formCookie()); len(t) == 43 {
 		return strings.Clone(t)
 	}
 	if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
 		return ""
 	}
 	t := randomToken()
-	c.Cookie(&fiber.Cookie{Name: formCookie, Value: t, Path: "/", HTTPOnly: true, Secure: h.secure(c), SameSite: fiber.CookieSameSiteLaxMode})
+	c.Cookie(&fiber.Cookie{Name: h.formCookie(), Value: t, Path: "/", HTTPOnly: true, Secure: h.secure(c), SameSite: fiber.CookieSameSiteLaxMode})
 	return t
 }
 
@@ -120,22 +141,27 @@ func CheckCSRF(exempt ...string) fiber.Handler {
 	}
 }
 
-func (h *Handlers) secure(c *fiber.Ctx) bool { return secure(c) }
+// secure: behind TLS always; otherwise when the request really came over
+// TLS (Fiber believes X-Forwarded-Proto from trusted proxies only).
+func (h *Handlers) secure(c *fiber.Ctx) bool { return h.BehindTLS || secure(c) }
 
 func secure(c *fiber.Ctx) bool { return c.Protocol() == "https" }
 
 func (h *Handlers) setSessionCookie(c *fiber.Ctx, s *Session) {
 	c.Cookie(&fiber.Cookie{
-		Name: SessionCookie, Value: s.Token, Path: "/", Expires: s.ExpiresAt,
+		Name: h.sessionCookie(), Value: s.Token, Path: "/", Expires: s.ExpiresAt,
 		HTTPOnly: true, Secure: h.secure(c), SameSite: fiber.CookieSameSiteLaxMode,
 	})
 }
 
 func (h *Handlers) clearSessionCookie(c *fiber.Ctx) { ClearSessionCookie(c) }
 
-// ClearSessionCookie tells the browser to forget its session cookie.
+// ClearSessionCookie tells the browser to forget its session cookie, under
+// either name (a __Host- cookie is only ever Secure).
 func ClearSessionCookie(c *fiber.Ctx) {
-	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: "", Path: "/", Expires: time.Unix(0, 0), MaxAge: -1, HTTPOnly: true, Secure: secure(c), SameSite: fiber.CookieSameSiteLaxMode})
+	gone := time.Unix(0, 0)
+	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: "", Path: "/", Expires: gone, MaxAge: -1, HTTPOnly: true, Secure: secure(c), SameSite: fiber.CookieSameSiteLaxMode})
+	c.Cookie(&fiber.Cookie{Name: hostPrefix + SessionCookie, Value: "", Path: "/", Expires: gone, MaxAge: -1, HTTPOnly: true, Secure: true, SameSite: fiber.CookieSameSiteLaxMode})
 }
 
 // EndSession ends one session by id.

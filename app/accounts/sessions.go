@@ -34,9 +34,9 @@ type Client struct {
 }
 
 // clientOf reads the request's Client.
-func clientOf(c *fiber.Ctx) Client {
+func (h *Handlers) clientOf(c *fiber.Ctx) Client {
 	return Client{
-		ReplaceToken: strings.Clone(c.Cookies(SessionCookie)),
+		ReplaceToken: strings.Clone(c.Cookies(h.sessionCookie())),
 		UserAgent:    cleanUserAgent(string(c.Request().Header.UserAgent())),
 	}
 }

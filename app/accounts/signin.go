@@ -20,7 +20,7 @@ func (h *Handlers) signIn(c *fiber.Ctx, email, password string) (*User, *Session
 	if err := h.throttle(c, email); err != nil {
 		return nil, nil, err
 	}
-	u, s, err := h.svc.Login(c.UserContext(), email, password, clientOf(c))
+	u, s, err := h.svc.Login(c.UserContext(), email, password, h.clientOf(c))
 	if errors.Is(err, ErrBadCredentials) {
 		if ferr := h.signInFailed(c, email); ferr != nil {
 			return nil, nil, ferr

@@ -47,7 +47,7 @@ func (h *Handlers) APILoginTwoFactor(c *fiber.Ctx) error {
 
 // loginTwoFactor finishes a sign-in and logs how it went.
 func (h *Handlers) loginTwoFactor(c *fiber.Ctx, challenge, code string) (*User, *Session, error) {
-	u, s, err := h.svc.LoginTwoFactor(c.UserContext(), challenge, code, clientOf(c))
+	u, s, err := h.svc.LoginTwoFactor(c.UserContext(), challenge, code, h.clientOf(c))
 	if errors.Is(err, ErrWrongLoginCode) {
 		securitylog.Event(c, securitylog.TwoFactorFailed, "user", u.ID)
 	}

@@ -71,6 +71,9 @@ func WithoutDemo() Option { return func(s *Setup) { s.Config.Demo = false } }
 // WithBodyLimit sets MITREDEN_BODY_LIMIT.
 func WithBodyLimit(n int) Option { return func(s *Setup) { s.Config.BodyLimit = n } }
 
+// WithPublicURL sets MITREDEN_PUBLIC_URL.
+func WithPublicURL(u string) Option { return func(s *Setup) { s.Config.PublicURL = u } }
+
 // WithLive changes the live hub's options.
 func WithLive(fn func(*live.Options)) Option { return func(s *Setup) { fn(&s.Live) } }
 

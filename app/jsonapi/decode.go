@@ -45,6 +45,9 @@ func DecodeBytes(body []byte, dst any) error {
 	if !utf8.Valid(body) {
 		return problem.Invalid(problem.Field(fieldAt(body, firstInvalid(body)), "error.text_utf8"))
 	}
+	if duplicateKey(body) {
+		return problem.BadRequest("error.duplicate_key")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -77,6 +80,57 @@ func decodeProblem(err error) error {
 		return problem.Invalid(problem.Field(name, "error.unknown_field"))
 	}
 	return problem.BadRequest("error.malformed_json")
+}
+
+// duplicateKey reports whether an object in body, at any depth, has a
+// key twice. encoding/json would silently keep the last value (and it
+// matches field names ignoring case, so "Email" and "email" count as
+// one): a check that read the first value and a use of the last is how
+// input gets smuggled past validation. Malformed JSON answers false and
+// is left to the decoder.
+func duplicateKey(body []byte) bool {
+	type object struct {
+		keys      map[string]bool
+		expectKey bool
+	}
+	var stack []*object // nil for an array
+	valueDone := func() {
+		if n := len(stack); n > 0 && stack[n-1] != nil {
+			stack[n-1].expectKey = true
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, &object{keys: map[string]bool{}, expectKey: true})
+			case '[':
+				stack = append(stack, nil)
+			default:
+				stack = stack[:len(stack)-1]
+				valueDone()
+			}
+			continue
+		case string:
+			if n := len(stack); n > 0 && stack[n-1] != nil && stack[n-1].expectKey {
+				top := stack[n-1]
+				key := strings.ToLower(t)
+				if top.keys[key] {
+					return true
+				}
+				top.keys[key] = true
+				top.expectKey = false
+				continue
+			}
+		}
+		valueDone()
+	}
 }
 
 func firstInvalid(b []byte) int {

@@ -39,6 +39,13 @@ func TestDecodeBytes(t *testing.T) {
 		{"nul byte", `{"inner":{"note":"a\u0000b"}}`, 422, "inner.note", "error.text_control"},
 		{"escape char", `{"tags":["\u001b[31m"]}`, 422, "tags[0]", "error.text_control"},
 		{"script tag is just text", `{"email":"<script>alert(1)</script>"}`, 0, "", ""},
+		{"duplicate key", `{"email":"a@b.de","count":1,"email":"c@d.de"}`, 400, "", ""},
+		{"duplicate key nested", `{"title":{"de":"a","en":"b","de":"c"}}`, 400, "", ""},
+		{"duplicate key in an array's object", `{"tags":[],"inner":{"note":"a","note":"b"}}`, 400, "", ""},
+		{"duplicate key by escape", `{"email":"a@b.de","\u0065mail":"c@d.de"}`, 400, "", ""},
+		{"duplicate key by case (matched to one field)", `{"email":"a@b.de","Email":"c@d.de"}`, 400, "", ""},
+		{"same key in sibling objects", `{"title":{"de":"a"},"inner":{"note":"de"}}`, 0, "", ""},
+		{"key equal to a value", `{"email":"count","count":1}`, 0, "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -82,5 +89,33 @@ func TestCursorRoundTrip(t *testing.T) {
 	}
 	if after, _ := DecodeCursor(*next); after != 2 {
 		t.Fatalf("next cursor points after %d", after)
+	}
+}
+
+func TestDuplicateKeyInArrays(t *testing.T) {
+	cases := map[string]bool{
+		`[{"a":1},{"a":1}]`:          false,
+		`{"a":[{"b":1,"b":2}]}`:      true,
+		`{"a":[1,{"c":[{}]}],"a":2}`: true,
+		`{"a":{"a":{"a":1}}}`:        false,
+		`{"a":1,`:                    false, // malformed: left to the decoder
+	}
+	for body, want := range cases {
+		if got := duplicateKey([]byte(body)); got != want {
+			t.Errorf("%s: %v, want %v", body, got, want)
+		}
+	}
+}
+
+func TestParseID(t *testing.T) {
+	for s, want := range map[string]int64{
+		"1": 1, "42": 42, "9223372036854775807": 9223372036854775807,
+		"": 0, "0": 0, "01": 0, "+1": 0, "-1": 0, "1e3": 0, " 1": 0, "1 ": 0, "0x1": 0, "1_000": 0,
+		"9223372036854775808": 0, "99999999999999999999": 0, "١": 0,
+	} {
+		got, ok := ParseID(s)
+		if ok != (want != 0) || got != want {
+			t.Errorf("ParseID(%q) = %d, %v; want %d", s, got, ok, want)
+		}
 	}
 }

@@ -126,11 +126,30 @@ func NewList[T any](items []T, next *string) List[T] {
 // PathID reads a positive integer path parameter; anything else is 404,
 // as no such resource can exist.
 func PathID(c *fiber.Ctx, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Params(name), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := ParseID(c.Params(name))
+	if !ok {
 		return 0, problem.NotFound()
 	}
 	return id, nil
+}
+
+// ParseID reads an id as written in a URL: plain decimal digits without
+// sign, leading zero or space, so that one item has one address ("+1",
+// "01" and "1e3" are no ids).
+func ParseID(s string) (int64, bool) {
+	if s == "" || s[0] == '0' || len(s) > 19 {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return id, true
 }
 
 // Person is how the API names someone: {id,display_name}.

@@ -66,6 +66,9 @@ type Options struct {
 	// and the hub reads the outbox even while no socket is open.
 	Observer Observer
 	Log      *slog.Logger
+	// SessionCookie names the cookie a browser's session token is in
+	// (default mitreden_session; behind TLS it has the __Host- prefix).
+	SessionCookie string
 }
 
 // Observer learns of events before the sockets do. The page cache's
@@ -95,6 +98,9 @@ func (o *Options) defaults() {
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
+	}
+	if o.SessionCookie == "" {
+		o.SessionCookie = "mitreden_session"
 	}
 }
 

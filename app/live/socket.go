@@ -212,21 +212,21 @@ func (h *Hub) check(c *fiber.Ctx) *request {
 		req.since, req.hasSince = n, true
 	}
 	if req.private {
-		req.token = strings.Clone(sessionToken(c))
+		req.token = strings.Clone(sessionToken(c, h.o.SessionCookie))
 	}
 	return req
 }
 
 // sessionToken is the token the request authenticated with, kept to
 // recheck access to private topics.
-func sessionToken(c *fiber.Ctx) string {
+func sessionToken(c *fiber.Ctx, cookie string) string {
 	if a := c.Get(fiber.HeaderAuthorization); len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
 		return strings.TrimSpace(a[7:])
 	}
 	if t := c.Query("token"); t != "" {
 		return t
 	}
-	return c.Cookies("mitreden_session")
+	return c.Cookies(cookie)
 }
 
 // allowed reports whether topic is known and whether v may have it;

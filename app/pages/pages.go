@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -418,9 +420,15 @@ func Flash(c *fiber.Ctx, kind, key string) {
 }
 
 // SafeNext returns target when it is a path on this site, else fallback.
-// It keeps a login form's ?next= from sending people elsewhere.
+// It keeps a login form's ?next= from sending people elsewhere. Browsers
+// drop tabs and newlines from a URL and read a backslash as a slash, so
+// "/\t/evil.example" would lead to //evil.example: a target with a control
+// character, white space or a backslash is refused, and it must start with
+// exactly one slash.
 func SafeNext(target, fallback string) string {
-	if target == "" || !strings.HasPrefix(target, "/") || strings.HasPrefix(target, "//") || strings.HasPrefix(target, "/\\") || strings.ContainsAny(target, "\r\n") {
+	if !strings.HasPrefix(target, "/") || strings.HasPrefix(target, "//") ||
+		strings.ContainsFunc(target, func(r rune) bool { return r == '\\' || unicode.IsControl(r) || unicode.IsSpace(r) }) ||
+		!utf8.ValidString(target) {
 		return fallback
 	}
 	return target

@@ -127,6 +127,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		st.OnCommit(topics.Committed)
 		renderer.Cache = pages.NewPageCache(topics)
 	}
+	liveOpts.SessionCookie = accounts.SessionCookieName(cfg.HTTPS())
 	if liveOpts.MaxPerAddr == 0 && cfg.RateLimits {
 		liveOpts.MaxPerAddr = LiveSocketsPerAddr
 	}
@@ -155,6 +156,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 	accountHandlers := accounts.NewHandlers(a.Accounts, renderer)
 	accountHandlers.MeExtras = a.myContributions
 	accountHandlers.ThrottleSignIns = cfg.RateLimits
+	accountHandlers.BehindTLS = cfg.HTTPS()
 	participationHandlers := participation.NewHandlers(a.Participation, a.Consultations, renderer)
 	participationHandlers.AfterReport = a.Moderation.AfterReport
 	a.Fiber = web.New(web.Deps{
@@ -299,8 +301,11 @@ func (a *App) adminSettingError(err error) error {
 // Serve answers requests on ln until ctx ends, then drains open requests
 // (up to 10 s) and returns.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	conns := newConnections()
+	srv := a.Fiber.Server()
+	srv.Handler = conns.handler(srv.Handler)
 	errc := make(chan error, 1)
-	go func() { errc <- a.Fiber.Listener(ln) }()
+	go func() { errc <- a.Fiber.Listener(conns.listen(ln)) }()
 	select {
 	case err := <-errc:
 		return err
@@ -311,6 +316,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	a.Live.Shutdown(sctx)
 	cancel()
+	// Connections waiting for a request end now; requests in handlers
+	// finish first.
+	conns.stop()
 	if err := a.Fiber.ShutdownWithTimeout(10 * time.Second); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

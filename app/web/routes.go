@@ -27,7 +27,7 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 
 	api.Get("/fields/:id/measures", d.Consultations.APIFieldMeasures)
 	api.Post("/fields/:id/measures", d.Consultations.APICreateMeasure)
-	api.Get("/measures/:id", d.Pages.Cached(participation.MeasurePageTopics, d.Consultations.APIMeasure))
+	api.Get("/measures/:id", noStore, d.Pages.Cached(participation.MeasurePageTopics, d.Consultations.APIMeasure))
 	api.Patch("/measures/:id", d.Consultations.APIUpdateMeasure)
 
 	p := d.Participation
@@ -41,7 +41,7 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 	api.Delete("/comments/:id", p.APIWithdrawComment)
 	api.Get("/fields/:id/ideas", p.APIFieldIdeas)
 	api.Post("/fields/:id/ideas", limits.ideas, p.APIPostIdea)
-	api.Get("/ideas/:id", p.APIIdea)
+	api.Get("/ideas/:id", noStore, p.APIIdea)
 	api.Patch("/ideas/:id", limits.ideas, p.APIEditIdea)
 	api.Delete("/ideas/:id", p.APIWithdrawIdea)
 	api.Post("/reports", limits.reports, p.APIReport)

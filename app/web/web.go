@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/etag"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/recover"
@@ -68,32 +69,48 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // New builds the application.
 func New(d Deps) *fiber.App {
-	eh := &errorHandler{pages: d.Pages, catalog: d.Catalog, log: d.Log}
+	eh := &errorHandler{pages: d.Pages, catalog: d.Catalog, log: d.Log, https: d.Config.HTTPS()}
 	app := fiber.New(fiber.Config{
 		AppName:               "mitreden",
 		DisableStartupMessage: true,
 		ErrorHandler:          eh.handle,
-		BodyLimit:             d.Config.BodyLimit,
-		StreamRequestBody:     true,
-		ReadTimeout:           30 * time.Second,
-		IdleTimeout:           120 * time.Second,
+		// fasthttp reads a body, up to this many bytes as received (an
+		// encoded body not at all, see leaveEncodedBodiesUnread), before
+		// any handler runs; a longer one answers 413 unread.
+		BodyLimit: d.Config.BodyLimit,
+		// The request head must fit the read buffer. Bodies are not
+		// streamed and memory is reduced, because only then does fasthttp
+		// give its read buffer back before it hands a connection to a
+		// WebSocket: an idle socket would otherwise keep 8 KiB.
+		ReadBufferSize:               readBuffer,
+		ReduceMemoryUsage:            true,
+		DisablePreParseMultipartForm: true,
+		ReadTimeout:                  30 * time.Second,
+		IdleTimeout:                  120 * time.Second,
 		// The client address is found by clientAddress; Fiber believes
 		// X-Forwarded-Proto and -Host from trusted proxies only.
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          d.Config.TrustedProxies,
 		CaseSensitive:           true,
 	})
+	app.Server().HeaderReceived = leaveEncodedBodiesUnread
 
+	if d.Config.HTTPS() {
+		app.Use(func(c *fiber.Ctx) error {
+			strictTransport(c)
+			return c.Next()
+		})
+	}
 	app.Use(clientAddress(d.Config.TrustedProxies))
 	app.Use(securitylog.Middleware(d.Log))
-	app.Use(limitBody(d.Config.BodyLimit))
-	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
-		d.Log.Error("panic", "path", c.Path(), "panic", e)
-	}}))
 	app.Use(d.Metrics.Middleware)
 	if d.Config.LogRequests {
 		app.Use(accessLog(d.Log))
 	}
+	app.Use(strictRequest)
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		d.Log.Error("panic", "path", c.Path(), "panic", e)
+	}}))
 	app.Use(helmet.New(helmet.Config{
 		ContentSecurityPolicy: contentSecurityPolicy,
 		ReferrerPolicy:        "same-origin",
@@ -105,13 +122,17 @@ func New(d Deps) *fiber.App {
 		p := c.Path()
 		return strings.HasSuffix(p, "/export") || p == "/api/v1/live"
 	}}))
+	// Static files are the same for everyone: they vary on nothing but
+	// the encoding, and carry a validator.
+	app.Use("/static", etag.New(etag.Config{Weak: true}),
+		filesystem.New(filesystem.Config{Root: http.FS(d.Static), PathPrefix: "static", MaxAge: 3600}))
 	app.Use(negotiateLocale(d.Catalog))
 
 	app.Get("/healthz", health(d.Store))
 	app.Get("/metrics", d.Metrics.Handler())
-	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(d.Static), PathPrefix: "static", MaxAge: 3600}))
 
 	app.Use(d.Accounts.Authenticate)
+	app.Use(privateToMembers)
 	app.Use(accounts.CheckCSRF("/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/login/2fa"))
 	app.Use(access.RefuseBlockedWrites)
 	app.Use(access.HoldForPasswordChange)
@@ -121,7 +142,7 @@ func New(d Deps) *fiber.App {
 	mountPages(app, d, limits)
 	mountAdmin(app, d, limits)
 	mountSecurity(app, d, limits)
-	app.Use(func(c *fiber.Ctx) error { return problem.NotFound() })
+	app.Use(notFound(app))
 	return app
 }
 
@@ -170,6 +191,8 @@ type errorHandler struct {
 	pages   *pages.Renderer
 	catalog *locale.Catalog
 	log     *slog.Logger
+	// https sends HSTS with every answer, errors fasthttp answers included.
+	https bool
 }
 
 type problemJSON struct {
@@ -187,10 +210,17 @@ type fieldJSON struct {
 }
 
 // asProblem maps any error to a problem; unknown errors become a 500 whose
-// cause stays in the log.
-func asProblem(err error) *problem.Problem {
+// cause stays in the log. A database that does not answer is 503, also
+// when a handler wrapped the error as a 500.
+func asProblem(c *fiber.Ctx, err error) *problem.Problem {
 	var p *problem.Problem
-	if errors.As(err, &p) {
+	if errors.As(err, &p) && p.Status < 500 {
+		return p
+	}
+	if store.IsUnavailable(err) {
+		return &problem.Problem{Status: fiber.StatusServiceUnavailable, DetailKey: "error.unavailable", RetryAfter: retryUnavailable}
+	}
+	if p != nil {
 		return p
 	}
 	var fe *fiber.Error
@@ -199,7 +229,13 @@ func asProblem(err error) *problem.Problem {
 		case fiber.StatusNotFound:
 			return problem.NotFound()
 		case fiber.StatusRequestEntityTooLarge:
+			if !identity(c.Request().Header.Peek(fiber.HeaderContentEncoding)) {
+				return unsupportedEncoding()
+			}
 			return problem.TooLarge()
+		case fiber.StatusRequestHeaderFieldsTooLarge:
+			// The head did not fit the read buffer (see readBuffer).
+			return problem.New(fe.Code, "error.header_too_large")
 		case fiber.StatusMethodNotAllowed:
 			return problem.New(fe.Code, "error.method")
 		case fiber.StatusRequestTimeout:
@@ -212,9 +248,19 @@ func asProblem(err error) *problem.Problem {
 	return problem.Internal(err)
 }
 
+// retryUnavailable is the Retry-After of a 503: a database restart
+// usually takes a few seconds.
+const retryUnavailable = 5 * time.Second
+
 func (h *errorHandler) handle(c *fiber.Ctx, err error) error {
-	p := asProblem(err)
-	if p.Status >= 500 {
+	if h.https {
+		strictTransport(c)
+	}
+	p := asProblem(c, err)
+	switch {
+	case p.Status >= 500 && store.IsUnavailable(err):
+		h.log.Warn("database unavailable", "method", c.Method(), "path", c.Path(), "err", err)
+	case p.Status >= 500:
 		h.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}
 	if p.Event != "" {

@@ -96,6 +96,8 @@ func TestUsageErrors(t *testing.T) {
 		{"bad address", []string{"--addr", "nonsense"}, nil, "listen address"},
 		{"bad rate-limit switch", nil, []string{"MITREDEN_RATE_LIMITS=maybe"}, "MITREDEN_RATE_LIMITS"},
 		{"bad body limit", nil, []string{"MITREDEN_BODY_LIMIT=lots"}, "MITREDEN_BODY_LIMIT"},
+		{"bad public URL", nil, []string{"MITREDEN_PUBLIC_URL=ftp://mitreden.example"}, "MITREDEN_PUBLIC_URL"},
+		{"public URL without a host", nil, []string{"MITREDEN_PUBLIC_URL=https://"}, "MITREDEN_PUBLIC_URL"},
 		{"user add without role", []string{"user", "add", "--email", "a@b.de", "--name", "A", "--password-stdin"}, nil, "required"},
 		{"user add with a bad role", []string{"user", "add", "--email", "a@b.de", "--name", "A", "--role", "king", "--password-stdin"}, nil, "--role"},
 		{"backup without -o", []string{"backup"}, nil, "-o FILE"},
@@ -382,6 +384,42 @@ func TestPostgres(t *testing.T) {
 		t.Fatalf("backup on PostgreSQL: %d %q", r.code, r.stderr)
 	}
 	s.stop(t)
+}
+
+// Behind a TLS proxy (MITREDEN_PUBLIC_URL https://) the binary sets
+// __Host- cookies and HSTS on plain-HTTP requests from the proxy. After a
+// run of requests on keep-alive connections, and with a connection that
+// never sent one, SIGTERM ends it at once with status 0.
+func TestBehindTLSProxy(t *testing.T) {
+	env := cleanEnv("MITREDEN_ADDR="+freeAddr(t), "MITREDEN_PUBLIC_URL=https://mitreden.example/",
+		"MITREDEN_ADMIN_EMAIL=ops@example.org", "MITREDEN_ADMIN_PASSWORD=ops-password-1")
+	s := startServer(t, t.TempDir(), env)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	for range 12 {
+		resp, err := client.Get(s.url + "/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		cookie := strings.Join(resp.Header.Values("Set-Cookie"), "\n")
+		if !strings.Contains(cookie, "__Host-mitreden_csrf=") || !strings.Contains(strings.ToLower(cookie), "secure") {
+			t.Fatalf("form cookie: %q", cookie)
+		}
+		if !strings.HasPrefix(resp.Header.Get("Strict-Transport-Security"), "max-age=") {
+			t.Fatal("no HSTS")
+		}
+	}
+	silent, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	t0 := time.Now()
+	s.stop(t)
+	if d := time.Since(t0); d > 3*time.Second {
+		t.Fatalf("SIGTERM took %s", d)
+	}
 }
 
 // Every vote answered 200 survives a kill -9 in the middle of the load, and
