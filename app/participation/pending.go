@@ -2,11 +2,11 @@ package participation
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/store"
 )
 
@@ -35,8 +35,8 @@ func (h *Handlers) OwnPendingFirst(cached fiber.Handler) fiber.Handler {
 		if !v.SignedIn() {
 			return cached(c)
 		}
-		id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-		if err != nil || id <= 0 {
+		id, ok := jsonapi.ParseID(c.Params("id"))
+		if !ok {
 			return cached(c)
 		}
 		pending, err := h.svc.HasPendingComment(c.UserContext(), v.UserID, KindMeasure, id)

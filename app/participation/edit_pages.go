@@ -1,0 +1,107 @@
+package participation
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/consultations"
+	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/pages"
+	"github.com/mitreden/mitreden/app/plaintext"
+	"github.com/mitreden/mitreden/app/problem"
+)
+
+// EditPageData is what the edit pages show.
+type EditPageData struct {
+	Kind    string // "idea" or "comment"
+	ID      int64
+	Back    string
+	Pending bool // the change waits for moderation
+	Stances []string
+}
+
+// EditCommentPage is GET /comments/{id}/edit (its author).
+func (h *Handlers) EditCommentPage(c *fiber.Ctx) error { return h.editCommentPage(c, nil) }
+
+func (h *Handlers) editCommentPage(c *fiber.Ctx, failed *formFailure) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	v := access.From(c)
+	if !v.SignedIn() {
+		return problem.Unauthorized()
+	}
+	row, moderation, err := h.svc.ownCommentForEdit(c.UserContext(), v, id)
+	if err != nil {
+		return err
+	}
+	view := h.pages.NewView(c, locale.From(c).T("edit.comment_title"))
+	view.Data = &EditPageData{Kind: "comment", ID: id, Back: itemPath(row.TargetKind, row.TargetID) + "#comment-" + strconv.FormatInt(id, 10),
+		Pending: moderation == consultations.ModerationPre, Stances: Stances}
+	view.Form = map[string]string{"body": row.Body, "stance": row.Stance}
+	return h.render(c, "edit", view, failed)
+}
+
+// EditCommentSubmit is POST /comments/{id}/edit.
+func (h *Handlers) EditCommentSubmit(c *fiber.Ctx) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	form := map[string]string{"body": plaintext.FromForm(strings.Clone(c.FormValue("body"))), "stance": strings.Clone(c.FormValue("stance"))}
+	body, stance := form["body"], form["stance"]
+	row, err := h.svc.EditComment(c.UserContext(), access.From(c), id, CommentEdit{Body: &body, Stance: &stance})
+	if err != nil {
+		return formError(c, err, h.editCommentPage, form, "")
+	}
+	pages.Flash(c, "ok", "flash.changed")
+	return pages.Redirect(c, itemPath(row.TargetKind, row.TargetID)+"#comments")
+}
+
+// EditIdeaPage is GET /ideas/{id}/edit (its author).
+func (h *Handlers) EditIdeaPage(c *fiber.Ctx) error { return h.editIdeaPage(c, nil) }
+
+func (h *Handlers) editIdeaPage(c *fiber.Ctx, failed *formFailure) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	v := access.From(c)
+	if !v.SignedIn() {
+		return problem.Unauthorized()
+	}
+	idea, err := h.svc.GetIdea(c.UserContext(), v, id)
+	if err != nil {
+		return err
+	}
+	if idea.AuthorID != v.UserID {
+		return problem.Forbidden()
+	}
+	fc, err := h.cons.GetField(c.UserContext(), idea.FieldID, true)
+	if err != nil {
+		return err
+	}
+	view := h.pages.NewView(c, locale.From(c).T("edit.idea_title"))
+	view.Data = &EditPageData{Kind: "idea", ID: id, Back: "/i/" + strconv.FormatInt(id, 10), Pending: fc.Consultation.Moderation == consultations.ModerationPre}
+	view.Form = map[string]string{"title": idea.Title, "body": idea.Body}
+	return h.render(c, "edit", view, failed)
+}
+
+// EditIdeaSubmit is POST /ideas/{id}/edit.
+func (h *Handlers) EditIdeaSubmit(c *fiber.Ctx) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	form := map[string]string{"title": strings.Clone(c.FormValue("title")), "body": plaintext.FromForm(strings.Clone(c.FormValue("body")))}
+	title, body := form["title"], form["body"]
+	if _, err := h.svc.EditIdea(c.UserContext(), access.From(c), id, IdeaEdit{Title: &title, Body: &body}); err != nil {
+		return formError(c, err, h.editIdeaPage, form, "")
+	}
+	pages.Flash(c, "ok", "flash.changed")
+	return pages.Redirect(c, "/i/"+strconv.FormatInt(id, 10))
+}
