@@ -324,7 +324,7 @@ func (r *Renderer) NewView(c *fiber.Ctx, title string) *View {
 		// The page is kept for every reader of this kind: it sees only
 		// what makes the kind, never who the first such reader was.
 		v.CSRF, v.Stencil = markCSRF, true
-		v.Viewer = &access.Viewer{UserID: standInUserID, Role: viewer.Role, Groups: viewer.Groups, NeedsTwoFactor: viewer.NeedsTwoFactor}
+		v.Viewer = &access.Viewer{UserID: standInUserID, Role: viewer.Role, Groups: viewer.Groups}
 	}
 	v.query, _ = url.ParseQuery(string(c.Request().URI().QueryString()))
 	if raw := c.Cookies(flashCookie); raw != "" {

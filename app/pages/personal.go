@@ -70,14 +70,11 @@ func SetParts(c *fiber.Ctx, p Parts) { c.Locals(partsLocal, p) }
 
 // shape names everything about a signed-in reader that the pages kept for
 // them depend on, other than the reader: role and expert groups (the
-// layout's menu, management links, drafts an admin sees), and whether
-// staff must first turn on a second factor (the banner, no staff links).
+// layout's menu, management links, drafts an admin sees). Readers whose
+// pages differ from others of their shape get no kept page (sharesPages).
 func shape(v *access.Viewer) string {
 	var b strings.Builder
 	b.WriteString(string(v.Role))
-	if v.NeedsTwoFactor {
-		b.WriteString("!2fa")
-	}
 	for _, g := range v.Groups {
 		b.WriteByte(',')
 		b.WriteString(strconv.FormatInt(g, 10))
