@@ -121,3 +121,32 @@ func TestBlockedModeratorIsRefused(t *testing.T) {
 		}
 	})
 }
+
+// The queue shows which contributions staff wrote (author.role), as every
+// list of comments and ideas does; residents carry no role.
+func TestQueueShowsStaffRoles(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		mod := account(t, s, "rollen-mod@example.org", access.Moderator)
+		resident := s.Register("rollen-res@example.org", "Rollenlos")
+		byMod := post(t, mod, "/api/v1/measures/1/comments", map[string]string{"body": "Von der Moderation geschrieben."})
+		byResident := post(t, resident, "/api/v1/measures/1/comments", map[string]string{"body": "Von einer Bewohnerin geschrieben."})
+		r := s.Admin().Get("/api/v1/moderation/queue?state=pending")
+		var q struct {
+			Items []struct {
+				ID     int64
+				Author map[string]any
+			}
+		}
+		r.JSON(t, &q)
+		roles := map[int64]any{}
+		for _, it := range q.Items {
+			roles[it.ID] = it.Author["role"]
+		}
+		if roles[byMod.ID] != "moderator" {
+			t.Errorf("a moderator's comment in the queue: role %v", roles[byMod.ID])
+		}
+		if role, has := roles[byResident.ID]; has && role != nil {
+			t.Errorf("a resident's comment in the queue: role %v", role)
+		}
+	})
+}
