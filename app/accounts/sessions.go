@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
 
 	"github.com/mitreden/mitreden/app/audit"
 	"github.com/mitreden/mitreden/app/problem"
@@ -63,6 +64,13 @@ func cleanUserAgent(s string) string {
 // was last used at lastSeen is still good at now.
 func alive(now, expires, lastSeen time.Time) bool {
 	return now.Before(expires) && now.Before(lastSeen.Add(IdleTimeout))
+}
+
+// aliveSessions narrows q to userID's sessions that are alive at now, the
+// rule of alive in SQL.
+func aliveSessions(q *bun.SelectQuery, userID int64, now time.Time) *bun.SelectQuery {
+	return q.TableExpr("sessions").Where("user_id = ?", userID).
+		Where("expires_at > ?", now).Where("last_seen_at > ?", now.Add(-IdleTimeout))
 }
 
 func (s *Service) startSession(ctx context.Context, userID int64, client Client) (*Session, error) {
@@ -124,8 +132,7 @@ type SessionInfo struct {
 // session id before (0: from the newest).
 func (s *Service) Sessions(ctx context.Context, userID, before int64, limit int) ([]SessionInfo, error) {
 	now := s.now()
-	q := s.st.DB.NewSelect().TableExpr("sessions").Column("id", "created_at", "last_seen_at", "user_agent").
-		Where("user_id = ?", userID).Where("expires_at > ?", now).Where("last_seen_at > ?", now.Add(-IdleTimeout)).
+	q := aliveSessions(s.st.DB.NewSelect(), userID, now).Column("id", "created_at", "last_seen_at", "user_agent").
 		Order("id DESC").Limit(int64(limit))
 	if before > 0 {
 		q = q.Where("id < ?", before)
@@ -205,8 +212,5 @@ func (s *Service) PruneSessions(ctx context.Context) error {
 
 // SessionCount counts userID's running sessions.
 func (s *Service) SessionCount(ctx context.Context, userID int64) (int64, error) {
-	now := s.now()
-	return s.st.DB.NewSelect().TableExpr("sessions").
-		Where("user_id = ?", userID).Where("expires_at > ?", now).Where("last_seen_at > ?", now.Add(-IdleTimeout)).
-		Count(ctx)
+	return aliveSessions(s.st.DB.NewSelect(), userID, s.now()).Count(ctx)
 }
