@@ -108,8 +108,6 @@ type Service struct {
 	clock atomic.Pointer[func() time.Time]
 	// staffTwoFactor is MITREDEN_STAFF_2FA=required.
 	staffTwoFactor bool
-	// sessions caches Authenticate per accounts version.
-	sessions *sessionCache
 	// deviceKey signs device cookies (LoadDeviceKey).
 	deviceKey []byte
 }
@@ -125,7 +123,7 @@ func NewService(st *store.Store, catalog *locale.Catalog, params *argon2id.Param
 		return nil, err
 	}
 	commonPasswords() // built now rather than in the first request that needs it
-	return &Service{st: st, catalog: catalog, params: p, dummyHash: dummy, sessions: newSessionCache()}, nil
+	return &Service{st: st, catalog: catalog, params: p, dummyHash: dummy}, nil
 }
 
 // now is the service's time: what sessions, challenges and codes are
@@ -317,27 +315,15 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*access.Viewe
 	}
 	tokenHash := hashToken(token)
 	now := s.now()
-	// Taken before the read: a change committed meanwhile makes what is
-	// read below stale at once.
-	version, err := s.st.AccountsVersion(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if v, lastSeen, ok := s.sessions.get(tokenHash, version, now); ok {
-		if err := s.markSeen(ctx, tokenHash, v.SessionID, lastSeen, now); err != nil {
-			return nil, err
-		}
-		return v, nil
-	}
-	// Every signed-in request comes through here: raw statements, so the
-	// read connections reuse their prepared statements.
-	// One statement, one row per expert group (or one with a NULL group):
-	// one read snapshot on SQLite, one round trip on PostgreSQL.
+	// Every signed-in request comes through here: one statement, one row
+	// per expert group (or one with a NULL group), so one read snapshot on
+	// SQLite and one round trip on PostgreSQL. The token is passed as
+	// CAST(? AS TEXT), not a bare ?: see app/store/raw.go.
 	rows, err := s.st.Query(ctx, `
 SELECT s.id, s.csrf_token, s.expires_at, s.last_seen_at, u.id, u.display_name, u.role, u.locale, u.created_at, u.blocked_until, u.block_reason, u.must_change_password, u.two_factor_at, m.group_id
 FROM sessions s JOIN users u ON u.id = s.user_id
 LEFT JOIN expert_group_members m ON m.user_id = u.id
-WHERE s.token_hash = ? AND u.deleted_at IS NULL
+WHERE s.token_hash = CAST(? AS TEXT) AND u.deleted_at IS NULL
 ORDER BY m.group_id`, tokenHash)
 	if err != nil {
 		return nil, err
@@ -379,8 +365,7 @@ ORDER BY m.group_id`, tokenHash)
 	}
 	v.TwoFactor = twoFactor.Valid
 	v.NeedsTwoFactor = s.staffTwoFactor && !v.TwoFactor && v.AtLeast(access.Moderator)
-	s.sessions.put(tokenHash, &v, expires, lastSeen.Time, version)
-	if err := s.markSeen(ctx, tokenHash, v.SessionID, lastSeen.Time, now); err != nil {
+	if err := s.markSeen(ctx, v.SessionID, lastSeen.Time, now); err != nil {
 		return nil, err
 	}
 	return &v, nil

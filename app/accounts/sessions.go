@@ -103,21 +103,16 @@ func (s *Service) insertSession(ctx context.Context, tx *store.Tx, userID int64,
 }
 
 // markSeen records that the session was used at now, when its recorded
-// last use (as the caller knows it) is LastSeenEvery old or more. The
-// UPDATE moves no accounts version (see sessionCache).
-func (s *Service) markSeen(ctx context.Context, tokenHash string, sessionID int64, lastSeen, now time.Time) error {
+// last use (as the caller knows it) is LastSeenEvery old or more.
+func (s *Service) markSeen(ctx context.Context, sessionID int64, lastSeen, now time.Time) error {
 	if now.Sub(lastSeen) < LastSeenEvery {
 		return nil
 	}
-	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		_, err := tx.Exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)",
 			tx.Time(now), sessionID, tx.Time(now.Add(-LastSeenEvery)))
 		return err
 	})
-	if err == nil {
-		s.sessions.seen(tokenHash, now)
-	}
-	return err
 }
 
 // SessionInfo is one of a person's sessions, as they see it.

@@ -60,6 +60,8 @@ type Scenario struct {
 	// Run replaces Do for scenarios that measure something else than
 	// requests (live fan-out, exports); it answers the result row.
 	Run func(ctx context.Context, e *env) (Result, error)
+	// Clients, when set, replaces --concurrency for this scenario.
+	Clients int
 }
 
 // Result is one row of the table.
@@ -99,7 +101,8 @@ type env struct {
 	baseAddr string
 	tokens   []string
 	measures []int64
-	scratch  string // directory for the write baseline's database
+	scratch  string       // directory for the write baseline's database
+	turn     atomic.Int64 // the resident whose turn it is (vote-64)
 	export   exportSetup
 }
 
@@ -113,7 +116,8 @@ type worker struct {
 
 // DefaultScenarios is the order of the table.
 var DefaultScenarios = []string{
-	"baseline-http", "measure-json", "measure-html", "measure-html-member", "measure-html-member-gzip", "comments", "baseline-write", "vote", "comment", "live",
+	"baseline-http", "measure-json", "measure-html", "measure-html-member", "measure-html-member-gzip", "comments", "baseline-write", "vote",
+	"baseline-http-64", "vote-64", "comment", "live",
 	"export-raw", "export-csv", "export-xlsx",
 }
 
@@ -259,10 +263,14 @@ func start(ctx context.Context, o Options) (*env, func(), error) {
 func (e *env) load(ctx context.Context, s Scenario) Result {
 	o := e.opts
 	addr := e.addr
-	if s.Name == "baseline-http" {
+	if strings.HasPrefix(s.Name, "baseline-http") {
 		addr = e.baseAddr
 	}
-	client := &fasthttp.HostClient{Addr: addr, MaxConns: o.Concurrency * 2, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	clients := o.Concurrency
+	if s.Clients > 0 {
+		clients = s.Clients
+	}
+	client := &fasthttp.HostClient{Addr: addr, MaxConns: clients * 2, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	deadline := time.Now().Add(o.Duration)
 	var (
 		wg       sync.WaitGroup
@@ -272,7 +280,7 @@ func (e *env) load(ctx context.Context, s Scenario) Result {
 		all      []time.Duration
 	)
 	start := time.Now()
-	for i := range o.Concurrency {
+	for i := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

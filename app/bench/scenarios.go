@@ -55,6 +55,12 @@ func scenarios() map[string]Scenario {
 		"vote": {Baseline: "baseline-write", Do: func(w *worker) bool {
 			return w.do("PUT", "/api/v1/measures/"+w.measure()+"/vote", voteBodies[w.rng.IntN(3)], w.token(), 200)
 		}},
+		// Issue 17's floor: votes by 256 residents in turn from 64 clients,
+		// against the bare handler with as many clients (wrk -t2 -c64).
+		"baseline-http-64": {Clients: 64, Do: func(w *worker) bool { return w.do("GET", "/ping", nil, "", 200) }},
+		"vote-64": {Baseline: "baseline-http-64", Clients: 64, Do: func(w *worker) bool {
+			return w.do("PUT", "/api/v1/measures/"+w.measure()+"/vote", voteBodies[w.rng.IntN(3)], w.nextResident(), 200)
+		}},
 		"live":        {Run: func(ctx context.Context, e *env) (Result, error) { return e.liveFanout(ctx) }},
 		"export-raw":  {Run: func(ctx context.Context, e *env) (Result, error) { return e.exportRaw(ctx) }},
 		"export-csv":  {Baseline: "export-raw", Run: func(ctx context.Context, e *env) (Result, error) { return e.exportHTTP(ctx, "csv") }},
@@ -71,6 +77,16 @@ func (w *worker) measure() string {
 }
 
 func (w *worker) token() string { return w.e.tokens[w.rng.IntN(len(w.e.tokens))] }
+
+// inTurn is how many residents vote in turn in vote-64.
+const inTurn = 256
+
+// nextResident answers the next of the first 256 residents, in turn
+// across all workers.
+func (w *worker) nextResident() string {
+	n := min(inTurn, len(w.e.tokens))
+	return w.e.tokens[int(w.e.turn.Add(1))%n]
+}
 
 // startBaseline serves the bare Fiber handler the read scenarios are
 // compared with: the same framework and client, no application.

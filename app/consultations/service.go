@@ -237,11 +237,6 @@ func (s *Service) Update(ctx context.Context, actorID int64, slug string, in Inp
 		if err != nil {
 			return err
 		}
-		if in.Phase != nil && *in.Phase != before.Phase {
-			if err := lockPhase(ctx, tx, before.ID); err != nil {
-				return err
-			}
-		}
 		c := before.Consultation
 		if in.Slug != nil {
 			c.Slug = *in.Slug

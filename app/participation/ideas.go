@@ -218,7 +218,7 @@ func (s *Service) SubmitIdea(ctx context.Context, v *access.Viewer, requestLang 
 		if err != nil {
 			return err
 		}
-		if err := consultations.GuardWrite(ctx, tx, f.ConsultationID, f.Phase); err != nil {
+		if err := consultations.GuardWrite(ctx, tx, f.ConsultationID); err != nil {
 			return err
 		}
 		var tv problem.Validator
@@ -368,7 +368,7 @@ func ownIdea(ctx context.Context, tx *store.Tx, v *access.Viewer, id int64) (*Id
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := consultations.GuardWrite(ctx, tx, t.ConsultationID, t.Phase); err != nil {
+	if err := consultations.GuardWrite(ctx, tx, t.ConsultationID); err != nil {
 		return nil, nil, err
 	}
 	return &idea, t, nil

@@ -85,13 +85,14 @@ type rowReader interface {
 
 const (
 	measureTarget = `SELECT m.field_id, f.consultation_id, c.slug, c.phase, c.moderation, 'published', 0
-FROM measures m JOIN fields f ON f.id = m.field_id JOIN consultations c ON c.id = f.consultation_id WHERE m.id = ?`
+FROM measures m JOIN fields f ON f.id = m.field_id JOIN consultations c ON c.id = f.consultation_id WHERE m.id = CAST(? AS BIGINT)`
 	ideaTarget = `SELECT i.field_id, f.consultation_id, c.slug, c.phase, c.moderation, i.status, i.author_id
-FROM ideas i JOIN fields f ON f.id = i.field_id JOIN consultations c ON c.id = f.consultation_id WHERE i.id = ?`
+FROM ideas i JOIN fields f ON f.id = i.field_id JOIN consultations c ON c.id = f.consultation_id WHERE i.id = CAST(? AS BIGINT)`
 )
 
 // loadTarget finds a measure or an idea with its field and consultation.
-// It is on every vote's path, so it runs as a raw statement.
+// It is on every vote's path: a raw statement, its id passed as
+// CAST(? AS BIGINT) (see app/store/raw.go).
 func loadTarget(ctx context.Context, db rowReader, kind Kind, id int64) (*target, error) {
 	t := &target{Kind: kind, ID: id}
 	q := measureTarget
@@ -131,7 +132,7 @@ func guardTarget(ctx context.Context, tx *store.Tx, v *access.Viewer, kind Kind,
 	if err != nil {
 		return nil, err
 	}
-	return t, checkTarget(ctx, tx, v, t, t.Phase)
+	return t, checkTarget(ctx, tx, v, t)
 }
 
 // preloadTarget reads what never changes about a target (its field and
@@ -159,16 +160,16 @@ func recheckTarget(ctx context.Context, tx *store.Tx, v *access.Viewer, pre *tar
 			return nil, err
 		}
 	}
-	return &t, checkTarget(ctx, tx, v, &t, "")
+	return &t, checkTarget(ctx, tx, v, &t)
 }
 
 // checkTarget refuses contributions to what the writer may not see, to
 // consultations that are not open and to ideas not yet published.
-func checkTarget(ctx context.Context, tx *store.Tx, v *access.Viewer, t *target, phaseSeen string) error {
+func checkTarget(ctx context.Context, tx *store.Tx, v *access.Viewer, t *target) error {
 	if !t.visibleTo(v) {
 		return problem.NotFound()
 	}
-	if err := consultations.GuardWrite(ctx, tx, t.ConsultationID, phaseSeen); err != nil {
+	if err := consultations.GuardWrite(ctx, tx, t.ConsultationID); err != nil {
 		return err
 	}
 	if t.Status != StatusPublished {

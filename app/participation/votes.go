@@ -2,12 +2,10 @@ package participation
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"time"
 
 	"github.com/mitreden/mitreden/app/access"
-	"github.com/mitreden/mitreden/app/config"
 	"github.com/mitreden/mitreden/app/consultations"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/problem"
@@ -22,13 +20,11 @@ type Service struct {
 	// Screener flags contributions with listed terms for moderators.
 	Screener *screening.Screener
 	now      func() time.Time
-	// votes writes the votes on measures that arrive together as one batch.
-	votes *voteBatcher
 }
 
 // NewService builds the service.
 func NewService(st *store.Store, catalog *locale.Catalog) *Service {
-	return &Service{st: st, catalog: catalog, Screener: screening.NewScreener(st.DB), now: func() time.Time { return time.Now().UTC() }, votes: newVoteBatcher(st)}
+	return &Service{st: st, catalog: catalog, Screener: screening.NewScreener(st.DB), now: func() time.Time { return time.Now().UTC() }}
 }
 
 // flags answers the screening terms found in texts, as stored JSON.
@@ -85,64 +81,46 @@ func (s *Service) Unvote(ctx context.Context, v *access.Viewer, kind Kind, id in
 }
 
 // changeVote sets v's vote on an item to value, or withdraws it (nil).
+// The triggers on votes keep the item's tally (migration 16), which is
+// read back in the same write: the tally answered and announced is the
+// one committed with this vote.
 func (s *Service) changeVote(ctx context.Context, v *access.Viewer, kind Kind, id int64, value *int) (*VoteResult, error) {
+	// What never changes about the item (its field and consultation) is
+	// read before the write; the write checks what can change.
 	pre, err := s.preloadTarget(ctx, v, kind, id)
 	if err != nil {
 		return nil, err
 	}
-	if s.batched(kind) {
-		return s.votes.submit(ctx, &voteRequest{t: pre, userID: v.UserID, value: value})
-	}
 	var out *VoteResult
-	err = s.st.WriteLast(ctx, func(ctx context.Context, tx *store.Tx) error {
+	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		t, err := recheckTarget(ctx, tx, v, pre)
 		if err != nil {
 			return err
 		}
-		out, err = writeVote(ctx, tx, t, v.UserID, value, s.now())
-		return err
+		query, args := voteChange(tx, v.UserID, t, value, s.now())
+		res, err := tx.Exec(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		changed, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		tally, err := readTally(ctx, tx, t.Kind, t.ID)
+		if err != nil {
+			return err
+		}
+		out = &VoteResult{Tally: tally, MyVote: value}
+		if changed == 0 {
+			return nil
+		}
+		return tx.EmitState(ctx, "tally:"+t.Topic(), "vote.tally", TallyEvent{Target: t.Kind, ID: t.ID, Tally: tally}, t.public(t.Topic(), t.ConsultationTopic())...)
 	})
 	return out, err
 }
 
-// writeVote changes one vote as the last statement of a write (see
-// Store.WriteLast) and answers the item's tally after it.
-func writeVote(ctx context.Context, tx *store.Tx, t *target, userID int64, value *int, now time.Time) (*VoteResult, error) {
-	query, args := voteChange(tx, userID, t, value, now)
-	if tx.Driver() == config.Postgres {
-		return changeVotePostgres(ctx, tx, t, value, query, args)
-	}
-	// One writer: what this reads stays true until the change below.
-	tally, old, err := tallyAndVote(ctx, tx, userID, t.Kind, t.ID)
-	if err != nil {
-		return nil, err
-	}
-	out := &VoteResult{Tally: tally, MyVote: value}
-	if sameVote(old, value) {
-		return out, nil
-	}
-	if old != nil {
-		tally.Add(*old, -1)
-	}
-	if value != nil {
-		tally.Add(*value, 1)
-	}
-	out.Tally = tally
-	if err := emitTally(ctx, tx, t, tally); err != nil {
-		return nil, err
-	}
-	if _, err := tx.Exec(ctx, query, args...); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func sameVote(a, b *int) bool {
-	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
-}
-
-// upsertVote inserts or replaces a vote; the triggers on votes keep the
-// tally (migration 20261124000016).
+// upsertVote inserts or replaces a vote, and changes nothing when the vote
+// is the same.
 const upsertVote = `INSERT INTO votes (user_id, target_kind, target_id, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (user_id, target_kind, target_id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
 WHERE votes.value <> excluded.value`
@@ -159,52 +137,14 @@ func voteChange(tx *store.Tx, userID int64, t *target, value *int, now time.Time
 	return upsertVote, []any{userID, string(t.Kind), t.ID, *value, at, at}
 }
 
-// changeVotePostgres runs a vote's change on PostgreSQL, where writes run
-// side by side: the tally is read after the change, while this
-// transaction holds the tally row's lock, so every event carries a tally
-// that was true.
-func changeVotePostgres(ctx context.Context, tx *store.Tx, t *target, value *int, query string, args []any) (*VoteResult, error) {
-	res, err := tx.Exec(ctx, query, args...)
-	if err != nil {
-		return nil, err
+// readTally reads an item's tally (zero before its first vote).
+func readTally(ctx context.Context, tx *store.Tx, kind Kind, id int64) (consultations.Tally, error) {
+	var t consultations.Tally
+	err := tx.QueryRow(ctx, "SELECT votes_for, votes_against, votes_neutral FROM tallies WHERE target_kind = ? AND target_id = ?", string(kind), id).Scan(&t.For, &t.Against, &t.Neutral)
+	if store.IsNoRows(err) {
+		err = nil
 	}
-	changed, err := res.RowsAffected()
-	if err != nil {
-		return nil, err
-	}
-	tally, _, err := tallyAndVote(ctx, tx, 0, t.Kind, t.ID)
-	if err != nil {
-		return nil, err
-	}
-	if changed > 0 {
-		if err := emitTally(ctx, tx, t, tally); err != nil {
-			return nil, err
-		}
-	}
-	return &VoteResult{Tally: tally, MyVote: value}, nil
-}
-
-// tallyAndVote reads an item's tally and a person's vote on it.
-func tallyAndVote(ctx context.Context, tx *store.Tx, userID int64, kind Kind, id int64) (consultations.Tally, *int, error) {
-	var (
-		t   consultations.Tally
-		old sql.NullInt64
-	)
-	err := tx.QueryRow(ctx, `SELECT COALESCE(t.votes_for, 0), COALESCE(t.votes_against, 0), COALESCE(t.votes_neutral, 0), v.value
-FROM (SELECT 1 AS one) AS one
-LEFT JOIN tallies t ON t.target_kind = ? AND t.target_id = ?
-LEFT JOIN votes v ON v.user_id = ? AND v.target_kind = ? AND v.target_id = ?`, string(kind), id, userID, string(kind), id).Scan(&t.For, &t.Against, &t.Neutral, &old)
-	if err != nil || !old.Valid {
-		return t, nil, err
-	}
-	value := int(old.Int64)
-	return t, &value, nil
-}
-
-// emitTally tells the item's and the consultation's subscribers the new
-// tally; votes committed together make one event per item.
-func emitTally(ctx context.Context, tx *store.Tx, t *target, tally consultations.Tally) error {
-	return tx.EmitLatest(ctx, "tally:"+t.Topic(), "vote.tally", TallyEvent{Target: t.Kind, ID: t.ID, Tally: tally}, t.public(t.Topic(), t.ConsultationTopic())...)
+	return t, err
 }
 
 // MyVote reads v's vote on an item (nil when none or anonymous).

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -44,137 +43,6 @@ const notifyChannel = "mitreden_events"
 // sequencerLock is the advisory lock that lets one instance at a time number events.
 const sequencerLock = 7_246_118_001
 
-// Emit writes an event into the outbox as part of this write. data is
-// encoded as JSON; topics must not contain commas. An event for no topic
-// is not written.
-func (tx *Tx) Emit(ctx context.Context, eventType string, data any, topics ...string) error {
-	if len(topics) == 0 {
-		return nil
-	}
-	ev, err := newPending(eventType, data, topics)
-	if err != nil {
-		return err
-	}
-	return tx.insertEvent(ctx, ev)
-}
-
-// EmitLatest is Emit for events that describe the latest state of
-// something (a tally): when several writes of one group commit emit one
-// with the same key, only the last is written, so a burst of votes on one
-// item makes one event per group, not one per vote.
-func (tx *Tx) EmitLatest(ctx context.Context, key, eventType string, data any, topics ...string) error {
-	if len(topics) == 0 {
-		return nil
-	}
-	ev, err := newPending(eventType, data, topics)
-	if err != nil {
-		return err
-	}
-	ev.latest = true
-	if tx.latest == nil {
-		return tx.insertEvent(ctx, ev)
-	}
-	tx.latest.put(key, ev)
-	return nil
-}
-
-type pendingEvent struct {
-	typ    string
-	data   string
-	topics string
-	// latest marks EmitLatest's events: states that come in bursts and
-	// reach others at most a few times a second anyway, so OnCommit is
-	// not told of them.
-	latest bool
-}
-
-func newPending(eventType string, data any, topics []string) (pendingEvent, error) {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return pendingEvent{}, fmt.Errorf("emit %s: %w", eventType, err)
-	}
-	for _, t := range topics {
-		if t == "" || strings.ContainsRune(t, ',') {
-			return pendingEvent{}, fmt.Errorf("emit %s: bad topic %q", eventType, t)
-		}
-	}
-	return pendingEvent{typ: eventType, data: string(raw), topics: "," + strings.Join(topics, ",") + ","}, nil
-}
-
-func (tx *Tx) insertEvent(ctx context.Context, ev pendingEvent) error {
-	var err error
-	now := tx.Time(time.Now())
-	if tx.driver == config.SQLite {
-		// One writer: insertion order is commit order, so the number can be
-		// given right away.
-		_, err = tx.Exec(ctx,
-			"INSERT INTO events (seq, topics, type, data, created_at) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?, ?, ?, ?)",
-			ev.topics, ev.typ, ev.data, now)
-	} else {
-		// Numbered after commit by the sequencer: on PostgreSQL an id taken
-		// first may commit last.
-		_, err = tx.Exec(ctx, "INSERT INTO events (topics, type, data, created_at) VALUES (?, ?, ?, ?)", ev.topics, ev.typ, ev.data, now)
-	}
-	if err != nil {
-		return fmt.Errorf("emit %s: %w", ev.typ, err)
-	}
-	tx.emitted = true
-	if !ev.latest {
-		tx.topics = append(tx.topics, ev.topics)
-	}
-	return nil
-}
-
-// latestEvents keeps the last event per key, in the order keys first came.
-type latestEvents struct {
-	order []string
-	byKey map[string]pendingEvent
-}
-
-func (l *latestEvents) put(key string, ev pendingEvent) {
-	if l.byKey == nil {
-		l.byKey = map[string]pendingEvent{}
-	}
-	if _, ok := l.byKey[key]; !ok {
-		l.order = append(l.order, key)
-	}
-	l.byKey[key] = ev
-}
-
-func (l *latestEvents) reset() {
-	l.order = l.order[:0]
-	clear(l.byKey)
-}
-
-func (l *latestEvents) clone() latestEvents {
-	c := latestEvents{order: append([]string(nil), l.order...), byKey: make(map[string]pendingEvent, len(l.byKey))}
-	for k, v := range l.byKey {
-		c.byKey[k] = v
-	}
-	return c
-}
-
-// remove drops key's event.
-func (l *latestEvents) remove(key string) {
-	if _, ok := l.byKey[key]; !ok {
-		return
-	}
-	delete(l.byKey, key)
-	for i, k := range l.order {
-		if k == key {
-			l.order = append(l.order[:i], l.order[i+1:]...)
-			break
-		}
-	}
-}
-
-// mergeInto moves l's events into into, later ones replacing earlier.
-func (l *latestEvents) mergeInto(into *latestEvents) {
-	for _, k := range l.order {
-		into.put(k, l.byKey[k])
-	}
-}
-
 type outbox struct {
 	s     *Store
 	pokes chan struct{}
@@ -192,7 +60,7 @@ func newOutbox(s *Store) *outbox {
 
 // OnCommit registers fn to be told, after each commit that wrote events
 // and before the writes in it return, the topics of those events (each
-// as its ",topic1,topic2," list), except EmitLatest's. Caches use it so
+// as its ",topic1,topic2," list), except EmitState's. Caches use it so
 // that whoever changed something sees the change on the next page of
 // this instance; other instances learn of it from the outbox, through the
 // live hub.
@@ -429,46 +297,4 @@ const PagesTopic = "pages"
 // one empties the page caches of all instances.
 func (tx *Tx) PagesChanged(ctx context.Context) error {
 	return tx.Emit(ctx, "pages.changed", nil, PagesTopic)
-}
-
-// Emission is one event of EmitStates.
-type Emission struct {
-	Data   any
-	Topics []string
-}
-
-// EmitStates writes one event of eventType per emission, in order, with
-// one statement on PostgreSQL: the latest states of many items (the
-// tallies of a batch of votes). As with EmitLatest, OnCommit is not told.
-// Emissions without topics are skipped.
-func (tx *Tx) EmitStates(ctx context.Context, eventType string, emissions []Emission) error {
-	var topics, data []string
-	for _, e := range emissions {
-		if len(e.Topics) == 0 {
-			continue
-		}
-		ev, err := newPending(eventType, e.Data, e.Topics)
-		if err != nil {
-			return err
-		}
-		if tx.driver == config.SQLite {
-			ev.latest = true
-			if err := tx.insertEvent(ctx, ev); err != nil {
-				return err
-			}
-			continue
-		}
-		topics, data = append(topics, ev.topics), append(data, ev.data)
-	}
-	if len(topics) == 0 {
-		return nil
-	}
-	_, err := tx.Exec(ctx, `INSERT INTO events (topics, type, data, created_at)
-SELECT t, ?, d, ? FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS e(t, d, n) ORDER BY n`,
-		eventType, tx.Time(time.Now()), TextArray(topics), TextArray(data))
-	if err != nil {
-		return fmt.Errorf("emit %s: %w", eventType, err)
-	}
-	tx.emitted = true
-	return nil
 }

@@ -2,10 +2,9 @@
 // write path every domain package goes through, and keeps the events outbox
 // with its sequencer.
 //
-// Reads use Store.DB. Writes use Store.Write: on SQLite one goroutine owns the
-// only write connection and groups the writes waiting at a moment into one
-// immediate transaction (group commit); on PostgreSQL each write is its own
-// transaction. Either way an event emitted inside a write commits with it.
+// Reads use Store.DB. Writes use Store.Write: on both databases one goroutine
+// groups the writes waiting at a moment into one transaction (group commit,
+// see writer), and an event emitted inside a write commits with it.
 package store
 
 import (
@@ -41,12 +40,8 @@ type Store struct {
 	write  *bun.DB
 	source config.Database
 
-	group  *groupWriter // SQLite only
+	writer *writer
 	outbox *outbox
-	// accounts tells when sessions or accounts changed (SQLite only).
-	accounts *accountWatch
-	// versions reads the accounts version (PostgreSQL only).
-	versions *versionReads
 	// statements are the raw reads prepared on PostgreSQL, by query text.
 	statements    sync.Map
 	preparing     sync.Map // queries being prepared in the background
@@ -96,25 +91,12 @@ func Open(ctx context.Context, db config.Database, opts Options) (*Store, error)
 	s.outbox = newOutbox(s)
 	runCtx, stop := context.WithCancel(context.Background())
 	s.stop = stop
-	if s.Driver == config.SQLite {
-		s.group = newGroupWriter(s.write, s.outbox, s.accounts)
-		s.done.Add(1)
-		go func() { defer s.done.Done(); s.group.run() }()
-	} else {
-		s.versions = newVersionReads(s.DB.DB)
-		s.done.Add(1)
-		go func() { defer s.done.Done(); s.versions.run(runCtx) }()
-	}
+	s.writer = newWriter(s)
+	s.done.Add(1)
+	go func() { defer s.done.Done(); s.writer.run() }()
 	s.done.Add(1)
 	go func() { defer s.done.Done(); s.outbox.run(runCtx) }()
 	return s, nil
-}
-
-// sqliteDriver is go-sqlite3 with settings the DSN cannot carry (see stablePlans).
-const sqliteDriver = "sqlite3_mitreden"
-
-func init() {
-	sql.Register(sqliteDriver, &sqlite3.SQLiteDriver{ConnectHook: stablePlans})
 }
 
 // uriPath escapes what a file: URI would read as its query or fragment:
@@ -131,13 +113,11 @@ func openSQLite(ctx context.Context, db config.Database, opts Options) (*Store, 
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, config.Usagef("cannot open database %s: directory %s does not exist", db, dir)
 	}
-	keepSQLiteHeap()
-	watch, err := openAccountWatch(db.Path)
+	// synchronous=FULL: an acknowledged write survives power loss, not only a crash.
+	w, err := sql.Open("sqlite3", sqliteDSN(db.Path, "&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"))
 	if err != nil {
 		return nil, config.Usagef("cannot open database %s: %v", db, err)
 	}
-	// synchronous=FULL: an acknowledged write survives power loss, not only a crash.
-	w := sql.OpenDB(newWriteConnector(sqliteDSN(db.Path, "&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"), watch))
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -146,13 +126,11 @@ func openSQLite(ctx context.Context, db config.Database, opts Options) (*Store, 
 	// busy_timeout does not wait for; processes opening together take turns.
 	if err := withFileLock(db.Path, func() error { return pingWithin(ctx, w, 10*time.Second) }); err != nil {
 		w.Close()
-		watch.close()
 		return nil, config.Usagef("cannot open database %s: %v", db, err)
 	}
-	r, err := sql.Open(sqliteDriver, sqliteDSN(db.Path, "&_query_only=1"))
+	r, err := sql.Open("sqlite3", sqliteDSN(db.Path, "&_query_only=1"))
 	if err != nil {
 		w.Close()
-		watch.close()
 		return nil, config.Usagef("cannot open database %s: %v", db, err)
 	}
 	n := opts.ReadConns
@@ -164,10 +142,9 @@ func openSQLite(ctx context.Context, db config.Database, opts Options) (*Store, 
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
 	return &Store{
-		Driver:   config.SQLite,
-		DB:       bun.NewDB(r, sqlitedialect.New()),
-		write:    bun.NewDB(w, sqlitedialect.New()),
-		accounts: watch,
+		Driver: config.SQLite,
+		DB:     bun.NewDB(r, sqlitedialect.New()),
+		write:  bun.NewDB(w, sqlitedialect.New()),
 	}, nil
 }
 
@@ -182,9 +159,8 @@ func openPostgres(ctx context.Context, db config.Database, opts Options) (*Store
 	if n <= 0 {
 		n = max(10, 4*runtime.NumCPU())
 	}
-	// One more for the accounts version reads, which keep theirs.
-	sqldb.SetMaxOpenConns(n + 1)
-	sqldb.SetMaxIdleConns(n + 1)
+	sqldb.SetMaxOpenConns(n)
+	sqldb.SetMaxIdleConns(n)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	if err := pingWithin(ctx, sqldb, 10*time.Second); err != nil {
 		sqldb.Close()
@@ -221,14 +197,9 @@ func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		s.stop()
-		if s.group != nil {
-			s.group.close()
-		}
+		s.writer.close()
 		s.done.Wait()
 		err = errors.Join(s.DB.Close(), closeIfOther(s.write, s.DB))
-		if s.accounts != nil {
-			err = errors.Join(err, s.accounts.close())
-		}
 	})
 	return err
 }
@@ -291,7 +262,7 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	}
 	// VACUUM INTO reads one snapshot, so writers carry on while it copies.
 	// The read pool is query_only, which forbids VACUUM; use a fresh connection.
-	conn, err := sql.Open(sqliteDriver, sqliteDSN(s.source.Path, ""))
+	conn, err := sql.Open("sqlite3", sqliteDSN(s.source.Path, ""))
 	if err != nil {
 		return err
 	}

@@ -262,7 +262,7 @@ func waitForSeq(t *testing.T, s *store.Store, want int64) {
 }
 
 // OnCommit hears of a write's events before the write returns, so a page
-// cache can drop what the writer will look at next; EmitLatest's tallies
+// cache can drop what the writer will look at next; EmitState's tallies
 // are left to the outbox readers.
 func TestOnCommitBeforeTheWriteReturns(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, db config.Database) {
@@ -280,7 +280,7 @@ func TestOnCommitBeforeTheWriteReturns(t *testing.T) {
 			if err := tx.Emit(ctx, "comment.published", map[string]int{"id": 1}, "measure:1", "consultation:wir2"); err != nil {
 				return err
 			}
-			return tx.EmitLatest(ctx, "tally:measure:1", "vote.tally", map[string]int{"for": 1}, "measure:1")
+			return tx.EmitState(ctx, "tally:measure:1", "vote.tally", map[string]int{"for": 1}, "measure:1")
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -293,10 +293,9 @@ func TestOnCommitBeforeTheWriteReturns(t *testing.T) {
 	})
 }
 
-// WriteLast writes share a group commit without savepoints: one that
-// fails, before its statement or by it, changes nothing, and the others
-// commit.
-func TestWriteLastWithoutSavepoints(t *testing.T) {
+// A group whose writes fail, before changing anything or after, commits
+// the others with their events and none of the failed writes' events.
+func TestFailedWritesTakeTheirEventsAlong(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, db config.Database) {
 		s := storetest.Open(t, db)
 		ctx := context.Background()
@@ -308,13 +307,16 @@ func TestWriteLastWithoutSavepoints(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Go(func() {
-				errs[i] = s.WriteLast(ctx, func(ctx context.Context, tx *store.Tx) error {
+				errs[i] = s.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 					key := fmt.Sprintf("k%03d", i)
+					if err := tx.Emit(ctx, "setting.put", key, "settings"); err != nil {
+						return err
+					}
 					switch i % 10 {
 					case 3:
 						return errors.New("refused before changing anything")
 					case 7:
-						key = "taken" // the statement fails and undoes itself
+						key = "taken" // the statement fails
 					}
 					return putSetting(ctx, tx, key, "v")
 				})
@@ -334,45 +336,53 @@ func TestWriteLastWithoutSavepoints(t *testing.T) {
 		if err := s.DB.NewRaw("SELECT COUNT(*) FROM settings WHERE key LIKE 'k%'").Scan(ctx, &rows); err != nil || rows != committed {
 			t.Fatalf("%d rows for %d acknowledged writes (%v)", rows, committed, err)
 		}
+		var events int
+		if err := s.DB.NewRaw("SELECT COUNT(*) FROM events WHERE type = 'setting.put'").Scan(ctx, &events); err != nil || events != committed {
+			t.Fatalf("%d events for %d acknowledged writes (%v)", events, committed, err)
+		}
 	})
 }
 
-// Under group commit a key's EmitLatest events are spaced out: a burst of
-// writes leaves far fewer events than writes, and the last state is
-// always written, at most a moment later.
-func TestLatestEventsAreSpacedButNeverLost(t *testing.T) {
-	db := storetest.NewDatabase(t, config.SQLite)
-	s := storetest.Open(t, db)
-	ctx := context.Background()
-	const n = 300
-	for i := 1; i <= n; i++ {
+// States with one key that commit together leave one event, the last,
+// in the place of the first; other events keep their order.
+func TestStatesCommittedTogetherMakeOneEvent(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db config.Database) {
+		s := storetest.Open(t, db)
+		ctx := context.Background()
 		err := s.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-			return tx.EmitLatest(ctx, "tally:measure:1", "vote.tally", map[string]int{"for": i}, "measure:1")
+			for i := 1; i <= 3; i++ {
+				if err := tx.EmitState(ctx, "tally:measure:1", "vote.tally", map[string]int{"for": i}, "measure:1"); err != nil {
+					return err
+				}
+				if i == 1 {
+					if err := tx.Emit(ctx, "comment.published", map[string]int{"id": 1}, "measure:1"); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	var (
-		evs      []store.Event
-		deadline = time.Now().Add(5 * time.Second)
-	)
-	for {
-		var err error
-		if evs, err = s.EventsAfter(ctx, 0, 1000); err != nil {
-			t.Fatal(err)
+		var got []string
+		deadline := time.Now().Add(5 * time.Second)
+		for len(got) < 2 && time.Now().Before(deadline) {
+			evs, err := s.EventsAfter(ctx, 0, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = got[:0]
+			for _, ev := range evs {
+				got = append(got, ev.Type+" "+string(ev.Data))
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
-		if len(evs) > 0 && string(evs[len(evs)-1].Data) == fmt.Sprintf(`{"for":%d}`, n) {
-			break
+		want := []string{`vote.tally {"for":3}`, `comment.published {"id":1}`}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("events %q, want %q", got, want)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the last state never reached the outbox: %d events", len(evs))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if len(evs) >= n/2 {
-		t.Fatalf("%d events for %d writes of one key", len(evs), n)
-	}
+	})
 }
 
 // A SQLite path with characters a file: URI reads as query or fragment
