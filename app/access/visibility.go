@@ -84,6 +84,6 @@ func ListedSQL(alias string, reader int64) (string, []any) {
 // published ones about a measure or about a published idea, since an idea
 // taken out of view takes its comments with it.
 func PublicCommentSQL(alias string) string {
-	return PublicSQL(alias) + " AND (" + alias + ".target_kind = 'measure' OR EXISTS (SELECT 1 FROM ideas ti WHERE ti.id = " +
-		alias + ".target_id AND " + PublicSQL("ti") + "))"
+	return PublicSQL(alias) + " AND (" + alias + ".target_kind = 'measure' OR EXISTS (SELECT 1 FROM ideas about WHERE about.id = " +
+		alias + ".target_id AND " + PublicSQL("about") + "))"
 }
