@@ -83,7 +83,7 @@ func (s *Service) GetField(ctx context.Context, id int64, includeDrafts bool) (*
 	if err := s.st.DB.NewSelect().Model(&fc.Consultation).Where("id = ?", fc.Field.ConsultationID).Scan(ctx); err != nil {
 		return nil, err
 	}
-	if !access.PublicPhase(fc.Consultation.Phase) && !includeDrafts {
+	if fc.Consultation.Phase == PhaseDraft && !includeDrafts {
 		return nil, problem.NotFound()
 	}
 	if err := s.st.DB.NewSelect().Model(&fc.Themes).Where("consultation_id = ?", fc.Consultation.ID).Order("position", "id").Scan(ctx); err != nil {

@@ -169,7 +169,7 @@ WHERE m.id = ?`, id).Scan(ctx, &rows)
 	if err != nil {
 		return nil, err
 	}
-	if len(rows) == 0 || (!access.PublicPhase(rows[0].Phase) && !includeDrafts) {
+	if len(rows) == 0 || (rows[0].Phase == PhaseDraft && !includeDrafts) {
 		return nil, problem.NotFound()
 	}
 	d := &rows[0]

@@ -8,7 +8,6 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/audit"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/problem"
@@ -47,7 +46,7 @@ func (s *Service) Get(ctx context.Context, slug string, includeDrafts bool) (*De
 func (s *Service) load(ctx context.Context, db bun.IDB, slug string, includeDrafts bool) (*Detail, error) {
 	d := &Detail{}
 	err := db.NewSelect().Model(&d.Consultation).Where("slug = ?", slug).Scan(ctx)
-	if store.IsNoRows(err) || (err == nil && !access.PublicPhase(d.Phase) && !includeDrafts) {
+	if store.IsNoRows(err) || (err == nil && d.Phase == PhaseDraft && !includeDrafts) {
 		return nil, problem.NotFound()
 	}
 	if err != nil {
