@@ -11,6 +11,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/accounts"
 	"github.com/mitreden/mitreden/app/store"
 )
@@ -51,9 +52,9 @@ func (e *env) seedExport(ctx context.Context) error {
 			for i := done; i < min(done+perWrite, e.opts.ExportComments); i++ {
 				m := e.measures[i%len(e.measures)]
 				if _, err := tx.ExecContext(ctx, `INSERT INTO comments (target_kind, target_id, field_id, author_id, body, stance, lang, status, created_at, updated_at, published_at)
-SELECT 'measure', id, field_id, ?, ?, ?, ?, 'published', ?, ?, ? FROM measures WHERE id = ?`,
+SELECT 'measure', id, field_id, ?, ?, ?, ?, ?, ?, ?, ? FROM measures WHERE id = ?`,
 					authors[i%len(authors)], fmt.Sprintf("Rückmeldung %d: ein Kommentar mit Umlauten – Grüße, und einem Komma; für die Auswertung.", i),
-					stances[i%len(stances)], langs[i%len(langs)], now, now, now, m); err != nil {
+					stances[i%len(stances)], langs[i%len(langs)], access.Published, now, now, now, m); err != nil {
 					return err
 				}
 			}
@@ -65,13 +66,13 @@ SELECT 'measure', id, field_id, ?, ?, ?, ?, 'published', ?, ?, ? FROM measures W
 	}
 	err = a.Store.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE tallies SET comment_count = (SELECT COUNT(*) FROM comments c
-WHERE c.target_kind = tallies.target_kind AND c.target_id = tallies.target_id AND c.status = 'published')`)
+WHERE c.target_kind = tallies.target_kind AND c.target_id = tallies.target_id AND `+access.PublicSQL("c")+`)`)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return a.Store.DB.NewRaw("SELECT COUNT(*) FROM comments WHERE status = 'published'").Scan(ctx, &e.export.rows)
+	return a.Store.DB.NewRaw("SELECT COUNT(*) FROM comments c WHERE "+access.PublicSQL("c")).Scan(ctx, &e.export.rows)
 }
 
 // exportRaw is the export baseline: the published comments read with one
@@ -81,7 +82,7 @@ func (e *env) exportRaw(ctx context.Context) (Result, error) {
 		return Result{}, err
 	}
 	return e.repeat(ctx, func() error {
-		rows, err := e.app.Store.Query(ctx, "SELECT id, target_id, stance, lang, body, created_at FROM comments WHERE status = 'published' ORDER BY id")
+		rows, err := e.app.Store.Query(ctx, "SELECT c.id, c.target_id, c.stance, c.lang, c.body, c.created_at FROM comments c WHERE "+access.PublicSQL("c")+" ORDER BY c.id")
 		if err != nil {
 			return err
 		}

@@ -166,7 +166,7 @@ func (e *env) seed(ctx context.Context) error {
 		now := time.Now().UTC()
 		for i := range e.opts.Comments {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO comments (target_kind, target_id, field_id, author_id, body, stance, lang, status, created_at, updated_at, published_at)
-VALUES ('measure', 1, 1, ?, ?, 'pro', 'de', 'published', ?, ?, ?)`, author, fmt.Sprintf("Kommentar %d zum Lesen", i), now, now, now); err != nil {
+VALUES ('measure', 1, 1, ?, ?, 'pro', 'de', ?, ?, ?, ?)`, author, fmt.Sprintf("Kommentar %d zum Lesen", i), access.Published, now, now, now); err != nil {
 				return err
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/audit"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/problem"
@@ -61,15 +62,18 @@ func (f *FieldContext) ThemeTitle(key string) locale.Text {
 	return nil
 }
 
+// fieldSelect reads fields f with their counts: measures, and the ideas
+// the public sees.
+var fieldSelect = `SELECT f.*,
+  (SELECT COUNT(*) FROM measures m WHERE m.field_id = f.id) AS measure_count,
+  (SELECT COUNT(*) FROM ideas i WHERE i.field_id = f.id AND ` + access.PublicSQL("i") + `) AS idea_count
+FROM fields f`
+
 // GetField loads a field with its consultation, groups and counts. Fields
 // of draft consultations are hidden (404) unless includeDrafts.
 func (s *Service) GetField(ctx context.Context, id int64, includeDrafts bool) (*FieldContext, error) {
 	fc := &FieldContext{}
-	err := s.st.DB.NewRaw(`
-SELECT f.*,
-  (SELECT COUNT(*) FROM measures m WHERE m.field_id = f.id) AS measure_count,
-  (SELECT COUNT(*) FROM ideas i WHERE i.field_id = f.id AND i.status = 'published') AS idea_count
-FROM fields f WHERE f.id = ?`, id).Scan(ctx, &fc.Field)
+	err := s.st.DB.NewRaw(fieldSelect+" WHERE f.id = ?", id).Scan(ctx, &fc.Field)
 	if store.IsNoRows(err) {
 		return nil, problem.NotFound()
 	}

@@ -100,7 +100,7 @@ func (h *Handlers) APIList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rows, err := h.svc.List(c.UserContext(), access.From(c).IsAdmin(), page.After, page.Limit+1)
+	rows, err := h.svc.List(c.UserContext(), access.From(c).SeesDrafts(), page.After, page.Limit+1)
 	if err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ func (h *Handlers) APIList(c *fiber.Ctx) error {
 
 // APIGet is GET /api/v1/consultations/{slug}.
 func (h *Handlers) APIGet(c *fiber.Ctx) error {
-	d, err := h.svc.Get(c.UserContext(), c.Params("slug"), access.From(c).IsAdmin())
+	d, err := h.svc.Get(c.UserContext(), c.Params("slug"), access.From(c).SeesDrafts())
 	if err != nil {
 		return err
 	}
@@ -184,7 +184,7 @@ func IDParam(c *fiber.Ctx, name string) (int64, error) { return jsonapi.PathID(c
 
 // HomePage is GET /.
 func (h *Handlers) HomePage(c *fiber.Ctx) error {
-	rows, err := h.svc.List(c.UserContext(), access.From(c).IsAdmin(), 0, 100)
+	rows, err := h.svc.List(c.UserContext(), access.From(c).SeesDrafts(), 0, 100)
 	if err != nil {
 		return err
 	}
@@ -206,7 +206,7 @@ func PageTopics(c *fiber.Ctx) []string {
 
 // ConsultationPage is GET /c/{slug}.
 func (h *Handlers) ConsultationPage(c *fiber.Ctx) error {
-	d, err := h.svc.Get(c.UserContext(), c.Params("slug"), access.From(c).IsAdmin())
+	d, err := h.svc.Get(c.UserContext(), c.Params("slug"), access.From(c).SeesDrafts())
 	if err != nil {
 		return err
 	}
@@ -225,7 +225,7 @@ func (h *Handlers) APIFieldMeasures(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := h.svc.GetField(c.UserContext(), id, access.From(c).IsAdmin()); err != nil {
+	if _, err := h.svc.GetField(c.UserContext(), id, access.From(c).SeesDrafts()); err != nil {
 		return err
 	}
 	rows, err := h.svc.ListMeasures(c.UserContext(), id, page.After, page.Limit+1)
@@ -247,7 +247,7 @@ func (h *Handlers) APIMeasure(c *fiber.Ctx) error {
 		return err
 	}
 	v := access.From(c)
-	d, err := h.svc.GetMeasure(c.UserContext(), id, v.IsAdmin(), v.UserID)
+	d, err := h.svc.GetMeasure(c.UserContext(), id, v.SeesDrafts(), v.UserID)
 	if err != nil {
 		return err
 	}
@@ -279,7 +279,7 @@ func (h *Handlers) APICreateMeasure(c *fiber.Ctx) error {
 		return err
 	}
 	v := access.From(c)
-	if _, err := h.svc.GetField(c.UserContext(), fieldID, v.IsAdmin()); err != nil {
+	if _, err := h.svc.GetField(c.UserContext(), fieldID, v.SeesDrafts()); err != nil {
 		return err
 	}
 	if err := h.mayManageMeasures(c, fieldID); err != nil {
@@ -308,7 +308,7 @@ func (h *Handlers) APIUpdateMeasure(c *fiber.Ctx) error {
 		return err
 	}
 	v := access.From(c)
-	d, err := h.svc.GetMeasure(c.UserContext(), id, v.IsAdmin(), 0)
+	d, err := h.svc.GetMeasure(c.UserContext(), id, v.SeesDrafts(), 0)
 	if err != nil {
 		return err
 	}

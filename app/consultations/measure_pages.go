@@ -41,7 +41,7 @@ func (h *Handlers) editMeasurePage(c *fiber.Ctx, failed error) error {
 		return err
 	}
 	v := access.From(c)
-	m, err := h.svc.GetMeasure(c.UserContext(), id, v.IsAdmin(), 0)
+	m, err := h.svc.GetMeasure(c.UserContext(), id, v.SeesDrafts(), 0)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (h *Handlers) EditMeasureSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	v := access.From(c)
-	m, err := h.svc.GetMeasure(c.UserContext(), id, v.IsAdmin(), 0)
+	m, err := h.svc.GetMeasure(c.UserContext(), id, v.SeesDrafts(), 0)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/audit"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/problem"
@@ -239,7 +240,7 @@ func (s *Service) UpdateMeasure(ctx context.Context, actorID, id int64, in Measu
 		}
 		// Public topics carry only what a signed-out visitor could see: a
 		// consultation in draft is not public yet.
-		if out.Phase == PhaseDraft {
+		if !access.PublicPhase(out.Phase) {
 			return nil
 		}
 		return tx.Emit(ctx, "measure.updated", out.JSON(locale.Default),

@@ -12,12 +12,14 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/locale"
 )
 
-// Phases and moderation modes.
+// Phases and moderation modes. What a draft hides, and from whom, is
+// access's rule (access.SeesPhase).
 const (
-	PhaseDraft     = "draft"
+	PhaseDraft     = access.DraftPhase
 	PhaseOpen      = "open"
 	PhaseClosed    = "closed"
 	PhaseEvaluated = "evaluated"

@@ -62,11 +62,7 @@ func (s *Service) load(ctx context.Context, db bun.IDB, slug string, includeDraf
 	if err := db.NewSelect().Model(&d.Themes).Where("consultation_id = ?", id).Order("position", "id").Scan(ctx); err != nil {
 		return nil, err
 	}
-	if err := db.NewRaw(`
-SELECT f.*,
-  (SELECT COUNT(*) FROM measures m WHERE m.field_id = f.id) AS measure_count,
-  (SELECT COUNT(*) FROM ideas i WHERE i.field_id = f.id AND i.status = 'published') AS idea_count
-FROM fields f WHERE f.consultation_id = ? ORDER BY f.position, f.id`, id).Scan(ctx, &d.Fields); err != nil {
+	if err := db.NewRaw(fieldSelect+" WHERE f.consultation_id = ? ORDER BY f.position, f.id", id).Scan(ctx, &d.Fields); err != nil {
 		return nil, err
 	}
 	links, err := groupsOfFields(ctx, db, "f.consultation_id = ?", id)

@@ -76,7 +76,7 @@ type InboxCursor struct {
 // newest first, before the cursor.
 func (s *Service) Inbox(ctx context.Context, groupID int64, f InboxFilter, before *InboxCursor, limit int) ([]InboxItem, error) {
 	cond := func(alias string) (string, []any) {
-		q := alias + ".status = 'published' AND " + alias + ".field_id IN (SELECT field_id FROM expert_group_fields WHERE group_id = ?)"
+		q := access.PublicSQL(alias) + " AND " + alias + ".field_id IN (SELECT field_id FROM expert_group_fields WHERE group_id = ?)"
 		args := []any{groupID}
 		if f.State != "" && f.State != "all" {
 			q += " AND " + alias + ".triage_state = ?"
@@ -151,7 +151,7 @@ func (s *Service) Triage(ctx context.Context, v *access.Viewer, groupID int64, k
 	}
 	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		var fieldIDs []int64
-		if err := tx.NewRaw(`SELECT x.field_id FROM `+table+` x WHERE x.id = ? AND x.status = 'published'
+		if err := tx.NewRaw(`SELECT x.field_id FROM `+table+` x WHERE x.id = ? AND `+access.PublicSQL("x")+`
 AND x.field_id IN (SELECT field_id FROM expert_group_fields WHERE group_id = ?)`, itemID, groupID).Scan(ctx, &fieldIDs); err != nil && !store.IsNoRows(err) {
 			return err
 		}

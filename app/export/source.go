@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/config"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/store"
@@ -22,8 +23,8 @@ type source struct {
 	scope  Scope
 	l      *locale.Localizer
 	fields string // "(1,2,3)": ids from the database, never user input
-	// visible is the condition on comments c that are public: published,
-	// and about a measure or a published idea.
+	// visible is the condition on comments c that are public (see
+	// access.PublicCommentSQL) in the export's fields.
 	visible  string
 	titles   map[int64]string // field id → title
 	measures map[int64]string // measure id → title
@@ -43,9 +44,8 @@ func newSource(st *store.Store, scope Scope, l *locale.Localizer) *source {
 	fields := "(" + strings.Join(ids, ",") + ")"
 	return &source{
 		st: st, scope: scope, l: l, fields: fields,
-		visible: "c.status = 'published' AND c.field_id IN " + fields +
-			" AND (c.target_kind = 'measure' OR EXISTS (SELECT 1 FROM ideas ti WHERE ti.id = c.target_id AND ti.status = 'published'))",
-		titles: map[int64]string{}, measures: map[int64]string{}, themes: themeTitles{},
+		visible: access.PublicCommentSQL("c") + " AND c.field_id IN " + fields,
+		titles:  map[int64]string{}, measures: map[int64]string{}, themes: themeTitles{},
 		people: newPseudonyms(l), labels: newLabels(l),
 	}
 }
@@ -145,7 +145,7 @@ WHERE m.field_id IN `+s.fields+` ORDER BY m.field_id, m.id`)
 	}
 	// Measures are always public, so every published comment on one counts.
 	rows, err = s.st.Query(ctx, `SELECT c.target_id, c.stance, COUNT(*) FROM comments c
-WHERE c.status = 'published' AND c.target_kind = 'measure' AND c.field_id IN `+s.fields+` GROUP BY c.target_id, c.stance`)
+WHERE `+access.PublicSQL("c")+` AND c.target_kind = 'measure' AND c.field_id IN `+s.fields+` GROUP BY c.target_id, c.stance`)
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,9 @@ func (s *source) countBy(ctx context.Context, query string, args ...any) (map[st
 	return out, rows.Err()
 }
 
-const publishedIdeas = "i.status = 'published' AND i.field_id IN "
+// publishedIdeas is the condition on the public ideas i in fields, to be
+// followed by the list of field ids.
+var publishedIdeas = access.PublicSQL("i") + " AND i.field_id IN "
 
 // TriageStates are the states an expert group moves ideas and comments through.
 var TriageStates = []string{"new", "in_review", "considered", "adopted", "not_pursued"}
@@ -270,8 +272,7 @@ func (s *source) comments(ctx context.Context, fn func(*CommentRow) error) error
 	return s.paged(ctx, `SELECT c.id, c.field_id, c.target_kind, c.target_id, c.parent_id, c.body, c.stance, c.lang,
   c.author_id, c.triage_state, c.response, c.created_at, COALESCE(ti.title, '')
 FROM comments c LEFT JOIN ideas ti ON c.target_kind = 'idea' AND ti.id = c.target_id
-WHERE c.status = 'published' AND c.field_id IN `+s.fields+` AND (c.target_kind = 'measure' OR ti.status = 'published')
-  AND c.id > ? ORDER BY c.id LIMIT ?`, func(rows *sql.Rows) (int64, error) {
+WHERE `+s.visible+` AND c.id > ? ORDER BY c.id LIMIT ?`, func(rows *sql.Rows) (int64, error) {
 		var (
 			parent sql.NullInt64
 			author int64

@@ -13,6 +13,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/queues"
@@ -109,7 +110,7 @@ type Cursor struct {
 }
 
 func stateCondition(state, kind, alias string) string {
-	pending := alias + ".status = 'pending'"
+	pending := access.PendingSQL(alias)
 	reported := alias + ".needs_review"
 	appealed := "EXISTS (SELECT 1 FROM appeals a WHERE a.target_kind = '" + kind + "' AND a.target_id = " + alias + ".id AND a.decided_at IS NULL)"
 	switch state {

@@ -83,7 +83,7 @@ func (s *Service) EditComment(ctx context.Context, v *access.Viewer, commentID i
 		if err != nil {
 			return err
 		}
-		if to == c.Status && to == StatusPublished {
+		if to == c.Status && access.IsPublic(to) {
 			// Still public: subscribers get the new text.
 			if err := republishComment(ctx, tx, t, c.ID); err != nil {
 				return err
@@ -129,7 +129,7 @@ func CommentTriaged(ctx context.Context, tx *store.Tx, commentID int64) error {
 	if err := tx.NewRaw("SELECT target_kind, target_id, status FROM comments WHERE id = ?", commentID).Scan(ctx, &c); err != nil && !store.IsNoRows(err) {
 		return err
 	}
-	if len(c) == 0 || c[0].Status != StatusPublished {
+	if len(c) == 0 || !access.IsPublic(c[0].Status) {
 		return nil
 	}
 	t, err := loadTarget(ctx, tx, c[0].TargetKind, c[0].TargetID)

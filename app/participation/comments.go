@@ -125,7 +125,7 @@ func (s *Service) ListComments(ctx context.Context, v *access.Viewer, kind Kind,
 		return nil, problem.NotFound()
 	}
 	var rows []CommentRow
-	err = s.st.DB.NewRaw(commentSelect+" WHERE c.target_kind = ? AND c.target_id = ? AND c.status = 'published' AND c.id > ? ORDER BY c.id LIMIT ?",
+	err = s.st.DB.NewRaw(commentSelect+" WHERE c.target_kind = ? AND c.target_id = ? AND "+access.PublicSQL("c")+" AND c.id > ? ORDER BY c.id LIMIT ?",
 		kind, id, after, limit).Scan(ctx, &rows)
 	return rows, err
 }
@@ -135,10 +135,7 @@ func (s *Service) ListComments(ctx context.Context, v *access.Viewer, kind Kind,
 // are. With an author (not 0), that person's own comments and replies
 // still waiting for moderation come too: only they see them, marked.
 func (s *Service) Threads(ctx context.Context, kind Kind, id, after int64, limit int, author int64) ([]CommentRow, error) {
-	visible, args := "c.status = 'published'", []any(nil)
-	if author != 0 {
-		visible, args = "(c.status = 'published' OR (c.status = 'pending' AND c.author_id = ?))", []any{author}
-	}
+	visible, args := access.ListedSQL("c", author)
 	var top []CommentRow
 	if err := s.st.DB.NewRaw(commentSelect+" WHERE c.target_kind = ? AND c.target_id = ? AND c.parent_id IS NULL AND "+visible+" AND c.id > ? ORDER BY c.id LIMIT ?",
 		append(append([]any{kind, id}, args...), after, limit)...).Scan(ctx, &top); err != nil || len(top) == 0 {
@@ -253,7 +250,7 @@ func (s *Service) Comment(ctx context.Context, v *access.Viewer, requestLang str
 				return err
 			}
 		}
-		if c.Status != StatusPublished {
+		if !access.IsPublic(c.Status) {
 			return nil
 		}
 		return commentBecamePublic(ctx, tx, t, &CommentRow{
@@ -355,9 +352,9 @@ func SetCommentStatus(ctx context.Context, tx *store.Tx, commentID int64, to str
 	}
 	row.Status = to
 	switch {
-	case to == StatusPublished:
+	case access.IsPublic(to):
 		return version, commentBecamePublic(ctx, tx, t, &row)
-	case from == StatusPublished:
+	case access.IsPublic(from):
 		return version, commentLeftPublic(ctx, tx, t, commentID)
 	}
 	return version, nil

@@ -112,7 +112,7 @@ func loadField(ctx context.Context, db bun.IDB, v *access.Viewer, fieldID int64)
 	if err != nil && !store.IsNoRows(err) {
 		return nil, err
 	}
-	if len(f) == 0 || (f[0].Phase == consultations.PhaseDraft && !v.IsAdmin()) {
+	if len(f) == 0 || !v.SeesPhase(f[0].Phase) {
 		return nil, problem.NotFound()
 	}
 	return &f[0], nil
@@ -125,12 +125,9 @@ func (s *Service) ListIdeas(ctx context.Context, v *access.Viewer, fieldID, befo
 	if _, err := loadField(ctx, s.st.DB, v, fieldID); err != nil {
 		return nil, err
 	}
-	q := ideaSelect + " WHERE i.field_id = ? AND i.status = 'published'"
-	args := []any{fieldID}
-	if author != 0 {
-		q = ideaSelect + " WHERE i.field_id = ? AND (i.status = 'published' OR (i.status = 'pending' AND i.author_id = ?))"
-		args = append(args, author)
-	}
+	listed, args := access.ListedSQL("i", author)
+	q := ideaSelect + " WHERE i.field_id = ? AND " + listed
+	args = append([]any{fieldID}, args...)
 	if before > 0 {
 		q += " AND i.id < ?"
 		args = append(args, before)
@@ -248,7 +245,7 @@ func (s *Service) SubmitIdea(ctx context.Context, v *access.Viewer, requestLang 
 				return err
 			}
 		}
-		if idea.Status != StatusPublished {
+		if !access.IsPublic(idea.Status) {
 			return nil
 		}
 		return ideaBecamePublic(ctx, tx, idea.ID)
@@ -311,7 +308,7 @@ func IdeaUpdated(ctx context.Context, tx *store.Tx, id int64) error {
 	if err != nil {
 		return err
 	}
-	if t.Status != StatusPublished {
+	if !access.IsPublic(t.Status) {
 		return nil
 	}
 	row, err := ideaRow(ctx, tx, id)
@@ -345,9 +342,9 @@ func SetIdeaStatus(ctx context.Context, tx *store.Tx, id int64, to string) (int,
 	}
 	switch {
 	case from == to:
-	case to == StatusPublished:
+	case access.IsPublic(to):
 		return version, ideaBecamePublic(ctx, tx, id)
-	case from == StatusPublished:
+	case access.IsPublic(from):
 		return version, ideaLeftPublic(ctx, tx, id)
 	}
 	return version, nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strconv"
 	"time"
+
+	"github.com/mitreden/mitreden/app/access"
 )
 
 // MyContribution is one of a person's ideas or comments as /me lists it,
@@ -42,9 +44,7 @@ func (m *MyContribution) Link() string {
 
 // Visible reports whether the author can open it where it is shown:
 // published, or waiting for moderation (shown to its author only).
-func (m *MyContribution) Visible() bool {
-	return m.Status == StatusPublished || m.Status == StatusPending
-}
+func (m *MyContribution) Visible() bool { return access.Listed(m.Status, true) }
 
 // Editable reports whether the author may still change it.
 func (m *MyContribution) Editable() bool {

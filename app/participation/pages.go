@@ -126,7 +126,7 @@ func (h *Handlers) fieldPage(c *fiber.Ctx, failed *formFailure) error {
 		return err
 	}
 	v := access.From(c)
-	fc, err := h.cons.GetField(c.UserContext(), id, v.IsAdmin())
+	fc, err := h.cons.GetField(c.UserContext(), id, v.SeesDrafts())
 	if err != nil {
 		return err
 	}
@@ -281,7 +281,7 @@ func (h *Handlers) measurePage(c *fiber.Ctx, failed *formFailure) error {
 		// Kept for every reader like this one: the vote is filled in.
 		reader = 0
 	}
-	m, err := h.cons.GetMeasure(c.UserContext(), id, v.IsAdmin(), reader)
+	m, err := h.cons.GetMeasure(c.UserContext(), id, v.SeesDrafts(), reader)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 // item that waits for moderation (one lookup in a small partial index).
 func (s *Service) HasPendingComment(ctx context.Context, userID int64, kind Kind, id int64) (bool, error) {
 	var one int
-	err := s.st.QueryRow(ctx, "SELECT 1 FROM comments WHERE author_id = ? AND target_kind = ? AND target_id = ? AND status = 'pending' LIMIT 1",
+	err := s.st.QueryRow(ctx, "SELECT 1 FROM comments c WHERE c.author_id = ? AND c.target_kind = ? AND c.target_id = ? AND "+access.PendingSQL("c")+" LIMIT 1",
 		userID, string(kind), id).Scan(&one)
 	if store.IsNoRows(err) {
 		return false, nil

@@ -60,7 +60,7 @@ JOIN consultations c ON c.id = f.consultation_id WHERE x.id = ?`, in.ID).Scan(ct
 		if err != nil && !store.IsNoRows(err) {
 			return err
 		}
-		if len(rows) == 0 || rows[0].Status != StatusPublished || (rows[0].Phase == "draft" && !v.IsAdmin()) {
+		if len(rows) == 0 || !access.IsPublic(rows[0].Status) || !v.SeesPhase(rows[0].Phase) {
 			return problem.NotFound()
 		}
 		if rows[0].AuthorID == v.UserID {

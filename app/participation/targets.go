@@ -39,13 +39,14 @@ func KindFromPath(s string) (Kind, bool) {
 	return "", false
 }
 
-// Contribution states (moderation).
+// Contribution states (moderation), as access defines them with the rule
+// of who sees which.
 const (
-	StatusPending   = "pending"
-	StatusPublished = "published"
-	StatusRejected  = "rejected"
-	StatusHidden    = "hidden"
-	StatusWithdrawn = "withdrawn"
+	StatusPending   = access.Pending
+	StatusPublished = access.Published
+	StatusRejected  = access.Rejected
+	StatusHidden    = access.Hidden
+	StatusWithdrawn = access.Withdrawn
 )
 
 // target is a measure or an idea with the context every write checks.
@@ -57,7 +58,7 @@ type target struct {
 	Slug           string `bun:"slug"`
 	Phase          string `bun:"phase"`
 	Moderation     string `bun:"moderation"`
-	// Status is an idea's moderation state; measures are always "published".
+	// Status is an idea's moderation state; measures are always published.
 	Status   string `bun:"status"`
 	AuthorID int64  `bun:"author_id"`
 }
@@ -72,7 +73,7 @@ func (t *target) ConsultationTopic() string { return "consultation:" + t.Slug }
 // consultation is a draft: public topics carry only what a signed-out
 // visitor could see.
 func (t *target) public(topics ...string) []string {
-	if t.Phase == consultations.PhaseDraft {
+	if !access.PublicPhase(t.Phase) {
 		return nil
 	}
 	return topics
@@ -84,7 +85,7 @@ type rowReader interface {
 }
 
 const (
-	measureTarget = `SELECT m.field_id, f.consultation_id, c.slug, c.phase, c.moderation, 'published', 0
+	measureTarget = `SELECT m.field_id, f.consultation_id, c.slug, c.phase, c.moderation
 FROM measures m JOIN fields f ON f.id = m.field_id JOIN consultations c ON c.id = f.consultation_id WHERE m.id = CAST(? AS BIGINT)`
 	ideaTarget = `SELECT i.field_id, f.consultation_id, c.slug, c.phase, c.moderation, i.status, i.author_id
 FROM ideas i JOIN fields f ON f.id = i.field_id JOIN consultations c ON c.id = f.consultation_id WHERE i.id = CAST(? AS BIGINT)`
@@ -95,15 +96,16 @@ FROM ideas i JOIN fields f ON f.id = i.field_id JOIN consultations c ON c.id = f
 // CAST(? AS BIGINT) (see app/store/raw.go).
 func loadTarget(ctx context.Context, db rowReader, kind Kind, id int64) (*target, error) {
 	t := &target{Kind: kind, ID: id}
-	q := measureTarget
+	q, into := measureTarget, []any{&t.FieldID, &t.ConsultationID, &t.Slug, &t.Phase, &t.Moderation}
 	switch kind {
 	case KindMeasure:
+		t.Status = StatusPublished
 	case KindIdea:
-		q = ideaTarget
+		q, into = ideaTarget, append(into, &t.Status, &t.AuthorID)
 	default:
 		return nil, problem.NotFound()
 	}
-	err := db.QueryRow(ctx, q, id).Scan(&t.FieldID, &t.ConsultationID, &t.Slug, &t.Phase, &t.Moderation, &t.Status, &t.AuthorID)
+	err := db.QueryRow(ctx, q, id).Scan(into...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, problem.NotFound()
 	}
@@ -114,15 +116,7 @@ func loadTarget(ctx context.Context, db rowReader, kind Kind, id int64) (*target
 }
 
 // visibleTo reports whether v may see the target at all.
-func (t *target) visibleTo(v *access.Viewer) bool {
-	if t.Phase == consultations.PhaseDraft && !v.IsAdmin() {
-		return false
-	}
-	if t.Status != StatusPublished {
-		return v.CanModerate() || (v.SignedIn() && v.UserID == t.AuthorID && t.Status != StatusWithdrawn)
-	}
-	return true
-}
+func (t *target) visibleTo(v *access.Viewer) bool { return v.SeesItem(t.Phase, t.Status, t.AuthorID) }
 
 // guardTarget loads the target inside a write and checks that it can be
 // contributed to: it exists for the writer, is published, and its

@@ -11,6 +11,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/store"
 )
 
@@ -25,7 +26,7 @@ type ModerationCounts struct {
 func CountModeration(ctx context.Context, db bun.IDB) (ModerationCounts, error) {
 	var c ModerationCounts
 	err := db.NewRaw(`SELECT
-  (SELECT COUNT(*) FROM comments WHERE status = 'pending') + (SELECT COUNT(*) FROM ideas WHERE status = 'pending') AS pending,
+  (SELECT COUNT(*) FROM comments c WHERE `+access.PendingSQL("c")+`) + (SELECT COUNT(*) FROM ideas i WHERE `+access.PendingSQL("i")+`) AS pending,
   (SELECT COUNT(*) FROM comments WHERE needs_review) + (SELECT COUNT(*) FROM ideas WHERE needs_review) AS reported,
   (SELECT COUNT(*) FROM appeals WHERE decided_at IS NULL) AS appealed`).Scan(ctx, &c)
 	return c, err
