@@ -248,21 +248,9 @@ func groupOut(g *Group, lang string) groupJSON {
 
 // APIList is GET /api/v1/expert-groups.
 func (h *Handlers) APIList(c *fiber.Ctx) error {
-	page, err := jsonapi.ParsePage(c)
-	if err != nil {
-		return err
-	}
-	rows, err := h.svc.List(c.UserContext(), page.After, page.Limit+1)
-	if err != nil {
-		return err
-	}
-	rows, next := jsonapi.Paginate(rows, page.Limit, func(g Group) int64 { return g.ID })
 	lang := locale.From(c).Lang.Code
-	items := make([]groupJSON, 0, len(rows))
-	for i := range rows {
-		items = append(items, groupOut(&rows[i], lang))
-	}
-	return c.JSON(jsonapi.NewList(items, next))
+	out := func(g *Group) groupJSON { return groupOut(g, lang) }
+	return jsonapi.ServeList(c, h.svc.List, func(g Group) int64 { return g.ID }, out)
 }
 
 // APICreate is POST /api/v1/expert-groups (admin).
@@ -280,12 +268,9 @@ func (h *Handlers) APICreate(c *fiber.Ctx) error {
 
 // APIUpdate is PATCH /api/v1/expert-groups/{id} (admin).
 func (h *Handlers) APIUpdate(c *fiber.Ctx) error {
-	id, err := jsonapi.PathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var in Input
-	if err := jsonapi.Decode(c, &in); err != nil {
+	id, err := jsonapi.PathIDAndBody(c, "id", &in)
+	if err != nil {
 		return err
 	}
 	g, err := h.svc.Update(c.UserContext(), access.From(c).UserID, id, in)
