@@ -20,21 +20,7 @@ type FieldInput struct {
 
 func (s *Service) validateField(in *FieldInput, creating bool) error {
 	var v problem.Validator
-	if in.Slug != nil || creating {
-		slug := ""
-		if in.Slug != nil {
-			slug = *in.Slug
-		}
-		v.Check(ValidSlug(slug), "slug", "error.slug")
-	}
-	if in.Title != nil || creating {
-		in.Title = s.catalog.CheckText(&v, "title", in.Title, 3, MaxTitle)
-	}
-	if in.Description != nil {
-		in.Description = s.catalog.CheckText(&v, "description", in.Description, 0, MaxDescription)
-	} else if creating {
-		in.Description = locale.Text{}
-	}
+	s.checkNamed(&v, in.Slug, &in.Title, &in.Description, creating)
 	if in.ExpertGroups != nil {
 		v.Check(len(*in.ExpertGroups) <= 100, "expert_groups", "error.too_many")
 		for i, g := range *in.ExpertGroups {
@@ -126,14 +112,7 @@ func (s *Service) CreateField(ctx context.Context, actorID int64, consultationSl
 		}
 		return audit.Record(ctx, tx, actorID, "field.create", "field", f.ID, nil, map[string]any{"field": f, "expert_groups": in.ExpertGroups})
 	})
-	if err := fieldWriteError(err); err != nil {
-		return nil, err
-	}
-	fc, err := s.GetField(ctx, id, true)
-	if err != nil {
-		return nil, err
-	}
-	return &fc.Field, nil
+	return s.writtenField(ctx, id, err)
 }
 
 // UpdateField changes a field; expert_groups, when given, replaces the list.
@@ -154,15 +133,9 @@ func (s *Service) UpdateField(ctx context.Context, actorID int64, id int64, in F
 			return err
 		}
 		before := map[string]any{"field": f, "expert_groups": beforeGroups}
-		if in.Slug != nil {
-			f.Slug = *in.Slug
-		}
-		if in.Title != nil {
-			f.Title = in.Title
-		}
-		if in.Description != nil {
-			f.Description = in.Description
-		}
+		patch(&f.Slug, in.Slug)
+		patchText(&f.Title, in.Title)
+		patchText(&f.Description, in.Description)
 		f.UpdatedAt = s.now()
 		if _, err := tx.NewUpdate().Model(&f).WherePK().Column("slug", "title", "description", "updated_at").Exec(ctx); err != nil {
 			return err
@@ -180,14 +153,7 @@ func (s *Service) UpdateField(ctx context.Context, actorID int64, id int64, in F
 		}
 		return audit.Record(ctx, tx, actorID, "field.update", "field", id, before, map[string]any{"field": f, "expert_groups": afterGroups})
 	})
-	if err := fieldWriteError(err); err != nil {
-		return nil, err
-	}
-	fc, err := s.GetField(ctx, id, true)
-	if err != nil {
-		return nil, err
-	}
-	return &fc.Field, nil
+	return s.writtenField(ctx, id, err)
 }
 
 func setFieldGroups(ctx context.Context, tx *store.Tx, fieldID int64, groups *[]int64) error {
@@ -208,6 +174,19 @@ func setFieldGroups(ctx context.Context, tx *store.Tx, fieldID int64, groups *[]
 		}
 	}
 	return nil
+}
+
+// writtenField answers a write of field id: the write's error as the API
+// names it, or the field as it is now.
+func (s *Service) writtenField(ctx context.Context, id int64, err error) (*FieldSummary, error) {
+	if err := fieldWriteError(err); err != nil {
+		return nil, err
+	}
+	fc, err := s.GetField(ctx, id, true)
+	if err != nil {
+		return nil, err
+	}
+	return &fc.Field, nil
 }
 
 func fieldWriteError(err error) error {

@@ -287,26 +287,19 @@ func (h *Handlers) APICreateMeasure(c *fiber.Ctx) error {
 // APIUpdateMeasure is PATCH /api/v1/measures/{id} (experts of the field's
 // groups, admins).
 func (h *Handlers) APIUpdateMeasure(c *fiber.Ctx) error {
-	id, err := IDParam(c, "id")
+	d, err := h.managedMeasure(c)
 	if err != nil {
-		return err
-	}
-	v := access.From(c)
-	d, err := h.svc.GetMeasure(c.UserContext(), id, v.IsAdmin(), 0)
-	if err != nil {
-		return err
-	}
-	if err := h.mayManageMeasures(c, d.FieldID); err != nil {
 		return err
 	}
 	var in MeasureInput
 	if err := jsonapi.Decode(c, &in); err != nil {
 		return err
 	}
-	if _, err := h.svc.UpdateMeasure(c.UserContext(), v.UserID, id, in); err != nil {
+	v := access.From(c)
+	if _, err := h.svc.UpdateMeasure(c.UserContext(), v.UserID, d.ID, in); err != nil {
 		return err
 	}
-	if d, err = h.svc.GetMeasure(c.UserContext(), id, true, v.UserID); err != nil {
+	if d, err = h.svc.GetMeasure(c.UserContext(), d.ID, true, v.UserID); err != nil {
 		return err
 	}
 	return c.JSON(d.JSON(lang(c)))

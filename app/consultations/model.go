@@ -124,6 +124,20 @@ func (d *Detail) ThemeTitle(key string) locale.Text {
 	return nil
 }
 
+// patch applies one value of a change: nil leaves *dst as it is.
+func patch[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// patchText applies a text of a change: nil leaves *dst as it is.
+func patchText(dst *locale.Text, t locale.Text) {
+	if t != nil {
+		*dst = t
+	}
+}
+
 // Keys is a list of theme keys stored as a JSON array.
 type Keys []string
 

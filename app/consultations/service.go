@@ -138,23 +138,34 @@ const (
 	MaxFrameText   = 2000
 )
 
+// checkNamed checks the slug, title and description that consultations
+// and fields both have; creating one requires the slug and title, and a
+// missing description is empty.
+func (s *Service) checkNamed(v *problem.Validator, slug *string, title, description *locale.Text, creating bool) {
+	if slug != nil || creating {
+		v.Check(slug != nil && ValidSlug(*slug), "slug", "error.slug")
+	}
+	if *title != nil || creating {
+		*title = s.catalog.CheckText(v, "title", *title, 3, MaxTitle)
+	}
+	*description = s.checkDescription(v, *description, creating)
+}
+
+// checkDescription checks a description of a consultation, field or
+// measure; on creation a missing one is empty.
+func (s *Service) checkDescription(v *problem.Validator, d locale.Text, creating bool) locale.Text {
+	if d == nil && creating {
+		return locale.Text{}
+	}
+	if d == nil {
+		return nil
+	}
+	return s.catalog.CheckText(v, "description", d, 0, MaxDescription)
+}
+
 func (s *Service) validate(in *Input, creating bool) error {
 	var v problem.Validator
-	if in.Slug != nil || creating {
-		slug := ""
-		if in.Slug != nil {
-			slug = *in.Slug
-		}
-		v.Check(ValidSlug(slug), "slug", "error.slug")
-	}
-	if in.Title != nil || creating {
-		in.Title = s.catalog.CheckText(&v, "title", in.Title, 3, MaxTitle)
-	}
-	if in.Description != nil {
-		in.Description = s.catalog.CheckText(&v, "description", in.Description, 0, MaxDescription)
-	} else if creating {
-		in.Description = locale.Text{}
-	}
+	s.checkNamed(&v, in.Slug, &in.Title, &in.Description, creating)
 	if in.Phase != nil {
 		v.Check(slices.Contains(Phases, *in.Phase), "phase", "error.phase")
 	}
@@ -199,21 +210,14 @@ func (s *Service) Create(ctx context.Context, actorID int64, in Input) (*Detail,
 	}
 	now := s.now()
 	c := &Consultation{Slug: *in.Slug, Title: in.Title, Description: in.Description, Phase: PhaseDraft, Moderation: ModerationPre, CreatedAt: now, UpdatedAt: now}
-	if in.Phase != nil {
-		c.Phase = *in.Phase
-	}
-	if in.Moderation != nil {
-		c.Moderation = *in.Moderation
-	}
+	patch(&c.Phase, in.Phase)
+	patch(&c.Moderation, in.Moderation)
 	var out *Detail
 	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		if _, err := tx.NewInsert().Model(c).Returning("id").Exec(ctx); err != nil {
 			return err
 		}
-		if err := replaceFrame(ctx, tx, c.ID, in); err != nil {
-			return err
-		}
-		d, err := s.load(ctx, tx, c.Slug, true)
+		d, err := s.saveFrame(ctx, tx, c, in)
 		if err != nil {
 			return err
 		}
@@ -243,30 +247,17 @@ func (s *Service) Update(ctx context.Context, actorID int64, slug string, in Inp
 			}
 		}
 		c := before.Consultation
-		if in.Slug != nil {
-			c.Slug = *in.Slug
-		}
-		if in.Title != nil {
-			c.Title = in.Title
-		}
-		if in.Description != nil {
-			c.Description = in.Description
-		}
-		if in.Phase != nil {
-			c.Phase = *in.Phase
-		}
-		if in.Moderation != nil {
-			c.Moderation = *in.Moderation
-		}
+		patch(&c.Slug, in.Slug)
+		patchText(&c.Title, in.Title)
+		patchText(&c.Description, in.Description)
+		patch(&c.Phase, in.Phase)
+		patch(&c.Moderation, in.Moderation)
 		c.UpdatedAt = s.now()
 		if _, err := tx.NewUpdate().Model(&c).WherePK().
 			Column("slug", "title", "description", "phase", "moderation", "updated_at").Exec(ctx); err != nil {
 			return err
 		}
-		if err := replaceFrame(ctx, tx, c.ID, in); err != nil {
-			return err
-		}
-		after, err := s.load(ctx, tx, c.Slug, true)
+		after, err := s.saveFrame(ctx, tx, &c, in)
 		if err != nil {
 			return err
 		}
@@ -281,6 +272,15 @@ func (s *Service) Update(ctx context.Context, actorID int64, slug string, in Inp
 		return nil, ErrSlugTaken
 	}
 	return out, err
+}
+
+// saveFrame writes the lists in carries for consultation c and reads the
+// consultation back as it is now.
+func (s *Service) saveFrame(ctx context.Context, tx *store.Tx, c *Consultation, in Input) (*Detail, error) {
+	if err := replaceFrame(ctx, tx, c.ID, in); err != nil {
+		return nil, err
+	}
+	return s.load(ctx, tx, c.Slug, true)
 }
 
 // replaceFrame writes the guidelines, priorities and themes that in carries.
