@@ -103,7 +103,7 @@ func (s *Service) CreateField(ctx context.Context, actorID int64, consultationSl
 			return err
 		}
 		id = f.ID
-		if err := setFieldGroups(ctx, tx, f.ID, in.ExpertGroups); err != nil {
+		if err := LinkGroups(ctx, tx, "field_id", f.ID, in.ExpertGroups); err != nil {
 			return err
 		}
 		// The consultation's page lists its fields.
@@ -140,7 +140,7 @@ func (s *Service) UpdateField(ctx context.Context, actorID int64, id int64, in F
 		if _, err := tx.NewUpdate().Model(&f).WherePK().Column("slug", "title", "description", "updated_at").Exec(ctx); err != nil {
 			return err
 		}
-		if err := setFieldGroups(ctx, tx, id, in.ExpertGroups); err != nil {
+		if err := LinkGroups(ctx, tx, "field_id", id, in.ExpertGroups); err != nil {
 			return err
 		}
 		afterGroups := beforeGroups
@@ -156,20 +156,25 @@ func (s *Service) UpdateField(ctx context.Context, actorID int64, id int64, in F
 	return s.writtenField(ctx, id, err)
 }
 
-func setFieldGroups(ctx context.Context, tx *store.Tx, fieldID int64, groups *[]int64) error {
-	if groups == nil {
+// LinkGroups replaces which expert groups serve which fields, from one
+// side, named by its column: the groups of field id ("field_id") or the
+// fields of group id ("group_id"). Repeated ids count once; nil leaves the
+// links as they are.
+func LinkGroups(ctx context.Context, tx *store.Tx, side string, id int64, others *[]int64) error {
+	if others == nil {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM expert_group_fields WHERE field_id = ?", fieldID); err != nil {
+	other := map[string]string{"field_id": "group_id", "group_id": "field_id"}[side]
+	if _, err := tx.ExecContext(ctx, "DELETE FROM expert_group_fields WHERE "+side+" = ?", id); err != nil {
 		return err
 	}
 	seen := map[int64]bool{}
-	for _, g := range *groups {
-		if seen[g] {
+	for _, o := range *others {
+		if seen[o] {
 			continue
 		}
-		seen[g] = true
-		if _, err := tx.ExecContext(ctx, "INSERT INTO expert_group_fields (group_id, field_id) VALUES (?, ?)", g, fieldID); err != nil {
+		seen[o] = true
+		if _, err := tx.ExecContext(ctx, "INSERT INTO expert_group_fields ("+side+", "+other+") VALUES (?, ?)", id, o); err != nil {
 			return err
 		}
 	}
