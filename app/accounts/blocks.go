@@ -187,16 +187,9 @@ func (h *Handlers) APIBlock(c *fiber.Ctx) error {
 
 // APIUnblock is DELETE /api/v1/users/{id}/block (moderator, admin).
 func (h *Handlers) APIUnblock(c *fiber.Ctx) error {
-	id, err := jsonapi.PathID(c, "id")
-	if err != nil {
+	unblock := func(c *fiber.Ctx, id int64) error { return LiftBlock(c, h.svc, id) }
+	if _, err := actOnAccount(c, unblock); err != nil {
 		return err
-	}
-	lifted, err := h.svc.Unblock(c.UserContext(), access.From(c), id)
-	if err != nil {
-		return err
-	}
-	if lifted {
-		UnblockedEvent(c, id)
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
