@@ -114,6 +114,19 @@ type Detail struct {
 	Fields     []FieldSummary
 }
 
+// NumberedList is a numbered list of a consultation's frame: its name
+// (the key of its heading) and its texts.
+type NumberedList struct {
+	Name  string
+	Items []Numbered
+}
+
+// NumberedLists are the guidelines and the priorities, as the
+// consultation's page shows them one after the other.
+func (d *Detail) NumberedLists() []NumberedList {
+	return []NumberedList{{"guidelines", d.Guidelines}, {"priorities", d.Priorities}}
+}
+
 // ThemeTitle returns a theme's title by key, or nil when the key is unknown.
 func (d *Detail) ThemeTitle(key string) locale.Text {
 	for _, t := range d.Themes {
