@@ -56,10 +56,7 @@ SELECT f.*,
   (SELECT COUNT(*) FROM measures m WHERE m.field_id = f.id) AS measure_count,
   (SELECT COUNT(*) FROM ideas i WHERE i.field_id = f.id AND i.status = 'published') AS idea_count
 FROM fields f WHERE f.id = ?`, id).Scan(ctx, &fc.Field)
-	if store.IsNoRows(err) {
-		return nil, problem.NotFound()
-	}
-	if err != nil {
+	if err := found(err); err != nil {
 		return nil, err
 	}
 	if err := s.st.DB.NewSelect().Model(&fc.Consultation).Where("id = ?", fc.Field.ConsultationID).Scan(ctx); err != nil {
@@ -87,10 +84,7 @@ func (s *Service) CreateField(ctx context.Context, actorID int64, consultationSl
 	var id int64
 	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		var c Consultation
-		if err := tx.NewSelect().Model(&c).Where("slug = ?", consultationSlug).Scan(ctx); err != nil {
-			if store.IsNoRows(err) {
-				return problem.NotFound()
-			}
+		if err := found(tx.NewSelect().Model(&c).Where("slug = ?", consultationSlug).Scan(ctx)); err != nil {
 			return err
 		}
 		var pos int
@@ -122,10 +116,7 @@ func (s *Service) UpdateField(ctx context.Context, actorID int64, id int64, in F
 	}
 	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		var f Field
-		if err := tx.NewSelect().Model(&f).Where("id = ?", id).Scan(ctx); err != nil {
-			if store.IsNoRows(err) {
-				return problem.NotFound()
-			}
+		if err := found(tx.NewSelect().Model(&f).Where("id = ?", id).Scan(ctx)); err != nil {
 			return err
 		}
 		var beforeGroups []int64
@@ -192,6 +183,14 @@ func (s *Service) writtenField(ctx context.Context, id int64, err error) (*Field
 		return nil, err
 	}
 	return &fc.Field, nil
+}
+
+// found answers the error of a read whose missing row means 404.
+func found(err error) error {
+	if store.IsNoRows(err) {
+		return problem.NotFound()
+	}
+	return err
 }
 
 func fieldWriteError(err error) error {

@@ -131,6 +131,24 @@ type Input struct {
 	Themes      *[]ThemeInput  `json:"themes"`
 }
 
+// textList is a numbered list of texts a change may carry.
+type textList struct {
+	name  string // its field in the API and its table
+	texts *[]locale.Text
+}
+
+// givenLists are the guidelines and the priorities, in that order, when
+// the change gives them.
+func (in *Input) givenLists() []textList {
+	var given []textList
+	for _, l := range []textList{{"guidelines", in.Guidelines}, {"priorities", in.Priorities}} {
+		if l.texts != nil {
+			given = append(given, l)
+		}
+	}
+	return given
+}
+
 // Text limits, in characters.
 const (
 	MaxTitle       = 200
@@ -172,16 +190,10 @@ func (s *Service) validate(in *Input, creating bool) error {
 	if in.Moderation != nil {
 		v.Check(slices.Contains(ModerationModes, *in.Moderation), "moderation", "error.moderation")
 	}
-	for _, list := range []struct {
-		field string
-		texts *[]locale.Text
-	}{{"guidelines", in.Guidelines}, {"priorities", in.Priorities}} {
-		if list.texts == nil {
-			continue
-		}
-		v.Check(len(*list.texts) <= 50, list.field, "error.too_many")
+	for _, list := range in.givenLists() {
+		v.Check(len(*list.texts) <= 50, list.name, "error.too_many")
 		for i, t := range *list.texts {
-			(*list.texts)[i] = s.catalog.CheckText(&v, list.field+"["+strconv.Itoa(i)+"]", t, 1, MaxFrameText)
+			(*list.texts)[i] = s.catalog.CheckText(&v, list.name+"["+strconv.Itoa(i)+"]", t, 1, MaxFrameText)
 		}
 	}
 	if in.Themes != nil {
@@ -285,18 +297,12 @@ func (s *Service) saveFrame(ctx context.Context, tx *store.Tx, c *Consultation, 
 
 // replaceFrame writes the guidelines, priorities and themes that in carries.
 func replaceFrame(ctx context.Context, tx *store.Tx, consultationID int64, in Input) error {
-	for _, list := range []struct {
-		table string
-		texts *[]locale.Text
-	}{{"guidelines", in.Guidelines}, {"priorities", in.Priorities}} {
-		if list.texts == nil {
-			continue
-		}
-		if _, err := tx.NewDelete().TableExpr(list.table).Where("consultation_id = ?", consultationID).Exec(ctx); err != nil {
+	for _, list := range in.givenLists() {
+		if _, err := tx.NewDelete().TableExpr(list.name).Where("consultation_id = ?", consultationID).Exec(ctx); err != nil {
 			return err
 		}
 		for i, t := range *list.texts {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO "+list.table+" (consultation_id, number, text) VALUES (?, ?, ?)", consultationID, i+1, t); err != nil {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO "+list.name+" (consultation_id, number, text) VALUES (?, ?, ?)", consultationID, i+1, t); err != nil {
 				return err
 			}
 		}
