@@ -168,12 +168,9 @@ func ParseUntil(field, s string) (time.Time, error) {
 
 // APIBlock is POST /api/v1/users/{id}/block (moderator, admin).
 func (h *Handlers) APIBlock(c *fiber.Ctx) error {
-	id, err := jsonapi.PathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var b blockBody
-	if err := jsonapi.Decode(c, &b); err != nil {
+	id, err := jsonapi.PathIDAndBody(c, "id", &b)
+	if err != nil {
 		return err
 	}
 	until, err := ParseUntil("until", b.Until)
@@ -190,34 +187,14 @@ func (h *Handlers) APIBlock(c *fiber.Ctx) error {
 
 // APIUnblock is DELETE /api/v1/users/{id}/block (moderator, admin).
 func (h *Handlers) APIUnblock(c *fiber.Ctx) error {
-	id, err := jsonapi.PathID(c, "id")
-	if err != nil {
+	unblock := func(c *fiber.Ctx, id int64) error { return LiftBlock(c, h.svc, id) }
+	if _, err := actOnAccount(c, unblock); err != nil {
 		return err
-	}
-	lifted, err := h.svc.Unblock(c.UserContext(), access.From(c), id)
-	if err != nil {
-		return err
-	}
-	if lifted {
-		UnblockedEvent(c, id)
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 // APIBlocks is GET /api/v1/moderation/blocks (moderator, admin).
 func (h *Handlers) APIBlocks(c *fiber.Ctx) error {
-	page, err := jsonapi.ParsePage(c)
-	if err != nil {
-		return err
-	}
-	rows, err := h.svc.Blocked(c.UserContext(), page.After, page.Limit+1)
-	if err != nil {
-		return err
-	}
-	rows, next := jsonapi.Paginate(rows, page.Limit, func(b BlockedAccount) int64 { return b.ID })
-	items := make([]BlockJSON, 0, len(rows))
-	for i := range rows {
-		items = append(items, blockOut(&rows[i]))
-	}
-	return c.JSON(jsonapi.NewList(items, next))
+	return jsonapi.ServeList(c, h.svc.Blocked, func(b BlockedAccount) int64 { return b.ID }, blockOut)
 }

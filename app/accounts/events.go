@@ -18,10 +18,14 @@ func BlockedEvent(c *fiber.Ctx, userID int64, until time.Time) {
 	securitylog.Event(c, securitylog.Blocked, "user", userID, "by", access.From(c).UserID, "until", until.UTC().Format(time.RFC3339))
 }
 
-// UnblockedEvent logs that the signed-in moderator or admin lifted the
-// block of userID.
-func UnblockedEvent(c *fiber.Ctx, userID int64) {
-	securitylog.Event(c, securitylog.Unblocked, "user", userID, "by", access.From(c).UserID)
+// LiftBlock lifts the block of userID for the signed-in moderator or
+// admin, and logs it when there was one.
+func LiftBlock(c *fiber.Ctx, s *Service, userID int64) error {
+	lifted, err := s.Unblock(c.UserContext(), access.From(c), userID)
+	if err == nil && lifted {
+		securitylog.Event(c, securitylog.Unblocked, "user", userID, "by", access.From(c).UserID)
+	}
+	return err
 }
 
 // RoleChangedEvent logs that the signed-in admin changed the role of

@@ -8,7 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/mitreden/mitreden/app/access"
-	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/pages"
 	"github.com/mitreden/mitreden/app/problem"
@@ -46,12 +45,9 @@ type passwordBody struct {
 
 // APIChangePassword is POST /api/v1/me/password.
 func (h *Handlers) APIChangePassword(c *fiber.Ctx) error {
-	v := access.From(c)
-	if !v.SignedIn() {
-		return problem.Unauthorized()
-	}
 	var b passwordBody
-	if err := jsonapi.Decode(c, &b); err != nil {
+	v, err := signedInBody(c, &b)
+	if err != nil {
 		return err
 	}
 	if err := h.svc.ChangePassword(c.UserContext(), v.UserID, v.SessionID, b.CurrentPassword, b.NewPassword); err != nil {

@@ -190,11 +190,7 @@ func (h *Handlers) endSession(c *fiber.Ctx) (current bool, err error) {
 
 // APIEndUserSessions is DELETE /api/v1/users/{id}/sessions (admin).
 func (h *Handlers) APIEndUserSessions(c *fiber.Ctx) error {
-	id, err := jsonapi.PathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := h.EndUserSessions(c, id); err != nil {
+	if _, err := actOnAccount(c, h.EndUserSessions); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -246,11 +242,8 @@ func (h *Handlers) EndOtherSessionsSubmit(c *fiber.Ctx) error {
 // EndUserSessionsSubmit is POST /admin/users/{id}/sessions/end, the
 // button on the administration's account page.
 func (h *Handlers) EndUserSessionsSubmit(c *fiber.Ctx) error {
-	id, err := jsonapi.PathID(c, "id")
+	id, err := actOnAccount(c, h.EndUserSessions)
 	if err != nil {
-		return err
-	}
-	if err := h.EndUserSessions(c, id); err != nil {
 		return err
 	}
 	pages.Flash(c, "ok", "flash.user_sessions_ended")

@@ -92,18 +92,25 @@ func (h *Handlers) LoginTwoFactorSubmit(c *fiber.Ctx) error {
 	return pages.Redirect(c, pages.SafeNext(next, "/"))
 }
 
+// signedInBody refuses anyone signed out, then reads the JSON body into
+// dst: the order every request about one's own account is checked in.
+func signedInBody(c *fiber.Ctx, dst any) (*access.Viewer, error) {
+	v := access.From(c)
+	if !v.SignedIn() {
+		return nil, problem.Unauthorized()
+	}
+	return v, jsonapi.Decode(c, dst)
+}
+
 type beginTwoFactorBody struct {
 	CurrentPassword string `json:"current_password"`
 }
 
 // APIBeginTwoFactor is POST /api/v1/me/2fa.
 func (h *Handlers) APIBeginTwoFactor(c *fiber.Ctx) error {
-	v := access.From(c)
-	if !v.SignedIn() {
-		return problem.Unauthorized()
-	}
 	var b beginTwoFactorBody
-	if err := jsonapi.Decode(c, &b); err != nil {
+	v, err := signedInBody(c, &b)
+	if err != nil {
 		return err
 	}
 	setup, err := h.svc.BeginTwoFactor(c.UserContext(), v.UserID, b.CurrentPassword)
@@ -120,12 +127,8 @@ type confirmTwoFactorBody struct {
 
 // APIConfirmTwoFactor is POST /api/v1/me/2fa/confirm.
 func (h *Handlers) APIConfirmTwoFactor(c *fiber.Ctx) error {
-	v := access.From(c)
-	if !v.SignedIn() {
-		return problem.Unauthorized()
-	}
 	var b confirmTwoFactorBody
-	if err := jsonapi.Decode(c, &b); err != nil {
+	if _, err := signedInBody(c, &b); err != nil {
 		return err
 	}
 	codes, err := h.confirmTwoFactor(c, b.Code)
@@ -154,11 +157,8 @@ type disableTwoFactorBody struct {
 
 // APIDisableTwoFactor is DELETE /api/v1/me/2fa.
 func (h *Handlers) APIDisableTwoFactor(c *fiber.Ctx) error {
-	if !access.From(c).SignedIn() {
-		return problem.Unauthorized()
-	}
 	var b disableTwoFactorBody
-	if err := jsonapi.Decode(c, &b); err != nil {
+	if _, err := signedInBody(c, &b); err != nil {
 		return err
 	}
 	if err := h.disableTwoFactor(c, b.CurrentPassword, b.Code); err != nil {
@@ -178,13 +178,18 @@ func (h *Handlers) disableTwoFactor(c *fiber.Ctx, password, code string) error {
 	return err
 }
 
-// APIResetTwoFactor is DELETE /api/v1/users/{id}/2fa (admin).
-func (h *Handlers) APIResetTwoFactor(c *fiber.Ctx) error {
+// actOnAccount runs an administrator's action on the account at {id}.
+func actOnAccount(c *fiber.Ctx, act func(c *fiber.Ctx, id int64) error) (int64, error) {
 	id, err := jsonapi.PathID(c, "id")
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if err := h.ResetTwoFactor(c, id); err != nil {
+	return id, act(c, id)
+}
+
+// APIResetTwoFactor is DELETE /api/v1/users/{id}/2fa (admin).
+func (h *Handlers) APIResetTwoFactor(c *fiber.Ctx) error {
+	if _, err := actOnAccount(c, h.ResetTwoFactor); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -262,11 +267,8 @@ func (h *Handlers) meFormError(c *fiber.Ctx, err error, fields map[string]string
 // ResetTwoFactorSubmit is POST /admin/users/{id}/2fa/reset, the button on
 // the administration's account page.
 func (h *Handlers) ResetTwoFactorSubmit(c *fiber.Ctx) error {
-	id, err := jsonapi.PathID(c, "id")
+	id, err := actOnAccount(c, h.ResetTwoFactor)
 	if err != nil {
-		return err
-	}
-	if err := h.ResetTwoFactor(c, id); err != nil {
 		return err
 	}
 	pages.Flash(c, "ok", "flash.two_factor_reset")

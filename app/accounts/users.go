@@ -225,30 +225,17 @@ func FilterFrom(c *fiber.Ctx) Filter {
 
 // APIListUsers is GET /api/v1/users?q=&role= (admin).
 func (h *Handlers) APIListUsers(c *fiber.Ctx) error {
-	page, err := jsonapi.ParsePage(c)
-	if err != nil {
-		return err
+	search := func(ctx context.Context, after int64, limit int) ([]Account, error) {
+		return h.svc.Search(ctx, FilterFrom(c), after, limit)
 	}
-	rows, err := h.svc.Search(c.UserContext(), FilterFrom(c), page.After, page.Limit+1)
-	if err != nil {
-		return err
-	}
-	rows, next := jsonapi.Paginate(rows, page.Limit, func(a Account) int64 { return a.ID })
-	items := make([]AccountJSON, 0, len(rows))
-	for i := range rows {
-		items = append(items, h.svc.accountOut(&rows[i]))
-	}
-	return c.JSON(jsonapi.NewList(items, next))
+	return jsonapi.ServeList(c, search, func(a Account) int64 { return a.ID }, h.svc.accountOut)
 }
 
 // APIUpdateUser is PATCH /api/v1/users/{id} (admin).
 func (h *Handlers) APIUpdateUser(c *fiber.Ctx) error {
-	id, err := jsonapi.PathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var in Change
-	if err := jsonapi.Decode(c, &in); err != nil {
+	id, err := jsonapi.PathIDAndBody(c, "id", &in)
+	if err != nil {
 		return err
 	}
 	a, before, err := h.svc.Update(c.UserContext(), access.From(c).UserID, id, in)

@@ -207,9 +207,14 @@ func (h *Handlers) CreateConsultation(c *fiber.Ctx) error {
 	return pages.Redirect(c, "/admin/consultations/"+d.Slug)
 }
 
+// consultation loads the consultation at {slug}, drafts included.
+func (h *Handlers) consultation(c *fiber.Ctx) (*consultations.Detail, error) {
+	return h.Consultations.Get(c.UserContext(), strings.Clone(c.Params("slug")), true)
+}
+
 // ConsultationPage is GET /admin/consultations/{slug}.
 func (h *Handlers) ConsultationPage(c *fiber.Ctx) error {
-	d, err := h.Consultations.Get(c.UserContext(), c.Params("slug"), true)
+	d, err := h.consultation(c)
 	if err != nil {
 		return err
 	}
@@ -218,14 +223,13 @@ func (h *Handlers) ConsultationPage(c *fiber.Ctx) error {
 
 // UpdateConsultation is POST /admin/consultations/{slug}.
 func (h *Handlers) UpdateConsultation(c *fiber.Ctx) error {
-	slug := strings.Clone(c.Params("slug"))
-	before, err := h.Consultations.Get(c.UserContext(), slug, true)
+	before, err := h.consultation(c)
 	if err != nil {
 		return err
 	}
 	form := postedForm(c)
 	in, from := h.consultationInput(form)
-	d, err := h.Consultations.Update(c.UserContext(), access.From(c).UserID, slug, in)
+	d, err := h.Consultations.Update(c.UserContext(), access.From(c).UserID, before.Slug, in)
 	if err != nil {
 		return h.renderConsultation(c, before, form, onField(err, consultations.ErrSlugTaken, "slug"), from)
 	}
@@ -276,7 +280,7 @@ func (h *Handlers) fieldInput(c *fiber.Ctx, form map[string]string) (consultatio
 
 // NewFieldPage is GET /admin/consultations/{slug}/fields/new.
 func (h *Handlers) NewFieldPage(c *fiber.Ctx) error {
-	d, err := h.Consultations.Get(c.UserContext(), c.Params("slug"), true)
+	d, err := h.consultation(c)
 	if err != nil {
 		return err
 	}
@@ -285,19 +289,32 @@ func (h *Handlers) NewFieldPage(c *fiber.Ctx) error {
 
 // CreateField is POST /admin/consultations/{slug}/fields.
 func (h *Handlers) CreateField(c *fiber.Ctx) error {
-	slug := strings.Clone(c.Params("slug"))
-	d, err := h.Consultations.Get(c.UserContext(), slug, true)
+	d, err := h.consultation(c)
 	if err != nil {
 		return err
 	}
+	return h.saveField(c, fieldPage{Consultation: d.Consultation}, func(in consultations.FieldInput) (int64, error) {
+		f, err := h.Consultations.CreateField(c.UserContext(), access.From(c).UserID, d.Slug, in)
+		if err != nil {
+			return 0, err
+		}
+		return f.ID, nil
+	})
+}
+
+// saveField saves the posted field form through save, which answers the
+// field's id, and goes to the field's page; on errors the form shows again
+// beside them.
+func (h *Handlers) saveField(c *fiber.Ctx, data fieldPage, save func(consultations.FieldInput) (int64, error)) error {
 	form := postedForm(c)
 	in, checked := h.fieldInput(c, form)
-	f, err := h.Consultations.CreateField(c.UserContext(), access.From(c).UserID, slug, in)
+	id, err := save(in)
 	if err != nil {
-		return h.renderField(c, fieldPage{Consultation: d.Consultation, Checked: checked}, form, onField(err, consultations.ErrSlugTaken, "slug"))
+		data.Checked = checked
+		return h.renderField(c, data, form, onField(err, consultations.ErrSlugTaken, "slug"))
 	}
 	pages.Flash(c, "ok", "flash.admin_saved")
-	return pages.Redirect(c, "/admin/fields/"+strconv.FormatInt(f.ID, 10))
+	return pages.Redirect(c, "/admin/fields/"+strconv.FormatInt(id, 10))
 }
 
 // FieldPage is GET /admin/fields/{id}.
@@ -330,11 +347,8 @@ func (h *Handlers) UpdateField(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := postedForm(c)
-	in, checked := h.fieldInput(c, form)
-	if _, err := h.Consultations.UpdateField(c.UserContext(), access.From(c).UserID, fc.Field.ID, in); err != nil {
-		return h.renderField(c, fieldPage{Consultation: fc.Consultation, Field: &fc.Field, Checked: checked}, form, onField(err, consultations.ErrSlugTaken, "slug"))
-	}
-	pages.Flash(c, "ok", "flash.admin_saved")
-	return pages.Redirect(c, "/admin/fields/"+strconv.FormatInt(fc.Field.ID, 10))
+	return h.saveField(c, fieldPage{Consultation: fc.Consultation, Field: &fc.Field}, func(in consultations.FieldInput) (int64, error) {
+		_, err := h.Consultations.UpdateField(c.UserContext(), access.From(c).UserID, fc.Field.ID, in)
+		return fc.Field.ID, err
+	})
 }

@@ -173,12 +173,8 @@ func (h *Handlers) UnblockUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	lifted, err := h.Accounts.Unblock(c.UserContext(), access.From(c), id)
-	if err != nil {
+	if err := accounts.LiftBlock(c, h.Accounts, id); err != nil {
 		return err
-	}
-	if lifted {
-		accounts.UnblockedEvent(c, id)
 	}
 	pages.Flash(c, "ok", "flash.admin_unblocked")
 	return pages.Redirect(c, userPath(id))

@@ -21,21 +21,7 @@ type FieldInput struct {
 
 func (s *Service) validateField(in *FieldInput, creating bool) error {
 	var v problem.Validator
-	if in.Slug != nil || creating {
-		slug := ""
-		if in.Slug != nil {
-			slug = *in.Slug
-		}
-		v.Check(ValidSlug(slug), "slug", "error.slug")
-	}
-	if in.Title != nil || creating {
-		in.Title = s.catalog.CheckText(&v, "title", in.Title, 3, MaxTitle)
-	}
-	if in.Description != nil {
-		in.Description = s.catalog.CheckText(&v, "description", in.Description, 0, MaxDescription)
-	} else if creating {
-		in.Description = locale.Text{}
-	}
+	s.checkNamed(&v, in.Slug, &in.Title, &in.Description, creating)
 	if in.ExpertGroups != nil {
 		v.Check(len(*in.ExpertGroups) <= 100, "expert_groups", "error.too_many")
 		for i, g := range *in.ExpertGroups {
@@ -74,10 +60,7 @@ FROM fields f`
 func (s *Service) GetField(ctx context.Context, id int64, includeDrafts bool) (*FieldContext, error) {
 	fc := &FieldContext{}
 	err := s.st.DB.NewRaw(fieldSelect+" WHERE f.id = ?", id).Scan(ctx, &fc.Field)
-	if store.IsNoRows(err) {
-		return nil, problem.NotFound()
-	}
-	if err != nil {
+	if err := found(err); err != nil {
 		return nil, err
 	}
 	if err := s.st.DB.NewSelect().Model(&fc.Consultation).Where("id = ?", fc.Field.ConsultationID).Scan(ctx); err != nil {
@@ -105,10 +88,7 @@ func (s *Service) CreateField(ctx context.Context, actorID int64, consultationSl
 	var id int64
 	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		var c Consultation
-		if err := tx.NewSelect().Model(&c).Where("slug = ?", consultationSlug).Scan(ctx); err != nil {
-			if store.IsNoRows(err) {
-				return problem.NotFound()
-			}
+		if err := found(tx.NewSelect().Model(&c).Where("slug = ?", consultationSlug).Scan(ctx)); err != nil {
 			return err
 		}
 		var pos int
@@ -121,7 +101,7 @@ func (s *Service) CreateField(ctx context.Context, actorID int64, consultationSl
 			return err
 		}
 		id = f.ID
-		if err := setFieldGroups(ctx, tx, f.ID, in.ExpertGroups); err != nil {
+		if err := LinkGroups(ctx, tx, "field_id", f.ID, in.ExpertGroups); err != nil {
 			return err
 		}
 		// The consultation's page lists its fields.
@@ -130,14 +110,7 @@ func (s *Service) CreateField(ctx context.Context, actorID int64, consultationSl
 		}
 		return audit.Record(ctx, tx, actorID, "field.create", "field", f.ID, nil, map[string]any{"field": f, "expert_groups": in.ExpertGroups})
 	})
-	if err := fieldWriteError(err); err != nil {
-		return nil, err
-	}
-	fc, err := s.GetField(ctx, id, true)
-	if err != nil {
-		return nil, err
-	}
-	return &fc.Field, nil
+	return s.writtenField(ctx, id, err)
 }
 
 // UpdateField changes a field; expert_groups, when given, replaces the list.
@@ -147,10 +120,7 @@ func (s *Service) UpdateField(ctx context.Context, actorID int64, id int64, in F
 	}
 	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		var f Field
-		if err := tx.NewSelect().Model(&f).Where("id = ?", id).Scan(ctx); err != nil {
-			if store.IsNoRows(err) {
-				return problem.NotFound()
-			}
+		if err := found(tx.NewSelect().Model(&f).Where("id = ?", id).Scan(ctx)); err != nil {
 			return err
 		}
 		var beforeGroups []int64
@@ -158,20 +128,14 @@ func (s *Service) UpdateField(ctx context.Context, actorID int64, id int64, in F
 			return err
 		}
 		before := map[string]any{"field": f, "expert_groups": beforeGroups}
-		if in.Slug != nil {
-			f.Slug = *in.Slug
-		}
-		if in.Title != nil {
-			f.Title = in.Title
-		}
-		if in.Description != nil {
-			f.Description = in.Description
-		}
+		patch(&f.Slug, in.Slug)
+		patchText(&f.Title, in.Title)
+		patchText(&f.Description, in.Description)
 		f.UpdatedAt = s.now()
 		if _, err := tx.NewUpdate().Model(&f).WherePK().Column("slug", "title", "description", "updated_at").Exec(ctx); err != nil {
 			return err
 		}
-		if err := setFieldGroups(ctx, tx, id, in.ExpertGroups); err != nil {
+		if err := LinkGroups(ctx, tx, "field_id", id, in.ExpertGroups); err != nil {
 			return err
 		}
 		afterGroups := beforeGroups
@@ -184,6 +148,37 @@ func (s *Service) UpdateField(ctx context.Context, actorID int64, id int64, in F
 		}
 		return audit.Record(ctx, tx, actorID, "field.update", "field", id, before, map[string]any{"field": f, "expert_groups": afterGroups})
 	})
+	return s.writtenField(ctx, id, err)
+}
+
+// LinkGroups replaces which expert groups serve which fields, from one
+// side, named by its column: the groups of field id ("field_id") or the
+// fields of group id ("group_id"). Repeated ids count once; nil leaves the
+// links as they are.
+func LinkGroups(ctx context.Context, tx *store.Tx, side string, id int64, others *[]int64) error {
+	if others == nil {
+		return nil
+	}
+	other := map[string]string{"field_id": "group_id", "group_id": "field_id"}[side]
+	if _, err := tx.ExecContext(ctx, "DELETE FROM expert_group_fields WHERE "+side+" = ?", id); err != nil {
+		return err
+	}
+	seen := map[int64]bool{}
+	for _, o := range *others {
+		if seen[o] {
+			continue
+		}
+		seen[o] = true
+		if _, err := tx.ExecContext(ctx, "INSERT INTO expert_group_fields ("+side+", "+other+") VALUES (?, ?)", id, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writtenField answers a write of field id: the write's error as the API
+// names it, or the field as it is now.
+func (s *Service) writtenField(ctx context.Context, id int64, err error) (*FieldSummary, error) {
 	if err := fieldWriteError(err); err != nil {
 		return nil, err
 	}
@@ -194,24 +189,12 @@ func (s *Service) UpdateField(ctx context.Context, actorID int64, id int64, in F
 	return &fc.Field, nil
 }
 
-func setFieldGroups(ctx context.Context, tx *store.Tx, fieldID int64, groups *[]int64) error {
-	if groups == nil {
-		return nil
+// found answers the error of a read whose missing row means 404.
+func found(err error) error {
+	if store.IsNoRows(err) {
+		return problem.NotFound()
 	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM expert_group_fields WHERE field_id = ?", fieldID); err != nil {
-		return err
-	}
-	seen := map[int64]bool{}
-	for _, g := range *groups {
-		if seen[g] {
-			continue
-		}
-		seen[g] = true
-		if _, err := tx.ExecContext(ctx, "INSERT INTO expert_group_fields (group_id, field_id) VALUES (?, ?)", g, fieldID); err != nil {
-			return err
-		}
-	}
-	return nil
+	return err
 }
 
 func fieldWriteError(err error) error {

@@ -1,6 +1,7 @@
 package consultations
 
 import (
+	"context"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -96,21 +97,14 @@ func lang(c *fiber.Ctx) string { return locale.From(c).Lang.Code }
 
 // APIList is GET /api/v1/consultations.
 func (h *Handlers) APIList(c *fiber.Ctx) error {
-	page, err := jsonapi.ParsePage(c)
-	if err != nil {
-		return err
+	list := func(ctx context.Context, after int64, limit int) ([]Consultation, error) {
+		return h.svc.List(ctx, access.From(c).SeesDrafts(), after, limit)
 	}
-	rows, err := h.svc.List(c.UserContext(), access.From(c).SeesDrafts(), page.After, page.Limit+1)
-	if err != nil {
-		return err
-	}
-	rows, next := jsonapi.Paginate(rows, page.Limit, func(r Consultation) int64 { return r.ID })
 	l := lang(c)
-	items := make([]consultationItem, 0, len(rows))
-	for _, r := range rows {
-		items = append(items, consultationItem{Slug: r.Slug, Title: r.Title.String(l), Phase: r.Phase, Moderation: r.Moderation})
+	out := func(r *Consultation) consultationItem {
+		return consultationItem{Slug: r.Slug, Title: r.Title.String(l), Phase: r.Phase, Moderation: r.Moderation}
 	}
-	return c.JSON(jsonapi.NewList(items, next))
+	return jsonapi.ServeList(c, list, func(r Consultation) int64 { return r.ID }, out)
 }
 
 // APIGet is GET /api/v1/consultations/{slug}.
@@ -163,12 +157,9 @@ func (h *Handlers) APICreateField(c *fiber.Ctx) error {
 
 // APIUpdateField is PATCH /api/v1/fields/{id} (admin).
 func (h *Handlers) APIUpdateField(c *fiber.Ctx) error {
-	id, err := IDParam(c, "id")
-	if err != nil {
-		return err
-	}
 	var in FieldInput
-	if err := jsonapi.Decode(c, &in); err != nil {
+	id, err := jsonapi.PathIDAndBody(c, "id", &in)
+	if err != nil {
 		return err
 	}
 	f, err := h.svc.UpdateField(c.UserContext(), access.From(c).UserID, id, in)
@@ -221,23 +212,16 @@ func (h *Handlers) APIFieldMeasures(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	page, err := jsonapi.ParsePage(c)
-	if err != nil {
-		return err
+	list := func(ctx context.Context, after int64, limit int) ([]MeasureRow, error) {
+		// A field the caller may not see has no measures to list: 404.
+		if _, err := h.svc.GetField(ctx, id, access.From(c).SeesDrafts()); err != nil {
+			return nil, err
+		}
+		return h.svc.ListMeasures(ctx, id, after, limit)
 	}
-	if _, err := h.svc.GetField(c.UserContext(), id, access.From(c).SeesDrafts()); err != nil {
-		return err
-	}
-	rows, err := h.svc.ListMeasures(c.UserContext(), id, page.After, page.Limit+1)
-	if err != nil {
-		return err
-	}
-	rows, next := jsonapi.Paginate(rows, page.Limit, func(m MeasureRow) int64 { return m.ID })
-	items := make([]MeasureJSON, 0, len(rows))
-	for i := range rows {
-		items = append(items, rows[i].JSON(lang(c)))
-	}
-	return c.JSON(jsonapi.NewList(items, next))
+	l := lang(c)
+	out := func(m *MeasureRow) MeasureJSON { return m.JSON(l) }
+	return jsonapi.ServeList(c, list, func(m MeasureRow) int64 { return m.ID }, out)
 }
 
 // APIMeasure is GET /api/v1/measures/{id}.
@@ -303,26 +287,19 @@ func (h *Handlers) APICreateMeasure(c *fiber.Ctx) error {
 // APIUpdateMeasure is PATCH /api/v1/measures/{id} (experts of the field's
 // groups, admins).
 func (h *Handlers) APIUpdateMeasure(c *fiber.Ctx) error {
-	id, err := IDParam(c, "id")
+	d, err := h.managedMeasure(c)
 	if err != nil {
-		return err
-	}
-	v := access.From(c)
-	d, err := h.svc.GetMeasure(c.UserContext(), id, v.SeesDrafts(), 0)
-	if err != nil {
-		return err
-	}
-	if err := h.mayManageMeasures(c, d.FieldID); err != nil {
 		return err
 	}
 	var in MeasureInput
 	if err := jsonapi.Decode(c, &in); err != nil {
 		return err
 	}
-	if _, err := h.svc.UpdateMeasure(c.UserContext(), v.UserID, id, in); err != nil {
+	v := access.From(c)
+	if _, err := h.svc.UpdateMeasure(c.UserContext(), v.UserID, d.ID, in); err != nil {
 		return err
 	}
-	if d, err = h.svc.GetMeasure(c.UserContext(), id, true, v.UserID); err != nil {
+	if d, err = h.svc.GetMeasure(c.UserContext(), d.ID, true, v.UserID); err != nil {
 		return err
 	}
 	return c.JSON(d.JSON(lang(c)))

@@ -1,7 +1,6 @@
 package consultations
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 
@@ -36,16 +35,8 @@ func (d *MeasureEditData) HasTheme(key string) bool {
 func (h *Handlers) EditMeasurePage(c *fiber.Ctx) error { return h.editMeasurePage(c, nil) }
 
 func (h *Handlers) editMeasurePage(c *fiber.Ctx, failed error) error {
-	id, err := IDParam(c, "id")
+	m, err := h.managedMeasure(c)
 	if err != nil {
-		return err
-	}
-	v := access.From(c)
-	m, err := h.svc.GetMeasure(c.UserContext(), id, v.SeesDrafts(), 0)
-	if err != nil {
-		return err
-	}
-	if err := h.mayManageMeasures(c, m.FieldID); err != nil {
 		return err
 	}
 	fc, err := h.svc.GetField(c.UserContext(), m.FieldID, true)
@@ -63,9 +54,7 @@ func (h *Handlers) editMeasurePage(c *fiber.Ctx, failed error) error {
 	view.Form = form
 	status := fiber.StatusOK
 	if failed != nil {
-		var p *problem.Problem
-		errors.As(failed, &p)
-		status = p.Status
+		status = problem.StatusOf(failed)
 		for k := range form {
 			form[k] = plaintext.FromForm(strings.Clone(c.FormValue(k)))
 		}
@@ -79,16 +68,8 @@ func (h *Handlers) editMeasurePage(c *fiber.Ctx, failed error) error {
 
 // EditMeasureSubmit is POST /measures/{id}/edit.
 func (h *Handlers) EditMeasureSubmit(c *fiber.Ctx) error {
-	id, err := IDParam(c, "id")
+	m, err := h.managedMeasure(c)
 	if err != nil {
-		return err
-	}
-	v := access.From(c)
-	m, err := h.svc.GetMeasure(c.UserContext(), id, v.SeesDrafts(), 0)
-	if err != nil {
-		return err
-	}
-	if err := h.mayManageMeasures(c, m.FieldID); err != nil {
 		return err
 	}
 	texts := map[string]locale.Text{"title": {}, "summary": {}, "description": {}}
@@ -105,15 +86,29 @@ func (h *Handlers) EditMeasureSubmit(c *fiber.Ctx) error {
 		themes = append(themes, string(raw))
 	}
 	in := MeasureInput{Title: texts["title"], Summary: texts["summary"], Description: texts["description"], Status: &status, Themes: &themes}
-	if _, err := h.svc.UpdateMeasure(c.UserContext(), v.UserID, id, in); err != nil {
-		var p *problem.Problem
-		if errors.As(err, &p) && p.Status == fiber.StatusUnprocessableEntity {
+	if _, err := h.svc.UpdateMeasure(c.UserContext(), access.From(c).UserID, m.ID, in); err != nil {
+		if problem.StatusOf(err) == fiber.StatusUnprocessableEntity {
 			return h.editMeasurePage(c, err)
 		}
 		return err
 	}
 	pages.Flash(c, "ok", "flash.measure_saved")
-	return pages.Redirect(c, "/m/"+strconv.FormatInt(id, 10))
+	return pages.Redirect(c, "/m/"+strconv.FormatInt(m.ID, 10))
+}
+
+// managedMeasure loads the measure at /measures/{id} for someone who may
+// change it: 404 when they cannot see it, 403 when they may not manage
+// its field's measures.
+func (h *Handlers) managedMeasure(c *fiber.Ctx) (*MeasureDetail, error) {
+	id, err := IDParam(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	m, err := h.svc.GetMeasure(c.UserContext(), id, access.From(c).SeesDrafts(), 0)
+	if err != nil {
+		return nil, err
+	}
+	return m, h.mayManageMeasures(c, m.FieldID)
 }
 
 // MayManage reports whether v may create and change measures in the field.

@@ -86,11 +86,7 @@ func (s *Service) validateMeasure(in *MeasureInput, creating bool, themes []Them
 	if in.Summary != nil || creating {
 		in.Summary = s.catalog.CheckText(&v, "summary", in.Summary, 1, MaxSummary)
 	}
-	if in.Description != nil {
-		in.Description = s.catalog.CheckText(&v, "description", in.Description, 0, MaxDescription)
-	} else if creating {
-		in.Description = locale.Text{}
-	}
+	in.Description = s.checkDescription(&v, in.Description, creating)
 	if in.Status != nil {
 		v.Check(slices.Contains(MeasureStatuses, *in.Status), "status", "error.measure_status")
 	}
@@ -117,9 +113,7 @@ func (s *Service) CreateMeasure(ctx context.Context, actorID, fieldID int64, in 
 		}
 		now := s.now()
 		m = &Measure{FieldID: fieldID, Title: in.Title, Summary: in.Summary, Description: in.Description, Status: "proposed", Themes: Keys{}, IsExample: example, CreatedAt: now, UpdatedAt: now}
-		if in.Status != nil {
-			m.Status = *in.Status
-		}
+		patch(&m.Status, in.Status)
 		if in.Themes != nil {
 			m.Themes = *in.Themes
 		}
@@ -213,18 +207,10 @@ func (s *Service) UpdateMeasure(ctx context.Context, actorID, id int64, in Measu
 			return err
 		}
 		m := before.Measure
-		if in.Title != nil {
-			m.Title = in.Title
-		}
-		if in.Summary != nil {
-			m.Summary = in.Summary
-		}
-		if in.Description != nil {
-			m.Description = in.Description
-		}
-		if in.Status != nil {
-			m.Status = *in.Status
-		}
+		patchText(&m.Title, in.Title)
+		patchText(&m.Summary, in.Summary)
+		patchText(&m.Description, in.Description)
+		patch(&m.Status, in.Status)
 		if in.Themes != nil {
 			m.Themes = *in.Themes
 		}

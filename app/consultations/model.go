@@ -116,6 +116,19 @@ type Detail struct {
 	Fields     []FieldSummary
 }
 
+// NumberedList is a numbered list of a consultation's frame: its name
+// (the key of its heading) and its texts.
+type NumberedList struct {
+	Name  string
+	Items []Numbered
+}
+
+// NumberedLists are the guidelines and the priorities, as the
+// consultation's page shows them one after the other.
+func (d *Detail) NumberedLists() []NumberedList {
+	return []NumberedList{{"guidelines", d.Guidelines}, {"priorities", d.Priorities}}
+}
+
 // ThemeTitle returns a theme's title by key, or nil when the key is unknown.
 func (d *Detail) ThemeTitle(key string) locale.Text {
 	for _, t := range d.Themes {
@@ -124,6 +137,20 @@ func (d *Detail) ThemeTitle(key string) locale.Text {
 		}
 	}
 	return nil
+}
+
+// patch applies one value of a change: nil leaves *dst as it is.
+func patch[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// patchText applies a text of a change: nil leaves *dst as it is.
+func patchText(dst *locale.Text, t locale.Text) {
+	if t != nil {
+		*dst = t
+	}
 }
 
 // Keys is a list of theme keys stored as a JSON array.

@@ -127,6 +127,24 @@ type Input struct {
 	Themes      *[]ThemeInput  `json:"themes"`
 }
 
+// textList is a numbered list of texts a change may carry.
+type textList struct {
+	name  string // its field in the API and its table
+	texts *[]locale.Text
+}
+
+// givenLists are the guidelines and the priorities, in that order, when
+// the change gives them.
+func (in *Input) givenLists() []textList {
+	var given []textList
+	for _, l := range []textList{{"guidelines", in.Guidelines}, {"priorities", in.Priorities}} {
+		if l.texts != nil {
+			given = append(given, l)
+		}
+	}
+	return given
+}
+
 // Text limits, in characters.
 const (
 	MaxTitle       = 200
@@ -134,39 +152,44 @@ const (
 	MaxFrameText   = 2000
 )
 
+// checkNamed checks the slug, title and description that consultations
+// and fields both have; creating one requires the slug and title, and a
+// missing description is empty.
+func (s *Service) checkNamed(v *problem.Validator, slug *string, title, description *locale.Text, creating bool) {
+	if slug != nil || creating {
+		v.Check(slug != nil && ValidSlug(*slug), "slug", "error.slug")
+	}
+	if *title != nil || creating {
+		*title = s.catalog.CheckText(v, "title", *title, 3, MaxTitle)
+	}
+	*description = s.checkDescription(v, *description, creating)
+}
+
+// checkDescription checks a description of a consultation, field or
+// measure; on creation a missing one is empty.
+func (s *Service) checkDescription(v *problem.Validator, d locale.Text, creating bool) locale.Text {
+	if d == nil && creating {
+		return locale.Text{}
+	}
+	if d == nil {
+		return nil
+	}
+	return s.catalog.CheckText(v, "description", d, 0, MaxDescription)
+}
+
 func (s *Service) validate(in *Input, creating bool) error {
 	var v problem.Validator
-	if in.Slug != nil || creating {
-		slug := ""
-		if in.Slug != nil {
-			slug = *in.Slug
-		}
-		v.Check(ValidSlug(slug), "slug", "error.slug")
-	}
-	if in.Title != nil || creating {
-		in.Title = s.catalog.CheckText(&v, "title", in.Title, 3, MaxTitle)
-	}
-	if in.Description != nil {
-		in.Description = s.catalog.CheckText(&v, "description", in.Description, 0, MaxDescription)
-	} else if creating {
-		in.Description = locale.Text{}
-	}
+	s.checkNamed(&v, in.Slug, &in.Title, &in.Description, creating)
 	if in.Phase != nil {
 		v.Check(slices.Contains(Phases, *in.Phase), "phase", "error.phase")
 	}
 	if in.Moderation != nil {
 		v.Check(slices.Contains(ModerationModes, *in.Moderation), "moderation", "error.moderation")
 	}
-	for _, list := range []struct {
-		field string
-		texts *[]locale.Text
-	}{{"guidelines", in.Guidelines}, {"priorities", in.Priorities}} {
-		if list.texts == nil {
-			continue
-		}
-		v.Check(len(*list.texts) <= 50, list.field, "error.too_many")
+	for _, list := range in.givenLists() {
+		v.Check(len(*list.texts) <= 50, list.name, "error.too_many")
 		for i, t := range *list.texts {
-			(*list.texts)[i] = s.catalog.CheckText(&v, list.field+"["+strconv.Itoa(i)+"]", t, 1, MaxFrameText)
+			(*list.texts)[i] = s.catalog.CheckText(&v, list.name+"["+strconv.Itoa(i)+"]", t, 1, MaxFrameText)
 		}
 	}
 	if in.Themes != nil {
@@ -195,21 +218,14 @@ func (s *Service) Create(ctx context.Context, actorID int64, in Input) (*Detail,
 	}
 	now := s.now()
 	c := &Consultation{Slug: *in.Slug, Title: in.Title, Description: in.Description, Phase: PhaseDraft, Moderation: ModerationPre, CreatedAt: now, UpdatedAt: now}
-	if in.Phase != nil {
-		c.Phase = *in.Phase
-	}
-	if in.Moderation != nil {
-		c.Moderation = *in.Moderation
-	}
+	patch(&c.Phase, in.Phase)
+	patch(&c.Moderation, in.Moderation)
 	var out *Detail
 	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		if _, err := tx.NewInsert().Model(c).Returning("id").Exec(ctx); err != nil {
 			return err
 		}
-		if err := replaceFrame(ctx, tx, c.ID, in); err != nil {
-			return err
-		}
-		d, err := s.load(ctx, tx, c.Slug, true)
+		d, err := s.saveFrame(ctx, tx, c, in)
 		if err != nil {
 			return err
 		}
@@ -234,30 +250,17 @@ func (s *Service) Update(ctx context.Context, actorID int64, slug string, in Inp
 			return err
 		}
 		c := before.Consultation
-		if in.Slug != nil {
-			c.Slug = *in.Slug
-		}
-		if in.Title != nil {
-			c.Title = in.Title
-		}
-		if in.Description != nil {
-			c.Description = in.Description
-		}
-		if in.Phase != nil {
-			c.Phase = *in.Phase
-		}
-		if in.Moderation != nil {
-			c.Moderation = *in.Moderation
-		}
+		patch(&c.Slug, in.Slug)
+		patchText(&c.Title, in.Title)
+		patchText(&c.Description, in.Description)
+		patch(&c.Phase, in.Phase)
+		patch(&c.Moderation, in.Moderation)
 		c.UpdatedAt = s.now()
 		if _, err := tx.NewUpdate().Model(&c).WherePK().
 			Column("slug", "title", "description", "phase", "moderation", "updated_at").Exec(ctx); err != nil {
 			return err
 		}
-		if err := replaceFrame(ctx, tx, c.ID, in); err != nil {
-			return err
-		}
-		after, err := s.load(ctx, tx, c.Slug, true)
+		after, err := s.saveFrame(ctx, tx, &c, in)
 		if err != nil {
 			return err
 		}
@@ -274,20 +277,23 @@ func (s *Service) Update(ctx context.Context, actorID int64, slug string, in Inp
 	return out, err
 }
 
+// saveFrame writes the lists in carries for consultation c and reads the
+// consultation back as it is now.
+func (s *Service) saveFrame(ctx context.Context, tx *store.Tx, c *Consultation, in Input) (*Detail, error) {
+	if err := replaceFrame(ctx, tx, c.ID, in); err != nil {
+		return nil, err
+	}
+	return s.load(ctx, tx, c.Slug, true)
+}
+
 // replaceFrame writes the guidelines, priorities and themes that in carries.
 func replaceFrame(ctx context.Context, tx *store.Tx, consultationID int64, in Input) error {
-	for _, list := range []struct {
-		table string
-		texts *[]locale.Text
-	}{{"guidelines", in.Guidelines}, {"priorities", in.Priorities}} {
-		if list.texts == nil {
-			continue
-		}
-		if _, err := tx.NewDelete().TableExpr(list.table).Where("consultation_id = ?", consultationID).Exec(ctx); err != nil {
+	for _, list := range in.givenLists() {
+		if _, err := tx.NewDelete().TableExpr(list.name).Where("consultation_id = ?", consultationID).Exec(ctx); err != nil {
 			return err
 		}
 		for i, t := range *list.texts {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO "+list.table+" (consultation_id, number, text) VALUES (?, ?, ?)", consultationID, i+1, t); err != nil {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO "+list.name+" (consultation_id, number, text) VALUES (?, ?, ?)", consultationID, i+1, t); err != nil {
 				return err
 			}
 		}

@@ -1,10 +1,10 @@
 package demo
 
-// The guideline texts (guidelines, priorities, cross-cutting themes), the
-// consultation's title and the fields' titles in Turkish, Arabic, Russian and
-// Ukrainian, the languages most spoken in Hannover after German. Everything
-// else in the demo is German and English; a page in another language shows
-// the German text there, marked lang="de".
+// The guideline texts (guidelines, priorities, cross-cutting themes) and the
+// consultation's title in Turkish, Arabic, Russian and Ukrainian, the
+// languages most spoken in Hannover after German (the fields' titles are
+// in fields.json). Everything else in the demo is German and English; a
+// page in another language shows the German text there, marked lang="de".
 
 var guidelineTranslations = []text{
 	{"tr": "Hannover, çeşitliliğe açık bir kenttir ve göçü toplumsal gerçekliğimizin doğal bir parçası olarak görür.",
@@ -63,16 +63,6 @@ var titleTranslations = text{
 	"uk": "WIR sind Hannover – спільне життя в місті",
 }
 
-var fieldTitleTranslations = map[string]text{
-	"bildung":           {"tr": "Eğitim", "ar": "التعليم", "ru": "Образование", "uk": "Освіта"},
-	"soziales":          {"tr": "Sosyal işler", "ar": "الشؤون الاجتماعية", "ru": "Социальная сфера", "uk": "Соціальна сфера"},
-	"demokratie":        {"tr": "Demokrasi", "ar": "الديمقراطية", "ru": "Демократия", "uk": "Демократія"},
-	"stadtleben-kultur": {"tr": "Kent yaşamı ve kültür", "ar": "الحياة الحضرية والثقافة", "ru": "Городская жизнь и культура", "uk": "Міське життя та культура"},
-	"wirtschaft":        {"tr": "Ekonomi", "ar": "الاقتصاد", "ru": "Экономика", "uk": "Економіка"},
-	"verwaltung-interkulturelle-oeffnung": {"tr": "Belediye yönetimi ve kültürlerarası açılım", "ar": "إدارة المدينة والانفتاح بين الثقافات",
-		"ru": "Городская администрация и межкультурная открытость", "uk": "Міська адміністрація та міжкультурна відкритість"},
-}
-
 func merge(into, from text) {
 	for code, s := range from {
 		into[code] = s
@@ -88,8 +78,5 @@ func init() {
 	}
 	for _, th := range Themes {
 		merge(th.Title, themeTranslations[th.Key])
-	}
-	for _, f := range fields {
-		merge(f.title, fieldTitleTranslations[f.slug])
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/audit"
+	"github.com/mitreden/mitreden/app/consultations"
 	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/problem"
@@ -64,19 +65,17 @@ func (s *Service) Get(ctx context.Context, id int64) (*Group, error) {
 }
 
 func (s *Service) get(ctx context.Context, db bun.IDB, id int64) (*Group, error) {
-	var g Group
-	err := db.NewSelect().Model(&g).Where("id = ?", id).Scan(ctx)
-	if store.IsNoRows(err) {
+	var groups []Group
+	if err := db.NewSelect().Model(&groups).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, err
+	}
+	if len(groups) == 0 {
 		return nil, problem.NotFound()
 	}
-	if err != nil {
+	if err := s.attachFields(ctx, db, groups); err != nil {
 		return nil, err
 	}
-	list := []Group{g}
-	if err := s.attachFields(ctx, db, list); err != nil {
-		return nil, err
-	}
-	return &list[0], nil
+	return &groups[0], nil
 }
 
 func (s *Service) attachFields(ctx context.Context, db bun.IDB, groups []Group) error {
@@ -156,7 +155,7 @@ func (s *Service) Create(ctx context.Context, actorID int64, in Input) (*Group, 
 		if _, err := tx.NewInsert().Model(g).Returning("id").Exec(ctx); err != nil {
 			return err
 		}
-		if err := setFields(ctx, tx, g.ID, in.Fields); err != nil {
+		if err := consultations.LinkGroups(ctx, tx, "group_id", g.ID, in.Fields); err != nil {
 			return err
 		}
 		var err error
@@ -188,7 +187,7 @@ func (s *Service) Update(ctx context.Context, actorID, id int64, in Input) (*Gro
 				return err
 			}
 		}
-		if err := setFields(ctx, tx, id, in.Fields); err != nil {
+		if err := consultations.LinkGroups(ctx, tx, "group_id", id, in.Fields); err != nil {
 			return err
 		}
 		if out, err = s.get(ctx, tx, id); err != nil {
@@ -201,26 +200,6 @@ func (s *Service) Update(ctx context.Context, actorID, id int64, in Input) (*Gro
 		return audit.Record(ctx, tx, actorID, "expert_group.update", "expert_group", id, before, out)
 	})
 	return out, writeError(err)
-}
-
-func setFields(ctx context.Context, tx *store.Tx, groupID int64, fields *[]int64) error {
-	if fields == nil {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM expert_group_fields WHERE group_id = ?", groupID); err != nil {
-		return err
-	}
-	seen := map[int64]bool{}
-	for _, f := range *fields {
-		if seen[f] {
-			continue
-		}
-		seen[f] = true
-		if _, err := tx.ExecContext(ctx, "INSERT INTO expert_group_fields (group_id, field_id) VALUES (?, ?)", groupID, f); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func writeError(err error) error {
@@ -248,21 +227,9 @@ func groupOut(g *Group, lang string) groupJSON {
 
 // APIList is GET /api/v1/expert-groups.
 func (h *Handlers) APIList(c *fiber.Ctx) error {
-	page, err := jsonapi.ParsePage(c)
-	if err != nil {
-		return err
-	}
-	rows, err := h.svc.List(c.UserContext(), page.After, page.Limit+1)
-	if err != nil {
-		return err
-	}
-	rows, next := jsonapi.Paginate(rows, page.Limit, func(g Group) int64 { return g.ID })
 	lang := locale.From(c).Lang.Code
-	items := make([]groupJSON, 0, len(rows))
-	for i := range rows {
-		items = append(items, groupOut(&rows[i], lang))
-	}
-	return c.JSON(jsonapi.NewList(items, next))
+	out := func(g *Group) groupJSON { return groupOut(g, lang) }
+	return jsonapi.ServeList(c, h.svc.List, func(g Group) int64 { return g.ID }, out)
 }
 
 // APICreate is POST /api/v1/expert-groups (admin).
@@ -280,12 +247,9 @@ func (h *Handlers) APICreate(c *fiber.Ctx) error {
 
 // APIUpdate is PATCH /api/v1/expert-groups/{id} (admin).
 func (h *Handlers) APIUpdate(c *fiber.Ctx) error {
-	id, err := jsonapi.PathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var in Input
-	if err := jsonapi.Decode(c, &in); err != nil {
+	id, err := jsonapi.PathIDAndBody(c, "id", &in)
+	if err != nil {
 		return err
 	}
 	g, err := h.svc.Update(c.UserContext(), access.From(c).UserID, id, in)

@@ -110,33 +110,24 @@ func memberTarget(ctx context.Context, tx *store.Tx, groupID, userID int64) (acc
 	return role, err
 }
 
-func memberParams(c *fiber.Ctx) (groupID, userID int64, err error) {
-	if groupID, err = jsonapi.PathID(c, "id"); err != nil {
-		return 0, 0, err
-	}
-	userID, err = jsonapi.PathID(c, "user_id")
-	return groupID, userID, err
-}
-
 // APIAddMember is PUT /api/v1/expert-groups/{id}/members/{user_id} (admin).
-func (h *Handlers) APIAddMember(c *fiber.Ctx) error {
-	groupID, userID, err := memberParams(c)
-	if err != nil {
-		return err
-	}
-	if err := h.svc.AddMember(c.UserContext(), access.From(c).UserID, groupID, userID); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
-}
+func (h *Handlers) APIAddMember(c *fiber.Ctx) error { return changeMember(c, h.svc.AddMember) }
 
 // APIRemoveMember is DELETE /api/v1/expert-groups/{id}/members/{user_id} (admin).
-func (h *Handlers) APIRemoveMember(c *fiber.Ctx) error {
-	groupID, userID, err := memberParams(c)
+func (h *Handlers) APIRemoveMember(c *fiber.Ctx) error { return changeMember(c, h.svc.RemoveMember) }
+
+// changeMember makes the signed-in administrator's change to the
+// membership of {user_id} in group {id}, and answers 204.
+func changeMember(c *fiber.Ctx, change func(ctx context.Context, actorID, groupID, userID int64) error) error {
+	groupID, err := jsonapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
-	if err := h.svc.RemoveMember(c.UserContext(), access.From(c).UserID, groupID, userID); err != nil {
+	userID, err := jsonapi.PathID(c, "user_id")
+	if err != nil {
+		return err
+	}
+	if err := change(c.UserContext(), access.From(c).UserID, groupID, userID); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -1,6 +1,7 @@
 package jsonapi
 
 import (
+	"context"
 	"encoding/base64"
 	"strconv"
 	"strings"
@@ -123,6 +124,27 @@ func NewList[T any](items []T, next *string) List[T] {
 	return List[T]{Items: items, NextCursor: next}
 }
 
+// ServeList answers a list request the way every list pages: it reads
+// ?limit= and ?cursor=, fetches up to one row more than a page after the
+// cursor, and sends the page's rows made into items by out, with the
+// cursor of the next page (or null).
+func ServeList[T, J any](c *fiber.Ctx, fetch func(ctx context.Context, after int64, limit int) ([]T, error), key func(T) int64, out func(*T) J) error {
+	page, err := ParsePage(c)
+	if err != nil {
+		return err
+	}
+	rows, err := fetch(c.UserContext(), page.After, page.Limit+1)
+	if err != nil {
+		return err
+	}
+	rows, next := Paginate(rows, page.Limit, key)
+	items := make([]J, len(rows))
+	for i := range rows {
+		items[i] = out(&rows[i])
+	}
+	return c.JSON(NewList(items, next))
+}
+
 // PathID reads a positive integer path parameter; anything else is 404,
 // as no such resource can exist.
 func PathID(c *fiber.Ctx, name string) (int64, error) {
@@ -131,6 +153,16 @@ func PathID(c *fiber.Ctx, name string) (int64, error) {
 		return 0, problem.NotFound()
 	}
 	return id, nil
+}
+
+// PathIDAndBody reads the path parameter name as PathID does, then the
+// JSON body into dst: the order every update by id checks them in.
+func PathIDAndBody(c *fiber.Ctx, name string, dst any) (int64, error) {
+	id, err := PathID(c, name)
+	if err != nil {
+		return 0, err
+	}
+	return id, Decode(c, dst)
 }
 
 // ParseID reads an id as written in a URL: plain decimal digits without

@@ -254,7 +254,9 @@ func (s *Service) Erase(ctx context.Context, userID int64) error {
 	})
 }
 
-// Handlers serve the export and erasure endpoints and pages.
+// Handlers serve the export and erasure endpoints and pages; their routes
+// require a signed-in person (access.RequireSignedIn), whose own data
+// they are about.
 type Handlers struct {
 	svc   *Service
 	pages *pages.Renderer
@@ -265,11 +267,7 @@ func NewHandlers(svc *Service, r *pages.Renderer) *Handlers { return &Handlers{s
 
 // APIExport is GET /api/v1/me/export: a download of everything held about the caller.
 func (h *Handlers) APIExport(c *fiber.Ctx) error {
-	v := access.From(c)
-	if !v.SignedIn() {
-		return problem.Unauthorized()
-	}
-	e, err := h.svc.Export(c.UserContext(), v.UserID)
+	e, err := h.svc.Export(c.UserContext(), access.From(c).UserID)
 	if err != nil {
 		return err
 	}
@@ -280,11 +278,7 @@ func (h *Handlers) APIExport(c *fiber.Ctx) error {
 
 // APIErase is DELETE /api/v1/me.
 func (h *Handlers) APIErase(c *fiber.Ctx) error {
-	v := access.From(c)
-	if !v.SignedIn() {
-		return problem.Unauthorized()
-	}
-	if err := h.svc.Erase(c.UserContext(), v.UserID); err != nil {
+	if err := h.svc.Erase(c.UserContext(), access.From(c).UserID); err != nil {
 		return err
 	}
 	accounts.ClearSessionCookie(c)
@@ -293,24 +287,17 @@ func (h *Handlers) APIErase(c *fiber.Ctx) error {
 
 // ErasePage is GET /me/delete: what deleting means, and the confirmation.
 func (h *Handlers) ErasePage(c *fiber.Ctx) error {
-	if !access.From(c).SignedIn() {
-		return problem.Unauthorized()
-	}
 	return h.pages.Render(c, fiber.StatusOK, "delete-account", h.pages.NewView(c, locale.From(c).T("delete.title")))
 }
 
 // EraseSubmit is POST /me/delete; it needs the confirmation box ticked.
 func (h *Handlers) EraseSubmit(c *fiber.Ctx) error {
-	v := access.From(c)
-	if !v.SignedIn() {
-		return problem.Unauthorized()
-	}
 	if c.FormValue("confirm") != "yes" {
 		view := h.pages.NewView(c, locale.From(c).T("delete.title"))
 		view.SetFormErrors(problem.Invalid(problem.Field("confirm", "error.confirm_required")), nil)
 		return h.pages.Render(c, fiber.StatusUnprocessableEntity, "delete-account", view)
 	}
-	if err := h.svc.Erase(c.UserContext(), v.UserID); err != nil {
+	if err := h.svc.Erase(c.UserContext(), access.From(c).UserID); err != nil {
 		if p, ok := err.(*problem.Problem); ok && p.Status == fiber.StatusConflict {
 			view := h.pages.NewView(c, locale.From(c).T("delete.title"))
 			view.SetFormErrors(err, nil)

@@ -5,6 +5,7 @@
 package problem
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -72,6 +73,16 @@ func (p *Problem) Unwrap() error { return p.Cause }
 
 // HTTPStatus is the status the problem is answered with.
 func (p *Problem) HTTPStatus() int { return p.Status }
+
+// StatusOf is the status err is answered with: a problem's own, anything
+// else 500.
+func StatusOf(err error) int {
+	var p *Problem
+	if errors.As(err, &p) {
+		return p.Status
+	}
+	return http.StatusInternalServerError
+}
 
 // New returns a problem with a status and a detail message key.
 func New(status int, detailKey string) *Problem {

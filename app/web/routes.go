@@ -59,8 +59,8 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 	api.Get("/consultations/:slug/export", admin, d.Export.APIConsultationExport)
 	api.Post("/expert-groups/:id/inbox/:kind/:item/triage", d.Inbox.APITriage)
 
-	api.Get("/me/export", d.Privacy.APIExport)
-	api.Delete("/me", d.Privacy.APIErase)
+	api.Get("/me/export", access.RequireSignedIn, d.Privacy.APIExport)
+	api.Delete("/me", access.RequireSignedIn, d.Privacy.APIErase)
 
 	api.Get("/expert-groups", d.Experts.APIList)
 	api.Post("/expert-groups", admin, d.Experts.APICreate)
@@ -103,8 +103,8 @@ func mountPages(app *fiber.App, d Deps, limits *rateLimits) {
 	app.Post("/experts/:id/inbox/:kind/:item/triage", d.Inbox.TriageSubmit)
 	app.Post("/experts/:id/measures", d.Inbox.MeasureSubmit)
 
-	app.Get("/me/delete", d.Privacy.ErasePage)
-	app.Post("/me/delete", d.Privacy.EraseSubmit)
+	app.Get("/me/delete", access.RequireSignedIn, d.Privacy.ErasePage)
+	app.Post("/me/delete", access.RequireSignedIn, d.Privacy.EraseSubmit)
 
 	app.Get("/login", d.Accounts.LoginPage)
 	app.Post("/login", limits.login, d.Accounts.LoginSubmit)
