@@ -10,6 +10,7 @@ import (
 	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/pages"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // Handlers serve consultations, fields and measures.
@@ -192,7 +193,7 @@ func PageTopics(c *fiber.Ctx) []string {
 	if slug == "" || len(slug) > 100 || strings.ContainsAny(slug, ", \t\r\n") {
 		return nil
 	}
-	return []string{"consultation:" + slug}
+	return []string{string(topics.Consultation(slug))}
 }
 
 // ConsultationPage is GET /c/{slug}.

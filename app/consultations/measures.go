@@ -13,6 +13,7 @@ import (
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/store"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // Measure is a measure (Maßnahme) proposed in a field of action.
@@ -229,8 +230,7 @@ func (s *Service) UpdateMeasure(ctx context.Context, actorID, id int64, in Measu
 		if !access.PublicPhase(out.Phase) {
 			return nil
 		}
-		return tx.Emit(ctx, "measure.updated", out.JSON(locale.Default),
-			"measure:"+strconv.FormatInt(id, 10), "consultation:"+out.ConsultationSlug)
+		return tx.Emit(ctx, topics.MeasureUpdated, out.JSON(locale.Default), topics.Measure(id), topics.Consultation(out.ConsultationSlug))
 	})
 	return out, err
 }

@@ -4,7 +4,7 @@
 // Each cached thing names the topics it shows (a measure page its
 // measure:{id}) and keeps a Snapshot of their versions, taken before it
 // read its data. An event on a topic counts that topic's version up; an
-// event on store.PagesTopic (a consultation or field renamed, an account
+// event on topics.Pages (a consultation or field renamed, an account
 // erased) or a lost read of the outbox makes every snapshot stale. A
 // snapshot taken before an event is stale after it, so a slow reader can
 // never keep what an event just invalidated.
@@ -18,6 +18,7 @@ import (
 	"sync"
 
 	"github.com/mitreden/mitreden/app/store"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // Topics counts changes per topic.
@@ -48,10 +49,10 @@ func (t *Topics) Observe(evs []store.Event) {
 
 // Committed counts the topics of this instance's own commit (each as
 // ",a,b,"), for store.OnCommit.
-func (t *Topics) Committed(topics []string) {
+func (t *Topics) Committed(lists []string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for _, ts := range topics {
+	for _, ts := range lists {
 		t.changedLocked(ts)
 	}
 }
@@ -63,9 +64,9 @@ func (t *Topics) Lost() {
 	t.mu.Unlock()
 }
 
-func (t *Topics) changedLocked(topics string) {
-	ev := store.Event{Topics: topics}
-	if ev.HasTopic(store.PagesTopic) {
+func (t *Topics) changedLocked(list string) {
+	ev := store.Event{Topics: list}
+	if ev.HasTopic(topics.Pages) {
 		t.everythingLocked()
 		return
 	}

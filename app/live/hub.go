@@ -26,6 +26,7 @@ import (
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/store"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // Close codes beyond RFC 6455's.
@@ -260,7 +261,7 @@ func (h *Hub) pump(ctx context.Context) (tallies bool) {
 			return tallies
 		}
 		for i := range evs {
-			tallies = tallies || evs[i].Type == "vote.tally"
+			tallies = tallies || topics.IsState(evs[i].Type)
 		}
 		if h.o.Observer != nil {
 			h.o.Observer.Observe(evs)
@@ -320,7 +321,7 @@ func supersededTallies(evs []store.Event) []bool {
 	var skip []bool
 	seen := map[string]bool{}
 	for i := len(evs) - 1; i >= 0; i-- {
-		if evs[i].Type != "vote.tally" {
+		if !topics.IsState(evs[i].Type) {
 			continue
 		}
 		if seen[evs[i].Topics] {
@@ -345,7 +346,7 @@ func encodeEvent(e *store.Event, topic string) []byte {
 	b = append(b, `,"topic":`...)
 	b = strconv.AppendQuote(b, topic)
 	b = append(b, `,"type":`...)
-	b = strconv.AppendQuote(b, e.Type)
+	b = strconv.AppendQuote(b, string(e.Type))
 	b = append(b, `,"data":`...)
 	if len(e.Data) == 0 {
 		b = append(b, "null"...)

@@ -23,6 +23,7 @@ import (
 	"github.com/mitreden/mitreden/app/live"
 	"github.com/mitreden/mitreden/app/store"
 	"github.com/mitreden/mitreden/app/store/storetest"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // frame is one message of the live protocol.
@@ -436,7 +437,7 @@ func TestPendingStaysOffPublicTopics(t *testing.T) {
 		}
 		evs := allEvents(t, s)
 		for _, e := range evs {
-			if e.HasTopic("consultation:entwurf") || e.HasTopic("measure:"+strconv.FormatInt(m.ID, 10)) {
+			if e.HasTopic("consultation:entwurf") || e.HasTopic(topics.Measure(m.ID)) {
 				t.Fatalf("draft content on a public topic: %s %s %s", e.Type, e.Topics, e.Data)
 			}
 			if e.HasTopic("consultation:wir2") || e.HasTopic("measure:1") {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // What happens before a socket is upgraded: the request is checked
@@ -153,25 +154,16 @@ func sessionToken(c *fiber.Ctx, cookie string) string {
 // allowed reports whether topic is known and whether v may have it;
 // private says it is a topic that needs a role.
 func allowed(v *access.Viewer, topic string) (private, ok bool) {
-	kind, arg, found := strings.Cut(topic, ":")
+	p, ok := topics.Parse(topic)
 	switch {
-	case topic == "moderation":
-		return true, mayModerate(v)
-	case !found || arg == "":
+	case !ok:
 		return false, false
-	case kind == "expert-group":
-		id, err := strconv.ParseInt(arg, 10, 64)
-		if err != nil || id <= 0 {
-			return false, false
-		}
-		return true, mayServe(v, id)
-	case kind == "measure" || kind == "idea":
-		id, err := strconv.ParseInt(arg, 10, 64)
-		return false, err == nil && id > 0
-	case kind == "consultation":
-		return false, len(arg) <= 100 && !strings.ContainsAny(arg, ", \t\r\n")
+	case p.Topic == topics.Moderation:
+		return true, mayModerate(v)
+	case p.Group > 0:
+		return true, mayServe(v, p.Group)
 	}
-	return false, false
+	return false, true
 }
 
 func mayModerate(v *access.Viewer) bool {

@@ -10,6 +10,7 @@ import (
 	"github.com/mitreden/mitreden/app/queues"
 	"github.com/mitreden/mitreden/app/screening"
 	"github.com/mitreden/mitreden/app/store"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // ownComment loads a comment of v's for a change, inside a write.
@@ -111,8 +112,8 @@ func republishComment(ctx context.Context, tx *store.Tx, t *target, commentID in
 		return err
 	}
 	js := rows[0].JSON(nil)
-	topics := append(t.public(t.Topic(), t.ConsultationTopic()), groupTopics(groups)...)
-	return tx.Emit(ctx, "comment.published", CommentEvent{Target: t.Kind, ID: t.ID, Comment: &js}, topics...)
+	to := append(t.public(t.Topic(), t.ConsultationTopic()), groupTopics(groups)...)
+	return tx.Emit(ctx, topics.CommentPublished, CommentEvent{Target: t.Kind, ID: t.ID, Comment: &js}, to...)
 }
 
 // CommentTriaged tells a published comment's subscribers, inside the

@@ -16,6 +16,7 @@ import (
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/queues"
 	"github.com/mitreden/mitreden/app/store"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // Stances of a comment.
@@ -301,8 +302,8 @@ func commentBecamePublic(ctx context.Context, tx *store.Tx, t *target, row *Comm
 		return err
 	}
 	js := row.JSON(nil)
-	topics := append(t.public(t.Topic(), t.ConsultationTopic()), groupTopics(groups)...)
-	if err := tx.Emit(ctx, "comment.published", CommentEvent{Target: t.Kind, ID: t.ID, Comment: &js}, topics...); err != nil {
+	to := append(t.public(t.Topic(), t.ConsultationTopic()), groupTopics(groups)...)
+	if err := tx.Emit(ctx, topics.CommentPublished, CommentEvent{Target: t.Kind, ID: t.ID, Comment: &js}, to...); err != nil {
 		return err
 	}
 	return queues.AnnounceInbox(ctx, tx, t.FieldID, &queues.Item{Kind: "comment", ID: row.ID, FieldID: t.FieldID, Excerpt: queues.Excerpt(row.Body)})
@@ -313,7 +314,7 @@ func commentLeftPublic(ctx context.Context, tx *store.Tx, t *target, commentID i
 	if err := addToCommentCount(ctx, tx, t.Kind, t.ID, -1); err != nil {
 		return err
 	}
-	if err := tx.Emit(ctx, "comment.removed", CommentEvent{Target: t.Kind, ID: t.ID, CommentID: commentID}, t.public(t.Topic(), t.ConsultationTopic())...); err != nil {
+	if err := tx.Emit(ctx, topics.CommentRemoved, CommentEvent{Target: t.Kind, ID: t.ID, CommentID: commentID}, t.public(t.Topic(), t.ConsultationTopic())...); err != nil {
 		return err
 	}
 	return queues.AnnounceInbox(ctx, tx, t.FieldID, nil)

@@ -15,6 +15,7 @@ import (
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/queues"
 	"github.com/mitreden/mitreden/app/store"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // Idea is an ideas row.
@@ -96,7 +97,7 @@ func (r *IdeaRow) JSON(l *locale.Localizer) IdeaJSON {
 }
 
 // Topic is the idea's live topic.
-func (r *IdeaRow) Topic() string { return "idea:" + strconv.FormatInt(r.ID, 10) }
+func (r *IdeaRow) Topic() topics.Topic { return topics.Idea(r.ID) }
 
 // fieldScope is a field with the consultation facts a new idea needs.
 type fieldScope struct {
@@ -259,7 +260,7 @@ type IdeaEvent struct {
 	ID   int64     `json:"id,omitempty"`
 }
 
-func ideaTopics(ctx context.Context, tx *store.Tx, id int64) (*target, []string, error) {
+func ideaTopics(ctx context.Context, tx *store.Tx, id int64) (*target, []topics.Topic, error) {
 	t, err := loadTarget(ctx, tx, KindIdea, id)
 	if err != nil {
 		return nil, nil, err
@@ -281,7 +282,7 @@ func ideaBecamePublic(ctx context.Context, tx *store.Tx, id int64) error {
 		return err
 	}
 	js := row.JSON(nil)
-	if err := tx.Emit(ctx, "idea.published", IdeaEvent{Idea: &js}, append(t.public(t.ConsultationTopic()), groups...)...); err != nil {
+	if err := tx.Emit(ctx, topics.IdeaPublished, IdeaEvent{Idea: &js}, append(t.public(t.ConsultationTopic()), groups...)...); err != nil {
 		return err
 	}
 	return queues.AnnounceInbox(ctx, tx, t.FieldID, &queues.Item{Kind: "idea", ID: id, FieldID: t.FieldID, Excerpt: queues.Excerpt(row.Title)})
@@ -294,7 +295,7 @@ func ideaLeftPublic(ctx context.Context, tx *store.Tx, id int64) error {
 	if err != nil {
 		return err
 	}
-	if err := tx.Emit(ctx, "idea.removed", IdeaEvent{ID: id}, append(t.public(t.Topic(), t.ConsultationTopic()), groups...)...); err != nil {
+	if err := tx.Emit(ctx, topics.IdeaRemoved, IdeaEvent{ID: id}, append(t.public(t.Topic(), t.ConsultationTopic()), groups...)...); err != nil {
 		return err
 	}
 	return queues.AnnounceInbox(ctx, tx, t.FieldID, nil)
@@ -315,7 +316,7 @@ func IdeaUpdated(ctx context.Context, tx *store.Tx, id int64) error {
 	if err != nil {
 		return err
 	}
-	return tx.Emit(ctx, "idea.updated", row.JSON(nil), t.public(t.Topic(), t.ConsultationTopic())...)
+	return tx.Emit(ctx, topics.IdeaUpdated, row.JSON(nil), t.public(t.Topic(), t.ConsultationTopic())...)
 }
 
 // SetIdeaStatus moves an idea to a new moderation state inside a write,

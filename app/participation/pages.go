@@ -13,6 +13,7 @@ import (
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/pages"
 	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // Page sizes.
@@ -295,7 +296,7 @@ func (h *Handlers) measurePage(c *fiber.Ctx, failed *formFailure) error {
 	}
 	view := h.pages.NewView(c, m.Title.String(lang(c)))
 	view.Data = &MeasurePageData{Measure: m, Field: fc, Discussion: d, CanManage: h.cons.MayManage(c, m.FieldID), Voting: &Voting{
-		Path: d.Path, Topic: "measure:" + strconv.FormatInt(id, 10), Tally: m.Tally, MyVote: m.MyVote,
+		Path: d.Path, Topic: string(topics.Measure(id)), Tally: m.Tally, MyVote: m.MyVote,
 		ApprovalRate: approval(m.Tally), Open: d.Open, Votable: true,
 	}}
 	if view.Stencil {
@@ -362,7 +363,7 @@ func (h *Handlers) ideaPage(c *fiber.Ctx, failed *formFailure) error {
 	view := h.pages.NewView(c, idea.Title)
 	view.Data = &IdeaPageData{Idea: idea, Field: fc, Discussion: d, IsAuthor: v.SignedIn() && v.UserID == idea.AuthorID,
 		Voting: &Voting{
-			Path: d.Path, Topic: "idea:" + strconv.FormatInt(id, 10), Tally: idea.Tally, MyVote: my,
+			Path: d.Path, Topic: string(topics.Idea(id)), Tally: idea.Tally, MyVote: my,
 			ApprovalRate: approval(idea.Tally), Open: d.Open, Votable: idea.Status == StatusPublished,
 		}}
 	return h.render(c, "idea", view, failed)
@@ -377,5 +378,5 @@ func MeasurePageTopics(c *fiber.Ctx) []string {
 	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != raw {
 		return nil
 	}
-	return []string{"measure:" + raw}
+	return []string{string(topics.Measure(id))}
 }

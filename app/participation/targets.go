@@ -8,7 +8,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
 
 	"github.com/uptrace/bun"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/store"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // Kind is what can be voted and commented on.
@@ -64,19 +64,19 @@ type target struct {
 }
 
 // Topic is the item's live topic, e.g. "measure:12".
-func (t *target) Topic() string { return string(t.Kind) + ":" + strconv.FormatInt(t.ID, 10) }
+func (t *target) Topic() topics.Topic { return topics.Item(string(t.Kind), t.ID) }
 
 // ConsultationTopic is the consultation's live topic.
-func (t *target) ConsultationTopic() string { return "consultation:" + t.Slug }
+func (t *target) ConsultationTopic() topics.Topic { return topics.Consultation(t.Slug) }
 
 // public answers topics when the item is public, and none while its
 // consultation is a draft: public topics carry only what a signed-out
 // visitor could see.
-func (t *target) public(topics ...string) []string {
+func (t *target) public(to ...topics.Topic) []topics.Topic {
 	if !access.PublicPhase(t.Phase) {
 		return nil
 	}
-	return topics
+	return to
 }
 
 // rowReader is the store's read pool or a write: both run raw statements.
@@ -215,10 +215,10 @@ func groupsOfField(ctx context.Context, db bun.IDB, fieldID int64) ([]int64, err
 	return ids, err
 }
 
-func groupTopics(groups []int64) []string {
-	out := make([]string, 0, len(groups))
+func groupTopics(groups []int64) []topics.Topic {
+	out := make([]topics.Topic, 0, len(groups))
 	for _, g := range groups {
-		out = append(out, "expert-group:"+strconv.FormatInt(g, 10))
+		out = append(out, topics.ExpertGroup(g))
 	}
 	return out
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/screening"
 	"github.com/mitreden/mitreden/app/store"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // Service runs participation reads and writes.
@@ -114,7 +115,7 @@ func (s *Service) changeVote(ctx context.Context, v *access.Viewer, kind Kind, i
 		if changed == 0 {
 			return nil
 		}
-		return tx.EmitState(ctx, "tally:"+t.Topic(), "vote.tally", TallyEvent{Target: t.Kind, ID: t.ID, Tally: tally}, t.public(t.Topic(), t.ConsultationTopic())...)
+		return tx.EmitState(ctx, string(t.Topic()), topics.VoteTally, TallyEvent{Target: t.Kind, ID: t.ID, Tally: tally}, t.public(t.Topic(), t.ConsultationTopic())...)
 	})
 	return out, err
 }

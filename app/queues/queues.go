@@ -6,13 +6,13 @@ package queues
 
 import (
 	"context"
-	"strconv"
 	"strings"
 
 	"github.com/uptrace/bun"
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/store"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // ModerationCounts are the sizes of the three moderation queues.
@@ -53,7 +53,7 @@ func AnnounceModeration(ctx context.Context, tx *store.Tx, item *Item) error {
 	if err != nil {
 		return err
 	}
-	return tx.Emit(ctx, "moderation.queue", moderationEvent{Counts: counts, Item: item}, "moderation")
+	return tx.Emit(ctx, topics.ModerationQueue, moderationEvent{Counts: counts, Item: item}, topics.Moderation)
 }
 
 // InboxCounts are the items of a group's inbox not yet answered.
@@ -91,7 +91,7 @@ func AnnounceInbox(ctx context.Context, tx *store.Tx, fieldID int64, item *Item)
 		if err != nil {
 			return err
 		}
-		if err := tx.Emit(ctx, "expert.inbox", inboxEvent{Counts: counts, Item: item}, "expert-group:"+strconv.FormatInt(g, 10)); err != nil {
+		if err := tx.Emit(ctx, topics.ExpertInbox, inboxEvent{Counts: counts, Item: item}, topics.ExpertGroup(g)); err != nil {
 			return err
 		}
 	}

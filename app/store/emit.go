@@ -8,14 +8,15 @@ import (
 	"time"
 
 	"github.com/mitreden/mitreden/app/config"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // Emit puts an event into the outbox as part of this write: it is written
 // when the write's group commits, and only if the write succeeds. data is
 // encoded as JSON; topics must not contain commas. An event for no topic
 // is not written.
-func (tx *Tx) Emit(ctx context.Context, eventType string, data any, topics ...string) error {
-	return tx.emit("", eventType, data, topics)
+func (tx *Tx) Emit(ctx context.Context, eventType topics.Type, data any, to ...topics.Topic) error {
+	return tx.emit("", eventType, data, to)
 }
 
 // EmitState is Emit for an event that states the latest value of
@@ -23,24 +24,35 @@ func (tx *Tx) Emit(ctx context.Context, eventType string, data any, topics ...st
 // commit together, only the last is written, so a group of votes on one
 // item makes one event. The caches told by OnCommit are not told of it:
 // states change in bursts, and the live hub passes them on itself.
-func (tx *Tx) EmitState(ctx context.Context, key, eventType string, data any, topics ...string) error {
-	return tx.emit(key, eventType, data, topics)
+func (tx *Tx) EmitState(ctx context.Context, key string, eventType topics.Type, data any, to ...topics.Topic) error {
+	return tx.emit(key, eventType, data, to)
 }
 
-func (tx *Tx) emit(key, eventType string, data any, topics []string) error {
-	if len(topics) == 0 {
+// PagesChanged announces, in this write, a change that cached pages of
+// every item may show; it is for rare administrative changes, since each
+// one empties the page caches of all instances.
+func (tx *Tx) PagesChanged(ctx context.Context) error {
+	return tx.Emit(ctx, topics.PagesChanged, nil, topics.Pages)
+}
+
+func (tx *Tx) emit(key string, eventType topics.Type, data any, to []topics.Topic) error {
+	if len(to) == 0 {
 		return nil
 	}
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return fmt.Errorf("emit %s: %w", eventType, err)
 	}
-	for _, t := range topics {
-		if t == "" || strings.ContainsRune(t, ',') {
+	var list strings.Builder
+	list.WriteByte(',')
+	for _, t := range to {
+		if t == "" || strings.ContainsRune(string(t), ',') {
 			return fmt.Errorf("emit %s: bad topic %q", eventType, t)
 		}
+		list.WriteString(string(t))
+		list.WriteByte(',')
 	}
-	tx.events.add(pendingEvent{key: key, typ: eventType, data: string(raw), topics: "," + strings.Join(topics, ",") + ","})
+	tx.events.add(pendingEvent{key: key, typ: string(eventType), data: string(raw), topics: list.String()})
 	return nil
 }
 

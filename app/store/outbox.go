@@ -14,13 +14,14 @@ import (
 	"github.com/uptrace/bun/driver/pgdriver"
 
 	"github.com/mitreden/mitreden/app/config"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // Event is one row of the outbox as readers see it: numbered, committed.
 type Event struct {
 	Seq       int64           `bun:"seq"`
 	Topics    string          `bun:"topics"` // ",topic1,topic2,": see Event.TopicList
-	Type      string          `bun:"type"`
+	Type      topics.Type     `bun:"type"`
 	Data      json.RawMessage `bun:"data,type:text"`
 	CreatedAt time.Time       `bun:"created_at"`
 }
@@ -31,8 +32,8 @@ func (e Event) TopicList() []string {
 }
 
 // HasTopic reports whether the event went to topic.
-func (e Event) HasTopic(topic string) bool {
-	return strings.Contains(e.Topics, ","+topic+",")
+func (e Event) HasTopic(topic topics.Topic) bool {
+	return strings.Contains(e.Topics, ","+string(topic)+",")
 }
 
 // notifyChannel is the PostgreSQL channel the sequencer announces new
@@ -285,16 +286,4 @@ func Background(ctx context.Context) context.Context {
 func IsBackground(ctx context.Context) bool {
 	b, _ := ctx.Value(backgroundKey{}).(bool)
 	return b
-}
-
-// PagesTopic is an internal topic no socket can subscribe to: an event on
-// it tells every instance's caches that something many pages show (a
-// consultation's title or phase, a field, a display name) changed.
-const PagesTopic = "pages"
-
-// PagesChanged announces, in this write, a change that cached pages of
-// every item may show; it is for rare administrative changes, since each
-// one empties the page caches of all instances.
-func (tx *Tx) PagesChanged(ctx context.Context) error {
-	return tx.Emit(ctx, "pages.changed", nil, PagesTopic)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/mitreden/mitreden/app/config"
 	"github.com/mitreden/mitreden/app/store"
 	"github.com/mitreden/mitreden/app/store/storetest"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 func TestMigrateUpDownUp(t *testing.T) {
@@ -171,7 +172,7 @@ func TestOutboxNeverSkipsAnEvent(t *testing.T) {
 				defer wg.Done()
 				for i := range perWriter {
 					err := s.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-						return tx.Emit(ctx, "test.event", key{w, i}, fmt.Sprintf("writer:%d", w), "all")
+						return tx.Emit(ctx, "test.event", key{w, i}, topics.Topic(fmt.Sprintf("writer:%d", w)), "all")
 					})
 					if err != nil {
 						t.Errorf("write: %v", err)
@@ -374,7 +375,7 @@ func TestStatesCommittedTogetherMakeOneEvent(t *testing.T) {
 			}
 			got = got[:0]
 			for _, ev := range evs {
-				got = append(got, ev.Type+" "+string(ev.Data))
+				got = append(got, string(ev.Type)+" "+string(ev.Data))
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
