@@ -189,14 +189,6 @@ func From(c *fiber.Ctx) *Viewer {
 	return anonymous
 }
 
-// RequireSignedIn refuses anonymous requests with 401.
-func RequireSignedIn(c *fiber.Ctx) error {
-	if !From(c).SignedIn() {
-		return problem.Unauthorized()
-	}
-	return c.Next()
-}
-
 // RequireRole guards a staff route: 401 for anonymous requests, 403 for
 // those below r, and 403 with the reason for staff who may not act now.
 func RequireRole(r Role) fiber.Handler {

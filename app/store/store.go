@@ -88,8 +88,10 @@ func Open(ctx context.Context, db config.Database, opts Options) (*Store, error)
 	}
 	s.source = db
 	for _, h := range opts.QueryHooks {
+		//lint:ignore SA1019 the lead replaces this (bun.WithQueryHook at NewDB)
 		s.DB.AddQueryHook(h)
 		if s.write != s.DB {
+			//lint:ignore SA1019 the lead replaces this (bun.WithQueryHook at NewDB)
 			s.write.AddQueryHook(h)
 		}
 	}
