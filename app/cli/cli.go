@@ -63,13 +63,20 @@ func Main(args []string, io IO) int {
 	case errors.Is(err, flag.ErrHelp):
 		fmt.Fprint(io.Stdout, usage)
 		return 0
-	case config.IsUsage(err):
+	case isUsage(err):
 		fmt.Fprintln(io.Stderr, "mitreden: "+oneLine(err.Error()))
 		return 2
 	default:
 		fmt.Fprintln(io.Stderr, "mitreden: "+oneLine(describe(err)))
 		return 1
 	}
+}
+
+// isUsage reports whether err is the caller's to fix: a mistake in how
+// mitreden was called, a database that cannot be opened or reached, or a
+// backup refused before it began (exit status 2).
+func isUsage(err error) bool {
+	return config.IsUsage(err) || errors.Is(err, store.ErrCannotOpen) || errors.Is(err, store.ErrBackupRefused)
 }
 
 func oneLine(s string) string {
