@@ -115,13 +115,3 @@ func (h *Handlers) EditMeasureSubmit(c *fiber.Ctx) error {
 	pages.Flash(c, "ok", "flash.measure_saved")
 	return pages.Redirect(c, "/m/"+strconv.FormatInt(id, 10))
 }
-
-// MayManage reports whether v may create and change measures in the field.
-func (s *Service) MayManage(c *fiber.Ctx, fieldID int64) bool {
-	v := access.From(c)
-	if !v.SignedIn() {
-		return false
-	}
-	groups, err := s.FieldGroups(c.UserContext(), fieldID)
-	return err == nil && v.CanServeAnyGroup(groups)
-}

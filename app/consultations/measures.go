@@ -8,6 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/audit"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/problem"
@@ -193,6 +194,16 @@ func (s *Service) FieldGroups(ctx context.Context, fieldID int64) ([]int64, erro
 		err = nil
 	}
 	return ids, err
+}
+
+// MayManage reports whether v may create and change measures in the field:
+// admins and experts of the field's groups who may act now.
+func (s *Service) MayManage(ctx context.Context, v *access.Viewer, fieldID int64) bool {
+	if !v.SignedIn() {
+		return false
+	}
+	groups, err := s.FieldGroups(ctx, fieldID)
+	return err == nil && v.CanServeAnyGroup(groups)
 }
 
 // UpdateMeasure changes a measure; subscribers of the measure and its
