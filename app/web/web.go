@@ -128,8 +128,9 @@ func New(d Deps) *fiber.App {
 		filesystem.New(filesystem.Config{Root: http.FS(d.Static), PathPrefix: "static", MaxAge: 3600}))
 	app.Use(negotiateLocale(d.Catalog))
 
-	app.Get("/healthz", health(d.Store))
-	app.Get("/metrics", d.Metrics.Handler())
+	public := audiencesOf(app).public
+	public.Get("/healthz", health(d.Store))
+	public.Get("/metrics", d.Metrics.Handler())
 
 	app.Use(d.Accounts.Authenticate)
 	app.Use(privateToMembers)
