@@ -1,6 +1,8 @@
 # make run   – start mitreden with the demo consultation on http://127.0.0.1:8080
 # make test  – every test, on SQLite and on PostgreSQL, browser tests in
 #              headless Chromium with axe-core (all started or installed if needed)
+# make lint  – gofmt, go vet, staticcheck and deadcode; fails on any finding
+#              (staticcheck and deadcode are tools pinned in go.mod)
 
 GO ?= go
 MITREDEN_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
@@ -18,6 +20,10 @@ lint:
 	@unformatted=$$(gofmt -l app cmd frontend i18n migrations); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	@# deadcode reports unreachable functions but exits 0 either way.
+	@unused=$$($(GO) tool deadcode -test ./...) || exit 1; \
+	  if [ -n "$$unused" ]; then echo "$$unused"; exit 1; fi
 
 run:
 	$(GO) run ./cmd/mitreden

@@ -21,8 +21,14 @@ import (
 type Handlers struct {
 	svc   *Service
 	pages *pages.Renderer
+	opts  HandlerOptions
+}
+
+// HandlerOptions are what the account handlers take from the
+// configuration and from other domains.
+type HandlerOptions struct {
 	// MeExtras adds what other domains show on /me (contributions); it
-	// receives the page number of ?page=.
+	// receives the page number of ?page=. It may be nil.
 	MeExtras func(ctx context.Context, userID int64, page int) (any, error)
 	// ThrottleSignIns turns the per-account sign-in throttle on (with the
 	// rate limits).
@@ -32,8 +38,8 @@ type Handlers struct {
 }
 
 // NewHandlers wires the handlers.
-func NewHandlers(svc *Service, r *pages.Renderer) *Handlers {
-	return &Handlers{svc: svc, pages: r}
+func NewHandlers(svc *Service, r *pages.Renderer, o HandlerOptions) *Handlers {
+	return &Handlers{svc: svc, pages: r, opts: o}
 }
 
 // UserJSON is how a person appears to others: {id,display_name,role}.

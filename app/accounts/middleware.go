@@ -14,7 +14,7 @@ import (
 	"github.com/mitreden/mitreden/app/store"
 )
 
-// Cookie names. Behind TLS (Handlers.BehindTLS) they carry the __Host-
+// Cookie names. Behind TLS (HandlerOptions.BehindTLS) they carry the __Host-
 // prefix: the browser then keeps them only when they are Secure, for
 // Path=/ and without Domain, so neither a plain-HTTP answer nor a sibling
 // domain can set or replace them.
@@ -34,10 +34,10 @@ func SessionCookieName(behindTLS bool) string {
 	return SessionCookie
 }
 
-func (h *Handlers) sessionCookie() string { return SessionCookieName(h.BehindTLS) }
+func (h *Handlers) sessionCookie() string { return SessionCookieName(h.opts.BehindTLS) }
 
 func (h *Handlers) formCookie() string {
-	if h.BehindTLS {
+	if h.opts.BehindTLS {
 		return hostPrefix + formCookie
 	}
 	return formCookie
@@ -143,7 +143,7 @@ func CheckCSRF(exempt ...string) fiber.Handler {
 
 // secure: behind TLS always; otherwise when the request really came over
 // TLS (Fiber believes X-Forwarded-Proto from trusted proxies only).
-func (h *Handlers) secure(c *fiber.Ctx) bool { return h.BehindTLS || secure(c) }
+func (h *Handlers) secure(c *fiber.Ctx) bool { return h.opts.BehindTLS || secure(c) }
 
 func secure(c *fiber.Ctx) bool { return c.Protocol() == "https" }
 

@@ -94,12 +94,12 @@ func (h *Handlers) renderMe(c *fiber.Ctx, status int, formErr error) error {
 	if data.Security, err = h.security(c); err != nil {
 		return err
 	}
-	if h.MeExtras != nil {
+	if h.opts.MeExtras != nil {
 		page := c.QueryInt("page", 1)
 		if page < 1 {
 			page = 1
 		}
-		if data.Extras, err = h.MeExtras(c.UserContext(), viewer.UserID, page); err != nil {
+		if data.Extras, err = h.opts.MeExtras(c.UserContext(), viewer.UserID, page); err != nil {
 			return err
 		}
 	}

@@ -48,7 +48,7 @@ func (h *Handlers) signedIn(c *fiber.Ctx, userID int64, attrs ...any) {
 // the browser signed in to that account before (with rate limits off, as
 // in load tests, it lets everything pass).
 func (h *Handlers) throttle(c *fiber.Ctx, email string) error {
-	if !h.ThrottleSignIns {
+	if !h.opts.ThrottleSignIns {
 		return nil
 	}
 	ctx := c.UserContext()
@@ -74,7 +74,7 @@ func (h *Handlers) throttle(c *fiber.Ctx, email string) error {
 // account when the address has one.
 func (h *Handlers) signInFailed(c *fiber.Ctx, email string) error {
 	ctx := c.UserContext()
-	if h.ThrottleSignIns {
+	if h.opts.ThrottleSignIns {
 		if err := h.svc.recordSignInFailure(ctx, email); err != nil {
 			return err
 		}

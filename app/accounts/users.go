@@ -109,7 +109,7 @@ func (s *Service) withGroups(ctx context.Context, db bun.IDB, users []User) ([]A
 		GroupID int64 `bun:"group_id"`
 	}
 	if err := db.NewSelect().TableExpr("expert_group_members").Column("user_id", "group_id").
-		Where("user_id IN (?)", bun.In(ids)).Order("group_id").Scan(ctx, &links); err != nil {
+		Where("user_id IN (?)", bun.List(ids)).Order("group_id").Scan(ctx, &links); err != nil {
 		return nil, err
 	}
 	for _, l := range links {

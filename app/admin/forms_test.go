@@ -257,7 +257,7 @@ func TestUserForms(t *testing.T) {
 		day := time.Now().AddDate(0, 0, 3).Format("2006-01-02")
 		wantRedirect(t, post(t, b, user+"/block", url.Values{"_csrf": {csrf}, "until": {day}, "reason": {"Beleidigungen"}}), user)
 		v, _ := s.App.Accounts.Authenticate(t.Context(), troll.Token)
-		if !v.Blocked(time.Now()) || v.BlockReason != "Beleidigungen" || v.BlockedUntil.Sub(time.Now()) < 72*time.Hour-time.Hour*25 {
+		if !v.Blocked(time.Now()) || v.BlockReason != "Beleidigungen" || time.Until(*v.BlockedUntil) < 72*time.Hour-time.Hour*25 {
 			t.Fatalf("viewer after the block form: %+v", v)
 		}
 		page := b.Get(user).Text()

@@ -34,19 +34,63 @@ func (e *env) liveFanout(ctx context.Context) (Result, error) {
 	if limit, err := raiseFileLimit(); err == nil && uint64(2*n+200) > limit {
 		return Result{}, fmt.Errorf("%d sockets need %d file descriptors in this process; the limit is %d (raise it with ulimit -n)", n, 2*n+200, limit)
 	}
-	path := "/api/v1/live?topics=measure:1"
 	before := memInUse()
-	conns := make([]net.Conn, 0, n)
+	conns, err := openLiveSockets(e.addr, "/api/v1/live?topics=measure:1", n)
 	defer func() {
 		for _, c := range conns {
 			c.Close()
 		}
 	}()
-	// Connect from a few goroutines; each socket has read its ready frame.
+	if err != nil {
+		return Result{}, fmt.Errorf("after %d sockets: %w", len(conns), err)
+	}
+	if open := e.app.Live.Stats().Open; open != n {
+		return Result{}, fmt.Errorf("the hub holds %d sockets, want %d", open, n)
+	}
+	perSocket := float64(memInUse()-before) / float64(n)
+
+	// Each socket gets a reader now that memory is measured.
+	arrivals := make(chan time.Time, n*liveRounds)
+	for _, c := range conns {
+		go watchTallies(c, arrivals)
+	}
+	// A voter of its own whose every vote changes the tally: +1, −1, +1, …
+	voter, err := e.liveVoter(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	client := &fasthttp.HostClient{Addr: e.addr}
+	var all, whole []time.Duration
+	for round := range liveRounds {
+		time.Sleep(300 * time.Millisecond) // past the hub's tally spacing
+		t0 := time.Now()
+		if err := e.castLiveVote(client, voter, []string{`{"value":1}`, `{"value":-1}`}[round%2]); err != nil {
+			return Result{}, err
+		}
+		last, err := awaitTallies(ctx, arrivals, n, t0, &all)
+		if err != nil {
+			return Result{}, err
+		}
+		whole = append(whole, last)
+	}
+	slices.Sort(whole)
+	return Result{
+		Requests: int64(len(all)), Latencies: all, Elapsed: 0,
+		Throughput: float64(n), Unit: "sockets",
+		Note: fmt.Sprintf("%.1f KiB per idle socket; all %d had the tally after %s (median of %d votes)",
+			perSocket/1024, n, round(whole[len(whole)/2]), liveRounds),
+	}, nil
+}
+
+// openLiveSockets connects n sockets from a few goroutines; each has read
+// its ready frame. It answers the sockets it opened, also on an error, so
+// the caller closes them.
+func openLiveSockets(addr, path string, n int) ([]net.Conn, error) {
 	var (
 		mu      sync.Mutex
 		wg      sync.WaitGroup
 		errOnce error
+		conns   = make([]net.Conn, 0, n)
 		next    = make(chan struct{}, n)
 	)
 	for range n {
@@ -58,7 +102,7 @@ func (e *env) liveFanout(ctx context.Context) (Result, error) {
 		go func() {
 			defer wg.Done()
 			for range next {
-				c, err := dialLive(e.addr, path)
+				c, err := dialLive(addr, path)
 				mu.Lock()
 				if err != nil {
 					if errOnce == nil {
@@ -75,75 +119,58 @@ func (e *env) liveFanout(ctx context.Context) (Result, error) {
 		}()
 	}
 	wg.Wait()
-	if errOnce != nil {
-		return Result{}, fmt.Errorf("after %d sockets: %w", len(conns), errOnce)
-	}
-	if open := e.app.Live.Stats().Open; open != n {
-		return Result{}, fmt.Errorf("the hub holds %d sockets, want %d", open, n)
-	}
-	perSocket := float64(memInUse()-before) / float64(n)
+	return conns, errOnce
+}
 
-	// Each socket gets a reader now that memory is measured.
-	arrivals := make(chan time.Time, n*liveRounds)
-	for _, c := range conns {
-		go func() {
-			for {
-				op, payload, err := readFrame(c)
-				if err != nil {
-					return
-				}
-				if op == 1 && bytes.Contains(payload, []byte(`"vote.tally"`)) {
-					arrivals <- time.Now()
-				}
-			}
-		}()
-	}
-	// A voter of its own whose every vote changes the tally: +1, −1, +1, …
-	voter, err := e.liveVoter(ctx)
-	if err != nil {
-		return Result{}, err
-	}
-	client := &fasthttp.HostClient{Addr: e.addr}
-	var all, whole []time.Duration
-	for round := range liveRounds {
-		time.Sleep(300 * time.Millisecond) // past the hub's tally spacing
-		req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
-		req.Header.SetMethod("PUT")
-		req.SetRequestURI("http://" + e.addr + "/api/v1/measures/1/vote")
-		req.Header.Set("Authorization", "Bearer "+voter)
-		req.Header.SetContentType("application/json")
-		req.SetBodyString([]string{`{"value":1}`, `{"value":-1}`}[round%2])
-		t0 := time.Now()
-		err := client.Do(req, resp)
-		status := resp.StatusCode()
-		fasthttp.ReleaseRequest(req)
-		fasthttp.ReleaseResponse(resp)
-		if err != nil || status != 200 {
-			return Result{}, fmt.Errorf("vote: %v %d", err, status)
+// watchTallies reads a socket until it closes and notes when each tally
+// event arrived.
+func watchTallies(c net.Conn, arrivals chan<- time.Time) {
+	for {
+		op, payload, err := readFrame(c)
+		if err != nil {
+			return
 		}
-		timeout := time.After(30 * time.Second)
-		var last time.Duration
-		for range n {
-			select {
-			case at := <-arrivals:
-				d := at.Sub(t0)
-				all = append(all, d)
-				last = max(last, d)
-			case <-timeout:
-				return Result{}, fmt.Errorf("round %d: only %d of %d sockets got the tally", round, len(all)%n, n)
-			case <-ctx.Done():
-				return Result{}, ctx.Err()
-			}
+		if op == 1 && bytes.Contains(payload, []byte(`"vote.tally"`)) {
+			arrivals <- time.Now()
 		}
-		whole = append(whole, last)
 	}
-	slices.Sort(whole)
-	return Result{
-		Requests: int64(len(all)), Latencies: all, Elapsed: 0,
-		Throughput: float64(n), Unit: "sockets",
-		Note: fmt.Sprintf("%.1f KiB per idle socket; all %d had the tally after %s (median of %d votes)",
-			perSocket/1024, n, round(whole[len(whole)/2]), liveRounds),
-	}, nil
+}
+
+// castLiveVote puts the voter's vote on measure 1 over HTTP.
+func (e *env) castLiveVote(client *fasthttp.HostClient, voter, body string) error {
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.Header.SetMethod("PUT")
+	req.SetRequestURI("http://" + e.addr + "/api/v1/measures/1/vote")
+	req.Header.Set("Authorization", "Bearer "+voter)
+	req.Header.SetContentType("application/json")
+	req.SetBodyString(body)
+	err := client.Do(req, resp)
+	if status := resp.StatusCode(); err != nil || status != 200 {
+		return fmt.Errorf("vote: %v %d", err, status)
+	}
+	return nil
+}
+
+// awaitTallies waits until n sockets had the tally of the vote cast at t0,
+// adds each socket's wait to all and answers the longest.
+func awaitTallies(ctx context.Context, arrivals <-chan time.Time, n int, t0 time.Time, all *[]time.Duration) (time.Duration, error) {
+	timeout := time.After(30 * time.Second)
+	var last time.Duration
+	for got := range n {
+		select {
+		case at := <-arrivals:
+			d := at.Sub(t0)
+			*all = append(*all, d)
+			last = max(last, d)
+		case <-timeout:
+			return 0, fmt.Errorf("round %d: only %d of %d sockets got the tally", len(*all)/n, got, n)
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	return last, nil
 }
 
 // liveVoter makes an account that has not voted yet and answers its token.

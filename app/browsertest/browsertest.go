@@ -114,16 +114,6 @@ type Tab struct {
 // Tab answers the browser's first tab.
 func (b *Browser) Tab() *Tab { return b.watch(b.ctx) }
 
-// NewTab opens another tab, for a second view of the same session.
-func (b *Browser) NewTab() *Tab {
-	ctx, cancel := chromedp.NewContext(b.ctx)
-	b.t.Cleanup(cancel)
-	if err := chromedp.Do(ctx); err != nil {
-		b.t.Fatalf("open a tab: %v", err)
-	}
-	return b.watch(ctx)
-}
-
 // watch collects the errors a tab logs: uncaught exceptions, failed loads
 // and Content-Security-Policy violations all show there.
 func (b *Browser) watch(ctx context.Context) *Tab {

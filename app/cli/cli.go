@@ -63,13 +63,20 @@ func Main(args []string, io IO) int {
 	case errors.Is(err, flag.ErrHelp):
 		fmt.Fprint(io.Stdout, usage)
 		return 0
-	case config.IsUsage(err):
+	case isUsage(err):
 		fmt.Fprintln(io.Stderr, "mitreden: "+oneLine(err.Error()))
 		return 2
 	default:
 		fmt.Fprintln(io.Stderr, "mitreden: "+oneLine(describe(err)))
 		return 1
 	}
+}
+
+// isUsage reports whether err is the caller's to fix: a mistake in how
+// mitreden was called, a database that cannot be opened or reached, or a
+// backup refused before it began (exit status 2).
+func isUsage(err error) bool {
+	return config.IsUsage(err) || errors.Is(err, store.ErrCannotOpen) || errors.Is(err, store.ErrBackupRefused)
 }
 
 func oneLine(s string) string {
@@ -174,36 +181,40 @@ func migrate(ctx context.Context, args []string, io IO) error {
 		switch action {
 		case "up":
 			names, err := st.Migrate(ctx)
-			for _, n := range names {
-				fmt.Fprintln(io.Stdout, "applied", n)
-			}
-			if err == nil && len(names) == 0 {
-				fmt.Fprintln(io.Stdout, "the database is up to date")
-			}
-			return err
+			return report(io, names, err, "applied", "the database is up to date")
 		case "down":
 			names, err := st.Rollback(ctx)
-			for _, n := range names {
-				fmt.Fprintln(io.Stdout, "rolled back", n)
-			}
-			if err == nil && len(names) == 0 {
-				fmt.Fprintln(io.Stdout, "nothing to roll back")
-			}
-			return err
+			return report(io, names, err, "rolled back", "nothing to roll back")
 		}
-		states, err := st.MigrationStatus(ctx)
-		if err != nil {
-			return err
-		}
-		for _, s := range states {
-			mark := "pending"
-			if s.Applied {
-				mark = "applied"
-			}
-			fmt.Fprintf(io.Stdout, "%-8s %s\n", mark, s.Name)
-		}
-		return nil
+		return migrationStatus(ctx, st, io)
 	})
+}
+
+// report prints each migration done, or none when there was nothing to do.
+func report(io IO, names []string, err error, done, none string) error {
+	for _, n := range names {
+		fmt.Fprintln(io.Stdout, done, n)
+	}
+	if err == nil && len(names) == 0 {
+		fmt.Fprintln(io.Stdout, none)
+	}
+	return err
+}
+
+// migrationStatus prints every migration as applied or pending.
+func migrationStatus(ctx context.Context, st *store.Store, io IO) error {
+	states, err := st.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range states {
+		mark := "pending"
+		if s.Applied {
+			mark = "applied"
+		}
+		fmt.Fprintf(io.Stdout, "%-8s %s\n", mark, s.Name)
+	}
+	return nil
 }
 
 func backup(ctx context.Context, args []string, io IO) error {
@@ -240,15 +251,11 @@ func benchmark(ctx context.Context, args []string, io IO) error {
 		return err
 	}
 	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
+		stop, err := startCPUProfile(*cpuProfile)
 		if err != nil {
-			return config.Usagef("bench: %v", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
 			return err
 		}
-		defer pprof.StopCPUProfile()
+		defer stop()
 	}
 	o := bench.Options{
 		DB: config.Database{Driver: config.SQLite}, Duration: *duration, Concurrency: *concurrency,
@@ -263,17 +270,8 @@ func benchmark(ctx context.Context, args []string, io IO) error {
 			o.DB = parsed
 		}
 	}
-	switch {
-	case *duration <= 0 || *duration > time.Hour:
-		return config.Usagef("bench: --duration must be between 0 and 1h")
-	case *concurrency < 1 || *concurrency > 10000:
-		return config.Usagef("bench: --concurrency must be between 1 and 10000")
-	case *users < 1 || *users > 100000:
-		return config.Usagef("bench: --users must be between 1 and 100000")
-	case *liveSockets < 1 || *liveSockets > 100000:
-		return config.Usagef("bench: --live-sockets must be between 1 and 100000")
-	case *exportComments < 1 || *exportComments > 10_000_000:
-		return config.Usagef("bench: --export-comments must be between 1 and 10000000")
+	if err := checkBench(o); err != nil {
+		return err
 	}
 	for _, name := range strings.Split(*list, ",") {
 		if name = strings.TrimSpace(name); name != "" {
@@ -283,62 +281,111 @@ func benchmark(ctx context.Context, args []string, io IO) error {
 	return bench.Run(ctx, o)
 }
 
+// startCPUProfile profiles the whole run into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, config.Usagef("bench: %v", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// checkBench refuses sizes outside what a run can sensibly take.
+func checkBench(o bench.Options) error {
+	switch {
+	case o.Duration <= 0 || o.Duration > time.Hour:
+		return config.Usagef("bench: --duration must be between 0 and 1h")
+	case o.Concurrency < 1 || o.Concurrency > 10000:
+		return config.Usagef("bench: --concurrency must be between 1 and 10000")
+	case o.Users < 1 || o.Users > 100000:
+		return config.Usagef("bench: --users must be between 1 and 100000")
+	case o.LiveSockets < 1 || o.LiveSockets > 100000:
+		return config.Usagef("bench: --live-sockets must be between 1 and 100000")
+	case o.ExportComments < 1 || o.ExportComments > 10_000_000:
+		return config.Usagef("bench: --export-comments must be between 1 and 10000000")
+	}
+	return nil
+}
+
 // exportCmd writes the same file as the export endpoints, to -o or
 // standard output, with a progress line on standard error.
 func exportCmd(ctx context.Context, args []string, io IO) error {
-	var (
-		group              int64
-		slug, format, lang string
-		out                string
-	)
+	var a exportArgs
 	st, _, err := openDB(ctx, "export", args, io, func(fs *flag.FlagSet) {
-		fs.Int64Var(&group, "group", 0, "expert group id")
-		fs.StringVar(&slug, "consultation", "", "consultation slug (the whole consultation)")
-		fs.StringVar(&format, "format", "", "csv, xlsx, json or md")
-		fs.StringVar(&lang, "lang", "de", "language of texts and column headers")
-		fs.StringVar(&out, "o", "", "file to write (default: standard output)")
+		fs.Int64Var(&a.group, "group", 0, "expert group id")
+		fs.StringVar(&a.slug, "consultation", "", "consultation slug (the whole consultation)")
+		fs.StringVar(&a.format, "format", "", "csv, xlsx, json or md")
+		fs.StringVar(&a.lang, "lang", "de", "language of texts and column headers")
+		fs.StringVar(&a.out, "o", "", "file to write (default: standard output)")
 	})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	switch {
-	case (group == 0) == (slug == ""):
+	case (a.group == 0) == (a.slug == ""):
 		return config.Usagef("export: give either --group ID or --consultation SLUG")
-	case group < 0:
+	case a.group < 0:
 		return config.Usagef("export: --group must be a positive id")
-	case !export.ValidFormat(format):
+	case !export.ValidFormat(a.format):
 		return config.Usagef("export: --format must be csv, xlsx, json or md")
 	}
 	catalog, err := locale.Load(i18n.Files)
 	if err != nil {
 		return err
 	}
-	if !catalog.Supported(lang) {
-		return config.Usagef("export: --lang %q is not a supported language", lang)
+	if !catalog.Supported(a.lang) {
+		return config.Usagef("export: --lang %q is not a supported language", a.lang)
 	}
-	l := catalog.Get(lang)
+	l := catalog.Get(a.lang)
 	if err := migrated(ctx, st); err != nil {
 		return err
 	}
 	ex := export.New(st)
-	var sc export.Scope
-	if group != 0 {
-		sc, err = ex.GroupScope(ctx, group, l)
-	} else {
-		sc, err = ex.ConsultationScope(ctx, slug, l)
-	}
+	sc, err := a.scope(ctx, ex, l)
 	if err != nil {
-		var p *problem.Problem
-		if errors.As(err, &p) && p.Status == 404 {
-			return fmt.Errorf("export: no such expert group or consultation")
-		}
 		return err
 	}
+	return a.write(ctx, io, ex, sc, l)
+}
+
+// exportArgs are the export command's flags.
+type exportArgs struct {
+	group              int64
+	slug, format, lang string
+	out                string
+}
+
+// scope finds the expert group or consultation to export.
+func (a *exportArgs) scope(ctx context.Context, ex *export.Exporter, l *locale.Localizer) (export.Scope, error) {
+	var (
+		sc  export.Scope
+		err error
+	)
+	if a.group != 0 {
+		sc, err = ex.GroupScope(ctx, a.group, l)
+	} else {
+		sc, err = ex.ConsultationScope(ctx, a.slug, l)
+	}
+	var p *problem.Problem
+	if errors.As(err, &p) && p.Status == 404 {
+		return sc, fmt.Errorf("export: no such expert group or consultation")
+	}
+	return sc, err
+}
+
+// write writes the export to -o or standard output; from 10,000 items on
+// a progress line on standard error says how far it got.
+func (a *exportArgs) write(ctx context.Context, io IO, ex *export.Exporter, sc export.Scope, l *locale.Localizer) error {
 	w := io.Stdout
 	var f *os.File
-	if out != "" {
-		if f, err = os.Create(out); err != nil {
+	if a.out != "" {
+		var err error
+		if f, err = os.Create(a.out); err != nil {
 			return config.Usagef("export: %v", err)
 		}
 		w = f
@@ -352,7 +399,7 @@ func exportCmd(ctx context.Context, args []string, io IO) error {
 		printed = true
 		fmt.Fprintf(io.Stderr, "\rexported %d ideas and comments (%s)", n, time.Since(start).Round(100*time.Millisecond))
 	}
-	err = ex.Write(ctx, w, sc, format, l, progress)
+	err := ex.Write(ctx, w, sc, a.format, l, progress)
 	if printed {
 		fmt.Fprintln(io.Stderr)
 	}
@@ -361,7 +408,7 @@ func exportCmd(ctx context.Context, args []string, io IO) error {
 			err = cerr
 		}
 		if err == nil {
-			fmt.Fprintln(io.Stderr, "export written to", out)
+			fmt.Fprintln(io.Stderr, "export written to", a.out)
 		}
 	}
 	return err

@@ -133,14 +133,6 @@ type Server struct {
 // HTTPS reports whether people reach mitreden over TLS.
 func (s Server) HTTPS() bool { return strings.HasPrefix(s.PublicURL, "https://") }
 
-// BaseURL is the public URL, or http:// and the listen address.
-func (s Server) BaseURL() string {
-	if s.PublicURL != "" {
-		return s.PublicURL
-	}
-	return "http://" + s.Addr
-}
-
 // Env is the process environment, passed in so tests do not touch os.Environ.
 type Env func(string) string
 

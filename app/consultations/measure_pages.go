@@ -110,13 +110,3 @@ func (h *Handlers) managedMeasure(c *fiber.Ctx) (*MeasureDetail, error) {
 	}
 	return m, h.mayManageMeasures(c, m.FieldID)
 }
-
-// MayManage reports whether v may create and change measures in the field.
-func (s *Service) MayManage(c *fiber.Ctx, fieldID int64) bool {
-	v := access.From(c)
-	if !v.SignedIn() {
-		return false
-	}
-	groups, err := s.FieldGroups(c.UserContext(), fieldID)
-	return err == nil && v.CanServeAnyGroup(groups)
-}

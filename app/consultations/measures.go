@@ -191,6 +191,16 @@ func (s *Service) FieldGroups(ctx context.Context, fieldID int64) ([]int64, erro
 	return ids, err
 }
 
+// MayManage reports whether v may create and change measures in the field:
+// admins and experts of the field's groups who may act now.
+func (s *Service) MayManage(ctx context.Context, v *access.Viewer, fieldID int64) bool {
+	if !v.SignedIn() {
+		return false
+	}
+	groups, err := s.FieldGroups(ctx, fieldID)
+	return err == nil && v.CanServeAnyGroup(groups)
+}
+
 // UpdateMeasure changes a measure; subscribers of the measure and its
 // consultation get measure.updated, unless the consultation is a draft.
 func (s *Service) UpdateMeasure(ctx context.Context, actorID, id int64, in MeasureInput) (*MeasureDetail, error) {

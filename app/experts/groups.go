@@ -92,7 +92,7 @@ func (s *Service) attachFields(ctx context.Context, db bun.IDB, groups []Group) 
 		FieldID int64 `bun:"field_id"`
 	}
 	if err := db.NewSelect().TableExpr("expert_group_fields").Column("group_id", "field_id").
-		Where("group_id IN (?)", bun.In(ids)).Order("field_id").Scan(ctx, &links); err != nil {
+		Where("group_id IN (?)", bun.List(ids)).Order("field_id").Scan(ctx, &links); err != nil {
 		return err
 	}
 	for _, l := range links {

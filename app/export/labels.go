@@ -60,7 +60,6 @@ type labels struct {
 	langs    map[string]string
 	other    string
 	total    string
-	yes      string
 	sections map[string]string
 }
 

@@ -20,13 +20,16 @@ var Actions = []string{"approve", "reject", "hide", "restore"}
 // MaxStatement limits a statement of reasons, in characters.
 const MaxStatement = 2000
 
+// transition is where an action leads (to) and from which states.
+type transition struct {
+	from []string
+	to   string
+}
+
 // transitions say from which states an action may be taken, and to where.
 // reject on a rejected item and hide on a hidden one uphold a decision
 // that was appealed.
-var transitions = map[string]struct {
-	from []string
-	to   string
-}{
+var transitions = map[string]transition{
 	"approve": {from: []string{participation.StatusPending, participation.StatusPublished, participation.StatusHidden}, to: participation.StatusPublished},
 	"reject":  {from: []string{participation.StatusPending, participation.StatusRejected}, to: participation.StatusRejected},
 	"hide":    {from: []string{participation.StatusPublished, participation.StatusHidden}, to: participation.StatusHidden},
@@ -114,90 +117,142 @@ func (s *Service) Decide(ctx context.Context, v *access.Viewer, kind string, id 
 	if err != nil {
 		return nil, err
 	}
+	in, err := checkDecision(d)
+	if err != nil {
+		return nil, err
+	}
+	in.viewer, in.kind, in.table, in.id = v, kind, table, id
+	var out *Decided
+	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		st, appeal, err := in.allowed(ctx, tx)
+		if err != nil {
+			return err
+		}
+		out, err = in.apply(ctx, tx, st, appeal, s.now())
+		return err
+	})
+	return out, err
+}
+
+// decision is a checked Decision on one item, as Decide's steps share it.
+type decision struct {
+	Decision
+	tr        transition
+	reason    string
+	statement string
+	viewer    *access.Viewer
+	kind      string
+	table     string
+	id        int64
+}
+
+// checkDecision validates the action, reason and statement: rejecting and
+// hiding need a reason and a statement, the other actions may have them.
+func checkDecision(d Decision) (*decision, error) {
 	var val problem.Validator
 	tr, known := transitions[d.Action]
+	in := &decision{Decision: d, tr: tr}
 	val.Check(known, "action", "error.decision_action")
-	reason, statement := "", ""
 	if d.Reason != nil {
-		reason = *d.Reason
+		in.reason = *d.Reason
 	}
 	if d.Statement != nil {
-		statement = *d.Statement
+		in.statement = *d.Statement
 	}
 	if d.Action == "reject" || d.Action == "hide" {
-		val.Check(slices.Contains(participation.Reasons, reason), "reason", "error.report_reason")
-		statement = plaintext.Check(&val, "statement", statement, 1, MaxStatement)
+		val.Check(slices.Contains(participation.Reasons, in.reason), "reason", "error.report_reason")
+		in.statement = plaintext.Check(&val, "statement", in.statement, 1, MaxStatement)
 	} else {
-		if reason != "" {
-			val.Check(slices.Contains(participation.Reasons, reason), "reason", "error.report_reason")
+		if in.reason != "" {
+			val.Check(slices.Contains(participation.Reasons, in.reason), "reason", "error.report_reason")
 		}
-		statement = plaintext.Check(&val, "statement", statement, 0, MaxStatement)
+		in.statement = plaintext.Check(&val, "statement", in.statement, 0, MaxStatement)
 	}
 	if err := val.Err(); err != nil {
 		return nil, err
 	}
-	var out *Decided
-	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-		st, err := loadState(ctx, tx, table, id)
-		if err != nil {
-			return err
+	return in, nil
+}
+
+// openAppeal is the item's undecided appeal and who took the decision it
+// contests.
+type openAppeal struct {
+	ID        int64  `bun:"id"`
+	DecidedBy *int64 `bun:"decided_by"`
+}
+
+// allowed loads the item and its open appeal and refuses a decision the
+// moderator may not take on it now. appeal is nil when none is open.
+func (in *decision) allowed(ctx context.Context, tx *store.Tx) (*itemState, *openAppeal, error) {
+	st, err := loadState(ctx, tx, in.table, in.id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st.AuthorID == in.viewer.UserID {
+		return nil, nil, ErrSelfDecision
+	}
+	if in.Version != nil && *in.Version != st.Version {
+		return nil, nil, ErrStale
+	}
+	if !slices.Contains(in.tr.from, st.Status) {
+		return nil, nil, ErrWrongState
+	}
+	var appeals []openAppeal
+	if err := tx.NewRaw(`SELECT a.id, d.actor_id AS decided_by FROM appeals a JOIN moderation_decisions d ON d.id = a.decision_id
+WHERE a.target_kind = ? AND a.target_id = ? AND a.decided_at IS NULL`, in.kind, in.id).Scan(ctx, &appeals); err != nil && !store.IsNoRows(err) {
+		return nil, nil, err
+	}
+	var appeal *openAppeal
+	if len(appeals) > 0 {
+		appeal = &appeals[0]
+	}
+	if appeal != nil && appeal.DecidedBy != nil && *appeal.DecidedBy == in.viewer.UserID {
+		return nil, nil, ErrSameModerator
+	}
+	// Upholding (reject on rejected, hide on hidden) only answers an appeal
+	// or confirms an automatic hide that still waits in the queue.
+	if st.Status == in.tr.to && in.Action != "approve" && appeal == nil && !st.NeedsReview {
+		return nil, nil, ErrWrongState
+	}
+	return st, appeal, nil
+}
+
+// apply sets the item's new state, resolves its reports and its appeal,
+// logs the decision and tells the moderation queues.
+func (in *decision) apply(ctx context.Context, tx *store.Tx, st *itemState, appeal *openAppeal, now time.Time) (*Decided, error) {
+	var (
+		version int
+		err     error
+	)
+	if in.kind == "comment" {
+		version, err = participation.SetCommentStatus(ctx, tx, in.id, in.tr.to)
+	} else {
+		version, err = participation.SetIdeaStatus(ctx, tx, in.id, in.tr.to)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE "+in.table+" SET needs_review = FALSE WHERE id = ?", in.id); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE reports SET resolved_at = ?, outcome = ? WHERE target_kind = ? AND target_id = ? AND resolved_at IS NULL",
+		now, in.Action, in.kind, in.id); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO moderation_decisions (actor_id, target_kind, target_id, action, reason, statement, from_status, to_status, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.viewer.UserID, in.kind, in.id, in.Action, in.reason, in.statement, st.Status, in.tr.to, now); err != nil {
+		return nil, err
+	}
+	if appeal != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE appeals SET decided_at = ?, decided_by = ? WHERE id = ?", now, in.viewer.UserID, appeal.ID); err != nil {
+			return nil, err
 		}
-		if st.AuthorID == v.UserID {
-			return ErrSelfDecision
-		}
-		if d.Version != nil && *d.Version != st.Version {
-			return ErrStale
-		}
-		if !slices.Contains(tr.from, st.Status) {
-			return ErrWrongState
-		}
-		var appeals []struct {
-			ID        int64  `bun:"id"`
-			DecidedBy *int64 `bun:"decided_by"`
-		}
-		if err := tx.NewRaw(`SELECT a.id, d.actor_id AS decided_by FROM appeals a JOIN moderation_decisions d ON d.id = a.decision_id
-WHERE a.target_kind = ? AND a.target_id = ? AND a.decided_at IS NULL`, kind, id).Scan(ctx, &appeals); err != nil && !store.IsNoRows(err) {
-			return err
-		}
-		appealed := len(appeals) > 0
-		if appealed && appeals[0].DecidedBy != nil && *appeals[0].DecidedBy == v.UserID {
-			return ErrSameModerator
-		}
-		// Upholding (reject on rejected, hide on hidden) only answers an appeal
-		// or confirms an automatic hide that still waits in the queue.
-		if st.Status == tr.to && d.Action != "approve" && !appealed && !st.NeedsReview {
-			return ErrWrongState
-		}
-		now := s.now()
-		var version int
-		if kind == "comment" {
-			version, err = participation.SetCommentStatus(ctx, tx, id, tr.to)
-		} else {
-			version, err = participation.SetIdeaStatus(ctx, tx, id, tr.to)
-		}
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE "+table+" SET needs_review = FALSE WHERE id = ?", id); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE reports SET resolved_at = ?, outcome = ? WHERE target_kind = ? AND target_id = ? AND resolved_at IS NULL",
-			now, d.Action, kind, id); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO moderation_decisions (actor_id, target_kind, target_id, action, reason, statement, from_status, to_status, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, v.UserID, kind, id, d.Action, reason, statement, st.Status, tr.to, now); err != nil {
-			return err
-		}
-		if appealed {
-			if _, err := tx.ExecContext(ctx, "UPDATE appeals SET decided_at = ?, decided_by = ? WHERE id = ?", now, v.UserID, appeals[0].ID); err != nil {
-				return err
-			}
-		}
-		out = &Decided{Kind: kind, ID: id, State: tr.to, Version: version}
-		return queues.AnnounceModeration(ctx, tx, &queues.Item{Kind: kind, ID: id, FieldID: st.FieldID, State: tr.to})
-	})
-	return out, err
+	}
+	item := &queues.Item{Kind: in.kind, ID: in.id, FieldID: st.FieldID, State: in.tr.to}
+	if err := queues.AnnounceModeration(ctx, tx, item); err != nil {
+		return nil, err
+	}
+	return &Decided{Kind: in.kind, ID: in.id, State: in.tr.to, Version: version}, nil
 }
 
 // AppealInput is an author's appeal.

@@ -192,9 +192,9 @@ func (s *Service) attach(ctx context.Context, items []Item) error {
 	where := "((target_kind = 'comment' AND target_id IN (?)) OR (target_kind = 'idea' AND target_id IN (?)))"
 	in := func(k string) any {
 		if len(ids[k]) == 0 {
-			return bun.In([]int64{0})
+			return bun.List([]int64{0})
 		}
-		return bun.In(ids[k])
+		return bun.List(ids[k])
 	}
 	if err := s.st.DB.NewRaw("SELECT target_kind, target_id, reason, note, created_at FROM reports WHERE resolved_at IS NULL AND "+where+" ORDER BY id",
 		in("comment"), in("idea")).Scan(ctx, &reports); err != nil && !store.IsNoRows(err) {

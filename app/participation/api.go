@@ -18,13 +18,14 @@ type Handlers struct {
 	pages *pages.Renderer
 	// stencils are the forms repeated on every discussion.
 	stencils *stencils
-	// AfterReport is moderation's hook into a new report (may be nil).
-	AfterReport AfterReport
+	// afterReport is moderation's hook into a new report (may be nil).
+	afterReport AfterReport
 }
 
-// NewHandlers wires the handlers.
-func NewHandlers(svc *Service, cons *consultations.Service, r *pages.Renderer) *Handlers {
-	return &Handlers{svc: svc, cons: cons, pages: r, stencils: newStencils(r)}
+// NewHandlers wires the handlers; afterReport (may be nil) runs inside
+// every report's write.
+func NewHandlers(svc *Service, cons *consultations.Service, r *pages.Renderer, afterReport AfterReport) *Handlers {
+	return &Handlers{svc: svc, cons: cons, pages: r, stencils: newStencils(r), afterReport: afterReport}
 }
 
 func lang(c *fiber.Ctx) string { return locale.From(c).Lang.Code }
@@ -265,7 +266,7 @@ func (h *Handlers) APIReport(c *fiber.Ctx) error {
 	if err := jsonapi.Decode(c, &in); err != nil {
 		return err
 	}
-	if err := h.svc.Report(c.UserContext(), access.From(c), in, h.AfterReport); err != nil {
+	if err := h.svc.Report(c.UserContext(), access.From(c), in, h.afterReport); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "received"})

@@ -149,7 +149,7 @@ func (s *Service) Threads(ctx context.Context, kind Kind, id, after int64, limit
 		index[c.ID] = i
 	}
 	var replies []CommentRow
-	if err := s.st.DB.NewRaw(commentSelect+" WHERE c.parent_id IN (?) AND "+visible+" ORDER BY c.id", append([]any{bun.In(ids)}, args...)...).Scan(ctx, &replies); err != nil {
+	if err := s.st.DB.NewRaw(commentSelect+" WHERE c.parent_id IN (?) AND "+visible+" ORDER BY c.id", append([]any{bun.List(ids)}, args...)...).Scan(ctx, &replies); err != nil {
 		return nil, err
 	}
 	for _, r := range replies {

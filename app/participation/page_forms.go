@@ -145,7 +145,7 @@ func (h *Handlers) ReportSubmit(c *fiber.Ctx) error {
 	back := pages.SafeNext(strings.Clone(c.FormValue("back")), "/")
 	err := h.svc.Report(c.UserContext(), access.From(c), ReportInput{
 		Target: strings.Clone(c.FormValue("target")), ID: id, Reason: strings.Clone(c.FormValue("reason")), Note: &note,
-	}, h.AfterReport)
+	}, h.afterReport)
 	if err != nil {
 		var p *problem.Problem
 		if errors.As(err, &p) && p.Status == fiber.StatusUnauthorized {

@@ -295,7 +295,7 @@ func (h *Handlers) measurePage(c *fiber.Ctx, failed *formFailure) error {
 		return err
 	}
 	view := h.pages.NewView(c, m.Title.String(lang(c)))
-	view.Data = &MeasurePageData{Measure: m, Field: fc, Discussion: d, CanManage: h.cons.MayManage(c, m.FieldID), Voting: &Voting{
+	view.Data = &MeasurePageData{Measure: m, Field: fc, Discussion: d, CanManage: h.cons.MayManage(c.UserContext(), v, m.FieldID), Voting: &Voting{
 		Path: d.Path, Topic: string(topics.Measure(id)), Tally: m.Tally, MyVote: m.MyVote,
 		ApprovalRate: approval(m.Tally), Open: d.Open, Votable: true,
 	}}

@@ -28,17 +28,6 @@ const (
 	KindIdea    Kind = "idea"
 )
 
-// KindFromPath maps the API's "measures"/"ideas" to a Kind.
-func KindFromPath(s string) (Kind, bool) {
-	switch s {
-	case "measures":
-		return KindMeasure, true
-	case "ideas":
-		return KindIdea, true
-	}
-	return "", false
-}
-
 // Contribution states (moderation), as access defines them with the rule
 // of who sees which.
 const (

@@ -135,37 +135,16 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	m := metrics.New()
-	hub := a.Live
-	m.Registry.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "mitreden_live_sockets", Help: "Open live sockets."},
-			func() float64 { return float64(hub.Stats().Open) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mitreden_live_frames_total", Help: "Frames queued to live sockets."},
-			func() float64 { return float64(hub.Stats().Delivered) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mitreden_live_slow_closed_total", Help: "Live sockets closed with 1008 for falling behind."},
-			func() float64 { return float64(hub.Stats().Kicked) }),
-	)
-	if pc := renderer.Cache; pc != nil {
-		m.Registry.MustRegister(
-			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mitreden_page_cache_hits_total", Help: "Pages served from the page cache."},
-				func() float64 { hits, _ := pc.Stats(); return float64(hits) }),
-			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mitreden_page_cache_misses_total", Help: "Cacheable pages rendered because the cache had none current."},
-				func() float64 { _, misses := pc.Stats(); return float64(misses) }),
-		)
-	}
-	accountHandlers := accounts.NewHandlers(a.Accounts, renderer)
-	accountHandlers.MeExtras = a.myContributions
-	accountHandlers.ThrottleSignIns = cfg.RateLimits
-	accountHandlers.BehindTLS = cfg.HTTPS()
-	participationHandlers := participation.NewHandlers(a.Participation, a.Consultations, renderer)
-	participationHandlers.AfterReport = a.Moderation.AfterReport
+	m := newMetrics(a.Live, renderer.Cache)
 	a.Fiber = web.New(web.Deps{
 		Config: cfg, Store: st, Catalog: catalog, Pages: renderer, Static: frontend.Static,
 		Metrics: m, Log: log, Live: a.Live.Handler(),
-		Accounts:      accountHandlers,
+		Accounts: accounts.NewHandlers(a.Accounts, renderer, accounts.HandlerOptions{
+			MeExtras: a.myContributions, ThrottleSignIns: cfg.RateLimits, BehindTLS: cfg.HTTPS(),
+		}),
 		Consultations: consultations.NewHandlers(a.Consultations, renderer),
 		Experts:       experts.NewHandlers(a.Experts),
-		Participation: participationHandlers,
+		Participation: participation.NewHandlers(a.Participation, a.Consultations, renderer, a.Moderation.AfterReport),
 		Privacy:       privacy.NewHandlers(a.Privacy, renderer),
 		Moderation:    moderation.NewHandlers(a.Moderation, a.Consultations, renderer),
 		Inbox:         experts.NewInboxHandlers(a.Experts, a.Consultations, renderer),
@@ -185,44 +164,33 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 	return a, nil
 }
 
+// newMetrics is the Prometheus registry with the live hub's and the page
+// cache's counters (cache may be nil).
+func newMetrics(hub *live.Hub, cache *pages.PageCache) *metrics.Metrics {
+	m := metrics.New()
+	m.Registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "mitreden_live_sockets", Help: "Open live sockets."},
+			func() float64 { return float64(hub.Stats().Open) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mitreden_live_frames_total", Help: "Frames queued to live sockets."},
+			func() float64 { return float64(hub.Stats().Delivered) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mitreden_live_slow_closed_total", Help: "Live sockets closed with 1008 for falling behind."},
+			func() float64 { return float64(hub.Stats().Kicked) }),
+	)
+	if cache != nil {
+		m.Registry.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mitreden_page_cache_hits_total", Help: "Pages served from the page cache."},
+				func() float64 { hits, _ := cache.Stats(); return float64(hits) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mitreden_page_cache_misses_total", Help: "Cacheable pages rendered because the cache had none current."},
+				func() float64 { _, misses := cache.Stats(); return float64(misses) }),
+		)
+	}
+	return m
+}
+
 // LiveSocketsPerAddr caps the live sockets of one client address while
 // rate limits are on: enough for many tabs, or a household behind one
 // address, not for one client holding thousands.
 const LiveSocketsPerAddr = 64
-
-// myContributions is what /me shows beyond the account: the person's ideas
-// and comments with their states.
-func (a *App) myContributions(ctx context.Context, userID int64, page int) (any, error) {
-	const perPage = 50
-	rows, err := a.Participation.ContributionsOf(ctx, userID, (page-1)*perPage, perPage+1)
-	if err != nil {
-		return nil, err
-	}
-	more := len(rows) > perPage
-	if more {
-		rows = rows[:perPage]
-	}
-	reports, err := a.Participation.ReportsOf(ctx, userID, 50)
-	if err != nil {
-		return nil, err
-	}
-	groups, err := a.Experts.GroupsOf(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	return &MyPage{Contributions: rows, Page: page, More: more, Reports: reports, Groups: groups}, nil
-}
-
-// MyPage is the part of /me about contributions and reports.
-type MyPage struct {
-	Contributions []participation.MyContribution
-	Page          int
-	More          bool
-	// Reports are the person's reports with their outcome.
-	Reports []participation.MyReport
-	// Groups are the expert groups the person works in.
-	Groups []experts.Group
-}
 
 // setup migrates and, on a new installation, creates the first
 // administrator and seeds the demo. It runs under the setup lock, so

@@ -167,20 +167,6 @@ func (tx *Tx) prepared(ctx context.Context, query string) *sql.Stmt {
 // Time is a point in time for a raw statement of this write.
 func (tx *Tx) Time(t time.Time) any { return timeArg(tx.driver, t) }
 
-// IntArray is a PostgreSQL array literal of numbers, for a ?::bigint[]
-// parameter (pgdriver passes Go slices only through bun's builder).
-func IntArray(values []int64) string {
-	b := make([]byte, 0, 2+len(values)*8)
-	b = append(b, '{')
-	for i, v := range values {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, v, 10)
-	}
-	return string(append(b, '}'))
-}
-
 // TextArray is a PostgreSQL array literal of strings, for a ?::text[]
 // parameter: every element quoted, with " and \ escaped.
 func TextArray(values []string) string {

@@ -62,9 +62,30 @@ type Options struct {
 	QueryHooks []bun.QueryHook
 }
 
-// Open connects to the database and checks that it answers. Failures that
-// an operator must fix (unreachable server, missing directory) come back as
-// config.UsageError so the command line can print one line and exit 2.
+// ErrCannotOpen matches (errors.Is) Open's failures: the database could
+// not be opened or reached, which an operator must fix (a missing
+// directory, an unreachable server). ErrBackupRefused matches a backup
+// refused before it began. Each error keeps its own message.
+var (
+	ErrCannotOpen    = errors.New("cannot open the database")
+	ErrBackupRefused = errors.New("backup refused")
+)
+
+// refusal is an error with a message of its own that matches kind.
+type refusal struct {
+	msg  string
+	kind error
+}
+
+func (r *refusal) Error() string        { return r.msg }
+func (r *refusal) Is(target error) bool { return target == r.kind }
+
+func refused(kind error, format string, args ...any) error {
+	return &refusal{fmt.Sprintf(format, args...), kind}
+}
+
+// Open connects to the database and checks that it answers; its failures
+// match ErrCannotOpen.
 func Open(ctx context.Context, db config.Database, opts Options) (*Store, error) {
 	var (
 		s   *Store
@@ -76,18 +97,12 @@ func Open(ctx context.Context, db config.Database, opts Options) (*Store, error)
 	case config.Postgres:
 		s, err = openPostgres(ctx, db, opts)
 	default:
-		return nil, config.Usagef("unknown database driver %q", db.Driver)
+		return nil, refused(ErrCannotOpen, "unknown database driver %q", db.Driver)
 	}
 	if err != nil {
 		return nil, err
 	}
 	s.source = db
-	for _, h := range opts.QueryHooks {
-		s.DB.AddQueryHook(h)
-		if s.write != s.DB {
-			s.write.AddQueryHook(h)
-		}
-	}
 	s.outbox = newOutbox(s)
 	runCtx, stop := context.WithCancel(context.Background())
 	s.stop = stop
@@ -111,12 +126,12 @@ func sqliteDSN(path string, extra string) string {
 func openSQLite(ctx context.Context, db config.Database, opts Options) (*Store, error) {
 	dir := filepath.Dir(db.Path)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, config.Usagef("cannot open database %s: directory %s does not exist", db, dir)
+		return nil, refused(ErrCannotOpen, "cannot open database %s: directory %s does not exist", db, dir)
 	}
 	// synchronous=FULL: an acknowledged write survives power loss, not only a crash.
 	w, err := sql.Open("sqlite3", sqliteDSN(db.Path, "&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"))
 	if err != nil {
-		return nil, config.Usagef("cannot open database %s: %v", db, err)
+		return nil, refused(ErrCannotOpen, "cannot open database %s: %v", db, err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
@@ -126,12 +141,12 @@ func openSQLite(ctx context.Context, db config.Database, opts Options) (*Store, 
 	// busy_timeout does not wait for; processes opening together take turns.
 	if err := withFileLock(db.Path, func() error { return pingWithin(ctx, w, 10*time.Second) }); err != nil {
 		w.Close()
-		return nil, config.Usagef("cannot open database %s: %v", db, err)
+		return nil, refused(ErrCannotOpen, "cannot open database %s: %v", db, err)
 	}
 	r, err := sql.Open("sqlite3", sqliteDSN(db.Path, "&_query_only=1"))
 	if err != nil {
 		w.Close()
-		return nil, config.Usagef("cannot open database %s: %v", db, err)
+		return nil, refused(ErrCannotOpen, "cannot open database %s: %v", db, err)
 	}
 	n := opts.ReadConns
 	if n <= 0 {
@@ -143,8 +158,8 @@ func openSQLite(ctx context.Context, db config.Database, opts Options) (*Store, 
 	r.SetConnMaxIdleTime(0)
 	return &Store{
 		Driver: config.SQLite,
-		DB:     bun.NewDB(r, sqlitedialect.New()),
-		write:  bun.NewDB(w, sqlitedialect.New()),
+		DB:     withHooks(bun.NewDB(r, sqlitedialect.New()), opts),
+		write:  withHooks(bun.NewDB(w, sqlitedialect.New()), opts),
 	}, nil
 }
 
@@ -164,10 +179,18 @@ func openPostgres(ctx context.Context, db config.Database, opts Options) (*Store
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	if err := pingWithin(ctx, sqldb, 10*time.Second); err != nil {
 		sqldb.Close()
-		return nil, config.Usagef("cannot reach database %s: %v", db, firstLine(err))
+		return nil, refused(ErrCannotOpen, "cannot reach database %s: %v", db, firstLine(err))
 	}
-	bdb := bun.NewDB(sqldb, pgdialect.New())
+	bdb := withHooks(bun.NewDB(sqldb, pgdialect.New()), opts)
 	return &Store{Driver: config.Postgres, DB: bdb, write: bdb}, nil
+}
+
+// withHooks adds Options.QueryHooks to db.
+func withHooks(db *bun.DB, opts Options) *bun.DB {
+	for _, h := range opts.QueryHooks {
+		db = db.WithQueryHook(h)
+	}
+	return db
 }
 
 func pingWithin(ctx context.Context, db *sql.DB, d time.Duration) error {
@@ -251,10 +274,10 @@ func isRetryable(err error) bool {
 // Backup writes a consistent copy of a live SQLite database to path.
 func (s *Store) Backup(ctx context.Context, path string) error {
 	if s.Driver != config.SQLite {
-		return config.Usagef("backup copies SQLite databases; for PostgreSQL use pg_dump (for example: pg_dump --format=custom -f mitreden.dump %q)", s.source)
+		return refused(ErrBackupRefused, "backup copies SQLite databases; for PostgreSQL use pg_dump (for example: pg_dump --format=custom -f mitreden.dump %q)", s.source)
 	}
 	if _, err := os.Stat(path); err == nil {
-		return config.Usagef("backup: %s already exists; choose a new file", path)
+		return refused(ErrBackupRefused, "backup: %s already exists; choose a new file", path)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {

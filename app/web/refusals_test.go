@@ -16,107 +16,8 @@ import (
 	"github.com/mitreden/mitreden/app/apptest"
 	"github.com/mitreden/mitreden/app/config"
 	"github.com/mitreden/mitreden/app/store/storetest"
+	"github.com/mitreden/mitreden/app/web"
 )
-
-// What a route that is not a staff route is, and why. Every route of the
-// application that is not listed here (or in the own-account namespaces
-// of ownAccount) counts as a staff route and must refuse anonymous
-// visitors, residents, blocked staff and experts of another group: a new
-// route that forgets its guard fails TestEveryStaffRouteRefuses.
-type routeKind int
-
-const (
-	// public content, readable by everyone, a blocked account included.
-	public routeKind = iota + 1
-	// participation: writes of signed-in people, refused while blocked.
-	participation
-	// self: a blocked account's own business: sign in and out, its
-	// account, appeals (access.SelfService).
-	self
-)
-
-var notStaff = map[string]routeKind{
-	"GET /healthz":     public,
-	"GET /metrics":     public,
-	"GET /api/v1/live": public, // private topics are refused by the socket (close 4403), see app/live
-
-	"GET /api/v1/consultations":          public,
-	"GET /api/v1/consultations/:slug":    public,
-	"GET /api/v1/fields/:id/measures":    public,
-	"GET /api/v1/measures/:id":           public,
-	"GET /api/v1/measures/:id/comments":  public,
-	"GET /api/v1/ideas/:id/comments":     public,
-	"GET /api/v1/fields/:id/ideas":       public,
-	"GET /api/v1/ideas/:id":              public,
-	"GET /api/v1/expert-groups":          public,
-	"GET /api/v1/legal/:key":             public,
-	"PUT /api/v1/measures/:id/vote":      participation,
-	"DELETE /api/v1/measures/:id/vote":   participation,
-	"PUT /api/v1/ideas/:id/vote":         participation,
-	"DELETE /api/v1/ideas/:id/vote":      participation,
-	"POST /api/v1/measures/:id/comments": participation,
-	"POST /api/v1/ideas/:id/comments":    participation,
-	"PATCH /api/v1/comments/:id":         participation,
-	"DELETE /api/v1/comments/:id":        participation,
-	"POST /api/v1/fields/:id/ideas":      participation,
-	"PATCH /api/v1/ideas/:id":            participation,
-	"DELETE /api/v1/ideas/:id":           participation,
-	"POST /api/v1/reports":               participation,
-	"POST /api/v1/comments/:id/appeal":   self,
-	"POST /api/v1/ideas/:id/appeal":      self,
-	"GET /":                              public,
-	"GET /c/:slug":                       public,
-	"GET /f/:id":                         public,
-	"GET /m/:id":                         public,
-	"GET /i/:id":                         public,
-	"GET /login":                         public,
-	"GET /register":                      public,
-	"GET /barrierefreiheit":              public,
-	"GET /impressum":                     public,
-	"GET /datenschutz":                   public,
-	"GET /comments/:id/edit":             participation, // its author's form; the post is refused while blocked
-	"GET /ideas/:id/edit":                participation,
-	"POST /f/:id/ideas":                  participation,
-	"POST /m/:id/vote":                   participation,
-	"POST /m/:id/comments":               participation,
-	"POST /i/:id/vote":                   participation,
-	"POST /i/:id/comments":               participation,
-	"POST /reports":                      participation,
-	"POST /comments/:id/edit":            participation,
-	"POST /comments/:id/withdraw":        participation,
-	"POST /ideas/:id/edit":               participation,
-	"POST /ideas/:id/withdraw":           participation,
-	"POST /barrierefreiheit":             participation, // anyone may report a barrier, but not a blocked account
-	"POST /comments/:id/appeal":          self,
-	"POST /ideas/:id/appeal":             self,
-	"POST /login":                        self,
-	"POST /login/2fa":                    self,
-	"POST /register":                     self,
-	"POST /logout":                       self,
-	"GET /me":                            self,
-	"POST /api/v1/auth/register":         self,
-	"POST /api/v1/auth/login":            self,
-	"POST /api/v1/auth/logout":           self,
-	"GET /api/v1/me":                     self,
-	"DELETE /api/v1/me":                  self,
-}
-
-// ownAccount: everything under these prefixes is the caller's own
-// account (sign-in, password, second factor, sessions, notifications,
-// export, deletion); access.SelfService lets a blocked account use it.
-var ownAccount = []string{"/api/v1/auth/", "/api/v1/me/", "/me/"}
-
-func kindOf(method, path string) (routeKind, bool) {
-	if k, ok := notStaff[method+" "+path]; ok {
-		return k, true
-	}
-	for _, p := range ownAccount {
-		if strings.HasPrefix(path, p) {
-			return self, true
-		}
-	}
-	return 0, false
-}
 
 // demoIDs are real ids of the demo to fill route parameters with: the
 // expert group g serves field (and g alone, of the field-specific
@@ -186,14 +87,20 @@ func forEachLogged(t *testing.T, fn func(t *testing.T, s *apptest.Server, log *a
 	})
 }
 
-type route struct{ method, path string }
+// route is one route of the application and whom it is for: the
+// audience it was registered with, which is its name in Fiber's route
+// table (see web.Audience).
+type route struct {
+	method, path string
+	audience     web.Audience
+}
 
 // routesOf lists the application's routes (HEAD mirrors GET).
 func routesOf(s *apptest.Server) []route {
 	seen := map[route]bool{}
 	var out []route
 	for _, r := range s.App.Fiber.GetRoutes(true) {
-		rt := route{r.Method, r.Path}
+		rt := route{r.Method, r.Path, web.Audience(r.Name)}
 		if r.Method == http.MethodHead || seen[rt] {
 			continue
 		}
@@ -343,7 +250,8 @@ func wantBlocked(t *testing.T, r *apptest.Response, api bool, reason string) {
 // residents and experts of another group, 403 with code blocked for a
 // blocked administrator. Each 403 is logged as access.refused. Writes
 // other than self-service are refused to the blocked admin, and public
-// pages stay readable for them.
+// pages stay readable for them. Each route's audience comes from the
+// route table itself: a route registered without one fails here.
 func TestEveryStaffRouteRefuses(t *testing.T) {
 	forEachLogged(t, func(t *testing.T, s *apptest.Server, buf *apptest.LogBuffer) {
 		sc := newBlockedScene(t, s)
@@ -356,54 +264,67 @@ func TestEveryStaffRouteRefuses(t *testing.T) {
 			path := sc.ids.fill(rt.path)
 			api := strings.HasPrefix(path, "/api/")
 			write := rt.method != http.MethodGet
-			kind, listed := kindOf(rt.method, rt.path)
-			if write && (kind == self) != access.SelfService(path) {
-				t.Errorf("%s %s: access.SelfService says %v, the route is listed as self-service: %v", rt.method, rt.path, access.SelfService(path), kind == self)
+			if write && (rt.audience == web.Self) != access.SelfService(path) {
+				t.Errorf("%s %s: access.SelfService says %v, the route's audience is %q", rt.method, rt.path, access.SelfService(path), rt.audience)
 			}
-			if listed {
-				switch {
-				case kind == public && !write && rt.path != "/api/v1/live":
+			switch rt.audience {
+			case web.Public:
+				if !write && rt.path != "/api/v1/live" {
 					if r := sc.blocked.send(rt.method, path); r.Status == http.StatusForbidden || r.Status == http.StatusUnauthorized {
 						t.Errorf("%s %s: public, but refused to a blocked account: %d", rt.method, path, r.Status)
 					}
-				case kind == participation && write:
+				}
+				continue
+			case web.Participants:
+				if write {
 					t.Run(rt.method+" "+rt.path+"/blocked", func(t *testing.T) {
 						wantBlocked(t, sc.blocked.send(rt.method, path), api, sc.reason)
 					})
 				}
 				continue
+			case web.Self:
+				continue
+			case web.Staff:
+			default:
+				t.Errorf("%s %s: no audience in the route table (%q): register it through the routes of its audience (app/web/audience.go)", rt.method, rt.path, rt.audience)
+				continue
 			}
 			staff++
-			t.Run(rt.method+" "+rt.path, func(t *testing.T) {
-				r := sc.anon.send(rt.method, path)
-				switch {
-				case api && r.Status != http.StatusUnauthorized:
-					t.Errorf("anonymous: %d, want 401 (if this is not a staff route, list it in notStaff): %.300s", r.Status, r.Body)
-				case api && r.Header.Get("Content-Type") != "application/problem+json":
-					t.Errorf("anonymous: %s, want problem+json", r.Header.Get("Content-Type"))
-				case !api && !write && (r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login?next=")):
-					t.Errorf("anonymous: %d to %q, want a redirect to the sign-in page (if this is not a staff route, list it in notStaff)", r.Status, r.Header.Get("Location"))
-				case !api && write && r.Status != http.StatusUnauthorized:
-					t.Errorf("anonymous: %d, want 401 (if this is not a staff route, list it in notStaff)", r.Status)
-				}
-				for _, c := range []caller{sc.resident, sc.otherExpt, sc.blocked} {
-					before := buf.Count("event=access.refused", "path="+path, fmt.Sprintf("user=%d", c.api.UserID))
-					r := c.send(rt.method, path)
-					if c.name == "blocked admin" {
-						wantBlocked(t, r, api, sc.reason)
-					} else if r.Status != http.StatusForbidden {
-						t.Errorf("%s: %d, want 403 (if this is not a staff route, list it in notStaff): %.300s", c.name, r.Status, r.Body)
-					} else if api && r.Header.Get("Content-Type") != "application/problem+json" {
-						t.Errorf("%s: %s, want problem+json", c.name, r.Header.Get("Content-Type"))
-					}
-					if r.Status == http.StatusForbidden && buf.Count("event=access.refused", "path="+path, fmt.Sprintf("user=%d", c.api.UserID)) != before+1 {
-						t.Errorf("%s: the refusal was not logged as access.refused", c.name)
-					}
-				}
-			})
+			t.Run(rt.method+" "+rt.path, func(t *testing.T) { wantRefused(t, sc, buf, rt.method, path) })
 		}
 		if staff < 40 {
 			t.Errorf("only %d staff routes: is the route table read whole?", staff)
 		}
 	})
+}
+
+// wantRefused fails unless a staff route refuses everyone of the scene.
+func wantRefused(t *testing.T, sc *blockedScene, buf *apptest.LogBuffer, method, path string) {
+	api := strings.HasPrefix(path, "/api/")
+	write := method != http.MethodGet
+	r := sc.anon.send(method, path)
+	switch {
+	case api && r.Status != http.StatusUnauthorized:
+		t.Errorf("anonymous: %d, want 401 (if this is not a staff route, register it with its audience): %.300s", r.Status, r.Body)
+	case api && r.Header.Get("Content-Type") != "application/problem+json":
+		t.Errorf("anonymous: %s, want problem+json", r.Header.Get("Content-Type"))
+	case !api && !write && (r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login?next=")):
+		t.Errorf("anonymous: %d to %q, want a redirect to the sign-in page (if this is not a staff route, register it with its audience)", r.Status, r.Header.Get("Location"))
+	case !api && write && r.Status != http.StatusUnauthorized:
+		t.Errorf("anonymous: %d, want 401 (if this is not a staff route, register it with its audience)", r.Status)
+	}
+	for _, c := range []caller{sc.resident, sc.otherExpt, sc.blocked} {
+		before := buf.Count("event=access.refused", "path="+path, fmt.Sprintf("user=%d", c.api.UserID))
+		r := c.send(method, path)
+		if c.name == "blocked admin" {
+			wantBlocked(t, r, api, sc.reason)
+		} else if r.Status != http.StatusForbidden {
+			t.Errorf("%s: %d, want 403 (if this is not a staff route, register it with its audience): %.300s", c.name, r.Status, r.Body)
+		} else if api && r.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s: %s, want problem+json", c.name, r.Header.Get("Content-Type"))
+		}
+		if r.Status == http.StatusForbidden && buf.Count("event=access.refused", "path="+path, fmt.Sprintf("user=%d", c.api.UserID)) != before+1 {
+			t.Errorf("%s: the refusal was not logged as access.refused", c.name)
+		}
+	}
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/admin"
 	"github.com/mitreden/mitreden/app/audit"
 	"github.com/mitreden/mitreden/app/legal"
@@ -25,55 +24,52 @@ type AdminDeps struct {
 // legal texts and the audit log, as API endpoints and as /admin pages;
 // and the password change every account has.
 func mountAdmin(app *fiber.App, d Deps, limits *rateLimits) {
-	isAdmin := access.RequireRole(access.Admin)
-	canModerate := access.RequireRole(access.Moderator)
 	a := d.Admin
-
-	api := app.Group("/api/v1")
+	api, pages := audiencesOf(app.Group("/api/v1")), audiencesOf(app)
 	// A password change checks the current password: limit guessing like sign-in.
-	api.Post("/me/password", limits.login, d.Accounts.APIChangePassword)
-	api.Get("/users", isAdmin, d.Accounts.APIListUsers)
-	api.Patch("/users/:id", isAdmin, d.Accounts.APIUpdateUser)
-	api.Post("/users/:id/block", canModerate, d.Accounts.APIBlock)
-	api.Delete("/users/:id/block", canModerate, d.Accounts.APIUnblock)
-	api.Get("/moderation/blocks", canModerate, d.Accounts.APIBlocks)
-	api.Put("/expert-groups/:id/members/:user_id", isAdmin, d.Experts.APIAddMember)
-	api.Delete("/expert-groups/:id/members/:user_id", isAdmin, d.Experts.APIRemoveMember)
-	api.Get("/moderation/screening/:lang", isAdmin, a.Screening.APIScreening)
-	api.Put("/moderation/screening/:lang", isAdmin, a.Screening.APISetScreening)
-	api.Get("/legal/:key", a.Legal.APIGet)
-	api.Put("/legal/:key", isAdmin, a.Legal.APIPut)
-	api.Get("/audit-log", isAdmin, a.Audit.APIList)
+	api.self.Post("/me/password", limits.login, d.Accounts.APIChangePassword)
+	api.admins.Get("/users", d.Accounts.APIListUsers)
+	api.admins.Patch("/users/:id", d.Accounts.APIUpdateUser)
+	api.moderators.Post("/users/:id/block", d.Accounts.APIBlock)
+	api.moderators.Delete("/users/:id/block", d.Accounts.APIUnblock)
+	api.moderators.Get("/moderation/blocks", d.Accounts.APIBlocks)
+	api.admins.Put("/expert-groups/:id/members/:user_id", d.Experts.APIAddMember)
+	api.admins.Delete("/expert-groups/:id/members/:user_id", d.Experts.APIRemoveMember)
+	api.admins.Get("/moderation/screening/:lang", a.Screening.APIScreening)
+	api.admins.Put("/moderation/screening/:lang", a.Screening.APISetScreening)
+	api.public.Get("/legal/:key", a.Legal.APIGet)
+	api.admins.Put("/legal/:key", a.Legal.APIPut)
+	api.admins.Get("/audit-log", a.Audit.APIList)
 
-	app.Post("/me/password", limits.login, d.Accounts.PasswordSubmit)
+	pages.self.Post("/me/password", limits.login, d.Accounts.PasswordSubmit)
 	for _, p := range legal.Pages {
-		app.Get("/"+p.Key, a.Legal.Page(p.Key))
+		pages.public.Get("/"+p.Key, a.Legal.Page(p.Key))
 	}
 
 	p := a.Pages
-	app.Get("/admin", isAdmin, p.Index)
-	app.Get("/admin/consultations/new", isAdmin, p.NewConsultationPage)
-	app.Post("/admin/consultations", isAdmin, p.CreateConsultation)
-	app.Get("/admin/consultations/:slug", isAdmin, p.ConsultationPage)
-	app.Post("/admin/consultations/:slug", isAdmin, p.UpdateConsultation)
-	app.Get("/admin/consultations/:slug/fields/new", isAdmin, p.NewFieldPage)
-	app.Post("/admin/consultations/:slug/fields", isAdmin, p.CreateField)
-	app.Get("/admin/fields/:id", isAdmin, p.FieldPage)
-	app.Post("/admin/fields/:id", isAdmin, p.UpdateField)
-	app.Get("/admin/groups/new", isAdmin, p.NewGroupPage)
-	app.Post("/admin/groups", isAdmin, p.CreateGroup)
-	app.Get("/admin/groups/:id", isAdmin, p.GroupPage)
-	app.Post("/admin/groups/:id", isAdmin, p.UpdateGroup)
-	app.Post("/admin/groups/:id/members", isAdmin, p.AddMember)
-	app.Post("/admin/groups/:id/members/:user_id/remove", isAdmin, p.RemoveMember)
-	app.Get("/admin/users", isAdmin, p.UsersPage)
-	app.Get("/admin/users/:id", isAdmin, p.UserPage)
-	app.Post("/admin/users/:id", isAdmin, p.UpdateUser)
-	app.Post("/admin/users/:id/block", isAdmin, p.BlockUser)
-	app.Post("/admin/users/:id/unblock", isAdmin, p.UnblockUser)
-	app.Get("/admin/screening", isAdmin, p.ScreeningPage)
-	app.Post("/admin/screening/:lang", isAdmin, p.SetScreening)
-	app.Get("/admin/legal/:key", isAdmin, p.LegalPage)
-	app.Post("/admin/legal/:key", isAdmin, p.SetLegal)
-	app.Get("/admin/audit", isAdmin, p.AuditPage)
+	pages.admins.Get("/admin", p.Index)
+	pages.admins.Get("/admin/consultations/new", p.NewConsultationPage)
+	pages.admins.Post("/admin/consultations", p.CreateConsultation)
+	pages.admins.Get("/admin/consultations/:slug", p.ConsultationPage)
+	pages.admins.Post("/admin/consultations/:slug", p.UpdateConsultation)
+	pages.admins.Get("/admin/consultations/:slug/fields/new", p.NewFieldPage)
+	pages.admins.Post("/admin/consultations/:slug/fields", p.CreateField)
+	pages.admins.Get("/admin/fields/:id", p.FieldPage)
+	pages.admins.Post("/admin/fields/:id", p.UpdateField)
+	pages.admins.Get("/admin/groups/new", p.NewGroupPage)
+	pages.admins.Post("/admin/groups", p.CreateGroup)
+	pages.admins.Get("/admin/groups/:id", p.GroupPage)
+	pages.admins.Post("/admin/groups/:id", p.UpdateGroup)
+	pages.admins.Post("/admin/groups/:id/members", p.AddMember)
+	pages.admins.Post("/admin/groups/:id/members/:user_id/remove", p.RemoveMember)
+	pages.admins.Get("/admin/users", p.UsersPage)
+	pages.admins.Get("/admin/users/:id", p.UserPage)
+	pages.admins.Post("/admin/users/:id", p.UpdateUser)
+	pages.admins.Post("/admin/users/:id/block", p.BlockUser)
+	pages.admins.Post("/admin/users/:id/unblock", p.UnblockUser)
+	pages.admins.Get("/admin/screening", p.ScreeningPage)
+	pages.admins.Post("/admin/screening/:lang", p.SetScreening)
+	pages.admins.Get("/admin/legal/:key", p.LegalPage)
+	pages.admins.Post("/admin/legal/:key", p.SetLegal)
+	pages.admins.Get("/admin/audit", p.AuditPage)
 }

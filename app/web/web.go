@@ -128,8 +128,9 @@ func New(d Deps) *fiber.App {
 		filesystem.New(filesystem.Config{Root: http.FS(d.Static), PathPrefix: "static", MaxAge: 3600}))
 	app.Use(negotiateLocale(d.Catalog))
 
-	app.Get("/healthz", health(d.Store))
-	app.Get("/metrics", d.Metrics.Handler())
+	public := audiencesOf(app).public
+	public.Get("/healthz", health(d.Store))
+	public.Get("/metrics", d.Metrics.Handler())
 
 	app.Use(d.Accounts.Authenticate)
 	app.Use(privateToMembers)
@@ -252,11 +253,34 @@ func asProblem(c *fiber.Ctx, err error) *problem.Problem {
 // usually takes a few seconds.
 const retryUnavailable = 5 * time.Second
 
+// handle answers a failed request: it logs the failure, then sends a
+// problem document to API clients and an error page to browsers.
 func (h *errorHandler) handle(c *fiber.Ctx, err error) error {
 	if h.https {
 		strictTransport(c)
 	}
 	p := asProblem(c, err)
+	h.record(c, p, err)
+	l := locale.From(c)
+	if l == nil {
+		l = h.catalog.Negotiate(c.Query("lang"), c.Cookies("lang"), c.Get(fiber.HeaderAcceptLanguage))
+		locale.Set(c, l)
+	}
+	if p.RetryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(p.RetryAfter.Seconds()+0.999)))
+	}
+	if accounts.IsAPI(c) || c.Path() == "/healthz" {
+		return sendProblem(c, p, l)
+	}
+	if p.Status == fiber.StatusUnauthorized && c.Method() == fiber.MethodGet {
+		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+	}
+	return h.errorPage(c, p, l)
+}
+
+// record logs server failures and writes the security event a refusal
+// carries.
+func (h *errorHandler) record(c *fiber.Ctx, p *problem.Problem, err error) {
 	switch {
 	case p.Status >= 500 && store.IsUnavailable(err):
 		h.log.Warn("database unavailable", "method", c.Method(), "path", c.Path(), "err", err)
@@ -270,44 +294,39 @@ func (h *errorHandler) handle(c *fiber.Ctx, err error) error {
 		}
 		securitylog.Event(c, p.Event, attrs...)
 	}
-	l := locale.From(c)
-	if l == nil {
-		l = h.catalog.Negotiate(c.Query("lang"), c.Cookies("lang"), c.Get(fiber.HeaderAcceptLanguage))
-		locale.Set(c, l)
+}
+
+// sendProblem answers an API client with application/problem+json.
+func sendProblem(c *fiber.Ctx, p *problem.Problem, l *locale.Localizer) error {
+	out := problemJSON{Type: p.Type, Title: http.StatusText(p.Status), Status: p.Status, Detail: l.T(p.DetailKey, p.DetailArgs)}
+	if out.Type == "" {
+		out.Type = "about:blank"
 	}
-	if p.RetryAfter > 0 {
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(p.RetryAfter.Seconds()+0.999)))
+	for _, fe := range p.Errors {
+		out.Errors = append(out.Errors, fieldJSON{Field: fe.Field, Message: l.T(fe.Key, fe.Args)})
 	}
-	if accounts.IsAPI(c) || c.Path() == "/healthz" {
-		out := problemJSON{Type: p.Type, Title: http.StatusText(p.Status), Status: p.Status, Detail: l.T(p.DetailKey, p.DetailArgs)}
-		if out.Type == "" {
-			out.Type = "about:blank"
+	out.Code = p.Code
+	c.Set(fiber.HeaderContentType, "application/problem+json")
+	var doc any = out
+	if len(p.Members) > 0 {
+		// Extension members sit beside the standard ones (RFC 9457 §3.2).
+		m := map[string]any{}
+		for k, v := range p.Members {
+			m[k] = v
 		}
-		for _, fe := range p.Errors {
-			out.Errors = append(out.Errors, fieldJSON{Field: fe.Field, Message: l.T(fe.Key, fe.Args)})
-		}
-		out.Code = p.Code
-		c.Set(fiber.HeaderContentType, "application/problem+json")
-		var doc any = out
-		if len(p.Members) > 0 {
-			// Extension members sit beside the standard ones (RFC 9457 §3.2).
-			m := map[string]any{}
-			for k, v := range p.Members {
-				m[k] = v
-			}
-			std, _ := json.Marshal(out)
-			_ = json.Unmarshal(std, &m)
-			doc = m
-		}
-		body, encErr := c.App().Config().JSONEncoder(doc)
-		if encErr != nil {
-			return c.Status(fiber.StatusInternalServerError).SendString("internal error")
-		}
-		return c.Status(p.Status).Send(body)
+		std, _ := json.Marshal(out)
+		_ = json.Unmarshal(std, &m)
+		doc = m
 	}
-	if p.Status == fiber.StatusUnauthorized && c.Method() == fiber.MethodGet {
-		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+	body, encErr := c.App().Config().JSONEncoder(doc)
+	if encErr != nil {
+		return c.Status(fiber.StatusInternalServerError).SendString("internal error")
 	}
+	return c.Status(p.Status).Send(body)
+}
+
+// errorPage answers a browser with the error page in the reader's language.
+func (h *errorHandler) errorPage(c *fiber.Ctx, p *problem.Problem, l *locale.Localizer) error {
 	args := p.DetailArgs
 	if viewer := access.From(c); p.Code == problem.CodeBlocked && viewer.BlockedUntil != nil {
 		// A page shows the end of the block in the reader's language and
