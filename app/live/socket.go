@@ -169,43 +169,22 @@ func (h *Hub) write(ws *fws.Conn, c *client, req *request, from int64, readerDon
 	// client's answer to our close, then gives up.
 	defer ws.SetReadDeadline(time.Now().Add(time.Second))
 
-	// Frames the replay already sent may also come through the queue.
-	var sent int64
-	if req.hasSince {
-		var err error
-		if sent, err = h.replay(ws, c, req.since, from); err != nil {
-			if !errors.Is(err, errWrite) {
-				h.o.Log.Warn("live: replay failed", "err", err)
-				closeNow(ws, fws.CloseInternalServerErr, "replay failed", h.o.WriteTimeout)
-			}
-			return
-		}
-	} else if !h.writeJSON(ws, control{Type: "ready", Seq: from}) {
+	sent, ok := h.start(ws, c, req, from)
+	if !ok {
 		return
 	}
-
 	period := h.o.PingInterval
 	if c.private && h.o.Reauthorize != nil && h.o.RecheckInterval < period {
 		period = h.o.RecheckInterval
 	}
 	tick := time.NewTicker(period)
 	defer tick.Stop()
-	lastPing, lastCheck := time.Now(), time.Now()
+	k := keepAlive{lastPing: time.Now(), lastCheck: time.Now(), period: period}
 	for {
 		select {
 		case <-c.wake:
-			for _, f := range c.take() {
-				if isKicked(c) {
-					h.closeFor(ws, c)
-					return
-				}
-				if f.seq <= sent {
-					continue
-				}
-				_ = ws.SetWriteDeadline(time.Now().Add(h.o.WriteTimeout))
-				if err := ws.WritePreparedMessage(f.pm); err != nil {
-					return
-				}
+			if !h.flush(ws, c, sent) {
+				return
 			}
 		case <-c.kicked:
 			h.closeFor(ws, c)
@@ -216,22 +195,73 @@ func (h *Hub) write(ws *fws.Conn, c *client, req *request, from int64, readerDon
 		case <-readerDone:
 			return
 		case now := <-tick.C:
-			// Ticks come a little early or late: half a period of slack.
-			if c.private && h.o.Reauthorize != nil && now.Sub(lastCheck) >= h.o.RecheckInterval-period/2 {
-				lastCheck = now
-				if !h.stillAllowed(c) {
-					closeNow(ws, CloseForbidden, "access ended", h.o.WriteTimeout)
-					return
-				}
-			}
-			if now.Sub(lastPing) >= h.o.PingInterval-period/2 {
-				lastPing = now
-				if err := ws.WriteControl(fws.PingMessage, nil, now.Add(h.o.WriteTimeout)); err != nil {
-					return
-				}
+			if !h.keepAlive(ws, c, &k, now) {
+				return
 			}
 		}
 	}
+}
+
+// start sends what a new socket gets first: the replay of what it missed
+// (answering the last seq sent), or "ready".
+func (h *Hub) start(ws *fws.Conn, c *client, req *request, from int64) (int64, bool) {
+	if !req.hasSince {
+		return 0, h.writeJSON(ws, control{Type: "ready", Seq: from})
+	}
+	sent, err := h.replay(ws, c, req.since, from)
+	if err != nil {
+		if !errors.Is(err, errWrite) {
+			h.o.Log.Warn("live: replay failed", "err", err)
+			closeNow(ws, fws.CloseInternalServerErr, "replay failed", h.o.WriteTimeout)
+		}
+		return 0, false
+	}
+	return sent, true
+}
+
+// flush writes the frames queued for the socket, except those the replay
+// already sent (up to sent); false ends the socket.
+func (h *Hub) flush(ws *fws.Conn, c *client, sent int64) bool {
+	for _, f := range c.take() {
+		if isKicked(c) {
+			h.closeFor(ws, c)
+			return false
+		}
+		if f.seq <= sent {
+			continue
+		}
+		_ = ws.SetWriteDeadline(time.Now().Add(h.o.WriteTimeout))
+		if err := ws.WritePreparedMessage(f.pm); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// keepAlive is when a socket was last pinged and last rechecked.
+type keepAlive struct {
+	lastPing, lastCheck time.Time
+	period              time.Duration
+}
+
+// keepAlive rechecks a private socket's access and pings, each when due;
+// false ends the socket.
+func (h *Hub) keepAlive(ws *fws.Conn, c *client, k *keepAlive, now time.Time) bool {
+	// Ticks come a little early or late: half a period of slack.
+	if c.private && h.o.Reauthorize != nil && now.Sub(k.lastCheck) >= h.o.RecheckInterval-k.period/2 {
+		k.lastCheck = now
+		if !h.stillAllowed(c) {
+			closeNow(ws, CloseForbidden, "access ended", h.o.WriteTimeout)
+			return false
+		}
+	}
+	if now.Sub(k.lastPing) >= h.o.PingInterval-k.period/2 {
+		k.lastPing = now
+		if err := ws.WriteControl(fws.PingMessage, nil, now.Add(h.o.WriteTimeout)); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func isKicked(c *client) bool {

@@ -16,8 +16,6 @@ type Handlers struct {
 	svc   *Service
 	cons  *consultations.Service
 	pages *pages.Renderer
-	// stencils are the forms repeated on every discussion.
-	stencils *stencils
 	// afterReport is moderation's hook into a new report (may be nil).
 	afterReport AfterReport
 }
@@ -25,7 +23,7 @@ type Handlers struct {
 // NewHandlers wires the handlers; afterReport (may be nil) runs inside
 // every report's write.
 func NewHandlers(svc *Service, cons *consultations.Service, r *pages.Renderer, afterReport AfterReport) *Handlers {
-	return &Handlers{svc: svc, cons: cons, pages: r, stencils: newStencils(r), afterReport: afterReport}
+	return &Handlers{svc: svc, cons: cons, pages: r, afterReport: afterReport}
 }
 
 func lang(c *fiber.Ctx) string { return locale.From(c).Lang.Code }

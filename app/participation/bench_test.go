@@ -85,8 +85,12 @@ func BenchmarkMeasurePage(b *testing.B) {
 			{"json", "/api/v1/measures/1", s.Client()},
 			{"html-anonymous", "/m/1", s.Client()},
 			{"html-member", "/m/1", author},
+			{"html-member-uncached", "/m/1", author},
 		} {
 			b.Run(bc.name, func(b *testing.B) {
+				// Uncached: what a member's page costs when the page cache
+				// has none to fill in (after every change to the measure).
+				s.App.Pages.Cache.SetEnabled(bc.name != "html-member-uncached")
 				b.ReportAllocs()
 				b.ResetTimer()
 				for range b.N {

@@ -47,8 +47,6 @@ type Discussion struct {
 	// Reasons are the report reasons, for the report forms.
 	Reasons []string
 	Stances []string
-	// stencils fill in the forms repeated under comments and threads.
-	stencils *stencils
 	// personal is set while the page is rendered with markers.
 	personal *personalParts
 }
@@ -197,7 +195,7 @@ func (h *Handlers) discussion(c *fiber.Ctx, kind Kind, id, reader int64, path, p
 	}
 	d := &Discussion{
 		Path: path, Kind: kind, ItemID: id, Count: count, Open: phase == consultations.PhaseOpen,
-		Moderation: moderation, Reasons: Reasons, Stances: Stances, stencils: h.stencils,
+		Moderation: moderation, Reasons: Reasons, Stances: Stances,
 	}
 	d.CanWrite = d.Open && access.From(c).SignedIn()
 	d.Threads, d.Next = jsonapi.Paginate(threads, threadsPerPage, func(r CommentRow) int64 { return r.ID })
