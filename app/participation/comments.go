@@ -221,7 +221,7 @@ func (s *Service) Comment(ctx context.Context, v *access.Viewer, requestLang str
 		return nil, err
 	}
 	var out *Created
-	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+	err = s.st.Write(store.For(ctx, id), func(ctx context.Context, tx *store.Tx) error {
 		t, err := guardTarget(ctx, tx, v, kind, id)
 		if err != nil {
 			return err

@@ -40,8 +40,11 @@ type Store struct {
 	write  *bun.DB
 	source config.Database
 
-	writer *writer
-	outbox *outbox
+	// writers commit the writes: one on SQLite (one write connection),
+	// several side by side on PostgreSQL (see For).
+	writers    []*writer
+	nextWriter atomic.Int64
+	outbox     *outbox
 	// statements are the raw reads prepared on PostgreSQL, by query text.
 	statements    sync.Map
 	preparing     sync.Map // queries being prepared in the background
@@ -51,6 +54,12 @@ type Store struct {
 	stop      context.CancelFunc
 	done      sync.WaitGroup
 }
+
+// postgresWriters is how many writers commit side by side on PostgreSQL,
+// where a write waits for round trips rather than for the processor: with
+// one, 1,400–1,800 votes/s; with four, 2,000–2,600; with eight, no more
+// (vote, PostgreSQL on the same two cores, interleaved runs).
+const postgresWriters = 4
 
 // Options tune Open; the zero value is right for production.
 type Options struct {
@@ -106,9 +115,16 @@ func Open(ctx context.Context, db config.Database, opts Options) (*Store, error)
 	s.outbox = newOutbox(s)
 	runCtx, stop := context.WithCancel(context.Background())
 	s.stop = stop
-	s.writer = newWriter(s)
-	s.done.Add(1)
-	go func() { defer s.done.Done(); s.writer.run() }()
+	n := 1
+	if s.Driver == config.Postgres {
+		n = postgresWriters
+	}
+	for range n {
+		w := newWriter(s)
+		s.writers = append(s.writers, w)
+		s.done.Add(1)
+		go func() { defer s.done.Done(); w.run() }()
+	}
 	s.done.Add(1)
 	go func() { defer s.done.Done(); s.outbox.run(runCtx) }()
 	return s, nil
@@ -220,7 +236,9 @@ func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		s.stop()
-		s.writer.close()
+		for _, w := range s.writers {
+			w.close()
+		}
 		s.done.Wait()
 		err = errors.Join(s.DB.Close(), closeIfOther(s.write, s.DB))
 	})

@@ -41,10 +41,26 @@ func (s *Store) Write(ctx context.Context, fn WriteFunc) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.writer.submit(ctx, fn)
+	n := int64(len(s.writers))
+	k, ok := ctx.Value(writeKey{}).(int64)
+	if !ok || k <= 0 {
+		k = s.nextWriter.Add(1)
+	}
+	return s.writers[k%n].submit(ctx, fn)
 }
 
-// writer is the one write path, the same on both databases: one goroutine
+type writeKey struct{}
+
+// For marks the writes made with ctx as writes about key (an item's id).
+// On PostgreSQL several writers commit groups side by side (SQLite has
+// one): writes about one key always go to the same writer, so two groups
+// never hold the rows of one item (its tally) against each other; other
+// writes take the writers in turn.
+func For(ctx context.Context, key int64) context.Context {
+	return context.WithValue(ctx, writeKey{}, key)
+}
+
+// writer is the one write path, the same on both databases: a goroutine
 // takes the writes waiting at a moment and commits them as one group, one
 // transaction, so one commit (one fsync) serves them all and a hot row
 // (an item's tally) is locked once per group rather than once per write.
