@@ -149,15 +149,10 @@ type ReportsData struct {
 
 // ReportsPage is GET /admin/barriers (admins).
 func (h *Handlers) ReportsPage(c *fiber.Ctx) error {
-	page, err := jsonapi.ParsePage(c)
+	rows, next, err := jsonapi.FetchPage(c, h.svc.List, func(r Report) int64 { return r.ID })
 	if err != nil {
 		return err
 	}
-	rows, err := h.svc.List(c.UserContext(), page.After, page.Limit+1)
-	if err != nil {
-		return err
-	}
-	rows, next := jsonapi.Paginate(rows, page.Limit, func(r Report) int64 { return r.ID })
 	v := h.pages.NewView(c, locale.From(c).T("barriers.title"))
 	v.Data = &ReportsData{Reports: rows, Next: next}
 	return h.pages.Render(c, fiber.StatusOK, "admin_barriers", v)

@@ -70,28 +70,22 @@ func rawOrNull(s string) json.RawMessage {
 
 // APIList is GET /api/v1/audit-log (admin), newest first.
 func (h *Handlers) APIList(c *fiber.Ctx) error {
-	page, err := jsonapi.ParsePage(c)
-	if err != nil {
-		return err
+	list := func(ctx context.Context, after int64, limit int) ([]Entry, error) {
+		return List(ctx, h.st.DB, after, limit)
 	}
-	rows, err := List(c.UserContext(), h.st.DB, page.After, page.Limit+1)
-	if err != nil {
-		return err
+	return jsonapi.ServeList(c, list, func(e Entry) int64 { return e.ID }, entryOut)
+}
+
+func entryOut(e *Entry) entryJSON {
+	out := entryJSON{
+		ID: e.ID, Action: e.Action, ObjectKind: e.ObjectKind, ObjectID: e.ObjectID,
+		Before: rawOrNull(e.BeforeState), After: rawOrNull(e.AfterState), CreatedAt: e.CreatedAt.UTC(),
 	}
-	rows, next := jsonapi.Paginate(rows, page.Limit, func(e Entry) int64 { return e.ID })
-	items := make([]entryJSON, 0, len(rows))
-	for _, e := range rows {
-		out := entryJSON{
-			ID: e.ID, Action: e.Action, ObjectKind: e.ObjectKind, ObjectID: e.ObjectID,
-			Before: rawOrNull(e.BeforeState), After: rawOrNull(e.AfterState), CreatedAt: e.CreatedAt.UTC(),
+	if e.ActorID != nil {
+		out.Actor = &jsonapi.Person{ID: *e.ActorID}
+		if e.ActorName != nil {
+			out.Actor.DisplayName = *e.ActorName
 		}
-		if e.ActorID != nil {
-			out.Actor = &jsonapi.Person{ID: *e.ActorID}
-			if e.ActorName != nil {
-				out.Actor.DisplayName = *e.ActorName
-			}
-		}
-		items = append(items, out)
 	}
-	return c.JSON(jsonapi.NewList(items, next))
+	return out
 }

@@ -124,20 +124,33 @@ func NewList[T any](items []T, next *string) List[T] {
 	return List[T]{Items: items, NextCursor: next}
 }
 
-// ServeList answers a list request the way every list pages: it reads
-// ?limit= and ?cursor=, fetches up to one row more than a page after the
-// cursor, and sends the page's rows made into items by out, with the
-// cursor of the next page (or null).
-func ServeList[T, J any](c *fiber.Ctx, fetch func(ctx context.Context, after int64, limit int) ([]T, error), key func(T) int64, out func(*T) J) error {
+// Fetch is how a list reads up to limit rows after the cursor's row.
+type Fetch[T any] func(ctx context.Context, after int64, limit int) ([]T, error)
+
+// FetchPage reads one page the way every list pages: it reads ?limit= and
+// ?cursor=, fetches up to one row more than a page after the cursor, and
+// returns the page's rows with the cursor of the next page (or nil). The
+// API lists (ServeList) and the HTML lists share it.
+func FetchPage[T any](c *fiber.Ctx, fetch Fetch[T], key func(T) int64) ([]T, *string, error) {
 	page, err := ParsePage(c)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	rows, err := fetch(c.UserContext(), page.After, page.Limit+1)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	rows, next := Paginate(rows, page.Limit, key)
+	return rows, next, nil
+}
+
+// ServeList answers a list request: the page FetchPage reads, its rows
+// made into items by out, with the cursor of the next page (or null).
+func ServeList[T, J any](c *fiber.Ctx, fetch Fetch[T], key func(T) int64, out func(*T) J) error {
+	rows, next, err := FetchPage(c, fetch, key)
+	if err != nil {
+		return err
+	}
 	items := make([]J, len(rows))
 	for i := range rows {
 		items[i] = out(&rows[i])

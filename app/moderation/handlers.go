@@ -189,23 +189,12 @@ func logOut(e *LogEntry, l *locale.Localizer) LogEntryJSON {
 	return LogEntryJSON{ID: e.ID, Actor: actor, Kind: e.Kind, TargetID: e.TargetID, Action: e.Action, Reason: e.Reason, Statement: e.Statement, CreatedAt: e.CreatedAt.UTC()}
 }
 
+func logKey(e LogEntry) int64 { return e.ID }
+
 // APILog is GET /api/v1/moderation/log.
 func (h *Handlers) APILog(c *fiber.Ctx) error {
-	page, err := jsonapi.ParsePage(c)
-	if err != nil {
-		return err
-	}
-	rows, err := h.svc.Log(c.UserContext(), page.After, page.Limit+1)
-	if err != nil {
-		return err
-	}
-	rows, next := jsonapi.Paginate(rows, page.Limit, func(e LogEntry) int64 { return e.ID })
 	l := locale.From(c)
-	items := make([]LogEntryJSON, 0, len(rows))
-	for i := range rows {
-		items = append(items, logOut(&rows[i], l))
-	}
-	return c.JSON(jsonapi.NewList(items, next))
+	return jsonapi.ServeList(c, h.svc.Log, logKey, func(e *LogEntry) LogEntryJSON { return logOut(e, l) })
 }
 
 // QueuePageData is what /moderation shows.
@@ -311,15 +300,10 @@ type LogPageData struct {
 
 // LogPage is GET /moderation/log.
 func (h *Handlers) LogPage(c *fiber.Ctx) error {
-	page, err := jsonapi.ParsePage(c)
+	rows, next, err := jsonapi.FetchPage(c, h.svc.Log, logKey)
 	if err != nil {
 		return err
 	}
-	rows, err := h.svc.Log(c.UserContext(), page.After, page.Limit+1)
-	if err != nil {
-		return err
-	}
-	rows, next := jsonapi.Paginate(rows, page.Limit, func(e LogEntry) int64 { return e.ID })
 	v := h.pages.NewView(c, locale.From(c).T("moderation.log_title"))
 	v.Data = &LogPageData{Entries: rows, Next: next}
 	return h.pages.Render(c, fiber.StatusOK, "moderation-log", v)

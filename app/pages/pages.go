@@ -71,6 +71,26 @@ var funcs = template.FuncMap{
 	"add":        func(a, b int) int { return a + b },
 	"join":       func(sep string, items []string) string { return strings.Join(items, sep) },
 	"rfc3339":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	// dict and list pass several values to a shared partial
+	// (partials/lists.html): {{template "more" (dict "Href" … "Text" …)}}.
+	"dict": dict,
+	"list": func(items ...string) []string { return items },
+}
+
+// dict makes a map of name, value pairs; an odd name is an error.
+func dict(pairs ...any) (map[string]any, error) {
+	if len(pairs)%2 != 0 {
+		return nil, fmt.Errorf("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		name, ok := pairs[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: name %v is not a string", pairs[i])
+		}
+		m[name] = pairs[i+1]
+	}
+	return m, nil
 }
 
 // excerpt shortens text to about n characters at a word boundary.

@@ -1,6 +1,8 @@
 package participation
 
 import (
+	"context"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/mitreden/mitreden/app/access"
@@ -28,6 +30,35 @@ func NewHandlers(svc *Service, cons *consultations.Service, r *pages.Renderer, a
 
 func lang(c *fiber.Ctx) string { return locale.From(c).Lang.Code }
 
+// itemWrite reads what every API write to an item checks, in this order:
+// the item's id from the path, that the caller may write, then the JSON
+// body into dst.
+func itemWrite(c *fiber.Ctx, dst any) (int64, error) {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return 0, err
+	}
+	if err := access.MayWrite(access.From(c)); err != nil {
+		return 0, err
+	}
+	return id, jsonapi.Decode(c, dst)
+}
+
+// withdraw is how an author takes back a comment or an idea.
+type withdraw func(ctx context.Context, v *access.Viewer, id int64) error
+
+// apiWithdraw answers DELETE on one's own comment or idea.
+func apiWithdraw(c *fiber.Ctx, fn withdraw) error {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := fn(c.UserContext(), access.From(c), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
 type voteBody struct {
 	Value *int `json:"value"`
 }
@@ -35,15 +66,9 @@ type voteBody struct {
 // APIVote is PUT /api/v1/{measures|ideas}/{id}/vote.
 func (h *Handlers) APIVote(kind Kind) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id, err := consultations.IDParam(c, "id")
-		if err != nil {
-			return err
-		}
-		if err := access.MayWrite(access.From(c)); err != nil {
-			return err
-		}
 		var b voteBody
-		if err := jsonapi.Decode(c, &b); err != nil {
+		id, err := itemWrite(c, &b)
+		if err != nil {
 			return err
 		}
 		if b.Value == nil {
@@ -79,36 +104,20 @@ func (h *Handlers) APIComments(kind Kind) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		page, err := jsonapi.ParsePage(c)
-		if err != nil {
-			return err
+		list := func(ctx context.Context, after int64, limit int) ([]CommentRow, error) {
+			return h.svc.ListComments(ctx, access.From(c), kind, id, after, limit)
 		}
-		rows, err := h.svc.ListComments(c.UserContext(), access.From(c), kind, id, page.After, page.Limit+1)
-		if err != nil {
-			return err
-		}
-		rows, next := jsonapi.Paginate(rows, page.Limit, func(r CommentRow) int64 { return r.ID })
 		l := locale.From(c)
-		items := make([]CommentJSON, 0, len(rows))
-		for i := range rows {
-			items = append(items, rows[i].JSON(l))
-		}
-		return c.JSON(jsonapi.NewList(items, next))
+		return jsonapi.ServeList(c, list, func(r CommentRow) int64 { return r.ID }, func(r *CommentRow) CommentJSON { return r.JSON(l) })
 	}
 }
 
 // APIPostComment is POST /api/v1/{measures|ideas}/{id}/comments.
 func (h *Handlers) APIPostComment(kind Kind) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id, err := consultations.IDParam(c, "id")
-		if err != nil {
-			return err
-		}
-		if err := access.MayWrite(access.From(c)); err != nil {
-			return err
-		}
 		var in CommentInput
-		if err := jsonapi.Decode(c, &in); err != nil {
+		id, err := itemWrite(c, &in)
+		if err != nil {
 			return err
 		}
 		res, err := h.svc.Comment(c.UserContext(), access.From(c), lang(c), kind, id, in)
@@ -126,15 +135,9 @@ type commentWithStatus struct {
 
 // APIEditComment is PATCH /api/v1/comments/{id}.
 func (h *Handlers) APIEditComment(c *fiber.Ctx) error {
-	id, err := consultations.IDParam(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := access.MayWrite(access.From(c)); err != nil {
-		return err
-	}
 	var in CommentEdit
-	if err := jsonapi.Decode(c, &in); err != nil {
+	id, err := itemWrite(c, &in)
+	if err != nil {
 		return err
 	}
 	row, err := h.svc.EditComment(c.UserContext(), access.From(c), id, in)
@@ -146,14 +149,7 @@ func (h *Handlers) APIEditComment(c *fiber.Ctx) error {
 
 // APIWithdrawComment is DELETE /api/v1/comments/{id}.
 func (h *Handlers) APIWithdrawComment(c *fiber.Ctx) error {
-	id, err := consultations.IDParam(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := h.svc.WithdrawComment(c.UserContext(), access.From(c), id); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
+	return apiWithdraw(c, h.svc.WithdrawComment)
 }
 
 // APIFieldIdeas is GET /api/v1/fields/{id}/ideas.
@@ -162,34 +158,18 @@ func (h *Handlers) APIFieldIdeas(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	page, err := jsonapi.ParsePage(c)
-	if err != nil {
-		return err
+	list := func(ctx context.Context, after int64, limit int) ([]IdeaRow, error) {
+		return h.svc.ListIdeas(ctx, access.From(c), id, after, limit, 0)
 	}
-	rows, err := h.svc.ListIdeas(c.UserContext(), access.From(c), id, page.After, page.Limit+1, 0)
-	if err != nil {
-		return err
-	}
-	rows, next := jsonapi.Paginate(rows, page.Limit, func(r IdeaRow) int64 { return r.ID })
 	l := locale.From(c)
-	items := make([]IdeaJSON, 0, len(rows))
-	for i := range rows {
-		items = append(items, rows[i].JSON(l))
-	}
-	return c.JSON(jsonapi.NewList(items, next))
+	return jsonapi.ServeList(c, list, func(r IdeaRow) int64 { return r.ID }, func(r *IdeaRow) IdeaJSON { return r.JSON(l) })
 }
 
 // APIPostIdea is POST /api/v1/fields/{id}/ideas.
 func (h *Handlers) APIPostIdea(c *fiber.Ctx) error {
-	id, err := consultations.IDParam(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := access.MayWrite(access.From(c)); err != nil {
-		return err
-	}
 	var in IdeaInput
-	if err := jsonapi.Decode(c, &in); err != nil {
+	id, err := itemWrite(c, &in)
+	if err != nil {
 		return err
 	}
 	res, err := h.svc.SubmitIdea(c.UserContext(), access.From(c), lang(c), id, in)
@@ -225,15 +205,9 @@ func (h *Handlers) APIIdea(c *fiber.Ctx) error {
 
 // APIEditIdea is PATCH /api/v1/ideas/{id}.
 func (h *Handlers) APIEditIdea(c *fiber.Ctx) error {
-	id, err := consultations.IDParam(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := access.MayWrite(access.From(c)); err != nil {
-		return err
-	}
 	var in IdeaEdit
-	if err := jsonapi.Decode(c, &in); err != nil {
+	id, err := itemWrite(c, &in)
+	if err != nil {
 		return err
 	}
 	row, err := h.svc.EditIdea(c.UserContext(), access.From(c), id, in)
@@ -244,16 +218,7 @@ func (h *Handlers) APIEditIdea(c *fiber.Ctx) error {
 }
 
 // APIWithdrawIdea is DELETE /api/v1/ideas/{id}.
-func (h *Handlers) APIWithdrawIdea(c *fiber.Ctx) error {
-	id, err := consultations.IDParam(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := h.svc.WithdrawIdea(c.UserContext(), access.From(c), id); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
-}
+func (h *Handlers) APIWithdrawIdea(c *fiber.Ctx) error { return apiWithdraw(c, h.svc.WithdrawIdea) }
 
 // APIReport is POST /api/v1/reports.
 func (h *Handlers) APIReport(c *fiber.Ctx) error {

@@ -23,17 +23,27 @@ type EditPageData struct {
 	Stances []string
 }
 
+// ownItem reads what both edit pages check first: the item's id, then
+// that someone is signed in (whose item it is each page checks itself).
+func ownItem(c *fiber.Ctx) (int64, *access.Viewer, error) {
+	id, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return 0, nil, err
+	}
+	v := access.From(c)
+	if !v.SignedIn() {
+		return 0, nil, problem.Unauthorized()
+	}
+	return id, v, nil
+}
+
 // EditCommentPage is GET /comments/{id}/edit (its author).
 func (h *Handlers) EditCommentPage(c *fiber.Ctx) error { return h.editCommentPage(c, nil) }
 
 func (h *Handlers) editCommentPage(c *fiber.Ctx, failed *formFailure) error {
-	id, err := consultations.IDParam(c, "id")
+	id, v, err := ownItem(c)
 	if err != nil {
 		return err
-	}
-	v := access.From(c)
-	if !v.SignedIn() {
-		return problem.Unauthorized()
 	}
 	row, moderation, err := h.svc.ownCommentForEdit(c.UserContext(), v, id)
 	if err != nil {
@@ -66,13 +76,9 @@ func (h *Handlers) EditCommentSubmit(c *fiber.Ctx) error {
 func (h *Handlers) EditIdeaPage(c *fiber.Ctx) error { return h.editIdeaPage(c, nil) }
 
 func (h *Handlers) editIdeaPage(c *fiber.Ctx, failed *formFailure) error {
-	id, err := consultations.IDParam(c, "id")
+	id, v, err := ownItem(c)
 	if err != nil {
 		return err
-	}
-	v := access.From(c)
-	if !v.SignedIn() {
-		return problem.Unauthorized()
 	}
 	idea, err := h.svc.GetIdea(c.UserContext(), v, id)
 	if err != nil {

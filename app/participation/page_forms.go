@@ -163,27 +163,25 @@ func (h *Handlers) ReportSubmit(c *fiber.Ctx) error {
 
 // WithdrawCommentSubmit is POST /comments/{id}/withdraw.
 func (h *Handlers) WithdrawCommentSubmit(c *fiber.Ctx) error {
-	id, err := consultations.IDParam(c, "id")
-	if err != nil {
-		return err
-	}
 	back := pages.SafeNext(strings.Clone(c.FormValue("back")), "/me")
-	if err := h.svc.WithdrawComment(c.UserContext(), access.From(c), id); err != nil {
-		return err
-	}
-	pages.Flash(c, "ok", "flash.comment_withdrawn")
-	return pages.Redirect(c, back)
+	return withdrawSubmit(c, h.svc.WithdrawComment, "flash.comment_withdrawn", back)
 }
 
 // WithdrawIdeaSubmit is POST /ideas/{id}/withdraw.
 func (h *Handlers) WithdrawIdeaSubmit(c *fiber.Ctx) error {
+	return withdrawSubmit(c, h.svc.WithdrawIdea, "flash.idea_withdrawn", "/me")
+}
+
+// withdrawSubmit takes back one's own comment or idea from a form and
+// returns to back with the message flash.
+func withdrawSubmit(c *fiber.Ctx, fn withdraw, flash, back string) error {
 	id, err := consultations.IDParam(c, "id")
 	if err != nil {
 		return err
 	}
-	if err := h.svc.WithdrawIdea(c.UserContext(), access.From(c), id); err != nil {
+	if err := fn(c.UserContext(), access.From(c), id); err != nil {
 		return err
 	}
-	pages.Flash(c, "ok", "flash.idea_withdrawn")
-	return pages.Redirect(c, "/me")
+	pages.Flash(c, "ok", flash)
+	return pages.Redirect(c, back)
 }
