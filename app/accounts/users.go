@@ -14,6 +14,7 @@ import (
 	"github.com/mitreden/mitreden/app/plaintext"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/store"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // Account is a user as the administration sees it: the row and the
@@ -182,7 +183,7 @@ func (s *Service) Update(ctx context.Context, actorID, userID int64, in Change) 
 		}
 		// Pages show display names, and staff roles, beside contributions.
 		if name != before.DisplayName || role != before.Role {
-			if err := tx.PagesChanged(ctx); err != nil {
+			if err := tx.Emit(ctx, topics.PagesChanged, nil, topics.Pages); err != nil {
 				return err
 			}
 		}

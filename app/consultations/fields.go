@@ -9,6 +9,7 @@ import (
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/store"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // FieldInput creates or changes a field of action; nil means "leave as is".
@@ -105,7 +106,7 @@ func (s *Service) CreateField(ctx context.Context, actorID int64, consultationSl
 			return err
 		}
 		// The consultation's page lists its fields.
-		if err := tx.PagesChanged(ctx); err != nil {
+		if err := tx.Emit(ctx, topics.PagesChanged, nil, topics.Pages); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actorID, "field.create", "field", f.ID, nil, map[string]any{"field": f, "expert_groups": in.ExpertGroups})
@@ -143,7 +144,7 @@ func (s *Service) UpdateField(ctx context.Context, actorID int64, id int64, in F
 			afterGroups = *in.ExpertGroups
 		}
 		// Pages of the field's measures show its title and themes.
-		if err := tx.PagesChanged(ctx); err != nil {
+		if err := tx.Emit(ctx, topics.PagesChanged, nil, topics.Pages); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actorID, "field.update", "field", id, before, map[string]any{"field": f, "expert_groups": afterGroups})

@@ -128,7 +128,7 @@ func (s *Service) CreateMeasure(ctx context.Context, actorID, fieldID int64, in 
 			return err
 		}
 		// The consultation's page counts its field's measures.
-		if err := tx.PagesChanged(ctx); err != nil {
+		if err := tx.Emit(ctx, topics.PagesChanged, nil, topics.Pages); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actorID, "measure.create", "measure", m.ID, nil, m)

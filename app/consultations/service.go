@@ -12,6 +12,7 @@ import (
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/store"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // Service reads and changes consultations, fields and measures.
@@ -266,7 +267,7 @@ func (s *Service) Update(ctx context.Context, actorID int64, slug string, in Inp
 		}
 		out = after
 		// Every page of the consultation shows its title and phase.
-		if err := tx.PagesChanged(ctx); err != nil {
+		if err := tx.Emit(ctx, topics.PagesChanged, nil, topics.Pages); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actorID, "consultation.update", "consultation", c.Slug, frameSnapshot(before), frameSnapshot(after))

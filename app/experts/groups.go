@@ -18,6 +18,7 @@ import (
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/store"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // Group is an expert group.
@@ -163,7 +164,7 @@ func (s *Service) Create(ctx context.Context, actorID int64, in Input) (*Group, 
 			return err
 		}
 		// Consultation pages name the groups serving each field.
-		if err := tx.PagesChanged(ctx); err != nil {
+		if err := tx.Emit(ctx, topics.PagesChanged, nil, topics.Pages); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actorID, "expert_group.create", "expert_group", g.ID, nil, out)
@@ -194,7 +195,7 @@ func (s *Service) Update(ctx context.Context, actorID, id int64, in Input) (*Gro
 			return err
 		}
 		// Consultation pages name the groups serving each field.
-		if err := tx.PagesChanged(ctx); err != nil {
+		if err := tx.Emit(ctx, topics.PagesChanged, nil, topics.Pages); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actorID, "expert_group.update", "expert_group", id, before, out)

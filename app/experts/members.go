@@ -11,6 +11,7 @@ import (
 	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/store"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // Member is a person in an expert group.
@@ -64,7 +65,7 @@ func (s *Service) AddMember(ctx context.Context, actorID, groupID, userID int64)
 				return err
 			}
 			// Pages show the role beside the person's contributions.
-			if err := tx.PagesChanged(ctx); err != nil {
+			if err := tx.Emit(ctx, topics.PagesChanged, nil, topics.Pages); err != nil {
 				return err
 			}
 		}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/mitreden/mitreden/app/access"
-	"github.com/mitreden/mitreden/app/config"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/store"
 )
@@ -51,12 +50,7 @@ func newSource(st *store.Store, scope Scope, l *locale.Localizer) *source {
 }
 
 // dayExpr is the UTC calendar day of a timestamp column, as YYYY-MM-DD.
-func (s *source) dayExpr(col string) string {
-	if s.st.Driver == config.Postgres {
-		return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-	}
-	return "substr(" + col + ", 1, 10)"
-}
+func (s *source) dayExpr(col string) string { return s.st.UTCDay(col) }
 
 func (s *source) text(raw string) string {
 	var t locale.Text

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/mitreden/mitreden/app/access"
-	"github.com/mitreden/mitreden/app/config"
 	"github.com/mitreden/mitreden/app/participation"
 	"github.com/mitreden/mitreden/app/plaintext"
 	"github.com/mitreden/mitreden/app/problem"
@@ -91,14 +90,10 @@ func loadState(ctx context.Context, tx *store.Tx, table string, id int64) (*item
 	if table == "ideas" {
 		text = "title"
 	}
-	// On PostgreSQL the row is locked: a second moderator's decision waits,
-	// then sees the new version and is refused.
-	lock := ""
-	if tx.Driver() == config.Postgres {
-		lock = " FOR UPDATE"
-	}
+	// The row is locked: a second moderator's decision waits, then sees
+	// the new version and is refused.
 	var st []itemState
-	if err := tx.NewRaw("SELECT status, needs_review, version, author_id, field_id, "+text+" AS text FROM "+table+" WHERE id = ?"+lock, id).Scan(ctx, &st); err != nil && !store.IsNoRows(err) {
+	if err := tx.NewRaw("SELECT status, needs_review, version, author_id, field_id, "+text+" AS text FROM "+table+" WHERE id = ?"+tx.ForUpdate(""), id).Scan(ctx, &st); err != nil && !store.IsNoRows(err) {
 		return nil, err
 	}
 	if len(st) == 0 {

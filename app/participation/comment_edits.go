@@ -16,7 +16,7 @@ import (
 // ownComment loads a comment of v's for a change, inside a write.
 func ownComment(ctx context.Context, tx *store.Tx, v *access.Viewer, commentID int64) (*Comment, *target, error) {
 	var c Comment
-	if err := lockRow(tx, tx.NewSelect().Model(&c).Where("id = ?", commentID)).Scan(ctx); err != nil {
+	if err := tx.Locked(tx.NewSelect().Model(&c).Where("id = ?", commentID)).Scan(ctx); err != nil {
 		if store.IsNoRows(err) {
 			return nil, nil, problem.NotFound()
 		}

@@ -325,7 +325,7 @@ func commentLeftPublic(ctx context.Context, tx *store.Tx, t *target, commentID i
 // calls it too; it answers the comment's new version.
 func SetCommentStatus(ctx context.Context, tx *store.Tx, commentID int64, to string) (int, error) {
 	var rows []CommentRow
-	if err := tx.NewRaw(commentSelect+" WHERE c.id = ?"+forUpdate(tx, "c"), commentID).Scan(ctx, &rows); err != nil && !store.IsNoRows(err) {
+	if err := tx.NewRaw(commentSelect+" WHERE c.id = ?"+tx.ForUpdate("c"), commentID).Scan(ctx, &rows); err != nil && !store.IsNoRows(err) {
 		return 0, err
 	}
 	if len(rows) == 0 {

@@ -324,7 +324,7 @@ func IdeaUpdated(ctx context.Context, tx *store.Tx, id int64) error {
 // idea's new version.
 func SetIdeaStatus(ctx context.Context, tx *store.Tx, id int64, to string) (int, error) {
 	var from string
-	if err := tx.NewRaw("SELECT status FROM ideas WHERE id = ?"+forUpdate(tx, ""), id).Scan(ctx, &from); err != nil {
+	if err := tx.NewRaw("SELECT status FROM ideas WHERE id = ?"+tx.ForUpdate(""), id).Scan(ctx, &from); err != nil {
 		if store.IsNoRows(err) {
 			return 0, problem.NotFound()
 		}
@@ -353,7 +353,7 @@ func SetIdeaStatus(ctx context.Context, tx *store.Tx, id int64, to string) (int,
 
 func ownIdea(ctx context.Context, tx *store.Tx, v *access.Viewer, id int64) (*Idea, *target, error) {
 	var idea Idea
-	if err := lockRow(tx, tx.NewSelect().Model(&idea).Where("id = ?", id)).Scan(ctx); err != nil {
+	if err := tx.Locked(tx.NewSelect().Model(&idea).Where("id = ?", id)).Scan(ctx); err != nil {
 		if store.IsNoRows(err) {
 			return nil, nil, problem.NotFound()
 		}

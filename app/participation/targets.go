@@ -12,7 +12,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/mitreden/mitreden/app/access"
-	"github.com/mitreden/mitreden/app/config"
 	"github.com/mitreden/mitreden/app/consultations"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/problem"
@@ -210,25 +209,4 @@ func groupTopics(groups []int64) []topics.Topic {
 		out = append(out, topics.ExpertGroup(g))
 	}
 	return out
-}
-
-// forUpdate locks the selected rows of alias on PostgreSQL, so that two
-// writes changing one contribution's state run one after the other (SQLite
-// has a single writer already).
-func forUpdate(tx *store.Tx, alias string) string {
-	if tx.Driver() != config.Postgres {
-		return ""
-	}
-	if alias == "" {
-		return " FOR UPDATE"
-	}
-	return " FOR UPDATE OF " + alias
-}
-
-// lockRow adds FOR UPDATE to a select on PostgreSQL.
-func lockRow(tx *store.Tx, q *bun.SelectQuery) *bun.SelectQuery {
-	if tx.Driver() == config.Postgres {
-		return q.For("UPDATE")
-	}
-	return q
 }

@@ -6,7 +6,6 @@ package privacy
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"time"
 
@@ -15,12 +14,12 @@ import (
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/accounts"
-	"github.com/mitreden/mitreden/app/config"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/pages"
 	"github.com/mitreden/mitreden/app/participation"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/store"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // Service exports and erases personal data.
@@ -123,12 +122,8 @@ type Export struct {
 // Export gathers everything held about userID, read in one snapshot.
 func (s *Service) Export(ctx context.Context, userID int64) (*Export, error) {
 	out := &Export{Format: ExportFormat, ExportedAt: time.Now().UTC()}
-	// One snapshot for all lists (SQLite transactions always are one).
-	var opts *sql.TxOptions
-	if s.st.Driver == config.Postgres {
-		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
-	}
-	err := s.st.DB.RunInTx(ctx, opts, func(ctx context.Context, tx bun.Tx) error {
+	// One snapshot for all lists.
+	err := s.st.ReadSnapshot(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := tx.NewRaw(`SELECT id, email, display_name, role, locale, created_at, updated_at, privacy_consent_at, blocked_until, block_reason
 FROM users WHERE id = ? AND deleted_at IS NULL`, userID).Scan(ctx, &out.Account); err != nil {
 			if store.IsNoRows(err) {
@@ -250,7 +245,7 @@ func (s *Service) Erase(ctx context.Context, userID int64) error {
 			}
 		}
 		// Pages show the name beside the contributions, now "deleted account".
-		return tx.PagesChanged(ctx)
+		return tx.Emit(ctx, topics.PagesChanged, nil, topics.Pages)
 	})
 }
 

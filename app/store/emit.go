@@ -28,13 +28,6 @@ func (tx *Tx) EmitState(ctx context.Context, key string, eventType topics.Type, 
 	return tx.emit(key, eventType, data, to)
 }
 
-// PagesChanged announces, in this write, a change that cached pages of
-// every item may show; it is for rare administrative changes, since each
-// one empties the page caches of all instances.
-func (tx *Tx) PagesChanged(ctx context.Context) error {
-	return tx.Emit(ctx, topics.PagesChanged, nil, topics.Pages)
-}
-
 func (tx *Tx) emit(key string, eventType topics.Type, data any, to []topics.Topic) error {
 	if len(to) == 0 {
 		return nil

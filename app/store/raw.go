@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/mitreden/mitreden/app/config"
 )
 
@@ -192,4 +194,46 @@ func (tx *Tx) QueryRowForShare(ctx context.Context, query string, args ...any) *
 		query += " FOR SHARE"
 	}
 	return tx.QueryRow(ctx, query, args...)
+}
+
+// ForUpdate is the clause that locks the rows a select of this write
+// reads (of alias, when it joins; "" for all): on PostgreSQL, where writes
+// of other writers and instances run side by side, a second write changing
+// the same contribution waits, then reads the new version. SQLite's one
+// writer orders every write already, and it has no such clause.
+func (tx *Tx) ForUpdate(alias string) string {
+	switch {
+	case tx.driver != config.Postgres:
+		return ""
+	case alias == "":
+		return " FOR UPDATE"
+	}
+	return " FOR UPDATE OF " + alias
+}
+
+// Locked is ForUpdate for a select built with bun.
+func (tx *Tx) Locked(q *bun.SelectQuery) *bun.SelectQuery {
+	if tx.driver == config.Postgres {
+		return q.For("UPDATE")
+	}
+	return q
+}
+
+// UTCDay is the SQL for the UTC calendar day of a timestamp column, as
+// YYYY-MM-DD (SQLite keeps timestamps as text in that order).
+func (s *Store) UTCDay(col string) string {
+	if s.Driver == config.Postgres {
+		return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+	}
+	return "substr(" + col + ", 1, 10)"
+}
+
+// ReadSnapshot runs fn in a read-only transaction that sees one snapshot
+// of the database for all its reads (on SQLite every transaction does).
+func (s *Store) ReadSnapshot(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	var opts *sql.TxOptions
+	if s.Driver == config.Postgres {
+		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	}
+	return s.DB.RunInTx(ctx, opts, fn)
 }

@@ -18,6 +18,9 @@ const (
 	// Pages is internal, no socket can subscribe to it: an event on it
 	// tells every instance's page caches that something many pages show
 	// (a consultation's title or phase, a field, a display name) changed.
+	// It is for rare administrative changes, since each one empties the
+	// page caches of all instances:
+	//	tx.Emit(ctx, topics.PagesChanged, nil, topics.Pages)
 	Pages Topic = "pages"
 )
 
