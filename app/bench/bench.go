@@ -271,7 +271,23 @@ func (e *env) load(ctx context.Context, s Scenario) Result {
 		clients = s.Clients
 	}
 	client := &fasthttp.HostClient{Addr: addr, MaxConns: clients * 2, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
-	deadline := time.Now().Add(o.Duration)
+	r := drive(ctx, clients, o.Duration, func(i int, start time.Time) (func() bool, func()) {
+		w := &worker{e: e, client: client, rng: rand.New(rand.NewPCG(uint64(i), uint64(start.UnixNano()))),
+			req: fasthttp.AcquireRequest(), resp: fasthttp.AcquireResponse()}
+		return func() bool { return s.Do(w) }, func() {
+			fasthttp.ReleaseRequest(w.req)
+			fasthttp.ReleaseResponse(w.resp)
+		}
+	})
+	r.Unit = "req/s"
+	return r
+}
+
+// drive runs clients side by side for d: each calls its step until time
+// is up (or ctx ends), and every call is counted with its latency; a step
+// answering false is an error.
+func drive(ctx context.Context, clients int, d time.Duration, newClient func(i int, start time.Time) (step func() bool, done func())) Result {
+	deadline := time.Now().Add(d)
 	var (
 		wg       sync.WaitGroup
 		requests atomic.Int64
@@ -281,30 +297,25 @@ func (e *env) load(ctx context.Context, s Scenario) Result {
 	)
 	start := time.Now()
 	for i := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w := &worker{e: e, client: client, rng: rand.New(rand.NewPCG(uint64(i), uint64(start.UnixNano()))),
-				req: fasthttp.AcquireRequest(), resp: fasthttp.AcquireResponse()}
-			defer fasthttp.ReleaseRequest(w.req)
-			defer fasthttp.ReleaseResponse(w.resp)
+		wg.Go(func() {
+			step, done := newClient(i, start)
+			defer done()
 			lat := make([]time.Duration, 0, 4096)
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				t0 := time.Now()
-				ok := s.Do(w)
-				lat = append(lat, time.Since(t0))
-				if !ok {
+				if !step() {
 					errs.Add(1)
 				}
+				lat = append(lat, time.Since(t0))
 				requests.Add(1)
 			}
 			mu.Lock()
 			all = append(all, lat...)
 			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
-	return Result{Requests: requests.Load(), Errors: errs.Load(), Elapsed: time.Since(start), Latencies: all, Unit: "req/s"}
+	return Result{Requests: requests.Load(), Errors: errs.Load(), Elapsed: time.Since(start), Latencies: all}
 }
 
 // do sends the worker's prepared request and checks the status.

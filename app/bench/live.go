@@ -18,6 +18,7 @@ import (
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/accounts"
+	"github.com/mitreden/mitreden/app/topics"
 )
 
 // liveRounds is how many votes the live scenario fans out, one at a time.
@@ -130,7 +131,7 @@ func watchTallies(c net.Conn, arrivals chan<- time.Time) {
 		if err != nil {
 			return
 		}
-		if op == 1 && bytes.Contains(payload, []byte(`"vote.tally"`)) {
+		if op == 1 && bytes.Contains(payload, []byte(`"`+string(topics.VoteTally)+`"`)) {
 			arrivals <- time.Now()
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -254,28 +255,23 @@ func closeIfOther(a, b *bun.DB) error {
 
 // IsUniqueViolation reports whether err is a unique-constraint failure.
 func IsUniqueViolation(err error) bool {
-	var se sqlite3.Error
-	if errors.As(err, &se) {
-		return se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
-	}
-	var pe pgdriver.Error
-	if errors.As(err, &pe) {
-		return pe.Field('C') == "23505"
-	}
-	return false
+	return violates(err, "23505", sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey)
 }
 
 // IsForeignKeyViolation reports whether err is a foreign-key failure.
 func IsForeignKeyViolation(err error) bool {
+	return violates(err, "23503", sqlite3.ErrConstraintForeignKey)
+}
+
+// violates reports whether err is a failed constraint of one kind: on
+// PostgreSQL by its SQLSTATE, on SQLite by its extended codes.
+func violates(err error, sqlState string, sqliteCodes ...sqlite3.ErrNoExtended) bool {
 	var se sqlite3.Error
 	if errors.As(err, &se) {
-		return se.ExtendedCode == sqlite3.ErrConstraintForeignKey
+		return slices.Contains(sqliteCodes, se.ExtendedCode)
 	}
 	var pe pgdriver.Error
-	if errors.As(err, &pe) {
-		return pe.Field('C') == "23503"
-	}
-	return false
+	return errors.As(err, &pe) && pe.Field('C') == sqlState
 }
 
 // isRetryable reports a PostgreSQL serialization failure or deadlock, after
