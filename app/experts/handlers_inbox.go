@@ -77,25 +77,18 @@ func (h *InboxHandlers) group(c *fiber.Ctx) (*Group, error) {
 	return g, nil
 }
 
-func parseInboxFilter(c *fiber.Ctx) (InboxFilter, *InboxCursor, error) {
+func parseInboxFilter(c *fiber.Ctx) (InboxFilter, *queues.Cursor, error) {
 	f := InboxFilter{State: strings.Clone(c.Query("state", "all")), Theme: strings.Clone(c.Query("theme"))}
 	var v problem.Validator
 	v.Check(f.State == "all" || slices.Contains(TriageStates, f.State), "state", "error.triage_state")
 	v.Check(f.Theme == "" || consultations.ValidSlug(f.Theme), "theme", "error.theme_unknown")
-	if raw := c.Query("field"); raw != "" {
-		id, err := strconv.ParseInt(raw, 10, 64)
-		v.Check(err == nil && id > 0, "field", "error.field_unknown")
-		f.FieldID = id
-	}
-	var before *InboxCursor
-	if raw := c.Query("cursor"); raw != "" {
-		k, ok := jsonapi.DecodeKey(raw, 3)
-		v.Check(ok, "cursor", "error.cursor")
-		if ok {
-			before = &InboxCursor{CreatedAt: time.UnixMicro(k[0]).UTC(), KindRank: int(k[1]), ID: k[2]}
-		}
-	}
+	var before *queues.Cursor
+	f.FieldID, before = queues.ParseFieldAndCursor(c, &v)
 	return f, before, v.Err()
+}
+
+func inboxCursorOf(it *InboxItem) queues.Cursor {
+	return queues.Cursor{CreatedAt: it.CreatedAt, KindRank: it.KindRank, ID: it.ID}
 }
 
 func (h *InboxHandlers) inboxPage(c *fiber.Ctx, g *Group, limit int) ([]InboxItem, *string, InboxFilter, error) {
@@ -107,13 +100,7 @@ func (h *InboxHandlers) inboxPage(c *fiber.Ctx, g *Group, limit int) ([]InboxIte
 	if err != nil {
 		return nil, nil, f, err
 	}
-	var next *string
-	if len(items) > limit {
-		items = items[:limit]
-		last := items[limit-1]
-		n := jsonapi.EncodeKey(last.CreatedAt.UnixMicro(), int64(last.KindRank), last.ID)
-		next = &n
-	}
+	items, next := queues.Page(items, limit, inboxCursorOf)
 	return items, next, f, nil
 }
 

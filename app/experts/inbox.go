@@ -65,16 +65,9 @@ type InboxFilter struct {
 	Theme   string
 }
 
-// InboxCursor is where an inbox page continues: before this item.
-type InboxCursor struct {
-	CreatedAt time.Time
-	KindRank  int
-	ID        int64
-}
-
 // Inbox lists the published ideas and comments of the group's fields,
 // newest first, before the cursor.
-func (s *Service) Inbox(ctx context.Context, groupID int64, f InboxFilter, before *InboxCursor, limit int) ([]InboxItem, error) {
+func (s *Service) Inbox(ctx context.Context, groupID int64, f InboxFilter, before *queues.Cursor, limit int) ([]InboxItem, error) {
 	cond := func(alias string) (string, []any) {
 		q := access.PublicSQL(alias) + " AND " + alias + ".field_id IN (SELECT field_id FROM expert_group_fields WHERE group_id = ?)"
 		args := []any{groupID}

@@ -102,13 +102,6 @@ type Filter struct {
 	FieldID      int64
 }
 
-// Cursor is where a queue page starts: after this (created_at, kind, id).
-type Cursor struct {
-	CreatedAt time.Time
-	KindRank  int
-	ID        int64
-}
-
 func stateCondition(state, kind, alias string) string {
 	pending := access.PendingSQL(alias)
 	reported := alias + ".needs_review"
@@ -150,7 +143,7 @@ WHERE ` + stateCondition(f.State, kind, alias)
 }
 
 // Queue lists a queue's items, oldest first, after the cursor.
-func (s *Service) Queue(ctx context.Context, f Filter, after *Cursor, limit int) ([]Item, error) {
+func (s *Service) Queue(ctx context.Context, f Filter, after *queues.Cursor, limit int) ([]Item, error) {
 	cq, cargs := queueSelect("comment", "c", "comments", "1", f)
 	iq, iargs := queueSelect("idea", "i", "ideas", "2", f)
 	q := "SELECT * FROM (" + cq + " UNION ALL " + iq + ") q"
