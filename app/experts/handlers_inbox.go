@@ -50,7 +50,7 @@ type InboxItemJSON struct {
 func inboxOut(it *InboxItem, l *locale.Localizer) InboxItemJSON {
 	out := InboxItemJSON{
 		Kind: it.Kind, ID: it.ID, FieldID: it.FieldID, Body: it.Body, Lang: it.Lang,
-		Author:      participation.ContributorOf(it.AuthorID, it.AuthorName, it.AuthorDeleted, it.AuthorRole, l),
+		Author:      it.Contributor(l),
 		TriageState: it.TriageState, Response: it.Answer(l.Lang.Code), CreatedAt: it.CreatedAt.UTC(),
 	}
 	if it.Kind == "idea" {

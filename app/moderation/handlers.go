@@ -54,7 +54,7 @@ type ItemJSON struct {
 func itemOut(it *Item, l *locale.Localizer) ItemJSON {
 	out := ItemJSON{
 		Kind: it.Kind, ID: it.ID, Consultation: it.Consultation, FieldID: it.FieldID, Body: it.Body, Lang: it.Lang,
-		Author: participation.ContributorOf(it.AuthorID, it.AuthorName, it.AuthorDeleted, it.AuthorRole, l), AuthorRejected: it.AuthorRejected,
+		Author: it.Contributor(l), AuthorRejected: it.AuthorRejected,
 		Reports: it.Reports, Flags: it.Flags(), Appeal: it.Appeal, State: it.Status, Version: it.Version, CreatedAt: it.CreatedAt.UTC(),
 	}
 	if it.Kind == "idea" {
