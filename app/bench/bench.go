@@ -271,7 +271,23 @@ func (e *env) load(ctx context.Context, s Scenario) Result {
 		clients = s.Clients
 	}
 	client := &fasthttp.HostClient{Addr: addr, MaxConns: clients * 2, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
-	deadline := time.Now().Add(o.Duration)
+	return measure(ctx, clients, o.Duration, "req/s", func(i int, start time.Time) (func(int) bool, func()) {
+		w := &worker{e: e, client: client, rng: rand.New(rand.NewPCG(uint64(i), uint64(start.UnixNano()))),
+			req: fasthttp.AcquireRequest(), resp: fasthttp.AcquireResponse()}
+		release := func() {
+			fasthttp.ReleaseRequest(w.req)
+			fasthttp.ReleaseResponse(w.resp)
+		}
+		return func(int) bool { return s.Do(w) }, release
+	})
+}
+
+// measure runs workers goroutines for d (or until ctx ends), each calling
+// the operation setup gives it over and over (n counts its calls), and
+// times every call; an operation that reports false counts as an error.
+// The worker runs the cleanup setup gives it (if any) when it stops.
+func measure(ctx context.Context, workers int, d time.Duration, unit string, setup func(i int, start time.Time) (op func(n int) bool, cleanup func())) Result {
+	deadline := time.Now().Add(d)
 	var (
 		wg       sync.WaitGroup
 		requests atomic.Int64
@@ -280,18 +296,18 @@ func (e *env) load(ctx context.Context, s Scenario) Result {
 		all      []time.Duration
 	)
 	start := time.Now()
-	for i := range clients {
+	for i := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := &worker{e: e, client: client, rng: rand.New(rand.NewPCG(uint64(i), uint64(start.UnixNano()))),
-				req: fasthttp.AcquireRequest(), resp: fasthttp.AcquireResponse()}
-			defer fasthttp.ReleaseRequest(w.req)
-			defer fasthttp.ReleaseResponse(w.resp)
+			op, cleanup := setup(i, start)
+			if cleanup != nil {
+				defer cleanup()
+			}
 			lat := make([]time.Duration, 0, 4096)
-			for time.Now().Before(deadline) && ctx.Err() == nil {
+			for n := 0; time.Now().Before(deadline) && ctx.Err() == nil; n++ {
 				t0 := time.Now()
-				ok := s.Do(w)
+				ok := op(n)
 				lat = append(lat, time.Since(t0))
 				if !ok {
 					errs.Add(1)
@@ -304,7 +320,7 @@ func (e *env) load(ctx context.Context, s Scenario) Result {
 		}()
 	}
 	wg.Wait()
-	return Result{Requests: requests.Load(), Errors: errs.Load(), Elapsed: time.Since(start), Latencies: all, Unit: "req/s"}
+	return Result{Requests: requests.Load(), Errors: errs.Load(), Elapsed: time.Since(start), Latencies: all, Unit: unit}
 }
 
 // do sends the worker's prepared request and checks the status.

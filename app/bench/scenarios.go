@@ -196,36 +196,12 @@ func (e *env) rawInserts(ctx context.Context) (Result, error) {
 		return Result{}, err
 	}
 	defer db.ExecContext(context.Background(), "DROP TABLE IF EXISTS bench_baseline")
-	o := e.opts
-	deadline := time.Now().Add(o.Duration)
-	var (
-		wg       sync.WaitGroup
-		requests atomic.Int64
-		errs     atomic.Int64
-		mu       sync.Mutex
-		all      []time.Duration
-	)
-	start := time.Now()
-	for i := range o.Concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var lat []time.Duration
-			for n := 0; time.Now().Before(deadline) && ctx.Err() == nil; n++ {
-				t0 := time.Now()
-				if _, err := db.ExecContext(ctx, "INSERT INTO bench_baseline (id, value) VALUES ($1, $2)", i, n); err != nil {
-					errs.Add(1)
-				}
-				lat = append(lat, time.Since(t0))
-				requests.Add(1)
-			}
-			mu.Lock()
-			all = append(all, lat...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	return Result{Requests: requests.Load(), Errors: errs.Load(), Elapsed: time.Since(start), Latencies: all, Unit: "writes/s"}, nil
+	return measure(ctx, e.opts.Concurrency, e.opts.Duration, "writes/s", func(i int, _ time.Time) (func(int) bool, func()) {
+		return func(n int) bool {
+			_, err := db.ExecContext(ctx, "INSERT INTO bench_baseline (id, value) VALUES ($1, $2)", i, n)
+			return err == nil
+		}, nil
+	}), nil
 }
 
 // scratchPostgres makes a fresh database on the server of db for the
