@@ -77,6 +77,18 @@ func (h *InboxHandlers) group(c *fiber.Ctx) (*Group, error) {
 	return g, nil
 }
 
+// inboxItem reads the group, the kind and the item of
+// .../{id}/inbox/{kind}/{item}/triage.
+func (h *InboxHandlers) inboxItem(c *fiber.Ctx) (g *Group, kind string, itemID int64, err error) {
+	if g, err = h.group(c); err != nil {
+		return nil, "", 0, err
+	}
+	if itemID, err = consultations.IDParam(c, "item"); err != nil {
+		return nil, "", 0, err
+	}
+	return g, strings.Clone(c.Params("kind")), itemID, nil
+}
+
 func parseInboxFilter(c *fiber.Ctx) (InboxFilter, *queues.Cursor, error) {
 	f := InboxFilter{State: strings.Clone(c.Query("state", "all")), Theme: strings.Clone(c.Query("theme"))}
 	var v problem.Validator
@@ -128,11 +140,7 @@ func (h *InboxHandlers) APIInbox(c *fiber.Ctx) error {
 
 // APITriage is POST /api/v1/expert-groups/{id}/inbox/{kind}/{item}/triage.
 func (h *InboxHandlers) APITriage(c *fiber.Ctx) error {
-	g, err := h.group(c)
-	if err != nil {
-		return err
-	}
-	itemID, err := consultations.IDParam(c, "item")
+	g, kind, itemID, err := h.inboxItem(c)
 	if err != nil {
 		return err
 	}
@@ -140,7 +148,6 @@ func (h *InboxHandlers) APITriage(c *fiber.Ctx) error {
 	if err := jsonapi.Decode(c, &in); err != nil {
 		return err
 	}
-	kind := strings.Clone(c.Params("kind"))
 	if err := h.svc.Triage(c.UserContext(), access.From(c), g.ID, kind, itemID, in); err != nil {
 		return err
 	}
@@ -231,15 +238,10 @@ func (h *InboxHandlers) groupPage(c *fiber.Ctx, failed error, failedItem string)
 
 // TriageSubmit is POST /experts/{id}/inbox/{kind}/{item}/triage from the group page.
 func (h *InboxHandlers) TriageSubmit(c *fiber.Ctx) error {
-	g, err := h.group(c)
+	g, kind, itemID, err := h.inboxItem(c)
 	if err != nil {
 		return err
 	}
-	itemID, err := consultations.IDParam(c, "item")
-	if err != nil {
-		return err
-	}
-	kind := strings.Clone(c.Params("kind"))
 	response := plaintext.FromForm(strings.Clone(c.FormValue("response")))
 	in := TriageInput{State: strings.Clone(c.FormValue("state")), Response: &response}
 	back := pages.SafeNext(strings.Clone(c.FormValue("back")), "/experts/"+strconv.FormatInt(g.ID, 10))
