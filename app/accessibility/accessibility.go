@@ -74,14 +74,7 @@ func (s *Service) Submit(ctx context.Context, reporterID int64, lang string, in 
 // List answers reports, newest first, before the cursor.
 func (s *Service) List(ctx context.Context, before int64, limit int) ([]Report, error) {
 	q := "SELECT id, description, page, contact, lang, created_at, resolved_at FROM barrier_reports"
-	var args []any
-	if before > 0 {
-		q += " WHERE id < ?"
-		args = append(args, before)
-	}
-	var out []Report
-	err := s.st.DB.NewRaw(q+" ORDER BY id DESC LIMIT ?", append(args, limit)...).Scan(ctx, &out)
-	return out, err
+	return jsonapi.Newest[Report](ctx, s.st.DB, q, "", nil, "id", before, limit)
 }
 
 // Resolve marks a report as dealt with.

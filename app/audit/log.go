@@ -29,19 +29,11 @@ type Entry struct {
 // List answers entries newest first: before 0 starts at the newest, else
 // the page starts below that id.
 func List(ctx context.Context, db bun.IDB, before int64, limit int) ([]Entry, error) {
-	var out []Entry
 	q := `
 SELECT a.id, a.actor_id, u.display_name AS actor_name, a.action, a.object_kind, a.object_id,
   a.before_state, a.after_state, a.created_at
 FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id`
-	args := []any{}
-	if before > 0 {
-		q += " WHERE a.id < ?"
-		args = append(args, before)
-	}
-	args = append(args, limit)
-	err := db.NewRaw(q+" ORDER BY a.id DESC LIMIT ?", args...).Scan(ctx, &out)
-	return out, err
+	return jsonapi.Newest[Entry](ctx, db, q, "", nil, "a.id", before, limit)
 }
 
 // Handlers serve the audit log to administrators.

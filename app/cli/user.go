@@ -91,10 +91,7 @@ func userAdd(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	if err := migrated(ctx, st); err != nil {
-		return err
-	}
-	svc, err := newAccounts(st)
+	svc, err := newAccounts(ctx, st)
 	if err != nil {
 		return err
 	}
@@ -126,16 +123,9 @@ func userSetPassword(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	if err := migrated(ctx, st); err != nil {
-		return err
-	}
-	svc, err := newAccounts(st)
+	svc, id, err := accountOf(ctx, st, email)
 	if err != nil {
 		return err
-	}
-	id, err := svc.IDByEmail(ctx, email)
-	if err != nil {
-		return fmt.Errorf("no account with e-mail %s", email)
 	}
 	if err := svc.SetPassword(ctx, id, password, 0); err != nil {
 		return refusedInput("user set-password", err)
@@ -145,12 +135,30 @@ func userSetPassword(ctx context.Context, args []string, io IO) error {
 	return nil
 }
 
-func newAccounts(st *store.Store) (*accounts.Service, error) {
+// newAccounts is the account service of a migrated database.
+func newAccounts(ctx context.Context, st *store.Store) (*accounts.Service, error) {
+	if err := migrated(ctx, st); err != nil {
+		return nil, err
+	}
 	catalog, err := locale.Load(i18n.Files)
 	if err != nil {
 		return nil, err
 	}
 	return accounts.NewService(st, catalog, nil)
+}
+
+// accountOf finds the account with the e-mail address, with the service
+// to change it by.
+func accountOf(ctx context.Context, st *store.Store, email string) (*accounts.Service, int64, error) {
+	svc, err := newAccounts(ctx, st)
+	if err != nil {
+		return nil, 0, err
+	}
+	id, err := svc.IDByEmail(ctx, email)
+	if err != nil {
+		return nil, 0, fmt.Errorf("no account with e-mail %s", email)
+	}
+	return svc, id, nil
 }
 
 // refusedInput turns what the account rules refuse (a weak password, a bad
@@ -179,16 +187,9 @@ func userResetTwoFactor(ctx context.Context, args []string, io IO) error {
 	if email == "" {
 		return config.Usagef("user reset-2fa: --email is required")
 	}
-	if err := migrated(ctx, st); err != nil {
-		return err
-	}
-	svc, err := newAccounts(st)
+	svc, id, err := accountOf(ctx, st, email)
 	if err != nil {
 		return err
-	}
-	id, err := svc.IDByEmail(ctx, email)
-	if err != nil {
-		return fmt.Errorf("no account with e-mail %s", email)
 	}
 	was, err := svc.ResetTwoFactor(ctx, 0, id)
 	if err != nil {

@@ -6,7 +6,6 @@ package consultations
 import (
 	"database/sql/driver"
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"time"
 
@@ -167,20 +166,8 @@ func (k Keys) Value() (driver.Value, error) {
 
 // Scan reads the keys from JSON.
 func (k *Keys) Scan(src any) error {
-	var raw []byte
-	switch v := src.(type) {
-	case string:
-		raw = []byte(v)
-	case []byte:
-		raw = v
-	case nil:
-		*k = Keys{}
-		return nil
-	default:
-		return fmt.Errorf("consultations.Keys: cannot scan %T", src)
-	}
 	out := []string{}
-	if err := json.Unmarshal(raw, &out); err != nil {
+	if err := locale.ScanJSON(src, &out, "consultations.Keys"); err != nil {
 		return err
 	}
 	*k = out

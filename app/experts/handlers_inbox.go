@@ -50,7 +50,7 @@ type InboxItemJSON struct {
 func inboxOut(it *InboxItem, l *locale.Localizer) InboxItemJSON {
 	out := InboxItemJSON{
 		Kind: it.Kind, ID: it.ID, FieldID: it.FieldID, Body: it.Body, Lang: it.Lang,
-		Author:      participation.ContributorOf(it.AuthorID, it.AuthorName, it.AuthorDeleted, it.AuthorRole, l),
+		Author:      it.Contributor(l),
 		TriageState: it.TriageState, Response: it.Answer(l.Lang.Code), CreatedAt: it.CreatedAt.UTC(),
 	}
 	if it.Kind == "idea" {
@@ -77,25 +77,30 @@ func (h *InboxHandlers) group(c *fiber.Ctx) (*Group, error) {
 	return g, nil
 }
 
-func parseInboxFilter(c *fiber.Ctx) (InboxFilter, *InboxCursor, error) {
+// inboxItem reads the group, the kind and the item of
+// .../{id}/inbox/{kind}/{item}/triage.
+func (h *InboxHandlers) inboxItem(c *fiber.Ctx) (g *Group, kind string, itemID int64, err error) {
+	if g, err = h.group(c); err != nil {
+		return nil, "", 0, err
+	}
+	if itemID, err = consultations.IDParam(c, "item"); err != nil {
+		return nil, "", 0, err
+	}
+	return g, strings.Clone(c.Params("kind")), itemID, nil
+}
+
+func parseInboxFilter(c *fiber.Ctx) (InboxFilter, *queues.Cursor, error) {
 	f := InboxFilter{State: strings.Clone(c.Query("state", "all")), Theme: strings.Clone(c.Query("theme"))}
 	var v problem.Validator
 	v.Check(f.State == "all" || slices.Contains(TriageStates, f.State), "state", "error.triage_state")
 	v.Check(f.Theme == "" || consultations.ValidSlug(f.Theme), "theme", "error.theme_unknown")
-	if raw := c.Query("field"); raw != "" {
-		id, err := strconv.ParseInt(raw, 10, 64)
-		v.Check(err == nil && id > 0, "field", "error.field_unknown")
-		f.FieldID = id
-	}
-	var before *InboxCursor
-	if raw := c.Query("cursor"); raw != "" {
-		k, ok := jsonapi.DecodeKey(raw, 3)
-		v.Check(ok, "cursor", "error.cursor")
-		if ok {
-			before = &InboxCursor{CreatedAt: time.UnixMicro(k[0]).UTC(), KindRank: int(k[1]), ID: k[2]}
-		}
-	}
+	var before *queues.Cursor
+	f.FieldID, before = queues.ParseFieldAndCursor(c, &v)
 	return f, before, v.Err()
+}
+
+func inboxCursorOf(it *InboxItem) queues.Cursor {
+	return queues.Cursor{CreatedAt: it.CreatedAt, KindRank: it.KindRank, ID: it.ID}
 }
 
 func (h *InboxHandlers) inboxPage(c *fiber.Ctx, g *Group, limit int) ([]InboxItem, *string, InboxFilter, error) {
@@ -107,13 +112,7 @@ func (h *InboxHandlers) inboxPage(c *fiber.Ctx, g *Group, limit int) ([]InboxIte
 	if err != nil {
 		return nil, nil, f, err
 	}
-	var next *string
-	if len(items) > limit {
-		items = items[:limit]
-		last := items[limit-1]
-		n := jsonapi.EncodeKey(last.CreatedAt.UnixMicro(), int64(last.KindRank), last.ID)
-		next = &n
-	}
+	items, next := queues.Page(items, limit, inboxCursorOf)
 	return items, next, f, nil
 }
 
@@ -141,11 +140,7 @@ func (h *InboxHandlers) APIInbox(c *fiber.Ctx) error {
 
 // APITriage is POST /api/v1/expert-groups/{id}/inbox/{kind}/{item}/triage.
 func (h *InboxHandlers) APITriage(c *fiber.Ctx) error {
-	g, err := h.group(c)
-	if err != nil {
-		return err
-	}
-	itemID, err := consultations.IDParam(c, "item")
+	g, kind, itemID, err := h.inboxItem(c)
 	if err != nil {
 		return err
 	}
@@ -153,7 +148,6 @@ func (h *InboxHandlers) APITriage(c *fiber.Ctx) error {
 	if err := jsonapi.Decode(c, &in); err != nil {
 		return err
 	}
-	kind := strings.Clone(c.Params("kind"))
 	if err := h.svc.Triage(c.UserContext(), access.From(c), g.ID, kind, itemID, in); err != nil {
 		return err
 	}
@@ -244,15 +238,10 @@ func (h *InboxHandlers) groupPage(c *fiber.Ctx, failed error, failedItem string)
 
 // TriageSubmit is POST /experts/{id}/inbox/{kind}/{item}/triage from the group page.
 func (h *InboxHandlers) TriageSubmit(c *fiber.Ctx) error {
-	g, err := h.group(c)
+	g, kind, itemID, err := h.inboxItem(c)
 	if err != nil {
 		return err
 	}
-	itemID, err := consultations.IDParam(c, "item")
-	if err != nil {
-		return err
-	}
-	kind := strings.Clone(c.Params("kind"))
 	response := plaintext.FromForm(strings.Clone(c.FormValue("response")))
 	in := TriageInput{State: strings.Clone(c.FormValue("state")), Response: &response}
 	back := pages.SafeNext(strings.Clone(c.FormValue("back")), "/experts/"+strconv.FormatInt(g.ID, 10))

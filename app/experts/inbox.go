@@ -36,14 +36,11 @@ type InboxItem struct {
 	Lang     string `bun:"lang"`
 	Stance   string `bun:"stance"`
 	participation.Triage
-	CreatedAt     time.Time           `bun:"created_at"`
-	AuthorID      int64               `bun:"author_id"`
-	AuthorName    string              `bun:"author_name"`
-	AuthorDeleted bool                `bun:"author_deleted"`
-	AuthorRole    string              `bun:"author_role"`
-	TargetKind    string              `bun:"target_kind"`
-	TargetID      int64               `bun:"target_id"`
-	Tally         consultations.Tally `bun:"embed:"`
+	CreatedAt time.Time `bun:"created_at"`
+	participation.Authored
+	TargetKind string              `bun:"target_kind"`
+	TargetID   int64               `bun:"target_id"`
+	Tally      consultations.Tally `bun:"embed:"`
 }
 
 // Link is where the item is shown publicly.
@@ -65,16 +62,9 @@ type InboxFilter struct {
 	Theme   string
 }
 
-// InboxCursor is where an inbox page continues: before this item.
-type InboxCursor struct {
-	CreatedAt time.Time
-	KindRank  int
-	ID        int64
-}
-
 // Inbox lists the published ideas and comments of the group's fields,
 // newest first, before the cursor.
-func (s *Service) Inbox(ctx context.Context, groupID int64, f InboxFilter, before *InboxCursor, limit int) ([]InboxItem, error) {
+func (s *Service) Inbox(ctx context.Context, groupID int64, f InboxFilter, before *queues.Cursor, limit int) ([]InboxItem, error) {
 	cond := func(alias string) (string, []any) {
 		q := access.PublicSQL(alias) + " AND " + alias + ".field_id IN (SELECT field_id FROM expert_group_fields WHERE group_id = ?)"
 		args := []any{groupID}
@@ -102,12 +92,12 @@ func (s *Service) Inbox(ctx context.Context, groupID int64, f InboxFilter, befor
 	tallyCols := `COALESCE(t.votes_for, 0) AS votes_for, COALESCE(t.votes_against, 0) AS votes_against, COALESCE(t.votes_neutral, 0) AS votes_neutral`
 	q := `SELECT * FROM (
 SELECT 'idea' AS kind, 2 AS kind_rank, i.id, i.field_id, i.title, i.body, i.lang, '' AS stance, ` + participation.TriageColumns("i") + `, i.created_at,
-  i.author_id, u.display_name AS author_name, (u.deleted_at IS NOT NULL) AS author_deleted, u.role AS author_role, 'idea' AS target_kind, i.id AS target_id, ` + tallyCols + `
+  ` + participation.AuthorColumns("i") + `, 'idea' AS target_kind, i.id AS target_id, ` + tallyCols + `
 FROM ideas i JOIN users u ON u.id = i.author_id LEFT JOIN tallies t ON t.target_kind = 'idea' AND t.target_id = i.id` + participation.TriageJoin("i") + `
 WHERE ` + ideaCond + `
 UNION ALL
 SELECT 'comment' AS kind, 1 AS kind_rank, c.id, c.field_id, '' AS title, c.body, c.lang, c.stance, ` + participation.TriageColumns("c") + `, c.created_at,
-  c.author_id, u.display_name AS author_name, (u.deleted_at IS NOT NULL) AS author_deleted, u.role AS author_role, c.target_kind, c.target_id, 0 AS votes_for, 0 AS votes_against, 0 AS votes_neutral
+  ` + participation.AuthorColumns("c") + `, c.target_kind, c.target_id, 0 AS votes_for, 0 AS votes_against, 0 AS votes_neutral
 FROM comments c JOIN users u ON u.id = c.author_id` + participation.TriageJoin("c") + `
 WHERE ` + commentCond + `
 ) q`

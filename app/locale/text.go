@@ -66,6 +66,18 @@ func (t Text) Value() (driver.Value, error) {
 
 // Scan reads t from JSON.
 func (t *Text) Scan(src any) error {
+	m := map[string]string{}
+	if err := ScanJSON(src, &m, "locale.Text"); err != nil {
+		return err
+	}
+	*t = m
+	return nil
+}
+
+// ScanJSON reads a column stored as JSON text (Text here, lists of keys
+// elsewhere) into dst; NULL leaves dst as it is. name says whose column
+// it was in errors.
+func ScanJSON(src, dst any, name string) error {
 	var raw []byte
 	switch v := src.(type) {
 	case string:
@@ -73,16 +85,13 @@ func (t *Text) Scan(src any) error {
 	case []byte:
 		raw = v
 	case nil:
-		*t = Text{}
 		return nil
 	default:
-		return fmt.Errorf("locale.Text: cannot scan %T", src)
+		return fmt.Errorf("%s: cannot scan %T", name, src)
 	}
-	m := map[string]string{}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return fmt.Errorf("locale.Text: %w", err)
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	*t = m
 	return nil
 }
 

@@ -54,7 +54,7 @@ type ItemJSON struct {
 func itemOut(it *Item, l *locale.Localizer) ItemJSON {
 	out := ItemJSON{
 		Kind: it.Kind, ID: it.ID, Consultation: it.Consultation, FieldID: it.FieldID, Body: it.Body, Lang: it.Lang,
-		Author: participation.ContributorOf(it.AuthorID, it.AuthorName, it.AuthorDeleted, it.AuthorRole, l), AuthorRejected: it.AuthorRejected,
+		Author: it.Contributor(l), AuthorRejected: it.AuthorRejected,
 		Reports: it.Reports, Flags: it.Flags(), Appeal: it.Appeal, State: it.Status, Version: it.Version, CreatedAt: it.CreatedAt.UTC(),
 	}
 	if it.Kind == "idea" {
@@ -69,42 +69,26 @@ type queueJSON struct {
 	Counts     queues.ModerationCounts `json:"counts"`
 }
 
-// parseFilter reads ?state=, ?consultation= and ?field=.
-func parseFilter(c *fiber.Ctx) (Filter, *Cursor, error) {
+// parseFilter reads ?state=, ?consultation=, ?field= and ?cursor=.
+func parseFilter(c *fiber.Ctx) (Filter, *queues.Cursor, error) {
 	f := Filter{State: strings.Clone(c.Query("state", "all")), Consultation: strings.Clone(c.Query("consultation"))}
 	var v problem.Validator
 	v.Check(slices.Contains(States, f.State), "state", "error.queue_state")
-	if raw := c.Query("field"); raw != "" {
-		id, err := strconv.ParseInt(raw, 10, 64)
-		v.Check(err == nil && id > 0, "field", "error.field_unknown")
-		f.FieldID = id
-	}
-	var after *Cursor
-	if raw := c.Query("cursor"); raw != "" {
-		k, ok := jsonapi.DecodeKey(raw, 3)
-		v.Check(ok, "cursor", "error.cursor")
-		if ok {
-			after = &Cursor{CreatedAt: time.UnixMicro(k[0]).UTC(), KindRank: int(k[1]), ID: k[2]}
-		}
-	}
+	var after *queues.Cursor
+	f.FieldID, after = queues.ParseFieldAndCursor(c, &v)
 	return f, after, v.Err()
 }
 
-func cursorOf(it Item) string {
-	return jsonapi.EncodeKey(it.CreatedAt.UnixMicro(), int64(it.KindRank), it.ID)
+func cursorOf(it *Item) queues.Cursor {
+	return queues.Cursor{CreatedAt: it.CreatedAt, KindRank: it.KindRank, ID: it.ID}
 }
 
-func (h *Handlers) page(c *fiber.Ctx, f Filter, after *Cursor, limit int) ([]Item, *string, queues.ModerationCounts, error) {
+func (h *Handlers) page(c *fiber.Ctx, f Filter, after *queues.Cursor, limit int) ([]Item, *string, queues.ModerationCounts, error) {
 	items, err := h.svc.Queue(c.UserContext(), f, after, limit+1)
 	if err != nil {
 		return nil, nil, queues.ModerationCounts{}, err
 	}
-	var next *string
-	if len(items) > limit {
-		items = items[:limit]
-		n := cursorOf(items[limit-1])
-		next = &n
-	}
+	items, next := queues.Page(items, limit, cursorOf)
 	counts, err := h.svc.Counts(c.UserContext())
 	return items, next, counts, err
 }

@@ -3,6 +3,8 @@ package moderation
 import (
 	"context"
 	"time"
+
+	"github.com/mitreden/mitreden/app/jsonapi"
 )
 
 // LogEntry is one decision in the append-only log.
@@ -26,12 +28,5 @@ func (s *Service) Log(ctx context.Context, before int64, limit int) ([]LogEntry,
 	q := `SELECT d.id, d.actor_id, COALESCE(u.display_name, '') AS actor_name, (u.deleted_at IS NOT NULL) AS actor_deleted,
   d.target_kind, d.target_id, d.action, d.reason, d.statement, d.from_status, d.to_status, d.created_at
 FROM moderation_decisions d LEFT JOIN users u ON u.id = d.actor_id`
-	var args []any
-	if before > 0 {
-		q += " WHERE d.id < ?"
-		args = append(args, before)
-	}
-	var out []LogEntry
-	err := s.st.DB.NewRaw(q+" ORDER BY d.id DESC LIMIT ?", append(args, limit)...).Scan(ctx, &out)
-	return out, err
+	return jsonapi.Newest[LogEntry](ctx, s.st.DB, q, "", nil, "d.id", before, limit)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/participation"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/queues"
 	"github.com/mitreden/mitreden/app/store"
@@ -62,18 +63,15 @@ type Appeal struct {
 
 // Item is a contribution in a moderation queue.
 type Item struct {
-	Kind          string `bun:"kind"`
-	KindRank      int    `bun:"kind_rank"`
-	ID            int64  `bun:"id"`
-	Consultation  string `bun:"consultation"`
-	FieldID       int64  `bun:"field_id"`
-	Title         string `bun:"title"`
-	Body          string `bun:"body"`
-	Lang          string `bun:"lang"`
-	AuthorID      int64  `bun:"author_id"`
-	AuthorName    string `bun:"author_name"`
-	AuthorDeleted bool   `bun:"author_deleted"`
-	AuthorRole    string `bun:"author_role"`
+	Kind         string `bun:"kind"`
+	KindRank     int    `bun:"kind_rank"`
+	ID           int64  `bun:"id"`
+	Consultation string `bun:"consultation"`
+	FieldID      int64  `bun:"field_id"`
+	Title        string `bun:"title"`
+	Body         string `bun:"body"`
+	Lang         string `bun:"lang"`
+	participation.Authored
 	// AuthorRejected counts the author's contributions rejected before.
 	AuthorRejected int64     `bun:"author_rejected"`
 	FlagsJSON      string    `bun:"flags"`
@@ -102,13 +100,6 @@ type Filter struct {
 	FieldID      int64
 }
 
-// Cursor is where a queue page starts: after this (created_at, kind, id).
-type Cursor struct {
-	CreatedAt time.Time
-	KindRank  int
-	ID        int64
-}
-
 func stateCondition(state, kind, alias string) string {
 	pending := access.PendingSQL(alias)
 	reported := alias + ".needs_review"
@@ -130,7 +121,7 @@ func queueSelect(kind, alias, table string, rank string, f Filter) (string, []an
 		title, target = "i.title", "'idea' AS target_kind, i.id AS target_id"
 	}
 	q := `SELECT '` + kind + `' AS kind, ` + rank + ` AS kind_rank, ` + alias + `.id, co.slug AS consultation, ` + alias + `.field_id, ` + title + ` AS title,
-  ` + alias + `.body, ` + alias + `.lang, ` + alias + `.author_id, u.display_name AS author_name, (u.deleted_at IS NOT NULL) AS author_deleted, u.role AS author_role,
+  ` + alias + `.body, ` + alias + `.lang, ` + participation.AuthorColumns(alias) + `,
   (SELECT COUNT(*) FROM comments x WHERE x.author_id = ` + alias + `.author_id AND x.status = 'rejected')
     + (SELECT COUNT(*) FROM ideas y WHERE y.author_id = ` + alias + `.author_id AND y.status = 'rejected') AS author_rejected,
   ` + alias + `.flags, ` + alias + `.status, ` + alias + `.version, ` + alias + `.needs_review, ` + alias + `.created_at, ` + target + `
@@ -150,7 +141,7 @@ WHERE ` + stateCondition(f.State, kind, alias)
 }
 
 // Queue lists a queue's items, oldest first, after the cursor.
-func (s *Service) Queue(ctx context.Context, f Filter, after *Cursor, limit int) ([]Item, error) {
+func (s *Service) Queue(ctx context.Context, f Filter, after *queues.Cursor, limit int) ([]Item, error) {
 	cq, cargs := queueSelect("comment", "c", "comments", "1", f)
 	iq, iargs := queueSelect("idea", "i", "ideas", "2", f)
 	q := "SELECT * FROM (" + cq + " UNION ALL " + iq + ") q"

@@ -95,13 +95,31 @@ func staffRole(role string, deleted bool) string {
 	return ""
 }
 
-// ContributorOf is AuthorOf for an idea's or a comment's author, with
-// their current staff role.
-func ContributorOf(id int64, name string, deleted bool, role string, l *locale.Localizer) Author {
-	a := AuthorOf(id, name, deleted, l)
-	a.Role = staffRole(role, deleted)
-	return a
+// Authored is the author of a listed idea or comment, as AuthorColumns
+// selects it.
+type Authored struct {
+	AuthorID      int64  `bun:"author_id"`
+	AuthorName    string `bun:"author_name"`
+	AuthorDeleted bool   `bun:"author_deleted"`
+	AuthorRole    string `bun:"author_role"`
 }
+
+// AuthorColumns selects an Authored for the contribution aliased alias,
+// joined with its author's users row as u.
+func AuthorColumns(alias string) string {
+	return alias + ".author_id, u.display_name AS author_name, (u.deleted_at IS NOT NULL) AS author_deleted, u.role AS author_role"
+}
+
+// Contributor is AuthorOf for an idea's or a comment's author, with
+// their current staff role.
+func (a *Authored) Contributor(l *locale.Localizer) Author {
+	out := AuthorOf(a.AuthorID, a.AuthorName, a.AuthorDeleted, l)
+	out.Role = a.Role()
+	return out
+}
+
+// Role is the author's staff role, "" for residents.
+func (a *Authored) Role() string { return staffRole(a.AuthorRole, a.AuthorDeleted) }
 
 // langOf is l's language, German for live events (l nil).
 func langOf(l *locale.Localizer) string {

@@ -54,19 +54,16 @@ type Comment struct {
 
 // CommentRow is a comment with its author, as lists and pages read it.
 type CommentRow struct {
-	ID            int64     `bun:"id"`
-	TargetKind    Kind      `bun:"target_kind"`
-	TargetID      int64     `bun:"target_id"`
-	ParentID      *int64    `bun:"parent_id"`
-	Body          string    `bun:"body"`
-	Stance        string    `bun:"stance"`
-	Lang          string    `bun:"lang"`
-	Status        string    `bun:"status"`
-	CreatedAt     time.Time `bun:"created_at"`
-	AuthorID      int64     `bun:"author_id"`
-	AuthorName    string    `bun:"author_name"`
-	AuthorDeleted bool      `bun:"author_deleted"`
-	AuthorRole    string    `bun:"author_role"`
+	ID         int64     `bun:"id"`
+	TargetKind Kind      `bun:"target_kind"`
+	TargetID   int64     `bun:"target_id"`
+	ParentID   *int64    `bun:"parent_id"`
+	Body       string    `bun:"body"`
+	Stance     string    `bun:"stance"`
+	Lang       string    `bun:"lang"`
+	Status     string    `bun:"status"`
+	CreatedAt  time.Time `bun:"created_at"`
+	Authored
 	Triage
 	// Replies are filled for top-level comments on pages.
 	Replies []CommentRow `bun:"-"`
@@ -89,7 +86,7 @@ type CommentShown struct {
 }
 
 var commentSelect = `SELECT c.id, c.target_kind, c.target_id, c.parent_id, c.body, c.stance, c.lang, c.status, c.created_at,
-  c.author_id, u.display_name AS author_name, (u.deleted_at IS NOT NULL) AS author_deleted, u.role AS author_role, ` + TriageColumns("c") + `
+  ` + AuthorColumns("c") + `, ` + TriageColumns("c") + `
 FROM comments c JOIN users u ON u.id = c.author_id` + TriageJoin("c")
 
 // CommentJSON is a comment as the API and live events show it.
@@ -110,7 +107,7 @@ type CommentJSON struct {
 func (r *CommentRow) JSON(l *locale.Localizer) CommentJSON {
 	return CommentJSON{
 		ID: r.ID, ParentID: r.ParentID, Body: r.Body, Stance: r.Stance, Lang: r.Lang,
-		Author:      ContributorOf(r.AuthorID, r.AuthorName, r.AuthorDeleted, r.AuthorRole, l),
+		Author:      r.Contributor(l),
 		TriageState: r.TriageState, Response: r.Answer(langOf(l)), CreatedAt: r.CreatedAt.UTC(),
 	}
 }
@@ -256,7 +253,7 @@ func (s *Service) Comment(ctx context.Context, v *access.Viewer, requestLang str
 		}
 		return commentBecamePublic(ctx, tx, t, &CommentRow{
 			ID: c.ID, TargetKind: kind, TargetID: id, ParentID: c.ParentID, Body: body, Stance: stance, Lang: lang,
-			Status: c.Status, CreatedAt: now, AuthorID: v.UserID, AuthorName: v.DisplayName, AuthorRole: string(v.Role),
+			Status: c.Status, CreatedAt: now, Authored: Authored{AuthorID: v.UserID, AuthorName: v.DisplayName, AuthorRole: string(v.Role)},
 			Triage: Triage{TriageState: "new"},
 		})
 	})

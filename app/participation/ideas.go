@@ -10,6 +10,7 @@ import (
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/consultations"
+	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/plaintext"
 	"github.com/mitreden/mitreden/app/problem"
@@ -50,18 +51,15 @@ type IdeaRow struct {
 	Themes  consultations.Keys `bun:"themes,type:text"`
 	Status  string             `bun:"status"`
 	Triage
-	RespondedAt   *time.Time          `bun:"responded_at"`
-	CreatedAt     time.Time           `bun:"created_at"`
-	AuthorID      int64               `bun:"author_id"`
-	AuthorName    string              `bun:"author_name"`
-	AuthorDeleted bool                `bun:"author_deleted"`
-	AuthorRole    string              `bun:"author_role"`
-	Tally         consultations.Tally `bun:"embed:"`
-	CommentCount  int64               `bun:"comment_count"`
+	RespondedAt *time.Time `bun:"responded_at"`
+	CreatedAt   time.Time  `bun:"created_at"`
+	Authored
+	Tally        consultations.Tally `bun:"embed:"`
+	CommentCount int64               `bun:"comment_count"`
 }
 
 var ideaSelect = `SELECT i.id, i.field_id, i.title, i.body, i.lang, i.themes, i.status, ` + TriageColumns("i") + `, i.responded_at,
-  i.created_at, i.author_id, u.display_name AS author_name, (u.deleted_at IS NOT NULL) AS author_deleted, u.role AS author_role,
+  i.created_at, ` + AuthorColumns("i") + `,
   COALESCE(t.votes_for, 0) AS votes_for, COALESCE(t.votes_against, 0) AS votes_against,
   COALESCE(t.votes_neutral, 0) AS votes_neutral, COALESCE(t.comment_count, 0) AS comment_count
 FROM ideas i JOIN users u ON u.id = i.author_id LEFT JOIN tallies t ON t.target_kind = 'idea' AND t.target_id = i.id` + TriageJoin("i")
@@ -87,7 +85,7 @@ type IdeaJSON struct {
 func (r *IdeaRow) JSON(l *locale.Localizer) IdeaJSON {
 	out := IdeaJSON{
 		ID: r.ID, FieldID: r.FieldID, Title: r.Title, Body: r.Body, Lang: r.Lang, Themes: r.Themes,
-		Author: ContributorOf(r.AuthorID, r.AuthorName, r.AuthorDeleted, r.AuthorRole, l), Tally: r.Tally, CommentCount: r.CommentCount,
+		Author: r.Contributor(l), Tally: r.Tally, CommentCount: r.CommentCount,
 		Status: r.Status, TriageState: r.TriageState, Response: r.Answer(langOf(l)), CreatedAt: r.CreatedAt.UTC(),
 	}
 	if out.Themes == nil {
@@ -127,15 +125,7 @@ func (s *Service) ListIdeas(ctx context.Context, v *access.Viewer, fieldID, befo
 		return nil, err
 	}
 	listed, args := access.ListedSQL("i", author)
-	q := ideaSelect + " WHERE i.field_id = ? AND " + listed
-	args = append([]any{fieldID}, args...)
-	if before > 0 {
-		q += " AND i.id < ?"
-		args = append(args, before)
-	}
-	var rows []IdeaRow
-	err := s.st.DB.NewRaw(q+" ORDER BY i.id DESC LIMIT ?", append(args, limit)...).Scan(ctx, &rows)
-	return rows, err
+	return jsonapi.Newest[IdeaRow](ctx, s.st.DB, ideaSelect, "i.field_id = ? AND "+listed, append([]any{fieldID}, args...), "i.id", before, limit)
 }
 
 // GetIdea loads an idea visible to v: published ones for everyone, the
@@ -453,4 +443,3 @@ func (s *Service) WithdrawIdea(ctx context.Context, v *access.Viewer, id int64) 
 }
 
 // Role is the author's staff role for pages, "" for residents.
-func (r *IdeaRow) Role() string { return staffRole(r.AuthorRole, r.AuthorDeleted) }

@@ -223,7 +223,7 @@ func show(r *CommentRow, l *locale.Localizer) {
 		When: l.DateTime(r.CreatedAt), ISO: r.CreatedAt.UTC().Format(time.RFC3339),
 		Stance: l.T(stanceKeys + r.Stance), Body: pages.Paragraphs(r.Body), Answer: r.Triage.Shown(l),
 	}
-	if role := staffRole(r.AuthorRole, r.AuthorDeleted); role != "" {
+	if role := r.Role(); role != "" {
 		r.Shown.Role = l.T(roleKeys + role)
 	}
 }

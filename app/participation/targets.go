@@ -167,7 +167,7 @@ type Author struct {
 	ID          *int64 `json:"id"`
 	DisplayName string `json:"display_name"`
 	// Role is moderator, expert or admin on ideas and comments by staff
-	// (see ContributorOf), absent for residents.
+	// (see Authored.Contributor), absent for residents.
 	Role string `json:"role,omitempty"`
 }
 

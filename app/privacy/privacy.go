@@ -69,54 +69,58 @@ type Export struct {
 		Themes  json.RawMessage `json:"themes" bun:"themes,type:text"`
 		Status  string          `json:"status" bun:"status"`
 		Answered
-		CreatedAt time.Time `json:"created_at" bun:"created_at"`
-		UpdatedAt time.Time `json:"updated_at" bun:"updated_at"`
+		Stamps
 	} `json:"ideas"`
 	Comments []struct {
-		ID         int64  `json:"id" bun:"id"`
-		TargetKind string `json:"target_kind" bun:"target_kind"`
-		TargetID   int64  `json:"target_id" bun:"target_id"`
-		ParentID   *int64 `json:"parent_id" bun:"parent_id"`
-		Body       string `json:"body" bun:"body"`
-		Stance     string `json:"stance" bun:"stance"`
-		Lang       string `json:"lang" bun:"lang"`
-		Status     string `json:"status" bun:"status"`
+		ID int64 `json:"id" bun:"id"`
+		Target
+		ParentID *int64 `json:"parent_id" bun:"parent_id"`
+		Body     string `json:"body" bun:"body"`
+		Stance   string `json:"stance" bun:"stance"`
+		Lang     string `json:"lang" bun:"lang"`
+		Status   string `json:"status" bun:"status"`
 		Answered
-		CreatedAt time.Time `json:"created_at" bun:"created_at"`
-		UpdatedAt time.Time `json:"updated_at" bun:"updated_at"`
+		Stamps
 	} `json:"comments"`
 	Votes []struct {
-		TargetKind string    `json:"target_kind" bun:"target_kind"`
-		TargetID   int64     `json:"target_id" bun:"target_id"`
-		Value      int       `json:"value" bun:"value"`
-		CreatedAt  time.Time `json:"created_at" bun:"created_at"`
-		UpdatedAt  time.Time `json:"updated_at" bun:"updated_at"`
+		Target
+		Value int `json:"value" bun:"value"`
+		Stamps
 	} `json:"votes"`
 	Reports []struct {
-		TargetKind string    `json:"target_kind" bun:"target_kind"`
-		TargetID   int64     `json:"target_id" bun:"target_id"`
-		Reason     string    `json:"reason" bun:"reason"`
-		Note       string    `json:"note" bun:"note"`
-		CreatedAt  time.Time `json:"created_at" bun:"created_at"`
-		Outcome    string    `json:"outcome" bun:"outcome"`
+		Target
+		Reason    string    `json:"reason" bun:"reason"`
+		Note      string    `json:"note" bun:"note"`
+		CreatedAt time.Time `json:"created_at" bun:"created_at"`
+		Outcome   string    `json:"outcome" bun:"outcome"`
 	} `json:"reports"`
 	// ModerationDecisions are the decisions about this person's
 	// contributions, with the statement of reasons they were given.
 	ModerationDecisions []struct {
-		TargetKind string    `json:"target_kind" bun:"target_kind"`
-		TargetID   int64     `json:"target_id" bun:"target_id"`
-		Action     string    `json:"action" bun:"action"`
-		Reason     string    `json:"reason" bun:"reason"`
-		Statement  string    `json:"statement" bun:"statement"`
-		CreatedAt  time.Time `json:"created_at" bun:"created_at"`
+		Target
+		Action    string    `json:"action" bun:"action"`
+		Reason    string    `json:"reason" bun:"reason"`
+		Statement string    `json:"statement" bun:"statement"`
+		CreatedAt time.Time `json:"created_at" bun:"created_at"`
 	} `json:"moderation_decisions"`
 	Appeals []struct {
-		TargetKind string     `json:"target_kind" bun:"target_kind"`
-		TargetID   int64      `json:"target_id" bun:"target_id"`
-		Statement  string     `json:"statement" bun:"statement"`
-		CreatedAt  time.Time  `json:"created_at" bun:"created_at"`
-		DecidedAt  *time.Time `json:"decided_at" bun:"decided_at"`
+		Target
+		Statement string     `json:"statement" bun:"statement"`
+		CreatedAt time.Time  `json:"created_at" bun:"created_at"`
+		DecidedAt *time.Time `json:"decided_at" bun:"decided_at"`
 	} `json:"appeals"`
+}
+
+// Target names the idea, comment or measure an exported row is about.
+type Target struct {
+	TargetKind string `json:"target_kind" bun:"target_kind"`
+	TargetID   int64  `json:"target_id" bun:"target_id"`
+}
+
+// Stamps are when an exported row was written and last changed.
+type Stamps struct {
+	CreatedAt time.Time `json:"created_at" bun:"created_at"`
+	UpdatedAt time.Time `json:"updated_at" bun:"updated_at"`
 }
 
 // Export gathers everything held about userID, read in one snapshot.
