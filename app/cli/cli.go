@@ -101,24 +101,20 @@ func describe(err error) string {
 	return strings.Join(parts, " ")
 }
 
+// commands are the subcommands by name.
+var commands = map[string]func(ctx context.Context, args []string, io IO) error{
+	"serve": serve, "migrate": migrate, "user": user, "backup": backup, "bench": benchmark, "export": exportCmd,
+}
+
 func run(ctx context.Context, args []string, io IO) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" && args[0] != "-help" {
 		return serve(ctx, args, io)
 	}
 	cmd, rest := args[0], args[1:]
+	if run, ok := commands[cmd]; ok {
+		return run(ctx, rest, io)
+	}
 	switch cmd {
-	case "serve":
-		return serve(ctx, rest, io)
-	case "migrate":
-		return migrate(ctx, rest, io)
-	case "user":
-		return user(ctx, rest, io)
-	case "backup":
-		return backup(ctx, rest, io)
-	case "bench":
-		return benchmark(ctx, rest, io)
-	case "export":
-		return exportCmd(ctx, rest, io)
 	case "help", "-h", "--help", "-help":
 		return flag.ErrHelp
 	}

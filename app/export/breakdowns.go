@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"sort"
 	"strconv"
@@ -111,22 +112,17 @@ func (s *source) count(ctx context.Context, gs []group) (ideas, comments, people
 
 func (s *source) readLanguages(ctx context.Context, sum *Summary) error {
 	q, args := s.contributions([]group{{condIdea: "1 = 1", condCm: "1 = 1"}})
-	rows, err := s.st.Query(ctx, "SELECT x.lang, "+countCols+" FROM ("+q+") x GROUP BY x.lang ORDER BY x.lang", args...)
-	if err != nil {
-		return err
-	}
 	var gs []group
-	for rows.Next() {
+	err := s.st.Each(ctx, "SELECT x.lang, "+countCols+" FROM ("+q+") x GROUP BY x.lang ORDER BY x.lang", args, func(rows *sql.Rows) error {
 		var g group
 		if err := rows.Scan(&g.key, &g.ideas, &g.comments, &g.people); err != nil {
-			rows.Close()
 			return err
 		}
 		g.label, g.condIdea, g.condCm, g.args = s.labels.language(g.key), "i.lang = ?", "c.lang = ?", []any{g.key, g.key}
 		gs = append(gs, g)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	sort.SliceStable(gs, func(i, j int) bool { return gs[i].people > gs[j].people })
@@ -157,26 +153,22 @@ func (t themeTitles) list(keys []string) string {
 
 // themeList reads the cross-cutting themes of the consultations covered.
 func (s *source) themeList(ctx context.Context) ([][2]string, error) {
-	rows, err := s.st.Query(ctx, `SELECT t.key, t.title FROM themes t
-WHERE t.consultation_id IN (SELECT f.consultation_id FROM fields f WHERE f.id IN `+s.fields+`) ORDER BY t.consultation_id, t.position, t.id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out [][2]string
 	seen := map[string]bool{}
-	for rows.Next() {
+	err := s.st.Each(ctx, `SELECT t.key, t.title FROM themes t
+WHERE t.consultation_id IN (SELECT f.consultation_id FROM fields f WHERE f.id IN `+s.fields+`) ORDER BY t.consultation_id, t.position, t.id`, nil, func(rows *sql.Rows) error {
 		var k, title string
 		if err := rows.Scan(&k, &title); err != nil {
-			return nil, err
+			return err
 		}
 		if !seen[k] {
 			seen[k] = true
 			s.themes[k] = s.text(title)
 			out = append(out, [2]string{k, s.text(title)})
 		}
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 func (s *source) readThemes(ctx context.Context, sum *Summary) error {
@@ -236,23 +228,18 @@ func (s *source) readDays(ctx context.Context, sum *Summary) error {
 		"v.target_kind = 'measure' AND v.target_id IN (SELECT m.id FROM measures m WHERE m.field_id IN " + s.fields + ")",
 		"v.target_kind = 'idea' AND v.target_id IN (SELECT i.id FROM ideas i WHERE " + publishedIdeas + s.fields + ")",
 	} {
-		rows, err := s.st.Query(ctx, "SELECT "+s.dayExpr("v.created_at")+" AS d, COUNT(*) FROM votes v WHERE "+part+" GROUP BY v.target_id, d")
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
+		err := s.st.Each(ctx, "SELECT "+s.dayExpr("v.created_at")+" AS d, COUNT(*) FROM votes v WHERE "+part+" GROUP BY v.target_id, d", nil, func(rows *sql.Rows) error {
 			var (
 				d string
 				n int64
 			)
 			if err := rows.Scan(&d, &n); err != nil {
-				rows.Close()
 				return err
 			}
 			votes[d] += n
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 	}

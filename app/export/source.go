@@ -89,13 +89,8 @@ func (s *source) summary(ctx context.Context) (*Summary, error) {
 }
 
 func (s *source) readFields(ctx context.Context, sum *Summary) error {
-	rows, err := s.st.Query(ctx, `SELECT f.id, f.title, c.title FROM fields f JOIN consultations c ON c.id = f.consultation_id
-WHERE f.id IN `+s.fields+` ORDER BY c.id, f.position, f.id`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return s.st.Each(ctx, `SELECT f.id, f.title, c.title FROM fields f JOIN consultations c ON c.id = f.consultation_id
+WHERE f.id IN `+s.fields+` ORDER BY c.id, f.position, f.id`, nil, func(rows *sql.Rows) error {
 		var (
 			f            FieldInfo
 			title, ctext string
@@ -106,45 +101,35 @@ WHERE f.id IN `+s.fields+` ORDER BY c.id, f.position, f.id`)
 		f.Title, f.Consultation = s.text(title), s.text(ctext)
 		s.titles[f.ID] = f.Title
 		sum.Fields = append(sum.Fields, f)
-	}
-	return rows.Err()
+		return nil
+	})
 }
 
 func (s *source) readMeasures(ctx context.Context, sum *Summary) error {
-	rows, err := s.st.Query(ctx, `SELECT m.id, m.field_id, m.title, m.status, m.themes,
+	index := map[int64]int{}
+	err := s.st.Each(ctx, `SELECT m.id, m.field_id, m.title, m.status, m.themes,
   COALESCE(t.votes_for, 0), COALESCE(t.votes_against, 0), COALESCE(t.votes_neutral, 0)
 FROM measures m LEFT JOIN tallies t ON t.target_kind = 'measure' AND t.target_id = m.id
-WHERE m.field_id IN `+s.fields+` ORDER BY m.field_id, m.id`)
-	if err != nil {
-		return err
-	}
-	index := map[int64]int{}
-	for rows.Next() {
+WHERE m.field_id IN `+s.fields+` ORDER BY m.field_id, m.id`, nil, func(rows *sql.Rows) error {
 		var (
 			m             MeasureRow
 			title, themes string
 		)
 		if err := rows.Scan(&m.ID, &m.FieldID, &title, &m.Status, &themes, &m.Tally.For, &m.Tally.Against, &m.Tally.Neutral); err != nil {
-			rows.Close()
 			return err
 		}
 		m.Title, m.Themes, m.Field = s.text(title), keys(themes), s.titles[m.FieldID]
 		s.measures[m.ID] = m.Title
 		index[m.ID] = len(sum.Measures)
 		sum.Measures = append(sum.Measures, m)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	// Measures are always public, so every published comment on one counts.
-	rows, err = s.st.Query(ctx, `SELECT c.target_id, c.stance, COUNT(*) FROM comments c
-WHERE `+access.PublicSQL("c")+` AND c.target_kind = 'measure' AND c.field_id IN `+s.fields+` GROUP BY c.target_id, c.stance`)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	// Measures are always public, so every published comment on one counts.
+	return s.st.Each(ctx, `SELECT c.target_id, c.stance, COUNT(*) FROM comments c
+WHERE `+access.PublicSQL("c")+` AND c.target_kind = 'measure' AND c.field_id IN `+s.fields+` GROUP BY c.target_id, c.stance`, nil, func(rows *sql.Rows) error {
 		var (
 			id     int64
 			stance string
@@ -155,7 +140,7 @@ WHERE `+access.PublicSQL("c")+` AND c.target_kind = 'measure' AND c.field_id IN 
 		}
 		i, ok := index[id]
 		if !ok {
-			continue
+			return nil
 		}
 		switch stance {
 		case "pro":
@@ -165,29 +150,25 @@ WHERE `+access.PublicSQL("c")+` AND c.target_kind = 'measure' AND c.field_id IN 
 		default:
 			sum.Measures[i].Comments.Neutral = n
 		}
-	}
-	return rows.Err()
+		return nil
+	})
 }
 
 // countBy runs a "key, count" query into a map.
 func (s *source) countBy(ctx context.Context, query string, args ...any) (map[string]int64, error) {
-	rows, err := s.st.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	out := map[string]int64{}
-	for rows.Next() {
+	err := s.st.Each(ctx, query, args, func(rows *sql.Rows) error {
 		var (
 			k string
 			n int64
 		)
 		if err := rows.Scan(&k, &n); err != nil {
-			return nil, err
+			return err
 		}
 		out[k] += n
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // publishedIdeas is the condition on the public ideas i in fields, to be

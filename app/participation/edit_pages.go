@@ -58,18 +58,31 @@ func (h *Handlers) editCommentPage(c *fiber.Ctx, failed *formFailure) error {
 
 // EditCommentSubmit is POST /comments/{id}/edit.
 func (h *Handlers) EditCommentSubmit(c *fiber.Ctx) error {
+	form := map[string]string{"body": plaintext.FromForm(strings.Clone(c.FormValue("body"))), "stance": strings.Clone(c.FormValue("stance"))}
+	return editSubmit(c, form, h.editCommentPage, func(v *access.Viewer, id int64) (string, error) {
+		body, stance := form["body"], form["stance"]
+		row, err := h.svc.EditComment(c.UserContext(), v, id, CommentEdit{Body: &body, Stance: &stance})
+		if err != nil {
+			return "", err
+		}
+		return itemPath(row.TargetKind, row.TargetID) + "#comments", nil
+	})
+}
+
+// editSubmit answers an edit form: apply changes the item of the path and
+// answers the page to go back to; a refusal shows the form again with
+// what was typed.
+func editSubmit(c *fiber.Ctx, form map[string]string, page func(*fiber.Ctx, *formFailure) error, apply func(v *access.Viewer, id int64) (string, error)) error {
 	id, err := consultations.IDParam(c, "id")
 	if err != nil {
 		return err
 	}
-	form := map[string]string{"body": plaintext.FromForm(strings.Clone(c.FormValue("body"))), "stance": strings.Clone(c.FormValue("stance"))}
-	body, stance := form["body"], form["stance"]
-	row, err := h.svc.EditComment(c.UserContext(), access.From(c), id, CommentEdit{Body: &body, Stance: &stance})
+	back, err := apply(access.From(c), id)
 	if err != nil {
-		return formError(c, err, h.editCommentPage, form, "")
+		return formError(c, err, page, form, "")
 	}
 	pages.Flash(c, "ok", "flash.changed")
-	return pages.Redirect(c, itemPath(row.TargetKind, row.TargetID)+"#comments")
+	return pages.Redirect(c, back)
 }
 
 // EditIdeaPage is GET /ideas/{id}/edit (its author).
@@ -99,15 +112,12 @@ func (h *Handlers) editIdeaPage(c *fiber.Ctx, failed *formFailure) error {
 
 // EditIdeaSubmit is POST /ideas/{id}/edit.
 func (h *Handlers) EditIdeaSubmit(c *fiber.Ctx) error {
-	id, err := consultations.IDParam(c, "id")
-	if err != nil {
-		return err
-	}
 	form := map[string]string{"title": strings.Clone(c.FormValue("title")), "body": plaintext.FromForm(strings.Clone(c.FormValue("body")))}
-	title, body := form["title"], form["body"]
-	if _, err := h.svc.EditIdea(c.UserContext(), access.From(c), id, IdeaEdit{Title: &title, Body: &body}); err != nil {
-		return formError(c, err, h.editIdeaPage, form, "")
-	}
-	pages.Flash(c, "ok", "flash.changed")
-	return pages.Redirect(c, "/i/"+strconv.FormatInt(id, 10))
+	return editSubmit(c, form, h.editIdeaPage, func(v *access.Viewer, id int64) (string, error) {
+		title, body := form["title"], form["body"]
+		if _, err := h.svc.EditIdea(c.UserContext(), v, id, IdeaEdit{Title: &title, Body: &body}); err != nil {
+			return "", err
+		}
+		return "/i/" + strconv.FormatInt(id, 10), nil
+	})
 }

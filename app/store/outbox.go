@@ -113,30 +113,28 @@ func (o *outbox) run(ctx context.Context) {
 	ctx = Background(ctx)
 	prune := time.NewTicker(10 * time.Minute)
 	defer prune.Stop()
-	if o.s.Driver == config.SQLite {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-prune.C:
-				o.prune(ctx)
-			}
-		}
-	}
-
 	// PostgreSQL: listen for other instances' announcements, number our own
 	// commits, and catch up every second in case a NOTIFY was lost (they are
-	// at most once, and pgdriver's Listener reconnects silently).
-	ln := pgdriver.NewListener(o.s.DB)
-	defer ln.Close()
-	if err := ln.Listen(ctx, notifyChannel); err != nil && ctx.Err() == nil {
-		slog.Warn("events: listen failed; relying on polling", "err", err)
+	// at most once, and pgdriver's Listener reconnects silently). SQLite's
+	// writer numbers and announces its own events: only pruning is left,
+	// and the nil channels below never fire.
+	var (
+		notes <-chan pgdriver.Notification
+		ticks <-chan time.Time
+	)
+	if o.s.Driver == config.Postgres {
+		ln := pgdriver.NewListener(o.s.DB)
+		defer ln.Close()
+		if err := ln.Listen(ctx, notifyChannel); err != nil && ctx.Err() == nil {
+			slog.Warn("events: listen failed; relying on polling", "err", err)
+		}
+		// A lost notification costs at most a second (the tick below), so
+		// overflow is harmless; the buffer only keeps pgdriver from logging it.
+		notes = ln.Channel(pgdriver.WithChannelSize(4096))
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		ticks = tick.C
 	}
-	// A lost notification costs at most a second (the tick below), so
-	// overflow is harmless; the buffer only keeps pgdriver from logging it.
-	notes := ln.Channel(pgdriver.WithChannelSize(4096))
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -146,7 +144,7 @@ func (o *outbox) run(ctx context.Context) {
 		case <-notes:
 			drain(notes)
 			o.broadcast()
-		case <-tick.C:
+		case <-ticks:
 			o.sequence(ctx)
 			o.broadcast()
 		case <-prune.C:

@@ -237,3 +237,19 @@ func (s *Store) ReadSnapshot(ctx context.Context, fn func(ctx context.Context, t
 	}
 	return s.DB.RunInTx(ctx, opts, fn)
 }
+
+// Each runs a read on the read pool and calls row for every row it
+// answers (row scans it); the first error ends it.
+func (s *Store) Each(ctx context.Context, query string, args []any, row func(*sql.Rows) error) error {
+	rows, err := s.Query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := row(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
