@@ -2,9 +2,12 @@
 // write path every domain package goes through, and keeps the events outbox
 // with its sequencer.
 //
-// Reads use Store.DB. Writes use Store.Write: on both databases one goroutine
-// groups the writes waiting at a moment into one transaction (group commit,
-// see writer), and an event emitted inside a write commits with it.
+// Reads use Store.DB. Writes use Store.Write: a writer groups the writes
+// waiting at a moment into one transaction (group commit, see writer; one
+// writer on SQLite, four side by side on PostgreSQL), and an event emitted
+// inside a write commits with it. Where the two databases differ, the
+// store says so (Tx.ForUpdate, Tx.QueryRowForShare, Store.UTCDay, …), so
+// that domain packages never branch on the database.
 package store
 
 import (
