@@ -77,9 +77,15 @@ func (h *Handlers) APIRegister(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	h.setSessionCookie(c, s)
 	h.setDeviceCookie(c, u.ID)
-	return c.Status(fiber.StatusCreated).JSON(sessionJSON{User: userJSON(u), Token: s.Token, CSRFToken: s.CSRFToken})
+	return h.answerSession(c, fiber.StatusCreated, u, s)
+}
+
+// answerSession hands a new session to the client: the cookie for
+// browsers, the token in the body for API clients.
+func (h *Handlers) answerSession(c *fiber.Ctx, status int, u *User, s *Session) error {
+	h.setSessionCookie(c, s)
+	return c.Status(status).JSON(sessionJSON{User: userJSON(u), Token: s.Token, CSRFToken: s.CSRFToken})
 }
 
 type loginBody struct {
@@ -100,8 +106,7 @@ func (h *Handlers) APILogin(c *fiber.Ctx) error {
 	if s.Challenge != "" {
 		return apiChallenge(c, s)
 	}
-	h.setSessionCookie(c, s)
-	return c.JSON(sessionJSON{User: userJSON(u), Token: s.Token, CSRFToken: s.CSRFToken})
+	return h.answerSession(c, fiber.StatusOK, u, s)
 }
 
 // APILogout is POST /api/v1/auth/logout.

@@ -40,9 +40,8 @@ func (h *Handlers) APILoginTwoFactor(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	h.setSessionCookie(c, s)
 	noStore(c)
-	return c.JSON(sessionJSON{User: userJSON(u), Token: s.Token, CSRFToken: s.CSRFToken})
+	return h.answerSession(c, fiber.StatusOK, u, s)
 }
 
 // loginTwoFactor finishes a sign-in and logs how it went.
