@@ -191,8 +191,7 @@ func TestSessionTimeouts(t *testing.T) {
 	})
 }
 
-// last_seen_at is written at most every 10 minutes, and writing it throws
-// no cached session away (it moves no accounts version).
+// last_seen_at is written at most every 10 minutes.
 func TestLastSeenIsWrittenAtMostEvery10Minutes(t *testing.T) {
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		ctx := context.Background()

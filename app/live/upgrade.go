@@ -158,12 +158,12 @@ func allowed(v *access.Viewer, topic string) (private, ok bool) {
 	switch {
 	case !ok:
 		return false, false
-	case p.Topic == topics.Moderation:
-		return true, mayModerate(v)
+	case !p.Private:
+		return false, true
 	case p.Group > 0:
 		return true, mayServe(v, p.Group)
 	}
-	return false, true
+	return true, mayModerate(v)
 }
 
 func mayModerate(v *access.Viewer) bool {

@@ -22,10 +22,6 @@ type Tx struct {
 	events events
 }
 
-// Driver tells which database the transaction runs on, for the rare
-// statement that differs (advisory locks exist only on PostgreSQL).
-func (tx *Tx) Driver() config.Driver { return tx.driver }
-
 // WriteFunc does the work of one write. It must only touch the database
 // through tx: it shares a transaction with the other writes of its group,
 // and when it returns an error only its own changes are undone. It may run
@@ -269,10 +265,6 @@ func callWrite(ctx context.Context, fn WriteFunc, tx *Tx) (err error) {
 type panicked struct{ value string }
 
 func (p panicked) Error() string { return "write panicked: " + p.value }
-
-// Dialect tells domain packages which SQL flavour they talk to, for the
-// rare statement that differs.
-func (s *Store) Dialect() config.Driver { return s.Driver }
 
 // IsNoRows reports sql.ErrNoRows.
 func IsNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
