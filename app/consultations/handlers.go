@@ -157,17 +157,14 @@ func (h *Handlers) APICreateField(c *fiber.Ctx) error {
 }
 
 // APIUpdateField is PATCH /api/v1/fields/{id} (admin).
-func (h *Handlers) APIUpdateField(c *fiber.Ctx) error {
-	var in FieldInput
-	id, err := jsonapi.PathIDAndBody(c, "id", &in)
-	if err != nil {
-		return err
-	}
-	f, err := h.svc.UpdateField(c.UserContext(), access.From(c).UserID, id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(FieldOut(f, lang(c)))
+func (h *Handlers) APIUpdateField() fiber.Handler {
+	return jsonapi.UpdateByID(func(c *fiber.Ctx, id int64, in *FieldInput) (any, error) {
+		f, err := h.svc.UpdateField(c.UserContext(), access.From(c).UserID, id, *in)
+		if err != nil {
+			return nil, err
+		}
+		return FieldOut(f, lang(c)), nil
+	})
 }
 
 // IDParam reads a positive integer path parameter; anything else is 404,

@@ -247,15 +247,12 @@ func (h *Handlers) APICreate(c *fiber.Ctx) error {
 }
 
 // APIUpdate is PATCH /api/v1/expert-groups/{id} (admin).
-func (h *Handlers) APIUpdate(c *fiber.Ctx) error {
-	var in Input
-	id, err := jsonapi.PathIDAndBody(c, "id", &in)
-	if err != nil {
-		return err
-	}
-	g, err := h.svc.Update(c.UserContext(), access.From(c).UserID, id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(groupOut(g, locale.From(c).Lang.Code))
+func (h *Handlers) APIUpdate() fiber.Handler {
+	return jsonapi.UpdateByID(func(c *fiber.Ctx, id int64, in *Input) (any, error) {
+		g, err := h.svc.Update(c.UserContext(), access.From(c).UserID, id, *in)
+		if err != nil {
+			return nil, err
+		}
+		return groupOut(g, locale.From(c).Lang.Code), nil
+	})
 }

@@ -178,6 +178,42 @@ func PathIDAndBody(c *fiber.Ctx, name string, dst any) (int64, error) {
 	return id, Decode(c, dst)
 }
 
+// ByID serves a request about the item whose id is the path parameter
+// "id": fn's answer is the JSON response.
+func ByID[T any](fn func(c *fiber.Ctx, id int64) (T, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := PathID(c, "id")
+		if err != nil {
+			return err
+		}
+		out, err := fn(c, id)
+		return Answer(c, out, err)
+	}
+}
+
+// UpdateByID serves a change to the item whose id is the path parameter
+// "id", with a JSON body: fn's answer is the JSON response.
+func UpdateByID[B, T any](fn func(c *fiber.Ctx, id int64, body *B) (T, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var body B
+		id, err := PathIDAndBody(c, "id", &body)
+		if err != nil {
+			return err
+		}
+		out, err := fn(c, id, &body)
+		return Answer(c, out, err)
+	}
+}
+
+// Answer is how a handler ends with fn's result: its error, or the
+// value as JSON.
+func Answer[T any](c *fiber.Ctx, out T, err error) error {
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
 // ParseID reads an id as written in a URL: plain decimal digits without
 // sign, leading zero or space, so that one item has one address ("+1",
 // "01" and "1e3" are no ids).

@@ -116,20 +116,10 @@ func (h *Handlers) APIQueue(c *fiber.Ctx) error {
 }
 
 // APIDecide is POST /api/v1/moderation/{kind}/{id}/decision.
-func (h *Handlers) APIDecide(c *fiber.Ctx) error {
-	id, err := consultations.IDParam(c, "id")
-	if err != nil {
-		return err
-	}
-	var d Decision
-	if err := jsonapi.Decode(c, &d); err != nil {
-		return err
-	}
-	res, err := h.svc.Decide(c.UserContext(), access.From(c), strings.Clone(c.Params("kind")), id, d)
-	if err != nil {
-		return err
-	}
-	return c.JSON(res)
+func (h *Handlers) APIDecide() fiber.Handler {
+	return jsonapi.UpdateByID(func(c *fiber.Ctx, id int64, d *Decision) (*Decided, error) {
+		return h.svc.Decide(c.UserContext(), access.From(c), strings.Clone(c.Params("kind")), id, *d)
+	})
 }
 
 // APIAppeal is POST /api/v1/{comments|ideas}/{id}/appeal.

@@ -63,38 +63,35 @@ type voteBody struct {
 	Value *int `json:"value"`
 }
 
+// itemUpdate serves an API write to the item in the path (see
+// itemWrite): fn's answer is the JSON response.
+func itemUpdate[B, T any](fn func(c *fiber.Ctx, id int64, body *B) (T, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var body B
+		id, err := itemWrite(c, &body)
+		if err != nil {
+			return err
+		}
+		out, err := fn(c, id, &body)
+		return jsonapi.Answer(c, out, err)
+	}
+}
+
 // APIVote is PUT /api/v1/{measures|ideas}/{id}/vote.
 func (h *Handlers) APIVote(kind Kind) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		var b voteBody
-		id, err := itemWrite(c, &b)
-		if err != nil {
-			return err
-		}
+	return itemUpdate(func(c *fiber.Ctx, id int64, b *voteBody) (*VoteResult, error) {
 		if b.Value == nil {
-			return problem.Invalid(problem.Field("value", "error.vote_value"))
+			return nil, problem.Invalid(problem.Field("value", "error.vote_value"))
 		}
-		res, err := h.svc.Vote(c.UserContext(), access.From(c), kind, id, *b.Value)
-		if err != nil {
-			return err
-		}
-		return c.JSON(res)
-	}
+		return h.svc.Vote(c.UserContext(), access.From(c), kind, id, *b.Value)
+	})
 }
 
 // APIUnvote is DELETE /api/v1/{measures|ideas}/{id}/vote.
 func (h *Handlers) APIUnvote(kind Kind) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, err := consultations.IDParam(c, "id")
-		if err != nil {
-			return err
-		}
-		res, err := h.svc.Unvote(c.UserContext(), access.From(c), kind, id)
-		if err != nil {
-			return err
-		}
-		return c.JSON(res)
-	}
+	return jsonapi.ByID(func(c *fiber.Ctx, id int64) (*VoteResult, error) {
+		return h.svc.Unvote(c.UserContext(), access.From(c), kind, id)
+	})
 }
 
 // APIComments is GET /api/v1/{measures|ideas}/{id}/comments.
@@ -134,17 +131,14 @@ type commentWithStatus struct {
 }
 
 // APIEditComment is PATCH /api/v1/comments/{id}.
-func (h *Handlers) APIEditComment(c *fiber.Ctx) error {
-	var in CommentEdit
-	id, err := itemWrite(c, &in)
-	if err != nil {
-		return err
-	}
-	row, err := h.svc.EditComment(c.UserContext(), access.From(c), id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(commentWithStatus{CommentJSON: row.JSON(locale.From(c)), Status: row.Status})
+func (h *Handlers) APIEditComment() fiber.Handler {
+	return itemUpdate(func(c *fiber.Ctx, id int64, in *CommentEdit) (*commentWithStatus, error) {
+		row, err := h.svc.EditComment(c.UserContext(), access.From(c), id, *in)
+		if err != nil {
+			return nil, err
+		}
+		return &commentWithStatus{CommentJSON: row.JSON(locale.From(c)), Status: row.Status}, nil
+	})
 }
 
 // APIWithdrawComment is DELETE /api/v1/comments/{id}.
@@ -204,17 +198,15 @@ func (h *Handlers) APIIdea(c *fiber.Ctx) error {
 }
 
 // APIEditIdea is PATCH /api/v1/ideas/{id}.
-func (h *Handlers) APIEditIdea(c *fiber.Ctx) error {
-	var in IdeaEdit
-	id, err := itemWrite(c, &in)
-	if err != nil {
-		return err
-	}
-	row, err := h.svc.EditIdea(c.UserContext(), access.From(c), id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(row.JSON(locale.From(c)))
+func (h *Handlers) APIEditIdea() fiber.Handler {
+	return itemUpdate(func(c *fiber.Ctx, id int64, in *IdeaEdit) (*IdeaJSON, error) {
+		row, err := h.svc.EditIdea(c.UserContext(), access.From(c), id, *in)
+		if err != nil {
+			return nil, err
+		}
+		out := row.JSON(locale.From(c))
+		return &out, nil
+	})
 }
 
 // APIWithdrawIdea is DELETE /api/v1/ideas/{id}.

@@ -24,7 +24,7 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 	r.public.Get("/consultations/:slug", d.Consultations.APIGet)
 	r.admins.Patch("/consultations/:slug", d.Consultations.APIUpdate)
 	r.admins.Post("/consultations/:slug/fields", d.Consultations.APICreateField)
-	r.admins.Patch("/fields/:id", d.Consultations.APIUpdateField)
+	r.admins.Patch("/fields/:id", d.Consultations.APIUpdateField())
 
 	r.public.Get("/fields/:id/measures", d.Consultations.APIFieldMeasures)
 	r.experts.Post("/fields/:id/measures", d.Consultations.APICreateMeasure)
@@ -38,12 +38,12 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 		r.public.Get("/"+path+"/:id/comments", p.APIComments(kind))
 		r.participants.Post("/"+path+"/:id/comments", limits.comments, p.APIPostComment(kind))
 	}
-	r.participants.Patch("/comments/:id", limits.comments, p.APIEditComment)
+	r.participants.Patch("/comments/:id", limits.comments, p.APIEditComment())
 	r.participants.Delete("/comments/:id", p.APIWithdrawComment)
 	r.public.Get("/fields/:id/ideas", p.APIFieldIdeas)
 	r.participants.Post("/fields/:id/ideas", limits.ideas, p.APIPostIdea)
 	r.public.Get("/ideas/:id", noStore, p.APIIdea)
-	r.participants.Patch("/ideas/:id", limits.ideas, p.APIEditIdea)
+	r.participants.Patch("/ideas/:id", limits.ideas, p.APIEditIdea())
 	r.participants.Delete("/ideas/:id", p.APIWithdrawIdea)
 	r.participants.Post("/reports", limits.reports, p.APIReport)
 
@@ -51,7 +51,7 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 	r.self.Post("/ideas/:id/appeal", limits.comments, d.Moderation.APIAppeal("idea"))
 
 	r.moderators.Get("/moderation/queue", d.Moderation.APIQueue)
-	r.moderators.Post("/moderation/:kind/:id/decision", d.Moderation.APIDecide)
+	r.moderators.Post("/moderation/:kind/:id/decision", d.Moderation.APIDecide())
 	r.moderators.Get("/moderation/log", d.Moderation.APILog)
 
 	r.experts.Get("/expert-groups/:id/inbox", d.Inbox.APIInbox)
@@ -64,7 +64,7 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 
 	r.public.Get("/expert-groups", d.Experts.APIList)
 	r.admins.Post("/expert-groups", d.Experts.APICreate)
-	r.admins.Patch("/expert-groups/:id", d.Experts.APIUpdate)
+	r.admins.Patch("/expert-groups/:id", d.Experts.APIUpdate())
 }
 
 // mountPages registers the server-rendered pages and their form posts.
