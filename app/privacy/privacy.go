@@ -116,6 +116,16 @@ type Export struct {
 	} `json:"follows"`
 	// NotificationSettings are the deliveries this person chose; kinds
 	// not listed have their default.
+	Notifications []struct {
+		ID        int64           `json:"id" bun:"id"`
+		Kind      string          `json:"kind" bun:"kind"`
+		Title     json.RawMessage `json:"title" bun:"title,type:text"`
+		Body      string          `json:"body_key" bun:"body_key"`
+		Args      json.RawMessage `json:"body_args" bun:"body_args,type:text"`
+		URL       string          `json:"url" bun:"url"`
+		CreatedAt time.Time       `json:"created_at" bun:"created_at"`
+		ReadAt    *time.Time      `json:"read_at" bun:"read_at"`
+	} `json:"notifications"`
 	NotificationSettings []struct {
 		Kind     string `json:"kind" bun:"kind"`
 		Delivery string `json:"delivery" bun:"delivery"`
@@ -163,6 +173,7 @@ WHERE (d.target_kind = 'idea' AND d.target_id IN (SELECT id FROM ideas WHERE aut
    OR (d.target_kind = 'comment' AND d.target_id IN (SELECT id FROM comments WHERE author_id = ?0)) ORDER BY d.id`},
 			{&out.Appeals, "SELECT target_kind, target_id, statement, created_at, decided_at FROM appeals WHERE author_id = ? ORDER BY id"},
 			{&out.Follows, "SELECT target_kind, target_id, created_at FROM follows WHERE user_id = ? ORDER BY created_at, target_kind, target_id"},
+			{&out.Notifications, "SELECT id, kind, title, body_key, body_args, url, created_at, read_at FROM notifications WHERE user_id = ? ORDER BY id"},
 			{&out.NotificationSettings, "SELECT kind, delivery FROM notification_settings WHERE user_id = ? ORDER BY kind"},
 		}
 		for _, q := range queries {
@@ -210,6 +221,7 @@ func fillEmpty(e *Export) {
 	e.ModerationDecisions = orEmpty(e.ModerationDecisions)
 	e.Appeals = orEmpty(e.Appeals)
 	e.Follows = orEmpty(e.Follows)
+	e.Notifications = orEmpty(e.Notifications)
 	e.NotificationSettings = orEmpty(e.NotificationSettings)
 }
 
@@ -225,7 +237,7 @@ var ErrLastAdmin = problem.Conflict("error.last_admin")
 
 // Erase removes userID's personal data: e-mail, name, password, language,
 // consent, block, sessions, second factor, group memberships, follows,
-// notification settings and report notes. Ideas, comments and votes stay, authored by a deleted account.
+// notifications and their settings, and report notes. Ideas, comments and votes stay, authored by a deleted account.
 func (s *Service) Erase(ctx context.Context, userID int64) error {
 	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		var role string
@@ -258,6 +270,7 @@ func (s *Service) Erase(ctx context.Context, userID int64) error {
 			{"DELETE FROM expert_group_members WHERE user_id = ?", []any{userID}},
 			{"DELETE FROM follows WHERE user_id = ?", []any{userID}},
 			{"DELETE FROM notification_settings WHERE user_id = ?", []any{userID}},
+			{"DELETE FROM notifications WHERE user_id = ?", []any{userID}},
 			{"UPDATE reports SET note = '' WHERE reporter_id = ?", []any{userID}},
 		}
 		for _, st := range steps {
