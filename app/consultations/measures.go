@@ -236,7 +236,7 @@ func (s *Service) UpdateMeasure(ctx context.Context, actorID, id int64, in Measu
 			return nil
 		}
 		if m.Status != before.Measure.Status {
-			if err := notifyStatus(ctx, tx, &m, actorID); err != nil {
+			if err := notifyStatus(ctx, tx, s.catalog, &m, actorID); err != nil {
 				return err
 			}
 		}
@@ -247,8 +247,8 @@ func (s *Service) UpdateMeasure(ctx context.Context, actorID, id int64, in Measu
 
 // notifyStatus tells everyone who voted on a measure, commented on it or
 // follows it that its status changed.
-func notifyStatus(ctx context.Context, tx *store.Tx, m *Measure, actorID int64) error {
-	return notifications.Notify(ctx, tx, notifications.Recipients{
+func notifyStatus(ctx context.Context, tx *store.Tx, cat *locale.Catalog, m *Measure, actorID int64) error {
+	return notifications.Notify(ctx, tx, cat, notifications.Recipients{
 		Query: `SELECT user_id FROM votes WHERE target_kind = 'measure' AND target_id = ?
 UNION SELECT author_id FROM comments WHERE target_kind = 'measure' AND target_id = ? AND ` + access.PublicSQL("comments") + `
 UNION SELECT user_id FROM follows WHERE target_kind = 'measure' AND target_id = ?`,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/consultations"
+	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/notifications"
 	"github.com/mitreden/mitreden/app/participation"
 	"github.com/mitreden/mitreden/app/plaintext"
@@ -170,7 +171,7 @@ AND x.field_id IN (SELECT field_id FROM expert_group_fields WHERE group_id = ?)`
 			return err
 		}
 		if response != "" {
-			if err := notifyAnswer(ctx, tx, v, kind, itemID, response); err != nil {
+			if err := notifyAnswer(ctx, tx, s.catalog, v, kind, itemID, response); err != nil {
 				return err
 			}
 		}
@@ -180,7 +181,7 @@ AND x.field_id IN (SELECT field_id FROM expert_group_fields WHERE group_id = ?)`
 
 // notifyAnswer tells the author of an idea or a comment that an expert
 // group answered it, and the idea's followers too.
-func notifyAnswer(ctx context.Context, tx *store.Tx, v *access.Viewer, kind string, itemID int64, response string) error {
+func notifyAnswer(ctx context.Context, tx *store.Tx, cat *locale.Catalog, v *access.Viewer, kind string, itemID int64, response string) error {
 	about, err := participation.About(ctx, tx, kind, itemID)
 	if err != nil {
 		return err
@@ -190,7 +191,7 @@ func notifyAnswer(ctx context.Context, tx *store.Tx, v *access.Viewer, kind stri
 		to.Query += " UNION SELECT user_id FROM follows WHERE target_kind = 'idea' AND target_id = ?"
 		to.Args = append(to.Args, itemID)
 	}
-	return notifications.Notify(ctx, tx, to, notifications.Notice{
+	return notifications.Notify(ctx, tx, cat, to, notifications.Notice{
 		Kind: notifications.Answer, Title: about.Title, URL: about.URL,
 		Body: "notifications.answer", Args: map[string]string{"Response": response},
 	})

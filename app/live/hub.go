@@ -344,7 +344,7 @@ func encodeEvent(e *store.Event, topic string) []byte {
 	b = append(b, `{"seq":`...)
 	b = strconv.AppendInt(b, e.Seq, 10)
 	b = append(b, `,"topic":`...)
-	b = strconv.AppendQuote(b, topic)
+	b = strconv.AppendQuote(b, topics.Shown(topic))
 	b = append(b, `,"type":`...)
 	b = strconv.AppendQuote(b, string(e.Type))
 	b = append(b, `,"data":`...)

@@ -772,3 +772,46 @@ func TestPagesAreNeverOlderThanTheEventsSent(t *testing.T) {
 		}
 	})
 }
+
+// "me" is the signed-in account's own topic: its notifications arrive as
+// notification.created with the item in the account's language, and
+// nobody else's do; signed out it is refused, and after signing out the
+// socket ends.
+func TestMeTopic(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		if code := mustDial(t, s, "topics=me", dialOpts{}).closeCode(wait); code != live.CloseForbidden {
+			t.Fatalf("anonymous me: close %d, want 4403", code)
+		}
+		rana := s.Register("rana-live@example.org", "Rana")
+		other := s.Register("other-live@example.org", "Other")
+		if code := mustDial(t, s, "topics=user:"+strconv.FormatInt(other.UserID, 10)+"&token="+rana.Token, dialOpts{}).closeCode(wait); code != live.CloseForbidden {
+			t.Fatalf("another account's topic: close %d, want 4403", code)
+		}
+		vote(t, rana, 1, 1)
+		mine := mustDial(t, s, "topics=me&token="+rana.Token, dialOpts{})
+		mine.until("ready", wait)
+		if r := s.Admin().Do(http.MethodPatch, "/api/v1/measures/1", map[string]any{"status": "adopted"}); r.Status != http.StatusOK {
+			t.Fatalf("status: %d %s", r.Status, r.Body)
+		}
+		f := mine.until("notification.created", wait, "vote.tally", "measure.updated")
+		var it struct {
+			ID    int64  `json:"id"`
+			Kind  string `json:"kind"`
+			Title string `json:"title"`
+			Body  string `json:"body"`
+			URL   string `json:"url"`
+		}
+		if err := json.Unmarshal(f.Data, &it); err != nil {
+			t.Fatal(err)
+		}
+		if f.Topic != "me" || it.Kind != "measure_status" || it.Body != "Die Maßnahme ist beschlossen." || it.Title == "" || it.URL != "/m/1" || it.ID == 0 {
+			t.Errorf("frame %s: %s", f.Topic, f.Data)
+		}
+		if r := rana.Do(http.MethodPost, "/api/v1/auth/logout", nil); r.Status >= 300 {
+			t.Fatalf("logout: %d", r.Status)
+		}
+		if code := mine.closeCode(wait); code != live.CloseForbidden {
+			t.Fatalf("after signing out: close %d", code)
+		}
+	}, apptest.WithLive(func(o *live.Options) { o.RecheckInterval = 100 * time.Millisecond }))
+}

@@ -105,7 +105,10 @@ func (h *Hub) check(c *fiber.Ctx) *request {
 	raw := strings.Clone(c.Query("topics"))
 	seen := map[string]bool{}
 	for _, t := range strings.Split(raw, ",") {
-		if t = strings.TrimSpace(t); t == "" || seen[t] {
+		if t = strings.TrimSpace(t); t == topics.Me && v.SignedIn() {
+			t = string(topics.User(v.UserID))
+		}
+		if t == "" || seen[t] {
 			continue
 		}
 		seen[t] = true
@@ -154,6 +157,9 @@ func sessionToken(c *fiber.Ctx, cookie string) string {
 // allowed reports whether topic is known and whether v may have it;
 // private says it is a topic that needs a role.
 func allowed(v *access.Viewer, topic string) (private, ok bool) {
+	if topic == topics.Me { // asked for without signing in
+		return true, false
+	}
 	p, ok := topics.Parse(topic)
 	switch {
 	case !ok:
@@ -162,6 +168,9 @@ func allowed(v *access.Viewer, topic string) (private, ok bool) {
 		return false, true
 	case p.Group > 0:
 		return true, mayServe(v, p.Group)
+	case p.User > 0:
+		// One's own notifications, blocked or not.
+		return true, v.SignedIn() && v.UserID == p.User
 	}
 	return true, mayModerate(v)
 }

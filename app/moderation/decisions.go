@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/notifications"
 	"github.com/mitreden/mitreden/app/participation"
 	"github.com/mitreden/mitreden/app/plaintext"
@@ -117,7 +118,7 @@ func (s *Service) Decide(ctx context.Context, v *access.Viewer, kind string, id 
 	if err != nil {
 		return nil, err
 	}
-	in.viewer, in.kind, in.table, in.id = v, kind, table, id
+	in.viewer, in.kind, in.table, in.id, in.catalog = v, kind, table, id, s.catalog
 	var out *Decided
 	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		st, appeal, err := in.allowed(ctx, tx)
@@ -133,6 +134,7 @@ func (s *Service) Decide(ctx context.Context, v *access.Viewer, kind string, id 
 // decision is a checked Decision on one item, as Decide's steps share it.
 type decision struct {
 	Decision
+	catalog   *locale.Catalog
 	tr        transition
 	reason    string
 	statement string
@@ -221,7 +223,7 @@ func (in *decision) apply(ctx context.Context, tx *store.Tx, st *itemState, appe
 		err     error
 	)
 	if in.kind == "comment" {
-		version, err = participation.SetCommentStatus(ctx, tx, in.id, in.tr.to)
+		version, err = participation.SetCommentStatus(ctx, tx, in.catalog, in.id, in.tr.to)
 	} else {
 		version, err = participation.SetIdeaStatus(ctx, tx, in.id, in.tr.to)
 	}
@@ -264,14 +266,14 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.viewer.UserID, in.kind, in.id, in.Action
 // decided or who else reported.
 func (in *decision) notify(ctx context.Context, tx *store.Tx, st *itemState, reporters []int64) error {
 	about := notifications.Plain(queues.Excerpt(st.Text))
-	err := notifications.Notify(ctx, tx, notifications.To(st.AuthorID), notifications.Notice{
+	err := notifications.Notify(ctx, tx, in.catalog, notifications.To(st.AuthorID), notifications.Notice{
 		Kind: notifications.Decision, Title: about, URL: "/me#contributions",
 		Body: "notifications.decision." + in.Action, Args: map[string]string{"Statement": in.statement},
 	})
 	if err != nil {
 		return err
 	}
-	return notifications.Notify(ctx, tx, notifications.ToAll(reporters), notifications.Notice{
+	return notifications.Notify(ctx, tx, in.catalog, notifications.ToAll(reporters), notifications.Notice{
 		Kind: notifications.ReportOutcome, Title: about, URL: "/me#reports",
 		Body: "notifications.report_outcome." + in.Action,
 	})
@@ -352,7 +354,7 @@ WHERE r.target_kind = ? AND r.target_id = ? AND r.resolved_at IS NULL AND u.crea
 		return err
 	}
 	if kind == "comment" {
-		_, err = participation.SetCommentStatus(ctx, tx, id, participation.StatusHidden)
+		_, err = participation.SetCommentStatus(ctx, tx, s.catalog, id, participation.StatusHidden)
 	} else {
 		_, err = participation.SetIdeaStatus(ctx, tx, id, participation.StatusHidden)
 	}

@@ -234,3 +234,34 @@ func TestReadingNotifications(t *testing.T) {
 		}
 	})
 }
+
+// The header counts the reader's unread notifications on every page,
+// also on pages kept for all signed-in readers, each reader their own.
+func TestUnreadCountInTheHeader(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		rana := s.Register("rana-header@example.org", "Rana")
+		other := s.Register("other-header@example.org", "Other")
+		rana.Do("PUT", "/api/v1/measures/1/vote", map[string]int{"value": 1})
+		for _, status := range []string{"in_discussion", "adopted"} {
+			if r := s.Admin().Do("PATCH", "/api/v1/measures/1", map[string]any{"status": status}); r.Status != 200 {
+				t.Fatalf("status: %d %s", r.Status, r.Body)
+			}
+		}
+		for range 2 { // the second read of /m/2 comes from the page cache
+			for _, path := range []string{"/m/2", "/me", "/"} {
+				if page := rana.Get(path).Text(); !strings.Contains(page, `<span class="badge">2 ungelesen</span>`) {
+					t.Errorf("%s: no count of 2 in the header", path)
+				}
+				if page := other.Get(path).Text(); strings.Contains(page, "ungelesen</span>") {
+					t.Errorf("%s: another reader sees a count", path)
+				}
+			}
+		}
+		if r := rana.Do("POST", "/api/v1/me/notifications/read", map[string]any{"all": true}); r.Status != 204 {
+			t.Fatalf("read: %d", r.Status)
+		}
+		if page := rana.Get("/m/2").Text(); strings.Contains(page, "ungelesen</span>") {
+			t.Errorf("a count after reading all")
+		}
+	})
+}

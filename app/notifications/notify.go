@@ -3,6 +3,8 @@ package notifications
 import (
 	"context"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,17 +59,11 @@ func ToAll(ids []int64) Recipients {
 	return Recipients{Query: "SELECT id FROM users WHERE id IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")", Args: args}
 }
 
-// Created is the data of notification.created, on its owner's private
-// topic; the reader's page reads the item in their language.
-type Created struct {
-	ID   int64  `json:"id"`
-	Kind Kind   `json:"kind"`
-	URL  string `json:"url"`
-}
-
-// Notify writes n for every recipient, in tx, in one statement, and
-// announces each notification on its owner's private topic.
-func Notify(ctx context.Context, tx *store.Tx, to Recipients, n Notice) error {
+// Notify writes n for every recipient, in tx, and announces each
+// notification on its owner's private topic (notification.created, the
+// item in the owner's language, rendered with cat; without a catalog the
+// item carries no text).
+func Notify(ctx context.Context, tx *store.Tx, cat *locale.Catalog, to Recipients, n Notice) error {
 	if to.Query == "" {
 		return nil
 	}
@@ -79,31 +75,51 @@ func Notify(ctx context.Context, tx *store.Tx, to Recipients, n Notice) error {
 	if err != nil {
 		return err
 	}
-	query := `INSERT INTO notifications (user_id, kind, title, body_key, body_args, url, created_at)
-SELECT u.id, ?, ?, ?, ?, ?, ? FROM users u
-WHERE u.id IN (` + to.Query + `) AND u.id <> ? AND u.deleted_at IS NULL
-RETURNING id, user_id`
-	params := append([]any{string(n.Kind), string(title), n.Body, string(args), n.URL, tx.Time(time.Now().UTC())}, to.Args...)
-	params = append(params, to.Except)
-	rows, err := tx.Query(ctx, query, params...)
+	// Who is told, and in which language: read first, since an INSERT
+	// answers only the rows it wrote.
+	langs := map[int64]string{}
+	who := "FROM users u WHERE u.id IN (" + to.Query + ") AND u.id <> ? AND u.deleted_at IS NULL"
+	rows, err := tx.Query(ctx, "SELECT u.id, u.locale "+who, append(slices.Clone(to.Args), to.Except)...)
 	if err != nil {
 		return err
 	}
-	type made struct{ id, user int64 }
-	var all []made
 	for rows.Next() {
-		var m made
-		if err := rows.Scan(&m.id, &m.user); err != nil {
+		var id int64
+		var lang string
+		if err := rows.Scan(&id, &lang); err != nil {
 			rows.Close()
 			return err
 		}
-		all = append(all, m)
+		langs[id] = lang
+	}
+	if err := rows.Close(); err != nil || len(langs) == 0 {
+		return err
+	}
+	now := time.Now().UTC()
+	params := append([]any{string(n.Kind), string(title), n.Body, string(args), n.URL, tx.Time(now)}, to.Args...)
+	rows, err = tx.Query(ctx, `INSERT INTO notifications (user_id, kind, title, body_key, body_args, url, created_at)
+SELECT u.id, ?, ?, ?, ?, ?, ? `+who+` RETURNING id, user_id`, append(params, to.Except)...)
+	if err != nil {
+		return err
+	}
+	made := map[int64]int64{} // notification → owner
+	for rows.Next() {
+		var id, user int64
+		if err := rows.Scan(&id, &user); err != nil {
+			rows.Close()
+			return err
+		}
+		made[id] = user
 	}
 	if err := rows.Close(); err != nil {
 		return err
 	}
-	for _, m := range all {
-		if err := tx.Emit(ctx, topics.NotificationCreated, Created{ID: m.id, Kind: n.Kind, URL: n.URL}, topics.User(m.user)); err != nil {
+	for _, id := range slices.Sorted(maps.Keys(made)) {
+		it := Item{ID: id, Kind: n.Kind, URL: n.URL, CreatedAt: now}
+		if cat != nil {
+			it.Title, it.Body = render(cat.Get(langs[made[id]]), n.Kind, string(title), n.Body, string(args))
+		}
+		if err := tx.Emit(ctx, topics.NotificationCreated, it, topics.User(made[id])); err != nil {
 			return err
 		}
 	}

@@ -179,7 +179,7 @@ func (r *Renderer) cached(topics func(c *fiber.Ctx) []string, next fiber.Handler
 		if p := pc.lookup(key); p != nil {
 			pc.hits.Add(1)
 			if member {
-				return p.servePersonal(c, viewer)
+				return p.servePersonal(c, viewer, r.unreadBadge(c, viewer))
 			}
 			p.serve(c)
 			return nil
@@ -187,7 +187,7 @@ func (r *Renderer) cached(topics func(c *fiber.Ctx) []string, next fiber.Handler
 		pc.misses.Add(1)
 		seen := pc.topics.Take(deps)
 		if member {
-			return pc.renderPersonal(c, key, seen, viewer, next)
+			return pc.renderPersonal(c, key, seen, viewer, r.unreadBadge(c, viewer), next)
 		}
 		if err := next(c); err != nil {
 			return err
@@ -209,7 +209,7 @@ func sharesPages(v *access.Viewer) bool {
 
 // renderPersonal renders next's page with markers, keeps it when next
 // named its parts, and answers it filled in for viewer.
-func (pc *PageCache) renderPersonal(c *fiber.Ctx, key string, seen freshness.Snapshot, viewer *access.Viewer, next fiber.Handler) error {
+func (pc *PageCache) renderPersonal(c *fiber.Ctx, key string, seen freshness.Snapshot, viewer *access.Viewer, badge string, next fiber.Handler) error {
 	c.Locals(stencilLocal, true)
 	err := next(c)
 	c.Locals(stencilLocal, nil)
@@ -222,12 +222,12 @@ func (pc *PageCache) renderPersonal(c *fiber.Ctx, key string, seen freshness.Sna
 	if resp.StatusCode() != fiber.StatusOK || parts == nil {
 		// Not a page to keep (an answer other than the page, or a
 		// handler that names no parts): it still carries the CSRF marker.
-		resp.SetBody(personalize(nil, string(resp.Body()), escapedCSRF(viewer), nil))
+		resp.SetBody(personalize(nil, string(resp.Body()), escapedCSRF(viewer), withBadge(nil, badge)))
 		return nil
 	}
 	page := keep(resp, parts)
 	pc.store(key, page, seen)
-	return page.servePersonal(c, viewer)
+	return page.servePersonal(c, viewer, badge)
 }
 
 // keep copies a rendered page out of the response, whose memory Fiber
@@ -253,11 +253,12 @@ func (p *cachedPage) writeHeader(c *fiber.Ctx) {
 // servePersonal answers the stored page filled in for viewer. It is
 // never compressed here: that is the compress middleware's, as for any
 // page rendered per reader.
-func (p *cachedPage) servePersonal(c *fiber.Ctx, viewer *access.Viewer) error {
+func (p *cachedPage) servePersonal(c *fiber.Ctx, viewer *access.Viewer, badge string) error {
 	fill, err := p.parts.Personal(c, viewer)
 	if err != nil {
 		return err
 	}
+	fill = withBadge(fill, badge)
 	buf := personalBuffers.Get().(*[]byte)
 	out := personalize((*buf)[:0], unsafe.String(unsafe.SliceData(p.body), len(p.body)), escapedCSRF(viewer), fill)
 	p.writeHeader(c)

@@ -5,7 +5,9 @@ package pages
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"html"
 	"html/template"
 	"io/fs"
 	"net/url"
@@ -33,6 +35,9 @@ type Renderer struct {
 	live map[string]template.JS
 	// Cache, when set, keeps pages wrapped in Cached (and CachedPersonal).
 	Cache *PageCache
+	// Unread, when set, counts a signed-in reader's unread notifications
+	// for the header.
+	Unread func(ctx context.Context, userID int64) (int, error)
 }
 
 // New parses layout.html and every other template in fsys/templates.
@@ -162,6 +167,8 @@ type View struct {
 	Errors []FieldMessage
 	Data   any
 	live   template.JS
+	// unread is the header's badge of unread notifications (UnreadBadge).
+	unread string
 	// Stencil is set while the page is rendered with markers for signed-in
 	// readers (see personal.go): CSRF is then a marker, and the parts
 	// that differ from reader to reader print their own.
@@ -345,6 +352,8 @@ func (r *Renderer) NewView(c *fiber.Ctx, title string) *View {
 		// what makes the kind, never who the first such reader was.
 		v.CSRF, v.Stencil = markCSRF, true
 		v.Viewer = &access.Viewer{UserID: standInUserID, Role: viewer.Role, Groups: viewer.Groups}
+	} else {
+		v.unread = r.unreadBadge(c, viewer)
 	}
 	v.query, _ = url.ParseQuery(string(c.Request().URI().QueryString()))
 	if raw := c.Cookies(flashCookie); raw != "" {
@@ -457,4 +466,31 @@ func SafeNext(target, fallback string) string {
 // Redirect answers a form post with 303 See Other.
 func Redirect(c *fiber.Ctx, to string) error {
 	return c.Redirect(to, fiber.StatusSeeOther)
+}
+
+// unreadBadge is the header's count of the reader's unread notifications
+// ("" for none, for anonymous readers, and when it cannot be read: a
+// page is not refused for its header).
+func (r *Renderer) unreadBadge(c *fiber.Ctx, v *access.Viewer) string {
+	if r.Unread == nil || !v.SignedIn() {
+		return ""
+	}
+	n, err := r.Unread(c.UserContext(), v.UserID)
+	if err != nil || n == 0 {
+		return ""
+	}
+	l := locale.From(c)
+	if l == nil {
+		l = r.catalog.Get(locale.Default)
+	}
+	return ` <span class="badge">` + html.EscapeString(l.T("notifications.unread", "Count", n)) + `</span>`
+}
+
+// UnreadBadge is the header's count of unread notifications; on a page
+// kept for all signed-in readers, the marker each reader's count fills.
+func (v *View) UnreadBadge() template.HTML {
+	if v.Stencil {
+		return template.HTML(markUnread)
+	}
+	return template.HTML(v.unread)
 }

@@ -39,7 +39,25 @@ const standInUserID = -1
 // markCSRF stands for the reader's CSRF token.
 var markCSRF = markPrefix + "C"
 
-// Mark is the marker for a page's own part: tag is a letter other than C,
+// markUnread stands for the reader's count of unread notifications in the
+// header of a kept page.
+var markUnread = markPrefix + "N0q"
+
+// withBadge fills the header's unread marker with badge, and the page's
+// own parts with fill (nil: none).
+func withBadge(fill func(tag byte, arg int64) string, badge string) func(tag byte, arg int64) string {
+	return func(tag byte, arg int64) string {
+		switch {
+		case tag == 'N':
+			return badge
+		case fill == nil:
+			return ""
+		}
+		return fill(tag, arg)
+	}
+}
+
+// Mark is the marker for a page's own part: tag is a letter other than C and N,
 // arg (digits) tells the part apart, e.g. a comment's ID.
 func Mark(tag byte, arg int64) string {
 	return markPrefix + string(tag) + strconv.FormatInt(arg, 10) + "q"

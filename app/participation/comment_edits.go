@@ -89,7 +89,7 @@ func (s *Service) EditComment(ctx context.Context, v *access.Viewer, commentID i
 			if err := republishComment(ctx, tx, t, c.ID); err != nil {
 				return err
 			}
-		} else if _, err := SetCommentStatus(ctx, tx, c.ID, to); err != nil {
+		} else if _, err := SetCommentStatus(ctx, tx, s.catalog, c.ID, to); err != nil {
 			return err
 		}
 		var rows []CommentRow
@@ -153,7 +153,7 @@ func (s *Service) WithdrawComment(ctx context.Context, v *access.Viewer, comment
 		if c.Status == StatusWithdrawn {
 			return nil
 		}
-		_, err = SetCommentStatus(ctx, tx, c.ID, StatusWithdrawn)
+		_, err = SetCommentStatus(ctx, tx, s.catalog, c.ID, StatusWithdrawn)
 		return err
 	})
 }

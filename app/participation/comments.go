@@ -251,7 +251,7 @@ func (s *Service) Comment(ctx context.Context, v *access.Viewer, requestLang str
 		if !access.IsPublic(c.Status) {
 			return nil
 		}
-		return commentBecamePublic(ctx, tx, t, &CommentRow{
+		return commentBecamePublic(ctx, tx, s.catalog, t, &CommentRow{
 			ID: c.ID, TargetKind: kind, TargetID: id, ParentID: c.ParentID, Body: body, Stance: stance, Lang: lang,
 			Status: c.Status, CreatedAt: now, Authored: Authored{AuthorID: v.UserID, AuthorName: v.DisplayName, AuthorRole: string(v.Role)},
 			Triage: Triage{TriageState: "new"},
@@ -290,7 +290,7 @@ type CommentEvent struct {
 
 // commentBecamePublic counts a comment that is now published and tells the
 // item's, the consultation's and the field's expert groups' subscribers.
-func commentBecamePublic(ctx context.Context, tx *store.Tx, t *target, row *CommentRow) error {
+func commentBecamePublic(ctx context.Context, tx *store.Tx, cat *locale.Catalog, t *target, row *CommentRow) error {
 	if err := addToCommentCount(ctx, tx, t.Kind, t.ID, 1); err != nil {
 		return err
 	}
@@ -303,7 +303,7 @@ func commentBecamePublic(ctx context.Context, tx *store.Tx, t *target, row *Comm
 	if err := tx.Emit(ctx, topics.CommentPublished, CommentEvent{Target: t.Kind, ID: t.ID, Comment: &js}, to...); err != nil {
 		return err
 	}
-	if err := notifyReply(ctx, tx, row); err != nil {
+	if err := notifyReply(ctx, tx, cat, row); err != nil {
 		return err
 	}
 	return queues.AnnounceInbox(ctx, tx, t.FieldID, &queues.Item{Kind: "comment", ID: row.ID, FieldID: t.FieldID, Excerpt: queues.Excerpt(row.Body)})
@@ -323,7 +323,7 @@ func commentLeftPublic(ctx context.Context, tx *store.Tx, t *target, commentID i
 // SetCommentStatus moves a comment to a new moderation state inside a
 // write, keeping comment counts and live subscribers right. Moderation
 // calls it too; it answers the comment's new version.
-func SetCommentStatus(ctx context.Context, tx *store.Tx, commentID int64, to string) (int, error) {
+func SetCommentStatus(ctx context.Context, tx *store.Tx, cat *locale.Catalog, commentID int64, to string) (int, error) {
 	var rows []CommentRow
 	if err := tx.NewRaw(commentSelect+" WHERE c.id = ?"+tx.ForUpdate("c"), commentID).Scan(ctx, &rows); err != nil && !store.IsNoRows(err) {
 		return 0, err
@@ -354,7 +354,7 @@ func SetCommentStatus(ctx context.Context, tx *store.Tx, commentID int64, to str
 	row.Status = to
 	switch {
 	case access.IsPublic(to):
-		return version, commentBecamePublic(ctx, tx, t, &row)
+		return version, commentBecamePublic(ctx, tx, cat, t, &row)
 	case access.IsPublic(from):
 		return version, commentLeftPublic(ctx, tx, t, commentID)
 	}

@@ -65,7 +65,7 @@ func notFound(err error) error {
 }
 
 // notifyReply tells a comment's author that a reply to it was published.
-func notifyReply(ctx context.Context, tx *store.Tx, row *CommentRow) error {
+func notifyReply(ctx context.Context, tx *store.Tx, cat *locale.Catalog, row *CommentRow) error {
 	if row.ParentID == nil {
 		return nil
 	}
@@ -73,7 +73,7 @@ func notifyReply(ctx context.Context, tx *store.Tx, row *CommentRow) error {
 	if err != nil {
 		return err
 	}
-	return notifications.Notify(ctx, tx, notifications.Recipients{
+	return notifications.Notify(ctx, tx, cat, notifications.Recipients{
 		Query: "SELECT CAST(? AS BIGINT)", Args: []any{parent.AuthorID}, Except: row.AuthorID,
 	}, notifications.Notice{
 		Kind: notifications.Reply, Title: parent.Title, Body: "notifications.reply",

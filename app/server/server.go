@@ -138,6 +138,8 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		return nil, err
 	}
 	m := newMetrics(a.Live, renderer.Cache)
+	notes := notifications.NewService(st)
+	renderer.Unread = notes.Unread
 	a.Fiber = web.New(web.Deps{
 		Config: cfg, Store: st, Catalog: catalog, Pages: renderer, Static: frontend.Static,
 		Metrics: m, Log: log, Live: a.Live.Handler(),
@@ -152,7 +154,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		Inbox:         experts.NewInboxHandlers(a.Experts, a.Consultations, renderer),
 		Export:        export.NewHandlers(export.New(st), renderer, log),
 		Accessibility: accessibility.NewHandlers(accessibility.NewService(st), renderer),
-		Notifications: notifications.NewHandlers(notifications.NewService(st), renderer),
+		Notifications: notifications.NewHandlers(notes, renderer),
 		Admin: web.AdminDeps{
 			Pages: admin.NewHandlers(admin.Services{
 				Accounts: a.Accounts, Consultations: a.Consultations, Experts: a.Experts,

@@ -41,8 +41,20 @@ func Idea(id int64) Topic { return Item("idea", id) }
 func Consultation(slug string) Topic { return Topic("consultation:" + slug) }
 
 // User is one account's own topic (private): its notifications. A socket
-// asks for it as "me".
+// asks for it as Me.
 func User(id int64) Topic { return Item("user", id) }
+
+// Me is how a socket asks for its own account's topic, and the name its
+// frames carry.
+const Me = "me"
+
+// Shown is the name a socket knows topic by: its own account's is Me.
+func Shown(topic string) string {
+	if strings.HasPrefix(topic, "user:") {
+		return Me
+	}
+	return topic
+}
 
 // ExpertGroup is an expert group's inbox (private).
 func ExpertGroup(id int64) Topic { return Item("expert-group", id) }
@@ -52,6 +64,8 @@ type Parsed struct {
 	Topic Topic
 	// Group is the expert group of an ExpertGroup topic.
 	Group int64
+	// User is the account of a User topic.
+	User int64
 	// Private topics need a role (Moderation, ExpertGroup).
 	Private bool
 }
@@ -67,13 +81,16 @@ func Parse(s string) (Parsed, bool) {
 		return Parsed{}, false
 	}
 	switch kind {
-	case "expert-group", "measure", "idea":
+	case "expert-group", "measure", "idea", "user":
 		id, err := strconv.ParseInt(arg, 10, 64)
 		if err != nil || id <= 0 {
 			return Parsed{}, false
 		}
-		if kind == "expert-group" {
+		switch kind {
+		case "expert-group":
 			return Parsed{Topic: ExpertGroup(id), Group: id, Private: true}, true
+		case "user":
+			return Parsed{Topic: User(id), User: id, Private: true}, true
 		}
 		return Parsed{Topic: Item(kind, id)}, true
 	case "consultation":
