@@ -110,6 +110,8 @@ type Service struct {
 	staffTwoFactor bool
 	// deviceKey signs device cookies (LoadDeviceKey).
 	deviceKey []byte
+	// mailer queues the mails accounts send (SetMailer).
+	mailer Mailer
 }
 
 // NewService builds the service; params nil means DefaultHashParams.

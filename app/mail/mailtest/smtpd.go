@@ -1,0 +1,151 @@
+// Package mailtest runs a real SMTP server (github.com/emersion/go-smtp)
+// for tests, and reads the messages it receives the way a mail program
+// does: MIME multipart, quoted-printable, encoded headers.
+package mailtest
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Server is a running SMTP server that keeps every message it accepts.
+type Server struct {
+	Addr string
+	// Delay slows every accepted message down (set it before mail
+	// arrives), so that senders overlap.
+	Delay time.Duration
+	srv   *smtp.Server
+
+	mu       sync.Mutex
+	received []*Message
+	arrived  chan struct{}
+}
+
+// Start runs a server on a free port of 127.0.0.1 until the test ends.
+func Start(t testing.TB) *Server { return StartAt(t, "127.0.0.1:0") }
+
+// StartAt runs a server on addr (a port taken from FreeAddr, for a
+// server that comes up after mitreden tried to reach it).
+func StartAt(t testing.TB, addr string) *Server {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("smtp server: %v", err)
+	}
+	s := &Server{Addr: ln.Addr().String(), arrived: make(chan struct{}, 1)}
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
+	s.srv.Domain = "mail.test"
+	s.srv.AllowInsecureAuth = true
+	s.srv.ReadTimeout, s.srv.WriteTimeout = 10*time.Second, 10*time.Second
+	go func() { _ = s.srv.Serve(ln) }()
+	t.Cleanup(func() { _ = s.srv.Close() })
+	return s
+}
+
+// FreeAddr is an address of 127.0.0.1 where nothing listens (yet).
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// URL is the server as MITREDEN_SMTP_URL.
+func (s *Server) URL() string { return "smtp://" + s.Addr }
+
+// URLOf is MITREDEN_SMTP_URL for addr.
+func URLOf(addr string) string { return (&url.URL{Scheme: "smtp", Host: addr}).String() }
+
+// Received is every message so far.
+func (s *Server) Received() []*Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*Message(nil), s.received...)
+}
+
+// Wait waits until n messages have arrived (failing the test after
+// timeout) and answers them all.
+func (s *Server) Wait(t testing.TB, n int, timeout time.Duration) []*Message {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		if got := s.Received(); len(got) >= n {
+			return got
+		}
+		select {
+		case <-s.arrived:
+		case <-deadline.C:
+			t.Fatalf("smtp server: %d messages arrived within %s, want %d", len(s.Received()), timeout, n)
+		}
+	}
+}
+
+// Quiet fails the test if more than n messages arrive within d.
+func (s *Server) Quiet(t testing.TB, n int, d time.Duration) {
+	t.Helper()
+	time.Sleep(d)
+	if got := s.Received(); len(got) != n {
+		t.Fatalf("smtp server: %d messages arrived, want %d", len(got), n)
+	}
+}
+
+func (s *Server) add(m *Message) {
+	s.mu.Lock()
+	s.received = append(s.received, m)
+	s.mu.Unlock()
+	select {
+	case s.arrived <- struct{}{}:
+	default:
+	}
+}
+
+// Close stops the server now.
+func (s *Server) Close() { _ = s.srv.Shutdown(context.Background()) }
+
+type session struct {
+	s    *Server
+	from string
+	to   []string
+}
+
+func (ss *session) Reset()        { ss.from, ss.to = "", nil }
+func (ss *session) Logout() error { return nil }
+
+func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	ss.from = from
+	return nil
+}
+
+func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.to = append(ss.to, to)
+	return nil
+}
+
+func (ss *session) Data(r io.Reader) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	time.Sleep(ss.s.Delay)
+	m, err := Parse(bytes.Clone(raw))
+	if err != nil {
+		return &smtp.SMTPError{Code: 554, Message: "cannot parse: " + err.Error()}
+	}
+	m.Envelope = Envelope{From: ss.from, To: strings.Join(ss.to, ",")}
+	ss.s.add(m)
+	return nil
+}
