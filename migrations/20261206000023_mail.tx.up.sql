@@ -1,9 +1,10 @@
--- Mails waiting to be sent, written in the transaction of their cause,
--- and kept once sent (sent_at) or given up (failed_at). A worker claims
--- due rows by setting claimed_until (a lease): another instance takes a
--- row only once the lease has run out, so a mail goes out once however
--- many instances share the database, and again only after an instance
--- died while sending it. message_id is fixed when queued, so a retry
+-- Mails waiting to be sent, written in the transaction of their cause.
+-- Once sent (sent_at) or given up (failed_at) a row loses its bodies and
+-- is deleted after 30 days. A worker claims due rows by setting
+-- claimed_until (a lease): another instance takes a row only once the
+-- lease has run out, so a mail goes out once however many instances
+-- share the database, and again only after an instance died while
+-- sending it. message_id is fixed when queued, so a retry
 -- carries the same Message-ID. headers is a JSON object of extra headers
 -- (List-Unsubscribe on notifications).
 CREATE TABLE mail_queue (

@@ -1,6 +1,7 @@
 package accounts_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -172,6 +173,45 @@ func TestPasswordResetExpires(t *testing.T) {
 		s.App.Accounts.SetClock(func() time.Time { return time.Now().Add(59 * time.Minute) })
 		if r := s.Client().Do("POST", "/api/v1/auth/password-reset/confirm", map[string]string{"token": token, "new_password": "olive-tree-lantern-9"}); r.Status != http.StatusNoContent {
 			t.Errorf("a link 59 minutes old: %d %s", r.Status, r.Body)
+		}
+		// Expired links are deleted with ended sessions.
+		s.App.Accounts.SetClock(func() time.Time { return time.Now().Add(61 * time.Minute) })
+		if err := s.App.Accounts.PruneSessions(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if n := rows(t, s, "SELECT COUNT(*) FROM password_resets"); n != 0 {
+			t.Errorf("%d expired reset links kept", n)
+		}
+	})
+}
+
+// rows counts with query.
+func rows(t *testing.T, s *apptest.Server, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := s.App.Store.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Deleting an account deletes its mail and its reset links.
+func TestErasureRemovesMailAndResetLinks(t *testing.T) {
+	withMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
+		c := s.Register("gone@example.org", "Gone")
+		s.Client().Do("POST", "/api/v1/auth/password-reset", map[string]string{"email": "gone@example.org"})
+		smtpd.Wait(t, 1, 10*time.Second)
+		if rows(t, s, "SELECT COUNT(*) FROM mail_queue WHERE user_id = ?", c.UserID) != 1 || rows(t, s, "SELECT COUNT(*) FROM password_resets WHERE user_id = ?", c.UserID) != 1 {
+			t.Fatal("the reset request left no mail or link")
+		}
+		if r := c.Do("DELETE", "/api/v1/me", nil); r.Status != http.StatusNoContent {
+			t.Fatalf("erase: %d %s", r.Status, r.Body)
+		}
+		if n := rows(t, s, "SELECT COUNT(*) FROM mail_queue WHERE user_id = ? OR recipient = 'gone@example.org'", c.UserID); n != 0 {
+			t.Errorf("%d mails of the deleted account kept", n)
+		}
+		if n := rows(t, s, "SELECT COUNT(*) FROM password_resets WHERE user_id = ?", c.UserID); n != 0 {
+			t.Errorf("%d reset links of the deleted account kept", n)
 		}
 	})
 }

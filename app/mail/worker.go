@@ -21,7 +21,12 @@ func (s *Service) Start() {
 	s.done.Add(1)
 	go func() {
 		defer s.done.Done()
+		var pruned time.Time
 		for {
+			if time.Since(pruned) >= time.Hour {
+				s.prune(ctx)
+				pruned = time.Now()
+			}
 			s.deliverDue(ctx)
 			timer := time.NewTimer(s.untilNext(ctx))
 			select {
@@ -118,11 +123,13 @@ func (s *Service) finish(q queued, sendErr error) {
 	now := time.Now()
 	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		switch {
+		// A mail done with keeps no body: it may hold a link that signs
+		// someone in, which nobody reading the database is to have.
 		case sendErr == nil:
-			_, err := tx.Exec(ctx, "UPDATE mail_queue SET sent_at = ?, claimed_until = NULL, last_error = '' WHERE id = ?", tx.Time(now), q.ID)
+			_, err := tx.Exec(ctx, "UPDATE mail_queue SET sent_at = ?, claimed_until = NULL, last_error = '', text_body = '', html_body = '' WHERE id = ?", tx.Time(now), q.ID)
 			return err
 		case now.Sub(q.CreatedAt) >= s.opts.GiveUpAfter:
-			_, err := tx.Exec(ctx, "UPDATE mail_queue SET failed_at = ?, claimed_until = NULL, last_error = ? WHERE id = ?", tx.Time(now), errText(sendErr), q.ID)
+			_, err := tx.Exec(ctx, "UPDATE mail_queue SET failed_at = ?, claimed_until = NULL, last_error = ?, text_body = '', html_body = '' WHERE id = ?", tx.Time(now), errText(sendErr), q.ID)
 			return err
 		}
 		_, err := tx.Exec(ctx, "UPDATE mail_queue SET next_attempt_at = ?, claimed_until = NULL, last_error = ? WHERE id = ?",
@@ -153,6 +160,23 @@ func (s *Service) release(batch []queued) {
 		}
 		return nil
 	})
+}
+
+// keepDone is how long a sent or given-up mail's row (without its body)
+// is kept, for an operator asking whether a mail went out.
+const keepDone = 30 * 24 * time.Hour
+
+// prune deletes the rows of mails done with longer than keepDone ago.
+// Deleting is idempotent, so every instance may do it.
+func (s *Service) prune(ctx context.Context) {
+	before := time.Now().Add(-keepDone)
+	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		_, err := tx.Exec(ctx, "DELETE FROM mail_queue WHERE sent_at < ? OR failed_at < ?", tx.Time(before), tx.Time(before))
+		return err
+	})
+	if err != nil && ctx.Err() == nil {
+		s.log.Warn("mail: pruning sent mail failed", "err", err)
+	}
 }
 
 // pause is the wait after the attempts-th failed try: FirstRetry, then

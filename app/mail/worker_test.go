@@ -71,6 +71,11 @@ func TestRetriesUntilTheServerComesUp(t *testing.T) {
 		}
 		eventually(t, "the mail marked sent", func() bool { _, _, sent := queueState(t, s.App.Store); return sent })
 		smtpd.Quiet(t, 1, 300*time.Millisecond)
+		// The link in a sent mail signs nobody in from the database.
+		var bodies int
+		if err := s.App.Store.QueryRow(context.Background(), "SELECT COUNT(*) FROM mail_queue WHERE text_body <> '' OR html_body <> ''").Scan(&bodies); err != nil || bodies != 0 {
+			t.Errorf("%d sent mails keep their bodies (%v)", bodies, err)
+		}
 	})
 }
 

@@ -242,6 +242,9 @@ func (s *Service) Erase(ctx context.Context, userID int64) error {
 			{"DELETE FROM recovery_codes WHERE user_id = ?", []any{userID}},
 			{"DELETE FROM expert_group_members WHERE user_id = ?", []any{userID}},
 			{"UPDATE reports SET note = '' WHERE reporter_id = ?", []any{userID}},
+			// Mail to the account holds its address, and a reset link.
+			{"DELETE FROM mail_queue WHERE user_id = ?", []any{userID}},
+			{"DELETE FROM password_resets WHERE user_id = ?", []any{userID}},
 		}
 		for _, st := range steps {
 			if _, err := tx.ExecContext(ctx, st.sql, st.args...); err != nil {
