@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"log/slog"
 	"regexp"
@@ -35,6 +36,10 @@ type sender interface {
 type smtpSender struct {
 	server  config.SMTP
 	timeout time.Duration
+	// tls replaces go-mail's TLS settings (tests trust their own
+	// certificate); nil checks the server's certificate against the
+	// system's roots.
+	tls *tls.Config
 }
 
 func (s *smtpSender) Send(ctx context.Context, from string, q *queued) error {
@@ -48,6 +53,9 @@ func (s *smtpSender) Send(ctx context.Context, from string, q *queued) error {
 	} else {
 		// STARTTLS when the server offers it; go-mail insists on TLS by default.
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+	}
+	if s.tls != nil {
+		opts = append(opts, gomail.WithTLSConfig(s.tls))
 	}
 	if s.server.User != "" {
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),

@@ -23,8 +23,13 @@ type Message struct {
 	Raw        []byte
 }
 
-// Envelope is what the SMTP conversation said.
-type Envelope struct{ From, To string }
+// Envelope is what the SMTP conversation said: the addresses, whether it
+// ran over TLS, and who signed in.
+type Envelope struct {
+	From, To string
+	TLS      bool
+	User     string
+}
 
 // Parse reads a message: its headers, and a multipart/alternative body
 // with a text/plain and a text/html part in any transfer encoding.

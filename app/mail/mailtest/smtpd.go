@@ -6,6 +6,7 @@ package mailtest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"io"
 	"net"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
@@ -24,6 +26,7 @@ type Server struct {
 	// arrives), so that senders overlap.
 	Delay time.Duration
 	srv   *smtp.Server
+	opts  Options
 
 	mu       sync.Mutex
 	received []*Message
@@ -35,16 +38,35 @@ func Start(t testing.TB) *Server { return StartAt(t, "127.0.0.1:0") }
 
 // StartAt runs a server on addr (a port taken from FreeAddr, for a
 // server that comes up after mitreden tried to reach it).
-func StartAt(t testing.TB, addr string) *Server {
+func StartAt(t testing.TB, addr string) *Server { return StartWith(t, addr, Options{}) }
+
+// Options make a server offer TLS or require a password.
+type Options struct {
+	// TLS is offered with STARTTLS, or from the first byte with Implicit.
+	TLS      *tls.Config
+	Implicit bool
+	// User and Password, when set, must sign in (AUTH PLAIN) before mail
+	// is taken.
+	User, Password string
+}
+
+// StartWith runs a server on addr with opts.
+func StartWith(t testing.TB, addr string, opts Options) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatalf("smtp server: %v", err)
 	}
-	s := &Server{Addr: ln.Addr().String(), arrived: make(chan struct{}, 1)}
-	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
+	if opts.Implicit {
+		ln = tls.NewListener(ln, opts.TLS)
+	}
+	s := &Server{Addr: ln.Addr().String(), arrived: make(chan struct{}, 1), opts: opts}
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s, conn: c}, nil }))
 	s.srv.Domain = "mail.test"
 	s.srv.AllowInsecureAuth = true
+	if !opts.Implicit {
+		s.srv.TLSConfig = opts.TLS
+	}
 	s.srv.ReadTimeout, s.srv.WriteTimeout = 10*time.Second, 10*time.Second
 	go func() { _ = s.srv.Serve(ln) }()
 	t.Cleanup(func() { _ = s.srv.Close() })
@@ -117,15 +139,38 @@ func (s *Server) add(m *Message) {
 func (s *Server) Close() { _ = s.srv.Shutdown(context.Background()) }
 
 type session struct {
-	s    *Server
-	from string
-	to   []string
+	s      *Server
+	conn   *smtp.Conn
+	from   string
+	to     []string
+	signed string
+}
+
+// AuthMechanisms offers PLAIN when the server has a password.
+func (ss *session) AuthMechanisms() []string {
+	if ss.s.opts.User == "" {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+func (ss *session) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, password string) error {
+		if user != ss.s.opts.User || password != ss.s.opts.Password {
+			return &smtp.SMTPError{Code: 535, Message: "bad credentials"}
+		}
+		ss.signed = user
+		return nil
+	}), nil
 }
 
 func (ss *session) Reset()        { ss.from, ss.to = "", nil }
 func (ss *session) Logout() error { return nil }
 
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	if ss.s.opts.User != "" && ss.signed == "" {
+		return smtp.ErrAuthRequired
+	}
 	ss.from = from
 	return nil
 }
@@ -145,7 +190,8 @@ func (ss *session) Data(r io.Reader) error {
 	if err != nil {
 		return &smtp.SMTPError{Code: 554, Message: "cannot parse: " + err.Error()}
 	}
-	m.Envelope = Envelope{From: ss.from, To: strings.Join(ss.to, ",")}
+	_, tlsOn := ss.conn.TLSConnectionState()
+	m.Envelope = Envelope{From: ss.from, To: strings.Join(ss.to, ","), TLS: tlsOn, User: ss.signed}
 	ss.s.add(m)
 	return nil
 }
