@@ -30,11 +30,13 @@ CREATE INDEX mail_queue_due ON mail_queue (next_attempt_at) WHERE sent_at IS NUL
 CREATE INDEX mail_queue_user ON mail_queue (user_id);
 --bun:split
 -- Password reset links: only the token's SHA-256 is kept. A token works
--- until expires_at, and once (used_at).
+-- until expires_at, and once (used_at). A request for an address without
+-- an account writes a row without user_id that opens nothing, so that
+-- both answers take the same work and time.
 CREATE TABLE password_resets (
   id {{.PK}},
   token_hash TEXT NOT NULL UNIQUE,
-  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  user_id BIGINT REFERENCES users (id) ON DELETE CASCADE,
   created_at {{.TS}} NOT NULL,
   expires_at {{.TS}} NOT NULL,
   used_at {{.TS}}

@@ -44,16 +44,19 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) (int64
 	}
 	var u User
 	err := s.st.DB.NewSelect().Model(&u).Where("email = ? AND deleted_at IS NULL", email).Scan(ctx)
-	if store.IsNoRows(err) {
-		return 0, nil
-	}
-	if err != nil {
+	if err != nil && !store.IsNoRows(err) {
 		return 0, err
+	}
+	// An unknown address writes a link that opens nothing, in a write
+	// like the one a known address makes: the answer takes as long.
+	var user any
+	if u.ID != 0 {
+		user = u.ID
 	}
 	token, now := randomToken(), s.now()
 	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-			hashToken(token), u.ID, tx.Time(now), tx.Time(now.Add(ResetTTL))); err != nil {
+			hashToken(token), user, tx.Time(now), tx.Time(now.Add(ResetTTL))); err != nil || u.ID == 0 {
 			return err
 		}
 		return s.mailer.Queue(ctx, tx, mail.Letter{

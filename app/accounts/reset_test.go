@@ -139,6 +139,11 @@ func TestPasswordResetUnknownAddress(t *testing.T) {
 		if got[0].Envelope.To != "known@example.org" {
 			t.Fatalf("mail went to %s", got[0].Envelope.To)
 		}
+		// Both requests did the same work: one link each, one of them
+		// opening no account.
+		if n := rows(t, s, "SELECT COUNT(*) FROM password_resets"); n != 2 {
+			t.Errorf("%d reset links written, want 2", n)
+		}
 		for _, tc := range []struct {
 			body  any
 			field string
