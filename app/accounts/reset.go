@@ -12,9 +12,10 @@ import (
 	"github.com/mitreden/mitreden/app/store"
 )
 
-// Mailer queues mail in the write of its cause (app/mail).
+// Mailer composes mail and queues it in the write of its cause (app/mail).
 type Mailer interface {
-	Queue(ctx context.Context, tx *store.Tx, l mail.Letter) error
+	Compose(l mail.Letter) (mail.Message, error)
+	Enqueue(ctx context.Context, tx *store.Tx, m mail.Message) error
 	// Wake sends what was queued now, once the write has committed.
 	Wake()
 }
@@ -54,16 +55,22 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) (int64
 		user = u.ID
 	}
 	token, now := randomToken(), s.now()
+	// Composed outside the write, which holds the writer; for an unknown
+	// address too, which takes the same time.
+	msg, err := s.mailer.Compose(mail.Letter{
+		UserID: u.ID, To: email, Lang: u.Locale, Name: u.DisplayName,
+		SubjectKey: "mail.reset.subject", Before: []string{"mail.reset.body"}, After: []string{"mail.reset.ignore"},
+		LinkKey: "mail.reset.link", Link: "/password-reset?token=" + token,
+	})
+	if err != nil {
+		return 0, err
+	}
 	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
 			hashToken(token), user, tx.Time(now), tx.Time(now.Add(ResetTTL))); err != nil || u.ID == 0 {
 			return err
 		}
-		return s.mailer.Queue(ctx, tx, mail.Letter{
-			UserID: u.ID, To: email, Lang: u.Locale, Name: u.DisplayName,
-			SubjectKey: "mail.reset.subject", Before: []string{"mail.reset.body"}, After: []string{"mail.reset.ignore"},
-			LinkKey: "mail.reset.link", Link: "/password-reset?token=" + token,
-		})
+		return s.mailer.Enqueue(ctx, tx, msg)
 	})
 	if err != nil {
 		return 0, err
@@ -132,6 +139,15 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, token, password stri
 	if err != nil {
 		return 0, err
 	}
+	told, err := s.mailer.Compose(mail.Letter{
+		UserID: r.userID, To: r.email, Lang: r.locale, Name: r.displayName,
+		SubjectKey: "mail.password_changed.subject",
+		Before:     []string{"mail.password_changed.body", "mail.password_changed.not_you"},
+		LinkKey:    "mail.password_changed.link", Link: "/password-reset",
+	})
+	if err != nil {
+		return 0, err
+	}
 	now := s.now()
 	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		res, err := tx.Exec(ctx, "UPDATE password_resets SET used_at = ? WHERE id = ? AND used_at IS NULL", tx.Time(now), r.id)
@@ -154,12 +170,7 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, token, password stri
 				return err
 			}
 		}
-		return s.mailer.Queue(ctx, tx, mail.Letter{
-			UserID: r.userID, To: r.email, Lang: r.locale, Name: r.displayName,
-			SubjectKey: "mail.password_changed.subject",
-			Before:     []string{"mail.password_changed.body", "mail.password_changed.not_you"},
-			LinkKey:    "mail.password_changed.link", Link: "/password-reset",
-		})
+		return s.mailer.Enqueue(ctx, tx, told)
 	})
 	if err != nil {
 		return 0, err

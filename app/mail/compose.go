@@ -2,12 +2,9 @@ package mail
 
 import (
 	"bytes"
-	"context"
 	htmltemplate "html/template"
 	"strings"
 	texttemplate "text/template"
-
-	"github.com/mitreden/mitreden/app/store"
 )
 
 // Letter is a mail in words: catalog keys, rendered in the recipient's
@@ -110,13 +107,4 @@ func (s *Service) Compose(l Letter) (Message, error) {
 		UserID: l.UserID, To: l.To, Subject: strings.TrimSpace(d.Subject),
 		Text: text.String(), HTML: html.String(), Headers: l.Headers,
 	}, nil
-}
-
-// Queue composes l and queues it in the write tx (see Enqueue).
-func (s *Service) Queue(ctx context.Context, tx *store.Tx, l Letter) error {
-	m, err := s.Compose(l)
-	if err != nil {
-		return err
-	}
-	return s.Enqueue(ctx, tx, m)
 }

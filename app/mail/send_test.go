@@ -37,13 +37,17 @@ func TestSMTPURLs(t *testing.T) {
 				t.Fatal(err)
 			}
 			sender := &smtpSender{server: *server, timeout: 5 * time.Second, tls: &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"}}
-			q := &queued{To: "ana@example.org", Subject: "Grüße", Text: "Hallo\n", HTML: "<p>Hallo</p>", Headers: "{}", MessageID: "1@mitreden.test"}
+			q := &queued{To: "ana@example.org", Subject: "Grüße", Text: "Hallo\n", HTML: "<p>Hallo</p>", MessageID: "1@mitreden.test",
+				Headers: `{"List-Unsubscribe":"<https://mitreden.example/unsubscribe?token=x>","List-Unsubscribe-Post":"List-Unsubscribe=One-Click"}`}
 			if err := sender.Send(context.Background(), "mitreden <noreply@mitreden.test>", q); err != nil {
 				t.Fatal(err)
 			}
 			m := smtpd.Wait(t, 1, 5*time.Second)[0]
 			if m.Envelope.TLS != tc.wantTLS || m.Envelope.User != tc.server.User || m.Subject != "Grüße" || m.Header.Get("Message-Id") != "<1@mitreden.test>" {
 				t.Errorf("TLS %v (want %v), user %q, subject %q, id %q", m.Envelope.TLS, tc.wantTLS, m.Envelope.User, m.Subject, m.Header.Get("Message-Id"))
+			}
+			if m.Header.Get("List-Unsubscribe") != "<https://mitreden.example/unsubscribe?token=x>" || m.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+				t.Errorf("extra headers: %v", m.Header)
 			}
 		})
 	}

@@ -51,7 +51,7 @@ func (s *Service) Close() {
 
 // deliverDue sends claimed batches until nothing is due.
 func (s *Service) deliverDue(ctx context.Context) {
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && s.anyDue(ctx) {
 		batch, err := s.claim(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -75,6 +75,19 @@ func (s *Service) deliverDue(ctx context.Context) {
 			s.finish(batch[i], err)
 		}
 	}
+}
+
+// anyDue asks the read pool whether a mail waits, so that a worker with
+// nothing to do takes no write.
+func (s *Service) anyDue(ctx context.Context) bool {
+	now := s.st.Time(time.Now())
+	var one int
+	err := s.st.QueryRow(ctx, `SELECT 1 FROM mail_queue
+WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?) LIMIT 1`, now, now).Scan(&one)
+	if err != nil && !store.IsNoRows(err) && ctx.Err() == nil {
+		s.log.Warn("mail: looking for due mail failed", "err", err)
+	}
+	return err == nil
 }
 
 // claim takes up to claimBatch due mails for this instance: a lease
