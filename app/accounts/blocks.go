@@ -93,6 +93,9 @@ func (s *Service) changeBlock(ctx context.Context, actor *access.Viewer, userID 
 			Set("blocked_by = ?", by).Set("updated_at = ?", s.now()).Where("id = ?", userID).Exec(ctx); err != nil {
 			return err
 		}
+		if err := Changed(ctx, tx); err != nil {
+			return err
+		}
 		if until != nil {
 			var row BlockedAccount
 			if err := tx.NewRaw(blockedSelect+" AND u.id = ?", s.now(), userID).Scan(ctx, &row); err != nil {

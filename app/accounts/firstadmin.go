@@ -47,8 +47,10 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (crea
 			return nil, "", err
 		}
 		if err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-			_, err := tx.ExecContext(ctx, "UPDATE users SET role = 'admin', must_change_password = ? WHERE id = ?", generated != "", id)
-			return err
+			if _, err := tx.ExecContext(ctx, "UPDATE users SET role = 'admin', must_change_password = ? WHERE id = ?", generated != "", id); err != nil {
+				return err
+			}
+			return Changed(ctx, tx)
 		}); err != nil {
 			return nil, "", err
 		}

@@ -167,7 +167,9 @@ func ClearSessionCookie(c *fiber.Ctx) {
 // EndSession ends one session by id.
 func (s *Service) EndSession(ctx context.Context, sessionID int64) error {
 	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-		_, err := tx.NewDelete().Model((*session)(nil)).Where("id = ?", sessionID).Exec(ctx)
-		return err
+		if _, err := tx.NewDelete().Model((*session)(nil)).Where("id = ?", sessionID).Exec(ctx); err != nil {
+			return err
+		}
+		return Changed(ctx, tx)
 	})
 }

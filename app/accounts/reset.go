@@ -170,6 +170,10 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, token, password stri
 				return err
 			}
 		}
+		// Every instance forgets the account's sessions it kept.
+		if err := Changed(ctx, tx); err != nil {
+			return err
+		}
 		return s.mailer.Enqueue(ctx, tx, told)
 	})
 	if err != nil {

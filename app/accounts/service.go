@@ -110,6 +110,8 @@ type Service struct {
 	staffTwoFactor bool
 	// deviceKey signs device cookies (LoadDeviceKey).
 	deviceKey []byte
+	// sessions keeps what Authenticate answered (CacheSessions); nil keeps nothing.
+	sessions *sessionCache
 	// mailer queues the mails accounts send (SetMailer).
 	mailer Mailer
 }
@@ -317,6 +319,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*access.Viewe
 	}
 	tokenHash := hashToken(token)
 	now := s.now()
+	if v := s.sessions.get(tokenHash, now); v != nil {
+		return v, nil
+	}
+	seen := s.sessions.snapshot()
 	// Every signed-in request comes through here: one statement, one row
 	// per expert group (or one with a NULL group), so one read snapshot on
 	// SQLite and one round trip on PostgreSQL. The token is passed as
@@ -370,6 +376,7 @@ ORDER BY m.group_id`, tokenHash)
 	if err := s.markSeen(ctx, v.SessionID, lastSeen.Time, now); err != nil {
 		return nil, err
 	}
+	s.sessions.put(tokenHash, &v, seen, now, ends(expires, lastSeen.Time, now))
 	return &v, nil
 }
 
@@ -424,8 +431,10 @@ func (s *Service) storePassword(ctx context.Context, userID int64, password stri
 		if n, _ := res.RowsAffected(); n == 0 {
 			return problem.NotFound()
 		}
-		_, err = tx.NewDelete().Model((*session)(nil)).Where("user_id = ? AND id <> ?", userID, keepSession).Exec(ctx)
-		return err
+		if _, err = tx.NewDelete().Model((*session)(nil)).Where("user_id = ? AND id <> ?", userID, keepSession).Exec(ctx); err != nil {
+			return err
+		}
+		return Changed(ctx, tx)
 	})
 }
 

@@ -66,6 +66,19 @@ func alive(now, expires, lastSeen time.Time) bool {
 	return now.Before(expires) && now.Before(lastSeen.Add(IdleTimeout))
 }
 
+// ends is when a session used at now and last marked seen at lastSeen
+// stops being alive, as far as is known now (markSeen moves lastSeen on).
+func ends(expires, lastSeen, now time.Time) time.Time {
+	if now.Sub(lastSeen) >= LastSeenEvery {
+		lastSeen = now
+	}
+	idle := lastSeen.Add(IdleTimeout)
+	if idle.Before(expires) {
+		return idle
+	}
+	return expires
+}
+
 // aliveSessions narrows q to userID's sessions that are alive at now, the
 // rule of alive in SQL.
 func aliveSessions(q *bun.SelectQuery, userID int64, now time.Time) *bun.SelectQuery {
@@ -93,6 +106,9 @@ func (s *Service) insertSession(ctx context.Context, tx *store.Tx, userID int64,
 	}
 	if client.ReplaceToken != "" {
 		if _, err := tx.NewDelete().Model((*session)(nil)).Where("token_hash = ?", hashToken(client.ReplaceToken)).Exec(ctx); err != nil {
+			return nil, err
+		}
+		if err := Changed(ctx, tx); err != nil {
 			return nil, err
 		}
 	}
@@ -148,7 +164,7 @@ func (s *Service) EndSessionOf(ctx context.Context, userID, sessionID int64) err
 		if n, _ := res.RowsAffected(); n == 0 {
 			return problem.NotFound()
 		}
-		return nil
+		return Changed(ctx, tx)
 	})
 }
 
@@ -161,8 +177,10 @@ func (s *Service) EndOtherSessions(ctx context.Context, userID, keep int64) (int
 		if err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
-		return err
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		return Changed(ctx, tx)
 	})
 	return n, err
 }
@@ -180,6 +198,9 @@ func (s *Service) EndAllSessions(ctx context.Context, actorID, userID int64) (in
 			return err
 		}
 		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		if err := Changed(ctx, tx); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actorID, "user.end_sessions", "user", userID, nil, map[string]any{"sessions_ended": n})

@@ -212,8 +212,10 @@ func (s *Service) ConfirmTwoFactor(ctx context.Context, userID int64, code strin
 				return err
 			}
 		}
-		_, err = tx.Exec(ctx, "UPDATE users SET two_factor_at = ?, updated_at = ? WHERE id = ?", now, now, userID)
-		return err
+		if _, err = tx.Exec(ctx, "UPDATE users SET two_factor_at = ?, updated_at = ? WHERE id = ?", now, now, userID); err != nil {
+			return err
+		}
+		return Changed(ctx, tx)
 	})
 	if err != nil {
 		return nil, err
@@ -291,8 +293,10 @@ func (s *Service) removeTwoFactor(ctx context.Context, tx *store.Tx, userID int6
 		}
 	}
 	now := tx.Time(s.now())
-	_, err := tx.Exec(ctx, "UPDATE users SET two_factor_at = NULL, updated_at = ? WHERE id = ?", now, userID)
-	return err
+	if _, err := tx.Exec(ctx, "UPDATE users SET two_factor_at = NULL, updated_at = ? WHERE id = ?", now, userID); err != nil {
+		return err
+	}
+	return Changed(ctx, tx)
 }
 
 // checkSecondFactor reports whether code is a TOTP code of userID for a

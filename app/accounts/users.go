@@ -181,6 +181,9 @@ func (s *Service) Update(ctx context.Context, actorID, userID int64, in Change) 
 		if out, err = s.account(ctx, tx, userID); err != nil {
 			return err
 		}
+		if err := Changed(ctx, tx); err != nil {
+			return err
+		}
 		// Pages show display names, and staff roles, beside contributions.
 		if name != before.DisplayName || role != before.Role {
 			if err := tx.Emit(ctx, topics.PagesChanged, nil, topics.Pages); err != nil {

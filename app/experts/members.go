@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/accounts"
 	"github.com/mitreden/mitreden/app/audit"
 	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/problem"
@@ -58,6 +59,9 @@ func (s *Service) AddMember(ctx context.Context, actorID, groupID, userID int64)
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
+		if err := accounts.Changed(ctx, tx); err != nil {
+			return err
+		}
 		newRole := role
 		if role == access.Resident {
 			newRole = access.Expert
@@ -89,6 +93,9 @@ func (s *Service) RemoveMember(ctx context.Context, actorID, groupID, userID int
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
+		}
+		if err := accounts.Changed(ctx, tx); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, actorID, "expert_group.member_remove", "expert_group", groupID,
 			map[string]any{"user_id": userID, "member": true, "role": role},

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mitreden/mitreden/app/accounts"
 	"github.com/mitreden/mitreden/app/apptest"
 	"github.com/mitreden/mitreden/app/config"
 	"github.com/mitreden/mitreden/app/store"
@@ -136,8 +137,11 @@ func TestVoting(t *testing.T) {
 		// A blocked person is told why and until when.
 		until := time.Now().Add(48 * time.Hour).UTC()
 		if err := s.App.Store.Write(t.Context(), func(ctx2 ctxT, tx txT) error {
-			_, err := tx.ExecContext(ctx2, "UPDATE users SET blocked_until = ?, block_reason = ? WHERE id = ?", until, "Beleidigungen", ben.UserID)
-			return err
+			if _, err := tx.ExecContext(ctx2, "UPDATE users SET blocked_until = ?, block_reason = ? WHERE id = ?", until, "Beleidigungen", ben.UserID); err != nil {
+				return err
+			}
+			// As every write that changes an account does (accounts.Block).
+			return accounts.Changed(ctx2, tx)
 		}); err != nil {
 			t.Fatal(err)
 		}

@@ -251,6 +251,9 @@ func (s *Service) Erase(ctx context.Context, userID int64) error {
 				return err
 			}
 		}
+		if err := accounts.Changed(ctx, tx); err != nil {
+			return err
+		}
 		// Pages show the name beside the contributions, now "deleted account".
 		return tx.Emit(ctx, topics.PagesChanged, nil, topics.Pages)
 	})

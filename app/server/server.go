@@ -127,12 +127,13 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 	if liveOpts.Reauthorize == nil {
 		liveOpts.Reauthorize = a.Accounts.Authenticate
 	}
-	if liveOpts.Observer == nil {
-		topics := freshness.New()
-		liveOpts.Observer = topics
-		st.OnCommit(topics.Committed)
-		renderer.Cache = pages.NewPageCache(topics)
-	}
+	// The page cache and the kept sessions learn of changes from this
+	// instance's commits and, through the live hub, from every instance.
+	topics := freshness.New()
+	liveOpts.Observer = topics
+	st.OnCommit(topics.Committed)
+	renderer.Cache = pages.NewPageCache(topics)
+	a.Accounts.CacheSessions(topics)
 	liveOpts.SessionCookie = accounts.SessionCookieName(cfg.HTTPS())
 	if liveOpts.MaxPerAddr == 0 && cfg.RateLimits {
 		liveOpts.MaxPerAddr = LiveSocketsPerAddr

@@ -22,6 +22,10 @@ const (
 	// page caches of all instances:
 	//	tx.Emit(ctx, topics.PagesChanged, nil, topics.Pages)
 	Pages Topic = "pages"
+	// Accounts is internal too: an event on it says that a session, an
+	// account or a group membership changed, so that every instance
+	// forgets the sessions it keeps (accounts.Changed).
+	Accounts Topic = "accounts"
 )
 
 // Item is a measure's or an idea's topic: kind is "measure" or "idea".
@@ -91,6 +95,7 @@ const (
 	ModerationQueue  Type = "moderation.queue"
 	ExpertInbox      Type = "expert.inbox"
 	PagesChanged     Type = "pages.changed"
+	AccountsChanged  Type = "accounts.changed"
 )
 
 // IsState reports the types whose events each state the latest value of
