@@ -100,7 +100,7 @@ func buildMsg(from string, q *queued) (*gomail.Msg, error) {
 // the subject and the links, so that a demo works without a mail server.
 type logSender struct{ log *slog.Logger }
 
-var links = regexp.MustCompile(`https?://[^\s<>"]+`)
+var links = regexp.MustCompile(`https?://[^\s<>"()]+`)
 
 func (s *logSender) Send(_ context.Context, _ string, q *queued) error {
 	s.log.Info("mail (not sent: no MITREDEN_SMTP_URL)", "to", q.To, "subject", q.Subject, "links", links.FindAllString(q.Text, -1))

@@ -160,6 +160,9 @@ func TestWithoutServerMailGoesToTheLog(t *testing.T) {
 	eventually(t, "the mail in the log", func() bool {
 		return log.Count("mail (not sent", "to=mira@example.org", "subject=", s.URL+"/password-reset?token=") == 1
 	})
+	if n := log.Count("mail (not sent", s.URL+")"); n != 0 {
+		t.Errorf("a link in the log takes the text's closing parenthesis along")
+	}
 	if n := log.Count("security", "auth.password_reset", "token"); n != 0 {
 		t.Errorf("a security event names the token")
 	}

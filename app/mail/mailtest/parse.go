@@ -90,7 +90,7 @@ func decodePart(part *multipart.Part) (string, error) {
 	return string(b), err
 }
 
-var urls = regexp.MustCompile(`https?://[^\s<>"]+`)
+var urls = regexp.MustCompile(`https?://[^\s<>"()]+`)
 
 // Links are the web addresses in the text part, in order.
 func (m *Message) Links() []string { return urls.FindAllString(m.Text, -1) }
