@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"regexp"
 	"time"
@@ -68,6 +69,15 @@ func (s *smtpSender) Send(ctx context.Context, from string, q *queued) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	return client.DialAndSendWithContext(ctx, msg)
+}
+
+// refused reports a recipient the server refused for good (a 5xx answer
+// to RCPT TO, such as "no such mailbox"): trying again cannot help. Other
+// failures, a refused sender or password included, are tried again: an
+// operator may fix the server in the meantime.
+func refused(err error) bool {
+	var se *gomail.SendError
+	return errors.As(err, &se) && se.Reason == gomail.ErrSMTPRcptTo && !se.IsTemp() && se.ErrorCode()/100 == 5
 }
 
 // buildMsg makes the MIME message: multipart/alternative, plain text

@@ -128,12 +128,14 @@ ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(claimBatch)+tx.SkipLocked(), t
 	return batch, err
 }
 
-// finish records how sending q went: sent, due again after a pause, or
-// given up once GiveUpAfter has passed since it was queued.
+// finish records how sending q went: sent, given up (the recipient was
+// refused for good, or GiveUpAfter has passed since it was queued), or
+// due again after a pause.
 func (s *Service) finish(q queued, sendErr error) {
 	ctx, cancel := context.WithTimeout(store.Background(context.Background()), 10*time.Second)
 	defer cancel()
 	now := time.Now()
+	giveUp := sendErr != nil && (refused(sendErr) || now.Sub(q.CreatedAt) >= s.opts.GiveUpAfter)
 	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		switch {
 		// A mail done with keeps no body: it may hold a link that signs
@@ -141,7 +143,7 @@ func (s *Service) finish(q queued, sendErr error) {
 		case sendErr == nil:
 			_, err := tx.Exec(ctx, "UPDATE mail_queue SET sent_at = ?, claimed_until = NULL, last_error = '', text_body = '', html_body = '' WHERE id = ?", tx.Time(now), q.ID)
 			return err
-		case now.Sub(q.CreatedAt) >= s.opts.GiveUpAfter:
+		case giveUp:
 			_, err := tx.Exec(ctx, "UPDATE mail_queue SET failed_at = ?, claimed_until = NULL, last_error = ?, text_body = '', html_body = '' WHERE id = ?", tx.Time(now), errText(sendErr), q.ID)
 			return err
 		}
@@ -153,7 +155,7 @@ func (s *Service) finish(q queued, sendErr error) {
 	case err != nil:
 		// The lease runs out and the mail is tried again.
 		s.log.Warn("mail: recording a delivery failed", "mail", q.ID, "err", err)
-	case sendErr != nil && now.Sub(q.CreatedAt) >= s.opts.GiveUpAfter:
+	case giveUp:
 		s.log.Error("mail: given up", "mail", q.ID, "attempts", q.Attempts, "err", sendErr)
 	case sendErr != nil:
 		s.log.Warn("mail: sending failed, will retry", "mail", q.ID, "attempts", q.Attempts, "retry_in", s.pause(q.Attempts).String(), "err", sendErr)

@@ -148,6 +148,30 @@ func TestGivesUp(t *testing.T) {
 	}
 }
 
+// A recipient the server refuses for good is given up at once; one it
+// refuses for now is tried again.
+func TestRefusedRecipients(t *testing.T) {
+	for _, tc := range []struct {
+		code   int
+		giveUp bool
+	}{{550, true}, {450, false}} {
+		t.Run(fmt.Sprint(tc.code), func(t *testing.T) {
+			var log apptest.LogBuffer
+			smtpd := mailtest.StartWith(t, "127.0.0.1:0", mailtest.Options{Refuse: []string{"mira@example.org"}, RefuseCode: tc.code})
+			s := apptest.Start(t, storetest.NewDatabase(t, config.SQLite), apptest.WithLog(&log), apptest.WithSMTP(smtpd.URL()), fast(time.Hour))
+			askReset(t, s, "mira@example.org")
+			eventually(t, "two tries or giving up", func() bool {
+				attempts, _, _ := queueState(t, s.App.Store)
+				return attempts >= 2 || log.Count("mail: given up") == 1
+			})
+			attempts, lastError, _ := queueState(t, s.App.Store)
+			if given := log.Count("mail: given up") == 1; given != tc.giveUp || (tc.giveUp && attempts != 1) || !strings.Contains(lastError, fmt.Sprint(tc.code)) {
+				t.Errorf("given up %v after %d tries (%s)", given, attempts, lastError)
+			}
+		})
+	}
+}
+
 // Without an SMTP server each mail is one log line with its links, and
 // the start warns that this is for trying out only.
 func TestWithoutServerMailGoesToTheLog(t *testing.T) {

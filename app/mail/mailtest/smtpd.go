@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -48,6 +49,10 @@ type Options struct {
 	// User and Password, when set, must sign in (AUTH PLAIN) before mail
 	// is taken.
 	User, Password string
+	// Refuse answers RCPT TO for these addresses with this code (550: no
+	// such mailbox, for good; 450: not now).
+	Refuse     []string
+	RefuseCode int
 }
 
 // StartWith runs a server on addr with opts.
@@ -176,6 +181,9 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if slices.Contains(ss.s.opts.Refuse, to) {
+		return &smtp.SMTPError{Code: ss.s.opts.RefuseCode, EnhancedCode: smtp.EnhancedCode{ss.s.opts.RefuseCode / 100, 1, 1}, Message: "mailbox refused"}
+	}
 	ss.to = append(ss.to, to)
 	return nil
 }
