@@ -143,7 +143,7 @@ type MeasureDetail struct {
 	ConsultationID   int64  `bun:"consultation_id"`
 	ConsultationSlug string `bun:"consultation_slug"`
 	Phase            string `bun:"phase"`
-	MyVote           *int   `bun:"-"`
+	Reader           `bun:"-"`
 }
 
 // GetMeasure loads a measure; measures of draft consultations exist only
@@ -168,14 +168,8 @@ WHERE m.id = ?`, id).Scan(ctx, &rows)
 		return nil, problem.NotFound()
 	}
 	d := &rows[0]
-	if viewerID != 0 {
-		var votes []int
-		if err := db.NewRaw("SELECT value FROM votes WHERE user_id = ? AND target_kind = 'measure' AND target_id = ?", viewerID, id).Scan(ctx, &votes); err != nil && !store.IsNoRows(err) {
-			return nil, err
-		}
-		if len(votes) == 1 {
-			d.MyVote = &votes[0]
-		}
+	if d.Reader, err = ReaderOf(ctx, s.st, viewerID, "measure", id); err != nil {
+		return nil, err
 	}
 	return d, nil
 }
@@ -264,6 +258,7 @@ type MeasureDetailJSON struct {
 	MeasureJSON
 	Description string `json:"description"`
 	MyVote      *int   `json:"my_vote"`
+	Following   bool   `json:"following"`
 }
 
 // JSON renders a list row in lang.
@@ -280,7 +275,7 @@ func (r *MeasureRow) JSON(lang string) MeasureJSON {
 
 // JSON renders the measure as its GET shows it, in lang.
 func (d *MeasureDetail) JSON(lang string) MeasureDetailJSON {
-	return MeasureDetailJSON{MeasureJSON: d.MeasureRow.JSON(lang), Description: d.Description.String(lang), MyVote: d.MyVote}
+	return MeasureDetailJSON{MeasureJSON: d.MeasureRow.JSON(lang), Description: d.Description.String(lang), MyVote: d.MyVote, Following: d.Following}
 }
 
 // Add counts n more (or fewer) votes of value (1 for, -1 against, 0 neutral).

@@ -176,7 +176,8 @@ func (h *Handlers) APIPostIdea(c *fiber.Ctx) error {
 // IdeaDetailJSON is an idea as its GET shows it: with the caller's vote.
 type IdeaDetailJSON struct {
 	IdeaJSON
-	MyVote *int `json:"my_vote"`
+	MyVote    *int `json:"my_vote"`
+	Following bool `json:"following"`
 }
 
 // APIIdea is GET /api/v1/ideas/{id}.
@@ -190,11 +191,11 @@ func (h *Handlers) APIIdea(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	my, err := h.svc.MyVote(c.UserContext(), v, KindIdea, id)
+	r, err := h.svc.readerOf(c.UserContext(), v, KindIdea, id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(IdeaDetailJSON{IdeaJSON: row.JSON(locale.From(c)), MyVote: my})
+	return c.JSON(IdeaDetailJSON{IdeaJSON: row.JSON(locale.From(c)), MyVote: r.MyVote, Following: r.Following})
 }
 
 // APIEditIdea is PATCH /api/v1/ideas/{id}.

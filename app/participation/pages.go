@@ -234,6 +234,7 @@ type Voting struct {
 	Topic        string
 	Tally        consultations.Tally
 	MyVote       *int
+	Following    bool
 	ApprovalRate *int
 	Open         bool
 	// Votable is false for an idea that is not published yet.
@@ -294,7 +295,7 @@ func (h *Handlers) measurePage(c *fiber.Ctx, failed *formFailure) error {
 	}
 	view := h.pages.NewView(c, m.Title.String(lang(c)))
 	view.Data = &MeasurePageData{Measure: m, Field: fc, Discussion: d, CanManage: h.cons.MayManage(c.UserContext(), v, m.FieldID), Voting: &Voting{
-		Path: d.Path, Topic: string(topics.Measure(id)), Tally: m.Tally, MyVote: m.MyVote,
+		Path: d.Path, Topic: string(topics.Measure(id)), Tally: m.Tally, MyVote: m.MyVote, Following: m.Following,
 		ApprovalRate: approval(m.Tally), Open: d.Open, Votable: true,
 	}}
 	if view.Stencil {
@@ -349,7 +350,7 @@ func (h *Handlers) ideaPage(c *fiber.Ctx, failed *formFailure) error {
 	if err != nil {
 		return err
 	}
-	my, err := h.svc.MyVote(c.UserContext(), v, KindIdea, id)
+	reader, err := h.svc.readerOf(c.UserContext(), v, KindIdea, id)
 	if err != nil {
 		return err
 	}
@@ -361,7 +362,7 @@ func (h *Handlers) ideaPage(c *fiber.Ctx, failed *formFailure) error {
 	view := h.pages.NewView(c, idea.Title)
 	view.Data = &IdeaPageData{Idea: idea, Field: fc, Discussion: d, IsAuthor: v.SignedIn() && v.UserID == idea.AuthorID,
 		Voting: &Voting{
-			Path: d.Path, Topic: string(topics.Idea(id)), Tally: idea.Tally, MyVote: my,
+			Path: d.Path, Topic: string(topics.Idea(id)), Tally: idea.Tally, MyVote: reader.MyVote, Following: reader.Following,
 			ApprovalRate: approval(idea.Tally), Open: d.Open, Votable: idea.Status == StatusPublished,
 		}}
 	return h.render(c, "idea", view, failed)

@@ -20,8 +20,9 @@ type personalParts struct {
 	pages  *pages.Renderer
 	kind   Kind
 	itemID int64
-	// votes are the vote box for no vote, against, neutral and for.
-	votes [4]string
+	// votes are the vote box for no vote, against, neutral and for, each
+	// for a reader who does not follow the item and for one who does.
+	votes [4][2]string
 
 	// actions are filled in while the page renders, before the cache
 	// hands the parts to any other request, and only read after.
@@ -49,15 +50,17 @@ type commentActions struct {
 func (h *Handlers) newPersonalParts(kind Kind, itemID int64, view *pages.View, voting *Voting, withVoting func(*Voting) any) (*personalParts, error) {
 	p := &personalParts{svc: h.svc, pages: h.pages, kind: kind, itemID: itemID, actions: map[int64]*commentActions{}}
 	for i, mine := range []*int{nil, ptr(-1), ptr(0), ptr(1)} {
-		vt := *voting
-		vt.MyVote = mine
-		pv := *view
-		pv.Stencil, pv.Data = false, withVoting(&vt)
-		box, err := h.pages.Fragment("measure", "vote-box", &pv)
-		if err != nil {
-			return nil, err
+		for j, following := range []bool{false, true} {
+			vt := *voting
+			vt.MyVote, vt.Following = mine, following
+			pv := *view
+			pv.Stencil, pv.Data = false, withVoting(&vt)
+			box, err := h.pages.Fragment("measure", "vote-box", &pv)
+			if err != nil {
+				return nil, err
+			}
+			p.votes[i][j] = box
 		}
-		p.votes[i] = box
 	}
 	return p, nil
 }
@@ -68,19 +71,24 @@ var errNoParts = errors.New("participation: page marker without parts")
 
 func ptr(n int) *int { return &n }
 
-// Personal reads the reader's vote and answers how to fill in the page.
+// Personal reads the reader's vote and whether they follow the item, and
+// answers how to fill in the page.
 func (p *personalParts) Personal(c *fiber.Ctx, v *access.Viewer) (func(tag byte, arg int64) string, error) {
-	mine, err := p.svc.MyVote(c.UserContext(), v, p.kind, p.itemID)
+	r, err := p.svc.readerOf(c.UserContext(), v, p.kind, p.itemID)
 	if err != nil {
 		return nil, err
+	}
+	following := 0
+	if r.Following {
+		following = 1
 	}
 	return func(tag byte, arg int64) string {
 		switch tag {
 		case markVote:
-			if mine == nil {
-				return p.votes[0]
+			if r.MyVote == nil {
+				return p.votes[0][following]
 			}
-			return p.votes[*mine+2]
+			return p.votes[*r.MyVote+2][following]
 		case markActions:
 			a := p.actions[arg]
 			if a == nil {
@@ -106,7 +114,7 @@ func (p *personalParts) Personal(c *fiber.Ctx, v *access.Viewer) (func(tag byte,
 func (p *personalParts) Size() int {
 	n := 0
 	for _, v := range p.votes {
-		n += len(v)
+		n += len(v[0]) + len(v[1])
 	}
 	for _, a := range p.actions {
 		n += 2 * len(a.others)

@@ -149,21 +149,3 @@ func readTally(ctx context.Context, tx *store.Tx, kind Kind, id int64) (consulta
 	}
 	return t, err
 }
-
-// MyVote reads v's vote on an item (nil when none or anonymous).
-func (s *Service) MyVote(ctx context.Context, v *access.Viewer, kind Kind, id int64) (*int, error) {
-	if !v.SignedIn() {
-		return nil, nil
-	}
-	// Every signed-in reader of a measure page asks: a raw statement, so
-	// that PostgreSQL keeps it prepared.
-	var value int
-	err := s.st.QueryRow(ctx, "SELECT value FROM votes WHERE user_id = ? AND target_kind = ? AND target_id = ?", v.UserID, string(kind), id).Scan(&value)
-	if store.IsNoRows(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &value, nil
-}

@@ -30,7 +30,8 @@ func NewService(st *store.Store) *Service { return &Service{st: st} }
 
 // ExportFormat names the shape of an export; it changes only with a new
 // number (2: ideas and comments carry triage_state and the expert group's
-// answer as {text, group}).
+// answer as {text, group}). Lists added later (follows, notification
+// settings) keep the number: nothing a reader knew changed.
 const ExportFormat = "mitreden-export/2"
 
 // Export is everything held about one person.
@@ -109,6 +110,16 @@ type Export struct {
 		CreatedAt time.Time  `json:"created_at" bun:"created_at"`
 		DecidedAt *time.Time `json:"decided_at" bun:"decided_at"`
 	} `json:"appeals"`
+	Follows []struct {
+		Target
+		CreatedAt time.Time `json:"created_at" bun:"created_at"`
+	} `json:"follows"`
+	// NotificationSettings are the deliveries this person chose; kinds
+	// not listed have their default.
+	NotificationSettings []struct {
+		Kind     string `json:"kind" bun:"kind"`
+		Delivery string `json:"delivery" bun:"delivery"`
+	} `json:"notification_settings"`
 }
 
 // Target names the idea, comment or measure an exported row is about.
@@ -151,6 +162,8 @@ FROM users WHERE id = ? AND deleted_at IS NULL`, userID).Scan(ctx, &out.Account)
 WHERE (d.target_kind = 'idea' AND d.target_id IN (SELECT id FROM ideas WHERE author_id = ?0))
    OR (d.target_kind = 'comment' AND d.target_id IN (SELECT id FROM comments WHERE author_id = ?0)) ORDER BY d.id`},
 			{&out.Appeals, "SELECT target_kind, target_id, statement, created_at, decided_at FROM appeals WHERE author_id = ? ORDER BY id"},
+			{&out.Follows, "SELECT target_kind, target_id, created_at FROM follows WHERE user_id = ? ORDER BY created_at, target_kind, target_id"},
+			{&out.NotificationSettings, "SELECT kind, delivery FROM notification_settings WHERE user_id = ? ORDER BY kind"},
 		}
 		for _, q := range queries {
 			if err := tx.NewRaw(q.sql, userID).Scan(ctx, q.dst); err != nil && !store.IsNoRows(err) {
@@ -196,6 +209,8 @@ func fillEmpty(e *Export) {
 	e.Reports = orEmpty(e.Reports)
 	e.ModerationDecisions = orEmpty(e.ModerationDecisions)
 	e.Appeals = orEmpty(e.Appeals)
+	e.Follows = orEmpty(e.Follows)
+	e.NotificationSettings = orEmpty(e.NotificationSettings)
 }
 
 func orEmpty[T any](s []T) []T {
@@ -209,8 +224,8 @@ func orEmpty[T any](s []T) []T {
 var ErrLastAdmin = problem.Conflict("error.last_admin")
 
 // Erase removes userID's personal data: e-mail, name, password, language,
-// consent, block, sessions, second factor, group memberships and report
-// notes. Ideas, comments and votes stay, authored by a deleted account.
+// consent, block, sessions, second factor, group memberships, follows,
+// notification settings and report notes. Ideas, comments and votes stay, authored by a deleted account.
 func (s *Service) Erase(ctx context.Context, userID int64) error {
 	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		var role string
@@ -241,6 +256,8 @@ func (s *Service) Erase(ctx context.Context, userID int64) error {
 			{"DELETE FROM two_factor_keys WHERE user_id = ?", []any{userID}},
 			{"DELETE FROM recovery_codes WHERE user_id = ?", []any{userID}},
 			{"DELETE FROM expert_group_members WHERE user_id = ?", []any{userID}},
+			{"DELETE FROM follows WHERE user_id = ?", []any{userID}},
+			{"DELETE FROM notification_settings WHERE user_id = ?", []any{userID}},
 			{"UPDATE reports SET note = '' WHERE reporter_id = ?", []any{userID}},
 			// Mail to the account holds its address, and a reset link.
 			{"DELETE FROM mail_queue WHERE user_id = ?", []any{userID}},

@@ -34,6 +34,7 @@ import (
 	"github.com/mitreden/mitreden/app/mail"
 	"github.com/mitreden/mitreden/app/metrics"
 	"github.com/mitreden/mitreden/app/moderation"
+	"github.com/mitreden/mitreden/app/notifications"
 	"github.com/mitreden/mitreden/app/pages"
 	"github.com/mitreden/mitreden/app/participation"
 	"github.com/mitreden/mitreden/app/privacy"
@@ -157,6 +158,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		Inbox:         experts.NewInboxHandlers(a.Experts, a.Consultations, renderer),
 		Export:        export.NewHandlers(export.New(st), renderer, log),
 		Accessibility: accessibility.NewHandlers(accessibility.NewService(st), renderer),
+		Notifications: notifications.NewHandlers(notifications.NewService(st), renderer),
 		Admin: web.AdminDeps{
 			Pages: admin.NewHandlers(admin.Services{
 				Accounts: a.Accounts, Consultations: a.Consultations, Experts: a.Experts,

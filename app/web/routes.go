@@ -35,9 +35,13 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 	for path, kind := range map[string]participation.Kind{"measures": participation.KindMeasure, "ideas": participation.KindIdea} {
 		r.participants.Put("/"+path+"/:id/vote", limits.votes, p.APIVote(kind))
 		r.participants.Delete("/"+path+"/:id/vote", limits.votes, p.APIUnvote(kind))
+		r.participants.Put("/"+path+"/:id/follow", limits.votes, p.APIFollow(kind, true))
+		r.participants.Delete("/"+path+"/:id/follow", limits.votes, p.APIFollow(kind, false))
 		r.public.Get("/"+path+"/:id/comments", p.APIComments(kind))
 		r.participants.Post("/"+path+"/:id/comments", limits.comments, p.APIPostComment(kind))
 	}
+	r.self.Get("/me/notification-settings", access.RequireSignedIn, d.Notifications.APISettings)
+	r.self.Put("/me/notification-settings", access.RequireSignedIn, d.Notifications.APIChangeSettings)
 	r.participants.Patch("/comments/:id", limits.comments, p.APIEditComment())
 	r.participants.Delete("/comments/:id", p.APIWithdrawComment)
 	r.public.Get("/fields/:id/ideas", p.APIFieldIdeas)
@@ -82,6 +86,10 @@ func mountPages(app *fiber.App, d Deps, limits *rateLimits) {
 	r.public.Get("/i/:id", p.IdeaPage)
 	r.participants.Post("/i/:id/vote", limits.votes, p.VoteSubmit(participation.KindIdea))
 	r.participants.Post("/i/:id/comments", limits.comments, p.CommentSubmit(participation.KindIdea))
+	r.participants.Post("/m/:id/follow", limits.votes, p.FollowSubmit(participation.KindMeasure))
+	r.participants.Post("/i/:id/follow", limits.votes, p.FollowSubmit(participation.KindIdea))
+	r.self.Get("/me/notification-settings", access.RequireSignedIn, d.Notifications.SettingsPage)
+	r.self.Post("/me/notification-settings", access.RequireSignedIn, d.Notifications.SettingsSubmit)
 	r.participants.Post("/reports", limits.reports, p.ReportSubmit)
 	// An author's edit forms; their posts are refused while blocked.
 	r.participants.Get("/comments/:id/edit", p.EditCommentPage)

@@ -31,6 +31,7 @@ import (
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/metrics"
 	"github.com/mitreden/mitreden/app/moderation"
+	"github.com/mitreden/mitreden/app/notifications"
 	"github.com/mitreden/mitreden/app/pages"
 	"github.com/mitreden/mitreden/app/participation"
 	"github.com/mitreden/mitreden/app/privacy"
@@ -58,6 +59,7 @@ type Deps struct {
 	Export        *export.Handlers
 	Admin         AdminDeps
 	Accessibility *accessibility.Handlers
+	Notifications *notifications.Handlers
 	// Live answers the WebSocket endpoint /api/v1/live.
 	Live fiber.Handler
 }

@@ -1,0 +1,3 @@
+DROP TABLE notification_settings;
+--bun:split
+DROP TABLE follows;
