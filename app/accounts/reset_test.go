@@ -206,7 +206,8 @@ func rows(t *testing.T, s *apptest.Server, query string, args ...any) int {
 	return n
 }
 
-// Deleting an account deletes its mail and its reset links.
+// The export shows an account's mail and reset links; deleting the
+// account deletes them.
 func TestErasureRemovesMailAndResetLinks(t *testing.T) {
 	withMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
 		c := s.Register("gone@example.org", "Gone")
@@ -214,6 +215,19 @@ func TestErasureRemovesMailAndResetLinks(t *testing.T) {
 		smtpd.Wait(t, 1, 10*time.Second)
 		if rows(t, s, "SELECT COUNT(*) FROM mail_queue WHERE user_id = ?", c.UserID) != 1 || rows(t, s, "SELECT COUNT(*) FROM password_resets WHERE user_id = ?", c.UserID) != 1 {
 			t.Fatal("the reset request left no mail or link")
+		}
+		// The export lists them, without the link.
+		export := c.Get("/api/v1/me/export")
+		var data struct {
+			Mail []struct {
+				To      string `json:"to"`
+				Subject string `json:"subject"`
+			} `json:"mail"`
+			PasswordResets []map[string]any `json:"reset_links"`
+		}
+		export.JSON(t, &data)
+		if len(data.Mail) != 1 || data.Mail[0].To != "gone@example.org" || data.Mail[0].Subject != "Neues Passwort festlegen" || len(data.PasswordResets) != 1 || strings.Contains(export.Text(), "token") {
+			t.Errorf("export: %s", export.Body)
 		}
 		if r := c.Do("DELETE", "/api/v1/me", nil); r.Status != http.StatusNoContent {
 			t.Fatalf("erase: %d %s", r.Status, r.Body)
