@@ -10,6 +10,7 @@ import (
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/audit"
 	"github.com/mitreden/mitreden/app/jsonapi"
+	"github.com/mitreden/mitreden/app/notifications"
 	"github.com/mitreden/mitreden/app/plaintext"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/store"
@@ -96,6 +97,9 @@ func (s *Service) changeBlock(ctx context.Context, actor *access.Viewer, userID 
 		if err := Changed(ctx, tx); err != nil {
 			return err
 		}
+		if err := notifyBlock(ctx, tx, userID, until, reason); err != nil {
+			return err
+		}
 		if until != nil {
 			var row BlockedAccount
 			if err := tx.NewRaw(blockedSelect+" AND u.id = ?", s.now(), userID).Scan(ctx, &row); err != nil {
@@ -109,6 +113,18 @@ func (s *Service) changeBlock(ctx context.Context, actor *access.Viewer, userID 
 			map[string]any{"blocked_until": until, "block_reason": reason})
 	})
 	return out, changed, err
+}
+
+// notifyBlock tells the person that their account was blocked (until
+// when, why, and how to object: EU DSA Art. 17) or that the block was
+// lifted. Who blocked stays unnamed.
+func notifyBlock(ctx context.Context, tx *store.Tx, userID int64, until *time.Time, reason string) error {
+	n := notifications.Notice{Kind: notifications.Account, URL: "/me", Body: "notifications.account.unblocked"}
+	if until != nil {
+		n.Body = "notifications.account.blocked"
+		n.Args = map[string]string{"Until": until.UTC().Format("2006-01-02"), "Reason": reason}
+	}
+	return notifications.Notify(ctx, tx, notifications.To(userID), n)
 }
 
 // errAdminsBlock refuses a moderator who would lift or replace a block an

@@ -11,6 +11,7 @@ import (
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/audit"
 	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/notifications"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/store"
 	"github.com/mitreden/mitreden/app/topics"
@@ -234,9 +235,28 @@ func (s *Service) UpdateMeasure(ctx context.Context, actorID, id int64, in Measu
 		if !access.PublicPhase(out.Phase) {
 			return nil
 		}
+		if m.Status != before.Measure.Status {
+			if err := notifyStatus(ctx, tx, &m, actorID); err != nil {
+				return err
+			}
+		}
 		return tx.Emit(ctx, topics.MeasureUpdated, out.JSON(locale.Default), topics.Measure(id), topics.Consultation(out.ConsultationSlug))
 	})
 	return out, err
+}
+
+// notifyStatus tells everyone who voted on a measure, commented on it or
+// follows it that its status changed.
+func notifyStatus(ctx context.Context, tx *store.Tx, m *Measure, actorID int64) error {
+	return notifications.Notify(ctx, tx, notifications.Recipients{
+		Query: `SELECT user_id FROM votes WHERE target_kind = 'measure' AND target_id = ?
+UNION SELECT author_id FROM comments WHERE target_kind = 'measure' AND target_id = ? AND ` + access.PublicSQL("comments") + `
+UNION SELECT user_id FROM follows WHERE target_kind = 'measure' AND target_id = ?`,
+		Args: []any{m.ID, m.ID, m.ID}, Except: actorID,
+	}, notifications.Notice{
+		Kind: notifications.MeasureStatus, Title: m.Title, URL: "/m/" + strconv.FormatInt(m.ID, 10),
+		Body: "notifications.measure_status." + m.Status,
+	})
 }
 
 // MeasureJSON is a measure as lists show it. Example marks the demo's

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/consultations"
+	"github.com/mitreden/mitreden/app/notifications"
 	"github.com/mitreden/mitreden/app/participation"
 	"github.com/mitreden/mitreden/app/plaintext"
 	"github.com/mitreden/mitreden/app/problem"
@@ -168,7 +169,30 @@ AND x.field_id IN (SELECT field_id FROM expert_group_fields WHERE group_id = ?)`
 		if err := announce(ctx, tx, itemID); err != nil {
 			return err
 		}
+		if response != "" {
+			if err := notifyAnswer(ctx, tx, v, kind, itemID, response); err != nil {
+				return err
+			}
+		}
 		return queues.AnnounceInbox(ctx, tx, fieldIDs[0], &queues.Item{Kind: kind, ID: itemID, FieldID: fieldIDs[0], State: in.State})
+	})
+}
+
+// notifyAnswer tells the author of an idea or a comment that an expert
+// group answered it, and the idea's followers too.
+func notifyAnswer(ctx context.Context, tx *store.Tx, v *access.Viewer, kind string, itemID int64, response string) error {
+	about, err := participation.About(ctx, tx, kind, itemID)
+	if err != nil {
+		return err
+	}
+	to := notifications.Recipients{Query: "SELECT CAST(? AS BIGINT)", Args: []any{about.AuthorID}, Except: v.UserID}
+	if kind == "idea" {
+		to.Query += " UNION SELECT user_id FROM follows WHERE target_kind = 'idea' AND target_id = ?"
+		to.Args = append(to.Args, itemID)
+	}
+	return notifications.Notify(ctx, tx, to, notifications.Notice{
+		Kind: notifications.Answer, Title: about.Title, URL: about.URL,
+		Body: "notifications.answer", Args: map[string]string{"Response": response},
 	})
 }
 

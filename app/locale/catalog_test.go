@@ -20,6 +20,7 @@ import (
 	"github.com/mitreden/mitreden/app/consultations"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/moderation"
+	"github.com/mitreden/mitreden/app/notifications"
 	"github.com/mitreden/mitreden/app/participation"
 	"github.com/mitreden/mitreden/frontend"
 	"github.com/mitreden/mitreden/i18n"
@@ -169,6 +170,16 @@ func usedKeys(t *testing.T) map[string]string {
 	add("me.report_outcome.", moderation.Actions...)
 	add("idea.status_note.", participation.StatusPending, participation.StatusRejected, participation.StatusHidden)
 	add("format.", "date", "datetime")
+	for _, k := range notifications.Kinds {
+		add("", notifications.KindKey(k), "label."+string(k))
+	}
+	for _, d := range notifications.Deliveries {
+		add("notifications.delivery.", string(d))
+	}
+	add("notifications.decision.", moderation.Actions...)
+	add("notifications.report_outcome.", moderation.Actions...)
+	add("notifications.measure_status.", consultations.MeasureStatuses...)
+	add("notifications.account.", "blocked", "unblocked")
 	return used
 }
 

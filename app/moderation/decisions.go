@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/notifications"
 	"github.com/mitreden/mitreden/app/participation"
 	"github.com/mitreden/mitreden/app/plaintext"
 	"github.com/mitreden/mitreden/app/problem"
@@ -230,6 +231,10 @@ func (in *decision) apply(ctx context.Context, tx *store.Tx, st *itemState, appe
 	if _, err := tx.ExecContext(ctx, "UPDATE "+in.table+" SET needs_review = FALSE WHERE id = ?", in.id); err != nil {
 		return nil, err
 	}
+	var reporters []int64
+	if err := tx.NewRaw("SELECT reporter_id FROM reports WHERE target_kind = ? AND target_id = ? AND resolved_at IS NULL", in.kind, in.id).Scan(ctx, &reporters); err != nil && !store.IsNoRows(err) {
+		return nil, err
+	}
 	if _, err := tx.ExecContext(ctx, "UPDATE reports SET resolved_at = ?, outcome = ? WHERE target_kind = ? AND target_id = ? AND resolved_at IS NULL",
 		now, in.Action, in.kind, in.id); err != nil {
 		return nil, err
@@ -243,11 +248,33 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.viewer.UserID, in.kind, in.id, in.Action
 			return nil, err
 		}
 	}
+	if err := in.notify(ctx, tx, st, reporters); err != nil {
+		return nil, err
+	}
 	item := &queues.Item{Kind: in.kind, ID: in.id, FieldID: st.FieldID, State: in.tr.to}
 	if err := queues.AnnounceModeration(ctx, tx, item); err != nil {
 		return nil, err
 	}
 	return &Decided{Kind: in.kind, ID: in.id, State: in.tr.to, Version: version}, nil
+}
+
+// notify tells the author what was decided (with the statement of
+// reasons, and for reject and hide how to object), and those who reported
+// the contribution what became of their report. Neither learns who
+// decided or who else reported.
+func (in *decision) notify(ctx context.Context, tx *store.Tx, st *itemState, reporters []int64) error {
+	about := notifications.Plain(queues.Excerpt(st.Text))
+	err := notifications.Notify(ctx, tx, notifications.To(st.AuthorID), notifications.Notice{
+		Kind: notifications.Decision, Title: about, URL: "/me#contributions",
+		Body: "notifications.decision." + in.Action, Args: map[string]string{"Statement": in.statement},
+	})
+	if err != nil {
+		return err
+	}
+	return notifications.Notify(ctx, tx, notifications.ToAll(reporters), notifications.Notice{
+		Kind: notifications.ReportOutcome, Title: about, URL: "/me#reports",
+		Body: "notifications.report_outcome." + in.Action,
+	})
 }
 
 // AppealInput is an author's appeal.

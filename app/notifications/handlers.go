@@ -1,6 +1,7 @@
 package notifications
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
@@ -9,6 +10,7 @@ import (
 	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/pages"
+	"github.com/mitreden/mitreden/app/problem"
 )
 
 // Handlers serve the settings as JSON and as a page.
@@ -94,4 +96,74 @@ func (h *Handlers) render(c *fiber.Ctx, status int, settings Settings, failed er
 	}
 	v.Data = &SettingsPageData{Settings: settings, Kinds: KindsFor(access.From(c)), Deliveries: Deliveries}
 	return h.pages.Render(c, status, "notification_settings", v)
+}
+
+// APIList is GET /api/v1/me/notifications: newest first, paged.
+func (h *Handlers) APIList(c *fiber.Ctx) error {
+	userID, l := access.From(c).UserID, locale.From(c)
+	list := func(ctx context.Context, before int64, limit int) ([]Item, error) {
+		return h.svc.List(ctx, l, userID, before, limit)
+	}
+	return jsonapi.ServeList(c, list, func(it Item) int64 { return it.ID }, func(it *Item) Item { return *it })
+}
+
+type readBody struct {
+	IDs []int64 `json:"ids"`
+	All bool    `json:"all"`
+}
+
+// APIMarkRead is POST /api/v1/me/notifications/read {ids:[…]} or {all:true}.
+func (h *Handlers) APIMarkRead(c *fiber.Ctx) error {
+	var b readBody
+	if err := jsonapi.Decode(c, &b); err != nil {
+		return err
+	}
+	if err := h.svc.MarkRead(c.UserContext(), access.From(c).UserID, b.IDs, b.All); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// ListPageData is what /me/notifications shows.
+type ListPageData struct {
+	Items  []Item
+	Next   *string
+	Unread int
+}
+
+// ListPage is GET /me/notifications.
+func (h *Handlers) ListPage(c *fiber.Ctx) error {
+	userID, l := access.From(c).UserID, locale.From(c)
+	list := func(ctx context.Context, before int64, limit int) ([]Item, error) {
+		return h.svc.List(ctx, l, userID, before, limit)
+	}
+	items, next, err := jsonapi.FetchPage(c, list, func(it Item) int64 { return it.ID })
+	if err != nil {
+		return err
+	}
+	unread, err := h.svc.Unread(c.UserContext(), userID)
+	if err != nil {
+		return err
+	}
+	v := h.pages.NewView(c, locale.From(c).T("notifications.title"))
+	v.Data = &ListPageData{Items: items, Next: next, Unread: unread}
+	return h.pages.Render(c, http.StatusOK, "notifications", v)
+}
+
+// MarkReadSubmit is POST /me/notifications/read, the page's form: every
+// notification, or the one named by id.
+func (h *Handlers) MarkReadSubmit(c *fiber.Ctx) error {
+	var ids []int64
+	all := c.FormValue("all") == "1"
+	if !all {
+		id, ok := jsonapi.ParseID(c.FormValue("id"))
+		if !ok {
+			return problem.Invalid(problem.Field("id", "error.notification_ids"))
+		}
+		ids = []int64{id}
+	}
+	if err := h.svc.MarkRead(c.UserContext(), access.From(c).UserID, ids, all); err != nil {
+		return err
+	}
+	return pages.Redirect(c, "/me/notifications")
 }

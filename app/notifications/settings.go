@@ -30,6 +30,9 @@ const (
 	Inbox         Kind = "inbox"          // (experts) new items in my groups' inboxes
 )
 
+// KindKey is the catalog key naming kind.
+func KindKey(k Kind) string { return "notifications.kind." + string(k) }
+
 // Kinds lists every kind, in the order settings show them.
 var Kinds = []Kind{Decision, Answer, Reply, MeasureStatus, ReportOutcome, Account, Queue, Inbox}
 

@@ -303,6 +303,9 @@ func commentBecamePublic(ctx context.Context, tx *store.Tx, t *target, row *Comm
 	if err := tx.Emit(ctx, topics.CommentPublished, CommentEvent{Target: t.Kind, ID: t.ID, Comment: &js}, to...); err != nil {
 		return err
 	}
+	if err := notifyReply(ctx, tx, row); err != nil {
+		return err
+	}
 	return queues.AnnounceInbox(ctx, tx, t.FieldID, &queues.Item{Kind: "comment", ID: row.ID, FieldID: t.FieldID, Excerpt: queues.Excerpt(row.Body)})
 }
 

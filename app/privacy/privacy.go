@@ -116,6 +116,16 @@ type Export struct {
 	} `json:"follows"`
 	// NotificationSettings are the deliveries this person chose; kinds
 	// not listed have their default.
+	Notifications []struct {
+		ID        int64           `json:"id" bun:"id"`
+		Kind      string          `json:"kind" bun:"kind"`
+		Title     json.RawMessage `json:"title" bun:"title,type:text"`
+		Body      string          `json:"body_key" bun:"body_key"`
+		Args      json.RawMessage `json:"body_args" bun:"body_args,type:text"`
+		URL       string          `json:"url" bun:"url"`
+		CreatedAt time.Time       `json:"created_at" bun:"created_at"`
+		ReadAt    *time.Time      `json:"read_at" bun:"read_at"`
+	} `json:"notifications"`
 	NotificationSettings []struct {
 		Kind     string `json:"kind" bun:"kind"`
 		Delivery string `json:"delivery" bun:"delivery"`
@@ -179,6 +189,7 @@ WHERE (d.target_kind = 'idea' AND d.target_id IN (SELECT id FROM ideas WHERE aut
    OR (d.target_kind = 'comment' AND d.target_id IN (SELECT id FROM comments WHERE author_id = ?0)) ORDER BY d.id`},
 			{&out.Appeals, "SELECT target_kind, target_id, statement, created_at, decided_at FROM appeals WHERE author_id = ? ORDER BY id"},
 			{&out.Follows, "SELECT target_kind, target_id, created_at FROM follows WHERE user_id = ? ORDER BY created_at, target_kind, target_id"},
+			{&out.Notifications, "SELECT id, kind, title, body_key, body_args, url, created_at, read_at FROM notifications WHERE user_id = ? ORDER BY id"},
 			{&out.NotificationSettings, "SELECT kind, delivery FROM notification_settings WHERE user_id = ? ORDER BY kind"},
 			{&out.Mail, "SELECT recipient, subject, created_at, sent_at, failed_at FROM mail_queue WHERE user_id = ? ORDER BY id"},
 			{&out.PasswordResets, "SELECT created_at, expires_at, used_at FROM password_resets WHERE user_id = ? ORDER BY id"},
@@ -228,6 +239,7 @@ func fillEmpty(e *Export) {
 	e.ModerationDecisions = orEmpty(e.ModerationDecisions)
 	e.Appeals = orEmpty(e.Appeals)
 	e.Follows = orEmpty(e.Follows)
+	e.Notifications = orEmpty(e.Notifications)
 	e.NotificationSettings = orEmpty(e.NotificationSettings)
 	e.Mail = orEmpty(e.Mail)
 	e.PasswordResets = orEmpty(e.PasswordResets)
@@ -245,7 +257,7 @@ var ErrLastAdmin = problem.Conflict("error.last_admin")
 
 // Erase removes userID's personal data: e-mail, name, password, language,
 // consent, block, sessions, second factor, group memberships, follows,
-// notification settings and report notes. Ideas, comments and votes stay, authored by a deleted account.
+// notifications and their settings, and report notes. Ideas, comments and votes stay, authored by a deleted account.
 func (s *Service) Erase(ctx context.Context, userID int64) error {
 	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		var role string
@@ -278,6 +290,7 @@ func (s *Service) Erase(ctx context.Context, userID int64) error {
 			{"DELETE FROM expert_group_members WHERE user_id = ?", []any{userID}},
 			{"DELETE FROM follows WHERE user_id = ?", []any{userID}},
 			{"DELETE FROM notification_settings WHERE user_id = ?", []any{userID}},
+			{"DELETE FROM notifications WHERE user_id = ?", []any{userID}},
 			{"UPDATE reports SET note = '' WHERE reporter_id = ?", []any{userID}},
 			// Mail to the account holds its address, and a reset link.
 			{"DELETE FROM mail_queue WHERE user_id = ?", []any{userID}},

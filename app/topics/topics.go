@@ -40,6 +40,10 @@ func Idea(id int64) Topic { return Item("idea", id) }
 // Consultation is a consultation's topic, by slug.
 func Consultation(slug string) Topic { return Topic("consultation:" + slug) }
 
+// User is one account's own topic (private): its notifications. A socket
+// asks for it as "me".
+func User(id int64) Topic { return Item("user", id) }
+
 // ExpertGroup is an expert group's inbox (private).
 func ExpertGroup(id int64) Topic { return Item("expert-group", id) }
 
@@ -85,17 +89,18 @@ func Parse(s string) (Parsed, bool) {
 type Type string
 
 const (
-	VoteTally        Type = "vote.tally"
-	CommentPublished Type = "comment.published"
-	CommentRemoved   Type = "comment.removed"
-	IdeaPublished    Type = "idea.published"
-	IdeaUpdated      Type = "idea.updated"
-	IdeaRemoved      Type = "idea.removed"
-	MeasureUpdated   Type = "measure.updated"
-	ModerationQueue  Type = "moderation.queue"
-	ExpertInbox      Type = "expert.inbox"
-	PagesChanged     Type = "pages.changed"
-	AccountsChanged  Type = "accounts.changed"
+	VoteTally           Type = "vote.tally"
+	CommentPublished    Type = "comment.published"
+	CommentRemoved      Type = "comment.removed"
+	IdeaPublished       Type = "idea.published"
+	IdeaUpdated         Type = "idea.updated"
+	IdeaRemoved         Type = "idea.removed"
+	MeasureUpdated      Type = "measure.updated"
+	ModerationQueue     Type = "moderation.queue"
+	ExpertInbox         Type = "expert.inbox"
+	PagesChanged        Type = "pages.changed"
+	AccountsChanged     Type = "accounts.changed"
+	NotificationCreated Type = "notification.created"
 )
 
 // IsState reports the types whose events each state the latest value of

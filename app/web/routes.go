@@ -42,6 +42,8 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 	}
 	r.self.Get("/me/notification-settings", access.RequireSignedIn, d.Notifications.APISettings)
 	r.self.Put("/me/notification-settings", access.RequireSignedIn, d.Notifications.APIChangeSettings)
+	r.self.Get("/me/notifications", access.RequireSignedIn, d.Notifications.APIList)
+	r.self.Post("/me/notifications/read", access.RequireSignedIn, d.Notifications.APIMarkRead)
 	r.participants.Patch("/comments/:id", limits.comments, p.APIEditComment())
 	r.participants.Delete("/comments/:id", p.APIWithdrawComment)
 	r.public.Get("/fields/:id/ideas", p.APIFieldIdeas)
@@ -90,6 +92,8 @@ func mountPages(app *fiber.App, d Deps, limits *rateLimits) {
 	r.participants.Post("/i/:id/follow", limits.votes, p.FollowSubmit(participation.KindIdea))
 	r.self.Get("/me/notification-settings", access.RequireSignedIn, d.Notifications.SettingsPage)
 	r.self.Post("/me/notification-settings", access.RequireSignedIn, d.Notifications.SettingsSubmit)
+	r.self.Get("/me/notifications", access.RequireSignedIn, d.Notifications.ListPage)
+	r.self.Post("/me/notifications/read", access.RequireSignedIn, d.Notifications.MarkReadSubmit)
 	r.participants.Post("/reports", limits.reports, p.ReportSubmit)
 	// An author's edit forms; their posts are refused while blocked.
 	r.participants.Get("/comments/:id/edit", p.EditCommentPage)

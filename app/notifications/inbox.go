@@ -1,0 +1,105 @@
+package notifications
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/problem"
+	"github.com/mitreden/mitreden/app/store"
+)
+
+// List answers userID's notifications in l's language, newest first, those
+// older than the notification with id before when before is set (the
+// list's cursor).
+func (s *Service) List(ctx context.Context, l *locale.Localizer, userID, before int64, limit int) ([]Item, error) {
+	q := "SELECT id, kind, title, body_key, body_args, url, created_at, read_at FROM notifications WHERE user_id = ?"
+	args := []any{userID}
+	if before > 0 {
+		q += " AND id < ?"
+		args = append(args, before)
+	}
+	q += " ORDER BY id DESC LIMIT ?"
+	args = append(args, limit)
+	var out []Item
+	err := s.st.Each(ctx, q, args, func(rows *sql.Rows) error {
+		var (
+			it              Item
+			title, key, arg string
+			read            sql.NullTime
+		)
+		if err := rows.Scan(&it.ID, &it.Kind, &title, &key, &arg, &it.URL, &it.CreatedAt, &read); err != nil {
+			return err
+		}
+		it.Title, it.Body = render(l, it.Kind, title, key, arg)
+		it.CreatedAt = it.CreatedAt.UTC()
+		if read.Valid {
+			at := read.Time.UTC()
+			it.ReadAt = &at
+		}
+		out = append(out, it)
+		return nil
+	})
+	return out, err
+}
+
+// render writes a kept notification in l's language: the item's title
+// (or the kind's name), and what happened.
+func render(l *locale.Localizer, kind Kind, title, key, args string) (string, string) {
+	var t locale.Text
+	_ = json.Unmarshal([]byte(title), &t)
+	shown := t.String(l.Lang.Code)
+	if shown == "" {
+		shown = l.T(KindKey(kind))
+	}
+	var a map[string]any
+	_ = json.Unmarshal([]byte(args), &a)
+	return shown, l.T(key, a)
+}
+
+// Unread counts userID's unread notifications (the header shows it).
+func (s *Service) Unread(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := s.st.QueryRow(ctx, "SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL", userID).Scan(&n)
+	return n, err
+}
+
+// MaxMarked caps the ids one request marks read.
+const MaxMarked = 1000
+
+// MarkRead marks notifications of userID read: those in ids, or every
+// one with all. Ids of other people's notifications change nothing.
+func (s *Service) MarkRead(ctx context.Context, userID int64, ids []int64, all bool) error {
+	if !all && len(ids) == 0 {
+		return problem.Invalid(problem.Field("ids", "error.notification_ids"))
+	}
+	if len(ids) > MaxMarked {
+		return problem.Invalid(problem.Field("ids", "error.notification_ids"))
+	}
+	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		q := "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL"
+		args := []any{tx.Time(time.Now().UTC()), userID}
+		if !all {
+			q += " AND id IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")"
+			for _, id := range ids {
+				args = append(args, id)
+			}
+		}
+		_, err := tx.Exec(ctx, q, args...)
+		return err
+	})
+}
+
+// Item is a notification as its owner sees it, in their language.
+type Item struct {
+	ID        int64      `json:"id"`
+	Kind      Kind       `json:"kind"`
+	Title     string     `json:"title"`
+	Body      string     `json:"body"`
+	URL       string     `json:"url"`
+	CreatedAt time.Time  `json:"created_at"`
+	ReadAt    *time.Time `json:"read_at"`
+}
