@@ -112,6 +112,8 @@ type Service struct {
 	deviceKey []byte
 	// sessions keeps what Authenticate answered (CacheSessions); nil keeps nothing.
 	sessions *sessionCache
+	// mailer queues the mails accounts send (SetMailer).
+	mailer Mailer
 }
 
 // NewService builds the service; params nil means DefaultHashParams.

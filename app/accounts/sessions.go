@@ -209,7 +209,7 @@ func (s *Service) EndAllSessions(ctx context.Context, actorID, userID int64) (in
 }
 
 // PruneSessions deletes ended sessions, expired sign-in challenges and
-// second-factor setups nobody finished within a day. Deleting is
+// password reset links, and second-factor setups nobody finished within a day. Deleting is
 // idempotent, so every instance may run it.
 func (s *Service) PruneSessions(ctx context.Context) error {
 	now := s.now()
@@ -218,6 +218,9 @@ func (s *Service) PruneSessions(ctx context.Context) error {
 			return err
 		}
 		if _, err := tx.Exec(ctx, "DELETE FROM login_challenges WHERE expires_at <= ?", tx.Time(now)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM password_resets WHERE expires_at <= ?", tx.Time(now)); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, "DELETE FROM two_factor_keys WHERE created_at <= ? AND user_id IN (SELECT id FROM users WHERE two_factor_at IS NULL)",

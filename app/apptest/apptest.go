@@ -24,6 +24,7 @@ import (
 
 	"github.com/mitreden/mitreden/app/config"
 	"github.com/mitreden/mitreden/app/live"
+	"github.com/mitreden/mitreden/app/mail"
 	"github.com/mitreden/mitreden/app/server"
 	"github.com/mitreden/mitreden/app/store"
 	"github.com/mitreden/mitreden/app/store/storetest"
@@ -48,13 +49,18 @@ type Server struct {
 	// transport is shared by the server's clients: many simultaneous
 	// clients reuse connections instead of churning through new ones.
 	transport *http.Transport
+	stop      func()
 }
+
+// Stop shuts the server down before the test ends (a restart).
+func (s *Server) Stop() { s.stop() }
 
 // Setup is what a test server is built from.
 type Setup struct {
 	Config config.Server
 	Store  store.Options
 	Live   live.Options
+	Mail   mail.Options
 	// Log receives the server's log; nil discards it.
 	Log io.Writer
 }
@@ -73,6 +79,20 @@ func WithBodyLimit(n int) Option { return func(s *Setup) { s.Config.BodyLimit = 
 
 // WithPublicURL sets MITREDEN_PUBLIC_URL.
 func WithPublicURL(u string) Option { return func(s *Setup) { s.Config.PublicURL = u } }
+
+// WithSMTP sends mail through the SMTP server at url (smtp://host:port).
+func WithSMTP(url string) Option {
+	return func(s *Setup) {
+		smtp, err := config.ParseSMTP(url)
+		if err != nil {
+			panic(err)
+		}
+		s.Config.SMTP = smtp
+	}
+}
+
+// WithMail changes the mail worker's options (its pauses).
+func WithMail(fn func(*mail.Options)) Option { return func(s *Setup) { fn(&s.Mail) } }
 
 // WithLive changes the live hub's options.
 func WithLive(fn func(*live.Options)) Option { return func(s *Setup) { fn(&s.Live) } }
@@ -124,7 +144,7 @@ func WithQueryHook(h bun.QueryHook) Option {
 func newSetup(db config.Database, opts []Option) Setup {
 	s := Setup{Config: config.Server{
 		Addr: "127.0.0.1:0", DB: db, Demo: true, RateLimits: false, BodyLimit: 1 << 20, HideAfterReports: 3,
-		AdminEmail: AdminEmail, AdminPassword: AdminPassword,
+		AdminEmail: AdminEmail, AdminPassword: AdminPassword, MailFrom: "mitreden <noreply@mitreden.test>",
 	}}
 	for _, o := range opts {
 		o(&s)
@@ -146,7 +166,7 @@ func Start(t testing.TB, db config.Database, opts ...Option) *Server {
 	if setup.Log != nil {
 		log = slog.New(slog.NewTextHandler(setup.Log, nil))
 	}
-	app, err := server.Build(ctx, setup.Config, server.Options{Log: log, HashParams: cheapHashes, Store: setup.Store, Live: setup.Live})
+	app, err := server.Build(ctx, setup.Config, server.Options{Log: log, HashParams: cheapHashes, Store: setup.Store, Live: setup.Live, Mail: setup.Mail})
 	if err != nil {
 		cancel()
 		t.Fatalf("start server on %s: %v", db, err)
@@ -160,7 +180,7 @@ func Start(t testing.TB, db config.Database, opts ...Option) *Server {
 	go func() { done <- app.Serve(ctx, ln) }()
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 200
-	t.Cleanup(func() {
+	stop := sync.OnceFunc(func() {
 		// Idle client connections would keep a graceful shutdown waiting.
 		transport.CloseIdleConnections()
 		cancel()
@@ -169,7 +189,8 @@ func Start(t testing.TB, db config.Database, opts ...Option) *Server {
 		}
 		app.Close()
 	})
-	return &Server{URL: "http://" + ln.Addr().String(), App: app, t: t, transport: transport}
+	t.Cleanup(stop)
+	return &Server{URL: "http://" + ln.Addr().String(), App: app, t: t, transport: transport, stop: stop}
 }
 
 // ForEach runs fn against a fresh server per database.

@@ -128,6 +128,10 @@ type Server struct {
 	// Staff2FA requires admins and moderators to sign in with a second
 	// factor before any staff action.
 	Staff2FA bool
+	// SMTP is MITREDEN_SMTP_URL; nil writes mails to the log instead.
+	SMTP *SMTP
+	// MailFrom is the From of every mail (MITREDEN_MAIL_FROM).
+	MailFrom string
 }
 
 // HTTPS reports whether people reach mitreden over TLS.
@@ -215,6 +219,12 @@ func ParseServer(args []string, env Env) (Server, error) {
 		cfg.Staff2FA = true
 	default:
 		return Server{}, Usagef("MITREDEN_STAFF_2FA=%q: use optional or required", v)
+	}
+	if cfg.SMTP, err = ParseSMTP(env("MITREDEN_SMTP_URL")); err != nil {
+		return Server{}, err
+	}
+	if cfg.MailFrom, err = parseMailFrom(env("MITREDEN_MAIL_FROM"), cfg.PublicURL, cfg.Addr); err != nil {
+		return Server{}, err
 	}
 	cfg.AdminEmail = strings.TrimSpace(env("MITREDEN_ADMIN_EMAIL"))
 	cfg.AdminPassword = env("MITREDEN_ADMIN_PASSWORD")

@@ -31,7 +31,7 @@ func NewService(st *store.Store) *Service { return &Service{st: st} }
 // ExportFormat names the shape of an export; it changes only with a new
 // number (2: ideas and comments carry triage_state and the expert group's
 // answer as {text, group}). Lists added later (follows, notification
-// settings) keep the number: nothing a reader knew changed.
+// settings, mail, password resets) keep the number: nothing a reader knew changed.
 const ExportFormat = "mitreden-export/2"
 
 // Export is everything held about one person.
@@ -130,6 +130,22 @@ type Export struct {
 		Kind     string `json:"kind" bun:"kind"`
 		Delivery string `json:"delivery" bun:"delivery"`
 	} `json:"notification_settings"`
+	// Mail is the mail sent or waiting for this person, without bodies
+	// (a waiting one may hold a reset link).
+	Mail []struct {
+		To        string     `json:"to" bun:"recipient"`
+		Subject   string     `json:"subject" bun:"subject"`
+		CreatedAt time.Time  `json:"created_at" bun:"created_at"`
+		SentAt    *time.Time `json:"sent_at" bun:"sent_at"`
+		FailedAt  *time.Time `json:"failed_at" bun:"failed_at"`
+	} `json:"mail"`
+	// PasswordResets are the password reset links asked for (named so
+	// that the export never says "password").
+	PasswordResets []struct {
+		CreatedAt time.Time  `json:"created_at" bun:"created_at"`
+		ExpiresAt time.Time  `json:"expires_at" bun:"expires_at"`
+		UsedAt    *time.Time `json:"used_at" bun:"used_at"`
+	} `json:"reset_links"`
 }
 
 // Target names the idea, comment or measure an exported row is about.
@@ -175,6 +191,8 @@ WHERE (d.target_kind = 'idea' AND d.target_id IN (SELECT id FROM ideas WHERE aut
 			{&out.Follows, "SELECT target_kind, target_id, created_at FROM follows WHERE user_id = ? ORDER BY created_at, target_kind, target_id"},
 			{&out.Notifications, "SELECT id, kind, title, body_key, body_args, url, created_at, read_at FROM notifications WHERE user_id = ? ORDER BY id"},
 			{&out.NotificationSettings, "SELECT kind, delivery FROM notification_settings WHERE user_id = ? ORDER BY kind"},
+			{&out.Mail, "SELECT recipient, subject, created_at, sent_at, failed_at FROM mail_queue WHERE user_id = ? ORDER BY id"},
+			{&out.PasswordResets, "SELECT created_at, expires_at, used_at FROM password_resets WHERE user_id = ? ORDER BY id"},
 		}
 		for _, q := range queries {
 			if err := tx.NewRaw(q.sql, userID).Scan(ctx, q.dst); err != nil && !store.IsNoRows(err) {
@@ -223,6 +241,8 @@ func fillEmpty(e *Export) {
 	e.Follows = orEmpty(e.Follows)
 	e.Notifications = orEmpty(e.Notifications)
 	e.NotificationSettings = orEmpty(e.NotificationSettings)
+	e.Mail = orEmpty(e.Mail)
+	e.PasswordResets = orEmpty(e.PasswordResets)
 }
 
 func orEmpty[T any](s []T) []T {
@@ -272,6 +292,9 @@ func (s *Service) Erase(ctx context.Context, userID int64) error {
 			{"DELETE FROM notification_settings WHERE user_id = ?", []any{userID}},
 			{"DELETE FROM notifications WHERE user_id = ?", []any{userID}},
 			{"UPDATE reports SET note = '' WHERE reporter_id = ?", []any{userID}},
+			// Mail to the account holds its address, and a reset link.
+			{"DELETE FROM mail_queue WHERE user_id = ?", []any{userID}},
+			{"DELETE FROM password_resets WHERE user_id = ?", []any{userID}},
 		}
 		for _, st := range steps {
 			if _, err := tx.ExecContext(ctx, st.sql, st.args...); err != nil {

@@ -31,6 +31,7 @@ import (
 	"github.com/mitreden/mitreden/app/legal"
 	"github.com/mitreden/mitreden/app/live"
 	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/mail"
 	"github.com/mitreden/mitreden/app/metrics"
 	"github.com/mitreden/mitreden/app/moderation"
 	"github.com/mitreden/mitreden/app/notifications"
@@ -56,6 +57,8 @@ type Options struct {
 	Live live.Options
 	// PruneEvery is how often ended sessions are deleted; 0 is PruneEvery.
 	PruneEvery time.Duration
+	// Mail tunes the mail worker (tests shorten its pauses).
+	Mail mail.Options
 }
 
 // App is a running mitreden.
@@ -72,6 +75,7 @@ type App struct {
 	Screening     *screening.Lists
 	Legal         *legal.Service
 	Live          *live.Hub
+	Mail          *mail.Service
 	Pages         *pages.Renderer
 	Fiber         *fiber.App
 	log           *slog.Logger
@@ -104,6 +108,8 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.Accounts.RequireStaffTwoFactor(cfg.Staff2FA)
+	a.Mail = newMail(st, catalog, cfg, opts.Mail, log)
+	a.Accounts.SetMailer(a.Mail)
 	a.Consultations = consultations.NewService(st, catalog)
 	a.Experts = experts.NewService(st, catalog)
 	a.Participation = participation.NewService(st, catalog)
@@ -166,6 +172,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		},
 	})
 	a.startPruning(opts.PruneEvery)
+	a.startMail()
 	return a, nil
 }
 
@@ -274,6 +281,10 @@ func (a *App) adminSettingError(err error) error {
 // Serve answers requests on ln until ctx ends, then drains open requests
 // (up to 10 s) and returns.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	if a.Config.PublicURL == "" {
+		// Links in mails lead to where this server listens.
+		a.Mail.SetSite("http://" + ln.Addr().String())
+	}
 	conns := newConnections()
 	srv := a.Fiber.Server()
 	srv.Handler = conns.handler(srv.Handler)
@@ -298,9 +309,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// Close ends the live hub and the pruning and releases the database.
+// Close ends the live hub, the pruning and the mail worker, and releases the database.
 func (a *App) Close() error {
 	a.stopPruning()
+	a.Mail.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	a.Live.Shutdown(ctx)
 	cancel()

@@ -18,6 +18,9 @@ import (
 type rateLimits struct {
 	login    fiber.Handler
 	register fiber.Handler
+	// Reset mails, per client address and per e-mail address
+	// (ratelimit_reset.go).
+	resetByAddress, resetByEmail fiber.Handler
 	// Per account, stricter for accounts younger than a day.
 	votes    fiber.Handler
 	comments fiber.Handler
@@ -49,15 +52,17 @@ var (
 func newRateLimits(on bool) *rateLimits {
 	if !on {
 		pass := func(c *fiber.Ctx) error { return c.Next() }
-		return &rateLimits{login: pass, register: pass, votes: pass, comments: pass, ideas: pass, reports: pass}
+		return &rateLimits{login: pass, register: pass, resetByAddress: pass, resetByEmail: pass, votes: pass, comments: pass, ideas: pass, reports: pass}
 	}
 	return &rateLimits{
-		login:    perIP("sign_in", loginPerMinute, time.Minute),
-		register: perIP("registration", registrationsPer10Min, 10*time.Minute),
-		votes:    perAccount(voteLimit),
-		comments: perAccount(commentLimit),
-		ideas:    perAccount(ideaLimit),
-		reports:  perAccount(reportLimit),
+		login:          perIP("sign_in", loginPerMinute, time.Minute),
+		register:       perIP("registration", registrationsPer10Min, 10*time.Minute),
+		resetByAddress: perIP("password_reset", resetsPerAddressHour, time.Hour),
+		resetByEmail:   perEmail("password_reset", resetsPerEmailHour, time.Hour),
+		votes:          perAccount(voteLimit),
+		comments:       perAccount(commentLimit),
+		ideas:          perAccount(ideaLimit),
+		reports:        perAccount(reportLimit),
 	}
 }
 

@@ -136,7 +136,9 @@ func New(d Deps) *fiber.App {
 
 	app.Use(d.Accounts.Authenticate)
 	app.Use(privateToMembers)
-	app.Use(accounts.CheckCSRF("/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/login/2fa"))
+	// A reset link is its own authority, like a password.
+	app.Use(accounts.CheckCSRF("/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/login/2fa",
+		"/api/v1/auth/password-reset", "/api/v1/auth/password-reset/confirm"))
 	app.Use(access.RefuseBlockedWrites)
 	app.Use(access.HoldForPasswordChange)
 
@@ -145,6 +147,7 @@ func New(d Deps) *fiber.App {
 	mountPages(app, d, limits)
 	mountAdmin(app, d, limits)
 	mountSecurity(app, d, limits)
+	mountPasswordReset(app, d, limits)
 	app.Use(notFound(app))
 	return app
 }

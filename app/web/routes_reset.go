@@ -1,0 +1,19 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+)
+
+// mountPasswordReset registers password reset by mail: asking for a link
+// (limited per client address and per e-mail address) and setting the
+// new password with it (limited like sign-in: it checks a credential).
+func mountPasswordReset(app *fiber.App, d Deps, limits *rateLimits) {
+	a := d.Accounts
+	api, pages := audiencesOf(app.Group("/api/v1")), audiencesOf(app)
+	api.self.Post("/auth/password-reset", limits.resetByAddress, limits.resetByEmail, a.APIPasswordReset)
+	api.self.Post("/auth/password-reset/confirm", limits.login, a.APIPasswordResetConfirm)
+
+	pages.public.Get("/password-reset", a.PasswordResetPage)
+	pages.self.Post("/password-reset", limits.resetByAddress, limits.resetByEmail, a.PasswordResetSubmit)
+	pages.self.Post("/password-reset/confirm", limits.login, a.PasswordResetConfirmSubmit)
+}
