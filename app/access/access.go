@@ -219,7 +219,7 @@ func SelfService(path string) bool {
 		}
 	}
 	switch path {
-	case "/api/v1/me", "/logout", "/login", "/login/2fa", "/register", "/password-reset", "/password-reset/confirm":
+	case "/api/v1/me", "/logout", "/login", "/login/2fa", "/register", "/password-reset", "/password-reset/confirm", "/unsubscribe":
 		return true
 	}
 	return strings.HasSuffix(path, "/appeal")

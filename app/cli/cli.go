@@ -22,6 +22,8 @@ import (
 	"github.com/mitreden/mitreden/app/config"
 	"github.com/mitreden/mitreden/app/export"
 	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/mail"
+	"github.com/mitreden/mitreden/app/notifications"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/server"
 	"github.com/mitreden/mitreden/app/store"
@@ -45,6 +47,7 @@ Usage:
   mitreden user reset-2fa --email E [--db URL]
   mitreden backup -o FILE [--db URL]
   mitreden export (--group ID | --consultation SLUG) --format csv|xlsx|json|md [--lang de] [-o FILE] [--db URL]
+  mitreden mail digest [--db URL]
   mitreden bench [--db URL] [--duration D] [--concurrency N] [--scenarios LIST] [--live-sockets N] [--export-comments N]
 
 Configuration (flags win): MITREDEN_ADDR, MITREDEN_DB, MITREDEN_RATE_LIMITS,
@@ -103,7 +106,7 @@ func describe(err error) string {
 
 // commands are the subcommands by name.
 var commands = map[string]func(ctx context.Context, args []string, io IO) error{
-	"serve": serve, "migrate": migrate, "user": user, "backup": backup, "bench": benchmark, "export": exportCmd,
+	"serve": serve, "migrate": migrate, "user": user, "backup": backup, "bench": benchmark, "export": exportCmd, "mail": mailCmd,
 }
 
 func run(ctx context.Context, args []string, io IO) error {
@@ -408,4 +411,38 @@ func (a *exportArgs) write(ctx context.Context, io IO, ex *export.Exporter, sc e
 		}
 	}
 	return err
+}
+
+// mailCmd is `mitreden mail digest`: every pending daily notification
+// goes out now, one mail per person, through MITREDEN_SMTP_URL (or the
+// log); nothing when none is pending.
+func mailCmd(ctx context.Context, args []string, io IO) error {
+	if len(args) == 0 || args[0] != "digest" {
+		return config.Usagef("mail: the command is: mitreden mail digest [--db URL]")
+	}
+	cfg, err := config.ParseServer(args[1:], io.Env)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.DB, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := migrated(ctx, st); err != nil {
+		return err
+	}
+	catalog, err := locale.Load(i18n.Files)
+	if err != nil {
+		return err
+	}
+	log := logger(io)
+	m := mail.New(st, catalog, cfg, mail.Options{}, log)
+	n, err := notifications.NewMailer(st, catalog, m, log).SendDigests(ctx)
+	if err != nil {
+		return err
+	}
+	m.DeliverNow(ctx)
+	fmt.Fprintf(io.Stderr, "%d digest mails sent\n", n)
+	return nil
 }

@@ -20,6 +20,9 @@ type Letter struct {
 	SubjectKey string
 	// Before and After are the keys of the paragraphs around the link.
 	Before, After []string
+	// Items are paragraphs already in the recipient's language (a
+	// digest's notifications), after Before.
+	Items []string
 	// Args fill the texts' placeholders.
 	Args map[string]any
 	// LinkKey labels Link, which is a path on the site ("/login") or a
@@ -32,13 +35,15 @@ type Letter struct {
 // letterData is what the templates see.
 type letterData struct {
 	Lang, Dir, Subject, Greeting string
-	Before, After                []string
+	Before, Items, After         []string
 	LinkText, Link, Footer       string
 }
 
 var textLetter = texttemplate.Must(texttemplate.New("text").Parse(`{{with .Greeting}}{{.}}
 
 {{end}}{{range .Before}}{{.}}
+
+{{end}}{{range .Items}}{{.}}
 
 {{end}}{{.LinkText}}:
 {{.Link}}
@@ -59,6 +64,9 @@ var htmlLetter = htmltemplate.Must(htmltemplate.New("html").Parse(`<!DOCTYPE htm
 <p>{{.}}</p>
 {{- end}}
 {{- range .Before}}
+<p>{{.}}</p>
+{{- end}}
+{{- range .Items}}
 <p>{{.}}</p>
 {{- end}}
 <p><a href="{{.Link}}" style="display:inline-block;padding:.6em 1.2em;background:#00507a;color:#fff;text-decoration:none;border-radius:4px">{{.LinkText}}</a></p>
@@ -93,6 +101,7 @@ func (s *Service) Compose(l Letter) (Message, error) {
 	for _, k := range l.Before {
 		d.Before = append(d.Before, loc.T(k, args))
 	}
+	d.Items = l.Items
 	for _, k := range l.After {
 		d.After = append(d.After, loc.T(k, args))
 	}

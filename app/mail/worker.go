@@ -49,6 +49,10 @@ func (s *Service) Close() {
 	}
 }
 
+// DeliverNow sends every mail due now, here, without the worker: for a
+// command that queues mail and ends (mitreden mail digest).
+func (s *Service) DeliverNow(ctx context.Context) { s.deliverDue(ctx) }
+
 // deliverDue sends claimed batches until nothing is due.
 func (s *Service) deliverDue(ctx context.Context) {
 	for ctx.Err() == nil && s.anyDue(ctx) {

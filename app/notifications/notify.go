@@ -97,8 +97,13 @@ func Notify(ctx context.Context, tx *store.Tx, cat *locale.Catalog, to Recipient
 	}
 	now := time.Now().UTC()
 	params := append([]any{string(n.Kind), string(title), n.Body, string(args), n.URL, tx.Time(now)}, to.Args...)
-	rows, err = tx.Query(ctx, `INSERT INTO notifications (user_id, kind, title, body_key, body_args, url, created_at)
-SELECT u.id, ?, ?, ?, ?, ?, ? `+who+` RETURNING id, user_id`, append(params, to.Except)...)
+	// How it goes out by mail: as the person chose (Defaults else), never
+	// to an account without an address.
+	params = append([]any{string(n.Kind), string(Defaults[n.Kind])}, params...)
+	rows, err = tx.Query(ctx, `INSERT INTO notifications (mail, user_id, kind, title, body_key, body_args, url, created_at)
+SELECT CASE WHEN u.email IS NULL THEN 'off'
+  ELSE COALESCE((SELECT s.delivery FROM notification_settings s WHERE s.user_id = u.id AND s.kind = ?), ?) END,
+  u.id, ?, ?, ?, ?, ?, ? `+who+` RETURNING id, user_id`, append(params, to.Except)...)
 	if err != nil {
 		return err
 	}

@@ -76,10 +76,12 @@ type App struct {
 	Legal         *legal.Service
 	Live          *live.Hub
 	Mail          *mail.Service
-	Pages         *pages.Renderer
-	Fiber         *fiber.App
-	log           *slog.Logger
-	stopPruning   func()
+	// Notices mails what notifications ask for.
+	Notices     *notifications.Mailer
+	Pages       *pages.Renderer
+	Fiber       *fiber.App
+	log         *slog.Logger
+	stopPruning func()
 }
 
 // Build opens the database, migrates it, sets up a new installation and
@@ -173,6 +175,8 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 	})
 	a.startPruning(opts.PruneEvery)
 	a.startMail()
+	a.Notices = notifications.NewMailer(st, catalog, a.Mail, log)
+	a.Notices.Start()
 	return a, nil
 }
 
@@ -312,6 +316,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 // Close ends the live hub, the pruning and the mail worker, and releases the database.
 func (a *App) Close() error {
 	a.stopPruning()
+	a.Notices.Close()
 	a.Mail.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	a.Live.Shutdown(ctx)

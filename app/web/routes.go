@@ -93,6 +93,8 @@ func mountPages(app *fiber.App, d Deps, limits *rateLimits) {
 	r.self.Get("/me/notification-settings", access.RequireSignedIn, d.Notifications.SettingsPage)
 	r.self.Post("/me/notification-settings", access.RequireSignedIn, d.Notifications.SettingsSubmit)
 	r.self.Get("/me/notifications", access.RequireSignedIn, d.Notifications.ListPage)
+	r.self.Get("/unsubscribe", d.Notifications.UnsubscribePage)
+	r.self.Post("/unsubscribe", d.Notifications.UnsubscribeSubmit)
 	r.self.Post("/me/notifications/read", access.RequireSignedIn, d.Notifications.MarkReadSubmit)
 	r.participants.Post("/reports", limits.reports, p.ReportSubmit)
 	// An author's edit forms; their posts are refused while blocked.

@@ -138,7 +138,9 @@ func New(d Deps) *fiber.App {
 	app.Use(privateToMembers)
 	// A reset link is its own authority, like a password.
 	app.Use(accounts.CheckCSRF("/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/login/2fa",
-		"/api/v1/auth/password-reset", "/api/v1/auth/password-reset/confirm"))
+		"/api/v1/auth/password-reset", "/api/v1/auth/password-reset/confirm",
+		// An unsubscribe link too, posted by mail programs (RFC 8058).
+		"/unsubscribe"))
 	app.Use(access.RefuseBlockedWrites)
 	app.Use(access.HoldForPasswordChange)
 

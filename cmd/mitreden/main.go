@@ -3,6 +3,9 @@ package main
 
 import (
 	"os"
+	// The daily digest goes out at 07:00 Europe/Berlin, also on machines
+	// without a time zone database.
+	_ "time/tzdata"
 
 	"github.com/mitreden/mitreden/app/cli"
 	"github.com/mitreden/mitreden/app/config"

@@ -1,0 +1,125 @@
+package notifications_test
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mitreden/mitreden/app/apptest"
+	"github.com/mitreden/mitreden/app/cli"
+	"github.com/mitreden/mitreden/app/config"
+	"github.com/mitreden/mitreden/app/mail"
+	"github.com/mitreden/mitreden/app/mail/mailtest"
+	"github.com/mitreden/mitreden/app/store/storetest"
+)
+
+func withMailServer(t *testing.T, fn func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server)) {
+	storetest.ForEach(t, func(t *testing.T, db config.Database) {
+		smtpd := mailtest.Start(t)
+		fn(t, apptest.Start(t, db, apptest.WithSMTP(smtpd.URL()), apptest.WithMail(func(o *mail.Options) {
+			o.FirstRetry, o.PollEvery = 50*time.Millisecond, 200*time.Millisecond
+		})), smtpd)
+	})
+}
+
+func registerIn(t *testing.T, s *apptest.Server, email, name, lang string) *apptest.Client {
+	t.Helper()
+	r := s.Client().Do("POST", "/api/v1/auth/register", map[string]any{"email": email, "password": apptest.Password, "display_name": name, "locale": lang, "privacy_consent": true})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("register %s: %d %s", email, r.Status, r.Body)
+	}
+	return s.Login(email, apptest.Password)
+}
+
+// A notification whose kind comes at once is mailed in the person's
+// language with a one-click unsubscribe link (RFC 8058); the link turns
+// that kind off. Daily kinds wait for the digest, which `mitreden mail
+// digest` sends at once: one mail per person, nothing when none waits.
+func TestNotificationMail(t *testing.T) {
+	withMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
+		admin := s.Admin()
+		layla := registerIn(t, s, "layla@example.org", "Layla", "ar")
+		jan := registerIn(t, s, "jan@example.org", "Jan", "de")
+		// Layla gets answers at once (the default); Jan asks for reports'
+		// outcomes once a day.
+		if r := jan.Do("PUT", "/api/v1/me/notification-settings", map[string]string{"measure_status": "immediate"}); r.Status != 200 {
+			t.Fatalf("settings: %d %s", r.Status, r.Body)
+		}
+		layla.Do("PUT", "/api/v1/measures/1/vote", map[string]int{"value": 1})
+		jan.Do("PUT", "/api/v1/measures/1/vote", map[string]int{"value": -1})
+		if r := admin.Do("PATCH", "/api/v1/measures/1", map[string]any{"status": "adopted"}); r.Status != 200 {
+			t.Fatalf("status: %d %s", r.Status, r.Body)
+		}
+		// Jan wants it at once; Layla's measure_status is daily.
+		got := smtpd.Wait(t, 1, 10*time.Second)
+		m := got[0]
+		if m.Envelope.To != "jan@example.org" || !strings.Contains(m.Subject, "Neuigkeit") || !strings.Contains(m.Text, "Die Maßnahme ist beschlossen.") || !strings.Contains(m.Text, "/m/1") {
+			t.Fatalf("mail to %s: %q\n%s", m.Envelope.To, m.Subject, m.Text)
+		}
+		if m.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+			t.Errorf("List-Unsubscribe-Post %q", m.Header.Get("List-Unsubscribe-Post"))
+		}
+		link := strings.Trim(m.Header.Get("List-Unsubscribe"), "<>")
+		u, err := url.Parse(link)
+		if err != nil || u.Path != "/unsubscribe" || u.Query().Get("token") == "" {
+			t.Fatalf("List-Unsubscribe %q", link)
+		}
+		// Opening the link changes nothing; the one-click POST, without a
+		// session or a CSRF token, turns the kind off.
+		anon := s.Client()
+		page := anon.Get(u.RequestURI())
+		apptest.CheckPage(t, page, "de")
+		var settings map[string]string
+		jan.Get("/api/v1/me/notification-settings").JSON(t, &settings)
+		if settings["measure_status"] != "immediate" {
+			t.Fatalf("opening the link changed the setting: %v", settings)
+		}
+		if r := anon.Do("POST", u.RequestURI(), apptest.Raw{ContentType: "application/x-www-form-urlencoded", Body: []byte("List-Unsubscribe=One-Click")}); r.Status != 200 {
+			t.Fatalf("one-click: %d %s", r.Status, r.Body)
+		}
+		jan.Get("/api/v1/me/notification-settings").JSON(t, &settings)
+		if settings["measure_status"] != "off" {
+			t.Fatalf("after unsubscribing: %v", settings)
+		}
+		if r := anon.Do("POST", "/unsubscribe?token=nonsense", nil); r.Status != 400 {
+			t.Errorf("unknown token: %d", r.Status)
+		}
+		if r := admin.Do("PATCH", "/api/v1/measures/1", map[string]any{"status": "implemented"}); r.Status != 200 {
+			t.Fatalf("status: %d %s", r.Status, r.Body)
+		}
+		smtpd.Quiet(t, 1, 700*time.Millisecond)
+
+		// Layla's two daily notifications: one digest, in Arabic.
+		var out bytes.Buffer
+		run := func() {
+			t.Helper()
+			io := cli.IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Env: func(k string) string {
+				switch k {
+				case "MITREDEN_SMTP_URL":
+					return smtpd.URL()
+				case "MITREDEN_PUBLIC_URL":
+					return s.URL
+				}
+				return ""
+			}}
+			if code := cli.Main([]string{"mail", "digest", "--db", s.App.Store.Source().String()}, io); code != 0 {
+				t.Fatalf("mitreden mail digest: %d\n%s", code, out.String())
+			}
+		}
+		run()
+		got = smtpd.Wait(t, 2, 10*time.Second)
+		d := got[1]
+		if d.Envelope.To != "layla@example.org" || !strings.Contains(d.HTML, `dir="rtl"`) || !strings.Contains(d.Text, "تم اعتماد الإجراء.") || !strings.Contains(d.Text, "تم تنفيذ الإجراء.") {
+			t.Fatalf("digest to %s: %q\n%s", d.Envelope.To, d.Subject, d.Text)
+		}
+		if d.Header.Get("List-Unsubscribe") == "" {
+			t.Errorf("the digest has no List-Unsubscribe")
+		}
+		// Nothing pending: nothing sent.
+		run()
+		smtpd.Quiet(t, 2, 500*time.Millisecond)
+	})
+}
