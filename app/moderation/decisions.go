@@ -273,8 +273,10 @@ func (in *decision) notify(ctx context.Context, tx *store.Tx, st *itemState, rep
 	if err != nil {
 		return err
 	}
+	// Reporters read no excerpt: the text is another person's, and
+	// perhaps never public.
 	return notifications.Notify(ctx, tx, in.catalog, notifications.ToAll(reporters), notifications.Notice{
-		Kind: notifications.ReportOutcome, Title: about, URL: "/me#reports",
+		Kind: notifications.ReportOutcome, URL: "/me#reports",
 		Body: "notifications.report_outcome." + in.Action,
 	})
 }
