@@ -56,6 +56,10 @@ type Viewer struct {
 	// MustChangePassword marks an account still on a generated one-time
 	// password: nothing but the password change and signing out.
 	MustChangePassword bool
+	// Unverified marks an account whose address is not confirmed yet
+	// while MITREDEN_EMAIL_VERIFICATION=required: it reads, but does not
+	// contribute.
+	Unverified bool
 }
 
 // SignedIn reports whether the viewer has an account.
@@ -163,13 +167,17 @@ func Refusal(v *Viewer) error {
 	return p
 }
 
-// MayWrite refuses anonymous (401) and blocked (403) writers.
+// MayWrite refuses anonymous (401), blocked (403) and unverified (403,
+// code email_unverified) contributors.
 func MayWrite(v *Viewer) error {
 	if !v.SignedIn() {
 		return problem.Unauthorized()
 	}
 	if v.Blocked(time.Now()) {
 		return v.BlockedProblem()
+	}
+	if v.Unverified {
+		return problem.Refused(problem.CodeEmailUnverified, "error.email_unverified")
 	}
 	return nil
 }
@@ -219,7 +227,7 @@ func SelfService(path string) bool {
 		}
 	}
 	switch path {
-	case "/api/v1/me", "/logout", "/login", "/login/2fa", "/register", "/password-reset", "/password-reset/confirm", "/unsubscribe":
+	case "/api/v1/me", "/logout", "/login", "/login/2fa", "/register", "/password-reset", "/password-reset/confirm", "/unsubscribe", "/verify":
 		return true
 	}
 	return strings.HasSuffix(path, "/appeal")

@@ -44,9 +44,10 @@ func NewHandlers(svc *Service, r *pages.Renderer, o HandlerOptions) *Handlers {
 
 // UserJSON is how a person appears to others: {id,display_name,role}.
 type UserJSON struct {
-	ID          int64       `json:"id"`
-	DisplayName string      `json:"display_name"`
-	Role        access.Role `json:"role"`
+	ID            int64       `json:"id"`
+	DisplayName   string      `json:"display_name"`
+	Role          access.Role `json:"role"`
+	EmailVerified bool        `json:"email_verified"`
 }
 
 type sessionJSON struct {
@@ -131,6 +132,9 @@ type meJSON struct {
 	Locale      string      `json:"locale"`
 	Groups      []int64     `json:"groups"`
 	TwoFactor   bool        `json:"two_factor"`
+	// EmailVerified is whether the address is confirmed (always, for an
+	// account without one).
+	EmailVerified bool `json:"email_verified"`
 }
 
 // APIMe is GET /api/v1/me.
@@ -147,11 +151,11 @@ func (h *Handlers) APIMe(c *fiber.Ctx) error {
 	if groups == nil {
 		groups = []int64{}
 	}
-	return c.JSON(meJSON{ID: u.ID, Email: u.EmailAddress(), DisplayName: u.DisplayName, Role: u.Role, Locale: u.Locale, Groups: groups, TwoFactor: u.TwoFactorAt != nil})
+	return c.JSON(meJSON{ID: u.ID, Email: u.EmailAddress(), DisplayName: u.DisplayName, Role: u.Role, Locale: u.Locale, Groups: groups, TwoFactor: u.TwoFactorAt != nil, EmailVerified: u.Verified()})
 }
 
 func userJSON(u *User) UserJSON {
-	return UserJSON{ID: u.ID, DisplayName: u.DisplayName, Role: u.Role}
+	return UserJSON{ID: u.ID, DisplayName: u.DisplayName, Role: u.Role, EmailVerified: u.Verified()}
 }
 
 // LoginPage is GET /login.

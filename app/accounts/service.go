@@ -42,6 +42,7 @@ type User struct {
 	BlockReason      string      `bun:"block_reason"`
 	BlockedBy        *int64      `bun:"blocked_by"`
 	TwoFactorAt      *time.Time  `bun:"two_factor_at"`
+	EmailVerifiedAt  *time.Time  `bun:"email_verified_at"`
 	DeletedAt        *time.Time  `bun:"deleted_at"`
 	CreatedAt        time.Time   `bun:"created_at"`
 	UpdatedAt        time.Time   `bun:"updated_at"`
@@ -49,6 +50,10 @@ type User struct {
 	// MustChangePassword marks a generated one-time password.
 	MustChangePassword bool `bun:"must_change_password"`
 }
+
+// Verified reports whether the address is confirmed; an account without
+// one has nothing to confirm.
+func (u *User) Verified() bool { return u.Email == nil || u.EmailVerifiedAt != nil }
 
 // EmailAddress is the user's e-mail, or "" after erasure.
 func (u *User) EmailAddress() string {
@@ -108,6 +113,8 @@ type Service struct {
 	clock atomic.Pointer[func() time.Time]
 	// staffTwoFactor is MITREDEN_STAFF_2FA=required.
 	staffTwoFactor bool
+	// verifyEmail is MITREDEN_EMAIL_VERIFICATION=required.
+	verifyEmail bool
 	// deviceKey signs device cookies (LoadDeviceKey).
 	deviceKey []byte
 	// sessions keeps what Authenticate answered (CacheSessions); nil keeps nothing.
@@ -170,6 +177,10 @@ type NewAccount struct {
 	// MustChangePassword marks Password as generated: the account must
 	// set its own before anything else.
 	MustChangePassword bool
+	// confirm asks the person to confirm the address (a registration
+	// while MITREDEN_EMAIL_VERIFICATION=required); other accounts are
+	// made by an operator or an administrator and count as confirmed.
+	confirm bool
 }
 
 // Check validates a new account without creating it.
@@ -214,7 +225,16 @@ func (s *Service) Create(ctx context.Context, in NewAccount) (*User, error) {
 	}
 	now := s.now()
 	email := in.Email
+	var conf confirmation
+	if in.confirm {
+		if conf, err = s.newConfirmation(email, in.DisplayName, in.Locale); err != nil {
+			return nil, err
+		}
+	}
 	u := &User{Email: &email, DisplayName: in.DisplayName, PasswordHash: hash, Role: in.Role, Locale: in.Locale, MustChangePassword: in.MustChangePassword, CreatedAt: now, UpdatedAt: now}
+	if !in.confirm {
+		u.EmailVerifiedAt = &now // made by an operator or an administrator
+	}
 	if in.PrivacyConsent {
 		u.PrivacyConsentAt = &now
 	}
@@ -227,8 +247,14 @@ func (s *Service) Create(ctx context.Context, in NewAccount) (*User, error) {
 				return err
 			}
 		}
+		if in.confirm {
+			return s.askToConfirm(ctx, tx, u.ID, email, conf)
+		}
 		return nil
 	})
+	if err == nil && in.confirm {
+		s.mailer.Wake()
+	}
 	switch {
 	case store.IsUniqueViolation(err):
 		return nil, ErrEmailTaken
@@ -248,6 +274,7 @@ var ErrConsentRequired = problem.Invalid(problem.Field("privacy_consent", "error
 // notice, and signs it in.
 func (s *Service) Register(ctx context.Context, in NewAccount, client Client) (*User, *Session, error) {
 	in.Role, in.Groups, in.MustChangePassword = access.Resident, nil, false
+	in.confirm = s.verifyEmail
 	if !in.PrivacyConsent {
 		return nil, nil, ErrConsentRequired
 	}
@@ -328,7 +355,8 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*access.Viewe
 	// SQLite and one round trip on PostgreSQL. The token is passed as
 	// CAST(? AS TEXT), not a bare ?: see app/store/raw.go.
 	rows, err := s.st.Query(ctx, `
-SELECT s.id, s.csrf_token, s.expires_at, s.last_seen_at, u.id, u.display_name, u.role, u.locale, u.created_at, u.blocked_until, u.block_reason, u.must_change_password, u.two_factor_at, m.group_id
+SELECT s.id, s.csrf_token, s.expires_at, s.last_seen_at, u.id, u.display_name, u.role, u.locale, u.created_at, u.blocked_until, u.block_reason, u.must_change_password, u.two_factor_at,
+  u.email IS NOT NULL AND u.email_verified_at IS NULL, m.group_id
 FROM sessions s JOIN users u ON u.id = s.user_id
 LEFT JOIN expert_group_members m ON m.user_id = u.id
 WHERE s.token_hash = CAST(? AS TEXT) AND u.deleted_at IS NULL
@@ -344,12 +372,13 @@ ORDER BY m.group_id`, tokenHash)
 		lastSeen     sql.NullTime
 		blockedUntil sql.NullTime
 		twoFactor    sql.NullTime
+		unverified   bool
 		role         string
 		group        sql.NullInt64
 	)
 	for rows.Next() {
 		// Every row repeats the session and account; only the group differs.
-		if err := rows.Scan(&v.SessionID, &v.CSRFToken, &expires, &lastSeen, &v.UserID, &v.DisplayName, &role, &v.Locale, &v.CreatedAt, &blockedUntil, &v.BlockReason, &v.MustChangePassword, &twoFactor, &group); err != nil {
+		if err := rows.Scan(&v.SessionID, &v.CSRFToken, &expires, &lastSeen, &v.UserID, &v.DisplayName, &role, &v.Locale, &v.CreatedAt, &blockedUntil, &v.BlockReason, &v.MustChangePassword, &twoFactor, &unverified, &group); err != nil {
 			return nil, err
 		}
 		found = true
@@ -372,6 +401,7 @@ ORDER BY m.group_id`, tokenHash)
 		v.BlockedUntil = &until
 	}
 	v.TwoFactor = twoFactor.Valid
+	v.Unverified = unverified && s.verifyEmail
 	v.NeedsTwoFactor = s.staffTwoFactor && !v.TwoFactor && v.AtLeast(access.Moderator)
 	if err := s.markSeen(ctx, v.SessionID, lastSeen.Time, now); err != nil {
 		return nil, err

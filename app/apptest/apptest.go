@@ -74,6 +74,10 @@ func WithRateLimits() Option { return func(s *Setup) { s.Config.RateLimits = tru
 // WithoutDemo starts with an empty database.
 func WithoutDemo() Option { return func(s *Setup) { s.Config.Demo = false } }
 
+// WithEmailVerification is MITREDEN_EMAIL_VERIFICATION=required (tests
+// run with it off, as load runs do).
+func WithEmailVerification() Option { return func(s *Setup) { s.Config.VerifyEmail = true } }
+
 // WithBodyLimit sets MITREDEN_BODY_LIMIT.
 func WithBodyLimit(n int) Option { return func(s *Setup) { s.Config.BodyLimit = n } }
 

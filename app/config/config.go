@@ -128,6 +128,10 @@ type Server struct {
 	// Staff2FA requires admins and moderators to sign in with a second
 	// factor before any staff action.
 	Staff2FA bool
+	// VerifyEmail is MITREDEN_EMAIL_VERIFICATION=required (the default of
+	// the command): contributions count once the address is confirmed.
+	// The zero value (off) is for tests and load runs.
+	VerifyEmail bool
 	// SMTP is MITREDEN_SMTP_URL; nil writes mails to the log instead.
 	SMTP *SMTP
 	// MailFrom is the From of every mail (MITREDEN_MAIL_FROM).
@@ -212,6 +216,13 @@ func ParseServer(args []string, env Env) (Server, error) {
 	}
 	if cfg.PublicURL, err = parsePublicURL(env("MITREDEN_PUBLIC_URL")); err != nil {
 		return Server{}, err
+	}
+	switch v := strings.ToLower(strings.TrimSpace(env("MITREDEN_EMAIL_VERIFICATION"))); v {
+	case "", "required":
+		cfg.VerifyEmail = true
+	case "off":
+	default:
+		return Server{}, Usagef("MITREDEN_EMAIL_VERIFICATION=%q: use required or off", v)
 	}
 	switch v := strings.ToLower(strings.TrimSpace(env("MITREDEN_STAFF_2FA"))); v {
 	case "", "optional":

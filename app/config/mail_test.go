@@ -50,3 +50,20 @@ func TestMailFromDefault(t *testing.T) {
 		t.Errorf("a bad address: want a usage error, got %v", err)
 	}
 }
+
+func TestEmailVerificationSetting(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  bool
+	}{{"", true}, {"required", true}, {"Required", true}, {"off", false}} {
+		cfg, err := ParseServer(nil, func(k string) string {
+			if k == "MITREDEN_EMAIL_VERIFICATION" {
+				return tc.value
+			}
+			return ""
+		})
+		if err != nil || cfg.VerifyEmail != tc.want {
+			t.Errorf("MITREDEN_EMAIL_VERIFICATION=%q: %v, %v", tc.value, cfg.VerifyEmail, err)
+		}
+	}
+}

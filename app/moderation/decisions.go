@@ -336,7 +336,8 @@ func (s *Service) Appeal(ctx context.Context, v *access.Viewer, kind string, id 
 const autoHideStatement = "Automatisch ausgeblendet, weil mehrere Personen den Beitrag gemeldet haben; die Moderation entscheidet. / Hidden automatically because several people reported it; a moderator will decide."
 
 // AfterReport hides published content once reports from enough distinct
-// accounts older than a day reach it. It runs inside the report's write.
+// accounts older than a day, with a confirmed address (or none to
+// confirm), reach it. It runs inside the report's write.
 func (s *Service) AfterReport(ctx context.Context, tx *store.Tx, kind string, id int64) error {
 	table, err := tableOf(kind)
 	if err != nil {
@@ -344,7 +345,8 @@ func (s *Service) AfterReport(ctx context.Context, tx *store.Tx, kind string, id
 	}
 	var reasons []string
 	if err := tx.NewRaw(`SELECT r.reason FROM reports r JOIN users u ON u.id = r.reporter_id
-WHERE r.target_kind = ? AND r.target_id = ? AND r.resolved_at IS NULL AND u.created_at < ? AND u.deleted_at IS NULL`,
+WHERE r.target_kind = ? AND r.target_id = ? AND r.resolved_at IS NULL AND u.created_at < ? AND u.deleted_at IS NULL
+  AND (u.email IS NULL OR u.email_verified_at IS NOT NULL)`,
 		kind, id, s.now().Add(-24*time.Hour)).Scan(ctx, &reasons); err != nil && !store.IsNoRows(err) {
 		return err
 	}

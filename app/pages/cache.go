@@ -202,9 +202,9 @@ func (r *Renderer) cached(topics func(c *fiber.Ctx) []string, next fiber.Handler
 // sharesPages reports whether a signed-in reader may get a page kept for
 // readers of the same role and groups: not while their pages differ from
 // everyone else's, for a block (the banner, no staff links) or a second
-// factor or new password they must first set.
+// factor or new password they must first set, or an address to confirm.
 func sharesPages(v *access.Viewer) bool {
-	return !v.Blocked(time.Now()) && !v.NeedsTwoFactor && !v.MustChangePassword
+	return !v.Blocked(time.Now()) && !v.NeedsTwoFactor && !v.MustChangePassword && !v.Unverified
 }
 
 // renderPersonal renders next's page with markers, keeps it when next

@@ -291,6 +291,8 @@ func (s *Service) Erase(ctx context.Context, userID int64) error {
 			{"DELETE FROM follows WHERE user_id = ?", []any{userID}},
 			{"DELETE FROM notification_settings WHERE user_id = ?", []any{userID}},
 			{"DELETE FROM notifications WHERE user_id = ?", []any{userID}},
+			{"DELETE FROM email_verifications WHERE user_id = ?", []any{userID}},
+			{"DELETE FROM unsubscribe_tokens WHERE user_id = ?", []any{userID}},
 			{"UPDATE reports SET note = '' WHERE reporter_id = ?", []any{userID}},
 			// Mail to the account holds its address, and a reset link.
 			{"DELETE FROM mail_queue WHERE user_id = ?", []any{userID}},

@@ -110,6 +110,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.Accounts.RequireStaffTwoFactor(cfg.Staff2FA)
+	a.Accounts.RequireVerifiedEmail(cfg.VerifyEmail)
 	a.Mail = newMail(st, catalog, cfg, opts.Mail, log)
 	a.Accounts.SetMailer(a.Mail)
 	a.Consultations = consultations.NewService(st, catalog)

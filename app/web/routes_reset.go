@@ -2,6 +2,8 @@ package web
 
 import (
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/mitreden/mitreden/app/access"
 )
 
 // mountPasswordReset registers password reset by mail: asking for a link
@@ -16,4 +18,11 @@ func mountPasswordReset(app *fiber.App, d Deps, limits *rateLimits) {
 	pages.public.Get("/password-reset", a.PasswordResetPage)
 	pages.self.Post("/password-reset", limits.resetByAddress, limits.resetByEmail, a.PasswordResetSubmit)
 	pages.self.Post("/password-reset/confirm", limits.login, a.PasswordResetConfirmSubmit)
+
+	// Confirming an address: the link's token is the authority.
+	api.self.Post("/auth/verify", limits.login, a.APIVerify)
+	api.self.Post("/auth/verify/resend", access.RequireSignedIn, limits.login, a.APIResendVerification)
+	pages.public.Get("/verify", a.VerifyPage)
+	pages.self.Post("/verify", limits.login, a.VerifySubmit)
+	pages.self.Post("/me/verify/resend", access.RequireSignedIn, limits.login, a.ResendVerificationSubmit)
 }

@@ -139,8 +139,9 @@ func New(d Deps) *fiber.App {
 	// A reset link is its own authority, like a password.
 	app.Use(accounts.CheckCSRF("/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/login/2fa",
 		"/api/v1/auth/password-reset", "/api/v1/auth/password-reset/confirm",
-		// An unsubscribe link too, posted by mail programs (RFC 8058).
-		"/unsubscribe"))
+		// An unsubscribe link too, posted by mail programs (RFC 8058), and
+		// a link that confirms an address.
+		"/unsubscribe", "/api/v1/auth/verify", "/verify"))
 	app.Use(access.RefuseBlockedWrites)
 	app.Use(access.HoldForPasswordChange)
 

@@ -101,6 +101,7 @@ func TestUsageErrors(t *testing.T) {
 		{"bad SMTP scheme", nil, []string{"MITREDEN_SMTP_URL=http://mail.example:25"}, "MITREDEN_SMTP_URL"},
 		{"bad SMTP port", nil, []string{"MITREDEN_SMTP_URL=smtp://mail.example:99999"}, "MITREDEN_SMTP_URL"},
 		{"bad mail sender", nil, []string{"MITREDEN_MAIL_FROM=not an address"}, "MITREDEN_MAIL_FROM"},
+		{"bad verification setting", nil, []string{"MITREDEN_EMAIL_VERIFICATION=sometimes"}, "MITREDEN_EMAIL_VERIFICATION"},
 		{"user add without role", []string{"user", "add", "--email", "a@b.de", "--name", "A", "--password-stdin"}, nil, "required"},
 		{"user add with a bad role", []string{"user", "add", "--email", "a@b.de", "--name", "A", "--role", "king", "--password-stdin"}, nil, "--role"},
 		{"backup without -o", []string{"backup"}, nil, "-o FILE"},
