@@ -431,7 +431,7 @@ func TestBehindTLSProxy(t *testing.T) {
 func TestVotesSurviveKill(t *testing.T) {
 	dir := t.TempDir()
 	addr := freeAddr(t)
-	env := cleanEnv("MITREDEN_ADDR="+addr, "MITREDEN_RATE_LIMITS=off", "MITREDEN_ADMIN_EMAIL=ops@example.org", "MITREDEN_ADMIN_PASSWORD=ops-password-1")
+	env := cleanEnv("MITREDEN_ADDR="+addr, "MITREDEN_RATE_LIMITS=off", "MITREDEN_EMAIL_VERIFICATION=off", "MITREDEN_ADMIN_EMAIL=ops@example.org", "MITREDEN_ADMIN_PASSWORD=ops-password-1")
 	s := startServer(t, dir, env)
 	const voters = 24
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: voters}}
