@@ -147,11 +147,46 @@ func (h *Handlers) APIMe(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	groups := v.Groups
+	return c.JSON(meOut(u, v.Groups))
+}
+
+func meOut(u *User, groups []int64) meJSON {
 	if groups == nil {
 		groups = []int64{}
 	}
-	return c.JSON(meJSON{ID: u.ID, Email: u.EmailAddress(), DisplayName: u.DisplayName, Role: u.Role, Locale: u.Locale, Groups: groups, TwoFactor: u.TwoFactorAt != nil, EmailVerified: u.Verified()})
+	return meJSON{ID: u.ID, Email: u.EmailAddress(), DisplayName: u.DisplayName, Role: u.Role, Locale: u.Locale, Groups: groups, TwoFactor: u.TwoFactorAt != nil, EmailVerified: u.Verified()}
+}
+
+// APIChangeMe is PATCH /api/v1/me {display_name?, locale?}.
+func (h *Handlers) APIChangeMe(c *fiber.Ctx) error {
+	var in OwnChange
+	if err := jsonapi.Decode(c, &in); err != nil {
+		return err
+	}
+	v := access.From(c)
+	u, err := h.svc.ChangeOwn(c.UserContext(), v, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(meOut(u, v.Groups))
+}
+
+type emailBody struct {
+	Email           string `json:"email"`
+	CurrentPassword string `json:"current_password"`
+}
+
+// APIChangeEmail is POST /api/v1/me/email {email, current_password}: 202,
+// a link goes to the new address.
+func (h *Handlers) APIChangeEmail(c *fiber.Ctx) error {
+	var b emailBody
+	if err := jsonapi.Decode(c, &b); err != nil {
+		return err
+	}
+	if err := h.svc.ChangeEmail(c.UserContext(), access.From(c), b.Email, b.CurrentPassword); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusAccepted)
 }
 
 func userJSON(u *User) UserJSON {

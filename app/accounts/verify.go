@@ -80,40 +80,81 @@ func (s *Service) ResendVerification(ctx context.Context, v *access.Viewer) erro
 }
 
 // VerifyEmail confirms the address a link was sent to: once, within
-// VerifyTTL, and only while the account still has that address.
+// VerifyTTL. A link to the account's own address confirms it; a link to
+// a new one (ChangeEmail) makes it the account's address, confirmed, and
+// the old address is told.
 func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 	if token == "" || len(token) > 128 {
 		return ErrVerifyToken
 	}
+	// The mail to the old address is composed before the write.
+	told, err := s.oldAddressNotice(ctx, hashToken(token))
+	if err != nil {
+		return err
+	}
 	now := s.now()
-	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		var (
 			userID  int64
 			email   string
+			current sql.NullString
 			expires time.Time
 			used    sql.NullTime
 		)
-		err := tx.QueryRow(ctx, "SELECT user_id, email, expires_at, used_at FROM email_verifications WHERE token_hash = ?"+tx.ForUpdate(""), hashToken(token)).
-			Scan(&userID, &email, &expires, &used)
+		err := tx.QueryRow(ctx, `SELECT v.user_id, v.email, u.email, v.expires_at, v.used_at FROM email_verifications v JOIN users u ON u.id = v.user_id
+WHERE v.token_hash = ? AND u.deleted_at IS NULL`+tx.ForUpdate("v"), hashToken(token)).Scan(&userID, &email, &current, &expires, &used)
 		switch {
 		case store.IsNoRows(err):
 			return ErrVerifyToken
 		case err != nil:
 			return err
-		case used.Valid || !now.Before(expires):
+		case used.Valid || !now.Before(expires) || !current.Valid:
 			return ErrVerifyToken
 		}
-		res, err := tx.Exec(ctx, "UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?) WHERE id = ? AND email = ? AND deleted_at IS NULL",
-			tx.Time(now), userID, email)
-		if err != nil {
+		if _, err := tx.Exec(ctx, "UPDATE users SET email = ?, email_verified_at = ?, updated_at = ? WHERE id = ?",
+			email, tx.Time(now), tx.Time(now), userID); err != nil {
+			if store.IsUniqueViolation(err) {
+				return ErrEmailTaken
+			}
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrVerifyToken
 		}
 		if _, err := tx.Exec(ctx, "UPDATE email_verifications SET used_at = ? WHERE token_hash = ?", tx.Time(now), hashToken(token)); err != nil {
 			return err
 		}
+		if current.String != email && told != nil {
+			told.UserID = userID
+			if err := s.mailer.Enqueue(ctx, tx, *told); err != nil {
+				return err
+			}
+		}
 		return Changed(ctx, tx)
 	})
+	if err == nil && told != nil {
+		s.mailer.Wake()
+	}
+	return err
+}
+
+// oldAddressNotice is the mail telling an account's address that a link
+// will move the account to another one (nil when the link confirms the
+// account's own address, or opens nothing).
+func (s *Service) oldAddressNotice(ctx context.Context, tokenHash string) (*mail.Message, error) {
+	var (
+		email, lang, name string
+		current           sql.NullString
+	)
+	err := s.st.QueryRow(ctx, `SELECT v.email, u.email, u.locale, u.display_name FROM email_verifications v JOIN users u ON u.id = v.user_id
+WHERE v.token_hash = ?`, tokenHash).Scan(&email, &current, &lang, &name)
+	if store.IsNoRows(err) || (err == nil && (!current.Valid || current.String == email)) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	msg, err := s.mailer.Compose(mail.Letter{
+		To: current.String, Lang: lang, Name: name,
+		SubjectKey: "mail.email_changed.subject", Before: []string{"mail.email_changed.body"}, After: []string{"mail.email_changed.not_you"},
+		LinkKey: "mail.email_changed.link", Link: "/password-reset",
+	})
+	return &msg, err
 }

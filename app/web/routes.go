@@ -16,6 +16,8 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 	r.self.Post("/auth/login", limits.login, d.Accounts.APILogin)
 	r.self.Post("/auth/logout", d.Accounts.APILogout)
 	r.self.Get("/me", d.Accounts.APIMe)
+	r.self.Patch("/me", access.RequireSignedIn, d.Accounts.APIChangeMe)
+	r.self.Post("/me/email", access.RequireSignedIn, limits.login, d.Accounts.APIChangeEmail)
 	// Private topics are refused by the socket (close 4403), see app/live.
 	r.public.Get("/live", d.Live)
 
@@ -127,6 +129,8 @@ func mountPages(app *fiber.App, d Deps, limits *rateLimits) {
 	r.self.Post("/register", limits.register, d.Accounts.RegisterSubmit)
 	r.self.Post("/logout", d.Accounts.LogoutSubmit)
 	r.self.Get("/me", d.Accounts.MePage)
+	r.self.Post("/me/profile", access.RequireSignedIn, d.Accounts.ProfileSubmit)
+	r.self.Post("/me/email", access.RequireSignedIn, limits.login, d.Accounts.EmailSubmit)
 
 	r.public.Get("/barrierefreiheit", d.Accessibility.StatementPage)
 	// Anyone may report a barrier, but not a blocked account.
