@@ -19,7 +19,7 @@ func TestWrongMethodAnswers405(t *testing.T) {
 		{"POST", "/api/v1/measures/1", "GET, HEAD, PATCH"},
 		{"GET", "/api/v1/auth/login", "POST"},
 		{"PUT", "/api/v1/comments/7/", "DELETE, PATCH"},
-		{"OPTIONS", "/api/v1/me", "DELETE, GET, HEAD"},
+		{"OPTIONS", "/api/v1/me", "DELETE, GET, HEAD, PATCH"},
 		{"PUT", "/api/v1/audit-log", "GET, HEAD"},
 	}
 	for _, tc := range cases {
