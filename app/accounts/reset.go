@@ -84,6 +84,8 @@ type resetLink struct {
 	id, userID         int64
 	email, displayName string
 	locale             string
+	// invited is an account without a password yet (Invite).
+	invited bool
 }
 
 // resetByToken finds the open reset of a token; used, expired and
@@ -98,10 +100,11 @@ func (s *Service) resetByToken(ctx context.Context, token string) (*resetLink, e
 		expires time.Time
 		used    sql.NullTime
 		email   sql.NullString
+		hash    sql.NullString
 	)
-	err := s.st.QueryRow(ctx, `SELECT r.id, r.user_id, r.expires_at, r.used_at, u.email, u.display_name, u.locale
+	err := s.st.QueryRow(ctx, `SELECT r.id, r.user_id, r.expires_at, r.used_at, u.email, u.display_name, u.locale, u.password_hash
 FROM password_resets r JOIN users u ON u.id = r.user_id
-WHERE r.token_hash = ? AND u.deleted_at IS NULL`, hashToken(token)).Scan(&r.id, &r.userID, &expires, &used, &email, &r.displayName, &r.locale)
+WHERE r.token_hash = ? AND u.deleted_at IS NULL`, hashToken(token)).Scan(&r.id, &r.userID, &expires, &used, &email, &r.displayName, &r.locale, &hash)
 	switch {
 	case store.IsNoRows(err):
 		return nil, ErrResetToken
@@ -110,7 +113,7 @@ WHERE r.token_hash = ? AND u.deleted_at IS NULL`, hashToken(token)).Scan(&r.id, 
 	case used.Valid || !s.now().Before(expires) || !email.Valid:
 		return nil, ErrResetToken
 	}
-	r.email = email.String
+	r.email, r.invited = email.String, !hadPassword(hash)
 	return &r, nil
 }
 
@@ -162,7 +165,9 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, token, password stri
 			args []any
 		}{
 			{"UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL", []any{tx.Time(now), r.userID}},
-			{"UPDATE users SET password_hash = ?, must_change_password = ?, updated_at = ? WHERE id = ?", []any{hash, false, tx.Time(now), r.userID}},
+			// The link came by mail: the address is confirmed too.
+			{"UPDATE users SET password_hash = ?, must_change_password = ?, email_verified_at = COALESCE(email_verified_at, ?), updated_at = ? WHERE id = ?",
+				[]any{hash, false, tx.Time(now), tx.Time(now), r.userID}},
 			{"DELETE FROM sessions WHERE user_id = ?", []any{r.userID}},
 			{"DELETE FROM login_challenges WHERE user_id = ?", []any{r.userID}},
 		} {
@@ -171,7 +176,7 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, token, password stri
 			}
 		}
 		// Every instance forgets the account's sessions it kept.
-		if err := Changed(ctx, tx); err != nil {
+		if err := Changed(ctx, tx); err != nil || r.invited {
 			return err
 		}
 		return s.mailer.Enqueue(ctx, tx, told)

@@ -181,6 +181,9 @@ type NewAccount struct {
 	// while MITREDEN_EMAIL_VERIFICATION=required); other accounts are
 	// made by an operator or an administrator and count as confirmed.
 	confirm bool
+	// invite makes the account without a password and mails a link to
+	// set one (Invite).
+	invite *invitation
 }
 
 // Check validates a new account without creating it.
@@ -232,7 +235,10 @@ func (s *Service) Create(ctx context.Context, in NewAccount) (*User, error) {
 		}
 	}
 	u := &User{Email: &email, DisplayName: in.DisplayName, PasswordHash: hash, Role: in.Role, Locale: in.Locale, MustChangePassword: in.MustChangePassword, CreatedAt: now, UpdatedAt: now}
-	if !in.confirm {
+	switch {
+	case in.invite != nil:
+		u.PasswordHash = "" // none until the invitation's link sets one
+	case !in.confirm:
 		u.EmailVerifiedAt = &now // made by an operator or an administrator
 	}
 	if in.PrivacyConsent {
@@ -247,7 +253,10 @@ func (s *Service) Create(ctx context.Context, in NewAccount) (*User, error) {
 				return err
 			}
 		}
-		if in.confirm {
+		switch {
+		case in.invite != nil:
+			return s.storeInvitation(ctx, tx, u, in.invite)
+		case in.confirm:
 			return s.askToConfirm(ctx, tx, u.ID, email, conf)
 		}
 		return nil

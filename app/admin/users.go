@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"maps"
 	"net/url"
 	"strconv"
 	"strings"
@@ -47,7 +48,32 @@ func (h *Handlers) groupNames(c *fiber.Ctx) (map[int64]locale.Text, error) {
 }
 
 // UsersPage is GET /admin/users?q=&role=&cursor=.
-func (h *Handlers) UsersPage(c *fiber.Ctx) error {
+func (h *Handlers) UsersPage(c *fiber.Ctx) error { return h.renderUsers(c, nil, nil) }
+
+// InviteSubmit is POST /admin/users/invite: an account for someone
+// (staff, mostly), who is mailed a link to set a password.
+func (h *Handlers) InviteSubmit(c *fiber.Ctx) error {
+	form := map[string]string{"invite_email": c.FormValue("invite_email"), "invite_name": c.FormValue("invite_name"), "invite_role": c.FormValue("invite_role")}
+	_, err := h.Accounts.Invite(c.UserContext(), access.From(c), accounts.NewAccount{
+		Email: form["invite_email"], DisplayName: form["invite_name"], Role: access.Role(form["invite_role"]), Locale: locale.From(c).Lang.Code,
+	})
+	if err == nil {
+		pages.Flash(c, "ok", "flash.invited")
+		return pages.Redirect(c, "/admin/users")
+	}
+	return h.renderUsers(c, form, onField(err, accounts.ErrEmailTaken, "email"))
+}
+
+// inviteFields are the invitation form's inputs, named apart from the
+// search form's.
+func inviteFields(field string) (string, string, bool) {
+	input, ok := map[string]string{"email": "invite_email", "display_name": "invite_name", "role": "invite_role"}[field]
+	return input, "", ok
+}
+
+// renderUsers shows /admin/users, with the invitation form's errors when
+// there are any.
+func (h *Handlers) renderUsers(c *fiber.Ctx, invite map[string]string, inviteErr error) error {
 	filter := accounts.FilterFrom(c)
 	data := usersPage{Roles: roleValues(), Now: time.Now()}
 	v := h.view(c, "admin.users.title")
@@ -69,6 +95,10 @@ func (h *Handlers) UsersPage(c *fiber.Ctx) error {
 		return err
 	}
 	v.Data, v.Form = data, form
+	if inviteErr != nil {
+		maps.Copy(form, invite)
+		return h.invalid(c, inviteErr, "admin_users", v, form, inviteFields)
+	}
 	return h.pages.Render(c, fiber.StatusOK, "admin_users", v)
 }
 

@@ -29,6 +29,7 @@ func mountAdmin(app *fiber.App, d Deps, limits *rateLimits) {
 	// A password change checks the current password: limit guessing like sign-in.
 	api.self.Post("/me/password", limits.login, d.Accounts.APIChangePassword)
 	api.admins.Get("/users", d.Accounts.APIListUsers)
+	api.admins.Post("/users", d.Accounts.APIInvite)
 	api.admins.Patch("/users/:id", d.Accounts.APIUpdateUser)
 	api.moderators.Post("/users/:id/block", d.Accounts.APIBlock)
 	api.moderators.Delete("/users/:id/block", d.Accounts.APIUnblock)
@@ -63,6 +64,7 @@ func mountAdmin(app *fiber.App, d Deps, limits *rateLimits) {
 	pages.admins.Post("/admin/groups/:id/members", p.AddMember)
 	pages.admins.Post("/admin/groups/:id/members/:user_id/remove", p.RemoveMember)
 	pages.admins.Get("/admin/users", p.UsersPage)
+	pages.admins.Post("/admin/users/invite", p.InviteSubmit)
 	pages.admins.Get("/admin/users/:id", p.UserPage)
 	pages.admins.Post("/admin/users/:id", p.UpdateUser)
 	pages.admins.Post("/admin/users/:id/block", p.BlockUser)

@@ -14,6 +14,8 @@ func mountPasswordReset(app *fiber.App, d Deps, limits *rateLimits) {
 	api, pages := audiencesOf(app.Group("/api/v1")), audiencesOf(app)
 	api.self.Post("/auth/password-reset", limits.resetByAddress, limits.resetByEmail, a.APIPasswordReset)
 	api.self.Post("/auth/password-reset/confirm", limits.login, a.APIPasswordResetConfirm)
+	// An invitation's link sets the first password and signs in.
+	api.self.Post("/auth/invitation", limits.login, a.APIAcceptInvitation)
 
 	pages.public.Get("/password-reset", a.PasswordResetPage)
 	pages.self.Post("/password-reset", limits.resetByAddress, limits.resetByEmail, a.PasswordResetSubmit)
