@@ -1,0 +1,61 @@
+package accounts_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mitreden/mitreden/app/apptest"
+	"github.com/mitreden/mitreden/app/browsertest"
+	"github.com/mitreden/mitreden/app/config"
+	"github.com/mitreden/mitreden/app/mail/mailtest"
+	"github.com/mitreden/mitreden/app/store/storetest"
+)
+
+// Registering in a real browser, opening the link from the received mail
+// and voting: the banner before, the confirmation page, the vote after;
+// every page passes axe-core's WCAG 2.1 AA rules.
+func TestRegisterConfirmAndVoteInTheBrowser(t *testing.T) {
+	smtpd := mailtest.Start(t)
+	s := apptest.Start(t, storetest.NewDatabase(t, config.SQLite), apptest.WithSMTP(smtpd.URL()), apptest.WithEmailVerification())
+	axe := browsertest.AxeScript(t)
+	check := func(tab *browsertest.Tab, what string) {
+		t.Helper()
+		for _, v := range tab.Axe(axe, browsertest.WCAG21AA) {
+			t.Errorf("%s: %s", what, v)
+		}
+	}
+	tab := browsertest.Start(t, s.URL).Tab()
+	tab.Open("/register")
+	tab.Fill(`[name="email"]`, "ines@example.org")
+	tab.Fill(`[name="display_name"]`, "Ines")
+	tab.Fill(`[name="password"]`, "harbour-violet-kettle")
+	tab.Click(`[name="consent"]`)
+	if status := tab.Follow(`form[action="/register"] button[type="submit"]`); status != 200 {
+		t.Fatalf("register: %d at %s", status, tab.Location())
+	}
+	tab.Open("/m/1")
+	if !strings.Contains(tab.HTML("body"), `id="verify-banner"`) {
+		t.Fatal("no banner before confirming")
+	}
+	check(tab, "/m/1 with the banner")
+	m := smtpd.Wait(t, 1, 10*time.Second)[0]
+	link := m.Link("/verify?token=")
+	if status := tab.Open(strings.TrimPrefix(link, s.URL)); status != 200 {
+		t.Fatalf("the link: %d", status)
+	}
+	check(tab, "the confirmation page")
+	if status := tab.Follow(`form[action="/verify"] button[type="submit"]`); status != 200 {
+		t.Fatalf("confirm: %d at %s", status, tab.Location())
+	}
+	tab.Open("/m/1")
+	if strings.Contains(tab.HTML("body"), `id="verify-banner"`) {
+		t.Fatal("the banner stays after confirming")
+	}
+	if status := tab.Follow(`form.vote-form button[value="1"]`); status != 200 || !strings.Contains(tab.HTML("body"), `aria-pressed="true"`) {
+		t.Fatalf("vote: %d", status)
+	}
+	for _, e := range tab.ConsoleErrors() {
+		t.Errorf("the browser logged %q", e)
+	}
+}
