@@ -7,11 +7,13 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/mail"
+	"github.com/mitreden/mitreden/app/queues"
 	"github.com/mitreden/mitreden/app/store"
 )
 
@@ -224,10 +226,68 @@ func (m *Mailer) digestIfDue(ctx context.Context) {
 	}
 	m.digestDone = day
 	if mine {
+		if err := m.StaffNotices(ctx); err != nil {
+			m.log.Warn("notifications: counting what waits for staff failed", "err", err)
+		}
 		if _, err := m.SendDigests(ctx); err != nil {
 			m.log.Warn("notifications: the daily digest failed", "err", err)
 		}
 	}
+}
+
+// StaffNotices tells, once a day before the digests, moderators and
+// administrators how many contributions wait in the moderation queues,
+// and each expert group's members how many new items wait in its inbox,
+// as a count with a link (nothing when nothing waits).
+func (m *Mailer) StaffNotices(ctx context.Context) error {
+	counts, err := queues.CountModeration(ctx, m.st.DB)
+	if err != nil {
+		return err
+	}
+	type notice struct {
+		to Recipients
+		n  Notice
+	}
+	var all []notice
+	if waiting := counts.Pending + counts.Reported + counts.Appealed; waiting > 0 {
+		all = append(all, notice{
+			to: Recipients{Query: "SELECT id FROM users WHERE role IN ('moderator', 'admin') AND deleted_at IS NULL"},
+			n:  Notice{Kind: Queue, URL: "/moderation", Body: "notifications.queue", Args: map[string]string{"Count": strconv.FormatInt(waiting, 10)}},
+		})
+	}
+	type group struct {
+		ID   int64       `bun:"id"`
+		Name locale.Text `bun:"name,type:text"`
+	}
+	var groups []group
+	if err := m.st.DB.NewRaw("SELECT id, name FROM expert_groups ORDER BY id").Scan(ctx, &groups); err != nil && !store.IsNoRows(err) {
+		return err
+	}
+	for _, g := range groups {
+		c, err := queues.CountInbox(ctx, m.st.DB, g.ID)
+		if err != nil {
+			return err
+		}
+		if c.New == 0 {
+			continue
+		}
+		all = append(all, notice{
+			to: Recipients{Query: "SELECT user_id FROM expert_group_members WHERE group_id = ?", Args: []any{g.ID}},
+			n: Notice{Kind: Inbox, Title: g.Name, URL: "/experts/" + strconv.FormatInt(g.ID, 10),
+				Body: "notifications.inbox", Args: map[string]string{"Count": strconv.FormatInt(c.New, 10)}},
+		})
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	return m.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		for _, a := range all {
+			if err := Notify(ctx, tx, m.catalog, a.to, a.n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // SendDigests queues one mail per person with every daily notification

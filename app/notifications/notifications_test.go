@@ -265,3 +265,34 @@ func TestUnreadCountInTheHeader(t *testing.T) {
 		}
 	})
 }
+
+// Once a day, moderators hear how much waits in the queues and experts how
+// many new items wait in their group's inbox.
+func TestStaffNotices(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		if _, err := s.App.Accounts.Create(t.Context(), accounts.NewAccount{Email: "expertin@example.org", DisplayName: "Expertin", Role: access.Expert, Groups: []int64{1}, Password: "a-good-password"}); err != nil {
+			t.Fatal(err)
+		}
+		expert := s.Login("expertin@example.org", "a-good-password")
+		moderator := s.AccountAs("moderatorin@example.org", "Moderatorin", "moderator")
+		resident := s.Register("waiting@example.org", "Wartend")
+		if err := s.App.Notices.StaffNotices(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		none(t, inbox(t, moderator, ""), "queue")
+		// The demo consultation moderates before publishing.
+		resident.Do("POST", "/api/v1/measures/1/comments", map[string]string{"body": "Wartet auf die Moderation.", "stance": "pro"})
+		s.Admin().Do("PATCH", "/api/v1/consultations/wir2", map[string]any{"moderation": "post"})
+		resident.Do("POST", "/api/v1/measures/1/comments", map[string]string{"body": "Gleich veröffentlicht.", "stance": "pro"})
+		if err := s.App.Notices.StaffNotices(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if got := want(t, inbox(t, moderator, ""), "queue"); got.Body != "1 Beitrag wartet in der Moderation." || got.URL != "/moderation" {
+			t.Errorf("queue: %+v", got)
+		}
+		if got := want(t, inbox(t, expert, ""), "inbox"); !strings.Contains(got.Body, "neue") && !strings.Contains(got.Body, "neuer") || got.URL != "/experts/1" {
+			t.Errorf("inbox: %+v", got)
+		}
+		none(t, inbox(t, resident, ""), "queue")
+	})
+}
