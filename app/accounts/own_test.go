@@ -92,6 +92,15 @@ func TestChangeEmail(t *testing.T) {
 		if s.Login("new@example.org", apptest.Password) == nil {
 			t.Fatal("no sign-in with the new address")
 		}
+		// The account is told in the app too; the old address had its mail.
+		var list struct {
+			Items []struct{ Kind, Body string } `json:"items"`
+		}
+		c.Get("/api/v1/me/notifications").JSON(t, &list)
+		if len(list.Items) != 1 || list.Items[0].Kind != "account" || !strings.Contains(list.Items[0].Body, "neue E-Mail-Adresse") {
+			t.Errorf("notifications: %+v", list.Items)
+		}
+		smtpd.Quiet(t, 2, 700*time.Millisecond)
 	})
 }
 
@@ -107,6 +116,28 @@ func TestOwnAccountForms(t *testing.T) {
 		}
 		if r := b.Do("POST", "/me/email", url.Values{"_csrf": {csrf}, "email": {"x@example.org"}, "email_password": {"wrong"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Text(), `id="field-email_password-error"`) {
 			t.Errorf("email with a wrong password: %d", r.Status)
+		}
+	})
+}
+
+// Changing one's password is an account notice: in the app, and by mail
+// as the person chose (at once by default).
+func TestPasswordChangeNotice(t *testing.T) {
+	withMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
+		registerIn(t, s, "pia@example.org", "Pia", "de")
+		c := s.Login("pia@example.org", apptest.Password)
+		if r := c.Do("POST", "/api/v1/me/password", map[string]string{"current_password": apptest.Password, "new_password": "another-good-password"}); r.Status != http.StatusNoContent {
+			t.Fatalf("change: %d %s", r.Status, r.Body)
+		}
+		var list struct {
+			Items []struct{ Kind, Body string } `json:"items"`
+		}
+		c.Get("/api/v1/me/notifications").JSON(t, &list)
+		if len(list.Items) != 1 || list.Items[0].Kind != "account" {
+			t.Fatalf("notifications: %+v", list.Items)
+		}
+		if m := smtpd.Wait(t, 1, 10*time.Second)[0]; m.Envelope.To != "pia@example.org" || !strings.Contains(m.Text, "Passwort") {
+			t.Errorf("mail to %s:\n%s", m.Envelope.To, m.Text)
 		}
 	})
 }

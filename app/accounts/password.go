@@ -9,6 +9,7 @@ import (
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/notifications"
 	"github.com/mitreden/mitreden/app/pages"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/securitylog"
@@ -35,7 +36,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID, sessionID int64, c
 	if ok, err := argon2id.ComparePasswordAndHash(current, u.PasswordHash); err != nil || !ok {
 		return problem.Invalid(problem.Field("current_password", "error.current_password"))
 	}
-	return s.storePassword(ctx, userID, next, sessionID)
+	return s.storePassword(ctx, userID, next, sessionID, &notifications.Notice{Kind: notifications.Account, URL: "/me", Body: "notifications.account.password"})
 }
 
 type passwordBody struct {

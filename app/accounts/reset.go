@@ -8,6 +8,7 @@ import (
 	"github.com/alexedwards/argon2id"
 
 	"github.com/mitreden/mitreden/app/mail"
+	"github.com/mitreden/mitreden/app/notifications"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/store"
 )
@@ -177,6 +178,10 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, token, password stri
 		}
 		// Every instance forgets the account's sessions it kept.
 		if err := Changed(ctx, tx); err != nil || r.invited {
+			return err
+		}
+		notice := notifications.Notice{Kind: notifications.Account, URL: "/me", Body: "notifications.account.password", Mailed: true}
+		if err := notifications.Notify(ctx, tx, s.catalog, notifications.To(r.userID), notice); err != nil {
 			return err
 		}
 		return s.mailer.Enqueue(ctx, tx, told)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/locale"
+	"github.com/mitreden/mitreden/app/notifications"
 	"github.com/mitreden/mitreden/app/plaintext"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/store"
@@ -442,7 +443,7 @@ func (s *Service) SetPassword(ctx context.Context, userID int64, password string
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return s.storePassword(ctx, userID, password, keepSession)
+	return s.storePassword(ctx, userID, password, keepSession, nil)
 }
 
 // liveUser loads an account that is not erased.
@@ -455,7 +456,8 @@ func (s *Service) liveUser(ctx context.Context, userID int64) (*User, error) {
 }
 
 // storePassword sets a checked password.
-func (s *Service) storePassword(ctx context.Context, userID int64, password string, keepSession int64) error {
+// tell, when set, is the notification the account gets.
+func (s *Service) storePassword(ctx context.Context, userID int64, password string, keepSession int64, tell *notifications.Notice) error {
 	hash, err := argon2id.CreateHash(password, &s.params)
 	if err != nil {
 		return err
@@ -472,6 +474,11 @@ func (s *Service) storePassword(ctx context.Context, userID int64, password stri
 		}
 		if _, err = tx.NewDelete().Model((*session)(nil)).Where("user_id = ? AND id <> ?", userID, keepSession).Exec(ctx); err != nil {
 			return err
+		}
+		if tell != nil {
+			if err := notifications.Notify(ctx, tx, s.catalog, notifications.To(userID), *tell); err != nil {
+				return err
+			}
 		}
 		return Changed(ctx, tx)
 	})

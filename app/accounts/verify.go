@@ -7,6 +7,7 @@ import (
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/mail"
+	"github.com/mitreden/mitreden/app/notifications"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/store"
 )
@@ -124,6 +125,10 @@ WHERE v.token_hash = ? AND u.deleted_at IS NULL`+tx.ForUpdate("v"), hashToken(to
 		if current.String != email && told != nil {
 			told.UserID = userID
 			if err := s.mailer.Enqueue(ctx, tx, *told); err != nil {
+				return err
+			}
+			notice := notifications.Notice{Kind: notifications.Account, URL: "/me", Body: "notifications.account.email", Mailed: true}
+			if err := notifications.Notify(ctx, tx, s.catalog, notifications.To(userID), notice); err != nil {
 				return err
 			}
 		}

@@ -179,7 +179,7 @@ func usedKeys(t *testing.T) map[string]string {
 	add("notifications.decision.", moderation.Actions...)
 	add("notifications.report_outcome.", moderation.Actions...)
 	add("notifications.measure_status.", consultations.MeasureStatuses...)
-	add("notifications.account.", "blocked", "unblocked")
+	add("notifications.account.", "blocked", "unblocked", "password", "email")
 	add("notifications.", "reply", "answer", "queue", "inbox")
 	return used
 }

@@ -27,6 +27,9 @@ type Notice struct {
 	Args map[string]string
 	// URL is the path of the item on this site.
 	URL string
+	// Mailed says the cause sends a mail of its own (a password reset):
+	// the notification is in the app only.
+	Mailed bool
 }
 
 // Plain is a title written in one language by a person (an excerpt of
@@ -99,9 +102,9 @@ func Notify(ctx context.Context, tx *store.Tx, cat *locale.Catalog, to Recipient
 	params := append([]any{string(n.Kind), string(title), n.Body, string(args), n.URL, tx.Time(now)}, to.Args...)
 	// How it goes out by mail: as the person chose (Defaults else), never
 	// to an account without an address.
-	params = append([]any{string(n.Kind), string(Defaults[n.Kind])}, params...)
+	params = append([]any{n.Mailed, string(n.Kind), string(Defaults[n.Kind])}, params...)
 	rows, err = tx.Query(ctx, `INSERT INTO notifications (mail, user_id, kind, title, body_key, body_args, url, created_at)
-SELECT CASE WHEN u.email IS NULL THEN 'off'
+SELECT CASE WHEN u.email IS NULL OR ? THEN 'off'
   ELSE COALESCE((SELECT s.delivery FROM notification_settings s WHERE s.user_id = u.id AND s.kind = ?), ?) END,
   u.id, ?, ?, ?, ?, ?, ? `+who+` RETURNING id, user_id`, append(params, to.Except)...)
 	if err != nil {
