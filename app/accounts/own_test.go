@@ -50,8 +50,8 @@ func TestChangeOwnAccount(t *testing.T) {
 
 // A new address counts once its link is followed; the old one is told.
 func TestChangeEmail(t *testing.T) {
-	withMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
-		registerIn(t, s, "old@example.org", "Elif", "tr")
+	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
+		s.RegisterIn("old@example.org", "Elif", "tr")
 		c := s.Login("old@example.org", apptest.Password)
 		if r := c.Do("POST", "/api/v1/me/email", map[string]string{"email": "new@example.org", "current_password": "wrong-password"}); r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("wrong password: %d %s", r.Status, r.Body)
@@ -123,8 +123,8 @@ func TestOwnAccountForms(t *testing.T) {
 // Changing one's password is an account notice: in the app, and by mail
 // as the person chose (at once by default).
 func TestPasswordChangeNotice(t *testing.T) {
-	withMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
-		registerIn(t, s, "pia@example.org", "Pia", "de")
+	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
+		s.RegisterIn("pia@example.org", "Pia", "de")
 		c := s.Login("pia@example.org", apptest.Password)
 		if r := c.Do("POST", "/api/v1/me/password", map[string]string{"current_password": apptest.Password, "new_password": "another-good-password"}); r.Status != http.StatusNoContent {
 			t.Fatalf("change: %d %s", r.Status, r.Body)

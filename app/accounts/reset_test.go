@@ -9,32 +9,8 @@ import (
 	"time"
 
 	"github.com/mitreden/mitreden/app/apptest"
-	"github.com/mitreden/mitreden/app/config"
-	"github.com/mitreden/mitreden/app/mail"
 	"github.com/mitreden/mitreden/app/mail/mailtest"
-	"github.com/mitreden/mitreden/app/store/storetest"
 )
-
-// withMailServer runs fn per database against a server that sends its
-// mail to a real SMTP server of the test.
-func withMailServer(t *testing.T, fn func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server), opts ...apptest.Option) {
-	storetest.ForEach(t, func(t *testing.T, db config.Database) {
-		smtpd := mailtest.Start(t)
-		opts := append([]apptest.Option{apptest.WithSMTP(smtpd.URL()), apptest.WithMail(func(o *mail.Options) {
-			o.FirstRetry, o.PollEvery = 50*time.Millisecond, 200*time.Millisecond
-		})}, opts...)
-		fn(t, apptest.Start(t, db, opts...), smtpd)
-	})
-}
-
-// registerIn creates a resident who reads mitreden in lang.
-func registerIn(t *testing.T, s *apptest.Server, email, name, lang string) {
-	t.Helper()
-	r := s.Client().Do("POST", "/api/v1/auth/register", map[string]any{"email": email, "password": apptest.Password, "display_name": name, "locale": lang, "privacy_consent": true})
-	if r.Status != http.StatusCreated {
-		t.Fatalf("register %s: %d %s", email, r.Status, r.Body)
-	}
-}
 
 // pathOf is a link from a mail as a path on the test server.
 func pathOf(t *testing.T, s *apptest.Server, link string) string {
@@ -49,8 +25,8 @@ func pathOf(t *testing.T, s *apptest.Server, link string) string {
 // password; every old session ends, the new password signs in, the old
 // one does not, and the link works once.
 func TestPasswordResetByMail(t *testing.T) {
-	withMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
-		registerIn(t, s, "leyla@example.org", "Leyla", "ar")
+	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
+		s.RegisterIn("leyla@example.org", "Leyla", "ar")
 		bearer := s.Login("leyla@example.org", apptest.Password)
 		browser := s.Browser("leyla@example.org", apptest.Password)
 		// Both sessions in use, so that the server keeps them for a moment.
@@ -132,7 +108,7 @@ func TestPasswordResetByMail(t *testing.T) {
 
 // An unknown address answers like a known one, and no mail goes out.
 func TestPasswordResetUnknownAddress(t *testing.T) {
-	withMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
+	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
 		s.Register("known@example.org", "Known")
 		for _, email := range []string{"nobody@example.org", "known@example.org"} {
 			r := s.Client().Do("POST", "/api/v1/auth/password-reset", map[string]string{"email": email})
@@ -170,7 +146,7 @@ func TestPasswordResetUnknownAddress(t *testing.T) {
 
 // A link older than an hour works no more.
 func TestPasswordResetExpires(t *testing.T) {
-	withMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
+	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
 		s.Register("late@example.org", "Late")
 		s.Client().Do("POST", "/api/v1/auth/password-reset", map[string]string{"email": "late@example.org"})
 		path := pathOf(t, s, smtpd.Wait(t, 1, 10*time.Second)[0].Link("/password-reset?token="))
@@ -209,7 +185,7 @@ func rows(t *testing.T, s *apptest.Server, query string, args ...any) int {
 // The export shows an account's mail and reset links; deleting the
 // account deletes them.
 func TestErasureRemovesMailAndResetLinks(t *testing.T) {
-	withMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
+	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
 		c := s.Register("gone@example.org", "Gone")
 		s.Client().Do("POST", "/api/v1/auth/password-reset", map[string]string{"email": "gone@example.org"})
 		smtpd.Wait(t, 1, 10*time.Second)
@@ -244,7 +220,7 @@ func TestErasureRemovesMailAndResetLinks(t *testing.T) {
 // The whole way without JavaScript: the sign-in page links to the form,
 // the form mails a link, the link's page sets the password.
 func TestPasswordResetForms(t *testing.T) {
-	withMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
+	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
 		s.Register("form@example.org", "Form")
 		b := s.Client()
 		if login := b.Get("/login"); !strings.Contains(login.Text(), `href="/password-reset"`) {
@@ -298,7 +274,7 @@ func TestPasswordResetForms(t *testing.T) {
 // Reset mails are limited per client address and per e-mail address,
 // for unknown addresses too.
 func TestPasswordResetRateLimits(t *testing.T) {
-	withMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
+	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
 		ask := func(c *apptest.Client, email string) int {
 			return c.Do("POST", "/api/v1/auth/password-reset", map[string]string{"email": email}).Status
 		}

@@ -17,8 +17,8 @@ import (
 // reads but does not vote (403, code email_unverified); opening the link
 // confirms nothing, its button does, once.
 func TestEmailVerification(t *testing.T) {
-	withMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
-		registerIn(t, s, "vera@example.org", "Vera", "de")
+	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
+		s.RegisterIn("vera@example.org", "Vera", "de")
 		vera := s.Login("vera@example.org", apptest.Password)
 		var me struct {
 			EmailVerified bool `json:"email_verified"`
@@ -84,13 +84,8 @@ func TestEmailVerification(t *testing.T) {
 // Without JavaScript: the banner with its resend button, the page's
 // button, and the banner gone afterwards.
 func TestEmailVerificationPages(t *testing.T) {
-	withMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
-		b := s.Client()
-		b.Get("/register")
-		form := url.Values{"_csrf": {b.Cookie("mitreden_csrf")}, "email": {"seda@example.org"}, "display_name": {"Seda"}, "password": {apptest.Password}, "consent": {"yes"}}
-		if r := b.Do("POST", "/register", form); r.Status != http.StatusSeeOther {
-			t.Fatalf("register: %d", r.Status)
-		}
+	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
+		b := s.RegisterForm("seda@example.org", "Seda")
 		smtpd.Wait(t, 1, 10*time.Second)
 		page := b.Get("/m/1")
 		if !strings.Contains(page.Text(), `id="verify-banner"`) {

@@ -2,7 +2,6 @@ package notifications_test
 
 import (
 	"bytes"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -10,39 +9,18 @@ import (
 
 	"github.com/mitreden/mitreden/app/apptest"
 	"github.com/mitreden/mitreden/app/cli"
-	"github.com/mitreden/mitreden/app/config"
-	"github.com/mitreden/mitreden/app/mail"
 	"github.com/mitreden/mitreden/app/mail/mailtest"
-	"github.com/mitreden/mitreden/app/store/storetest"
 )
-
-func withMailServer(t *testing.T, fn func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server)) {
-	storetest.ForEach(t, func(t *testing.T, db config.Database) {
-		smtpd := mailtest.Start(t)
-		fn(t, apptest.Start(t, db, apptest.WithSMTP(smtpd.URL()), apptest.WithMail(func(o *mail.Options) {
-			o.FirstRetry, o.PollEvery = 50*time.Millisecond, 200*time.Millisecond
-		})), smtpd)
-	})
-}
-
-func registerIn(t *testing.T, s *apptest.Server, email, name, lang string) *apptest.Client {
-	t.Helper()
-	r := s.Client().Do("POST", "/api/v1/auth/register", map[string]any{"email": email, "password": apptest.Password, "display_name": name, "locale": lang, "privacy_consent": true})
-	if r.Status != http.StatusCreated {
-		t.Fatalf("register %s: %d %s", email, r.Status, r.Body)
-	}
-	return s.Login(email, apptest.Password)
-}
 
 // A notification whose kind comes at once is mailed in the person's
 // language with a one-click unsubscribe link (RFC 8058); the link turns
 // that kind off. Daily kinds wait for the digest, which `mitreden mail
 // digest` sends at once: one mail per person, nothing when none waits.
 func TestNotificationMail(t *testing.T) {
-	withMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
+	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
 		admin := s.Admin()
-		layla := registerIn(t, s, "layla@example.org", "Layla", "ar")
-		jan := registerIn(t, s, "jan@example.org", "Jan", "de")
+		layla := s.RegisterIn("layla@example.org", "Layla", "ar")
+		jan := s.RegisterIn("jan@example.org", "Jan", "de")
 		// Layla gets answers at once (the default); Jan asks for reports'
 		// outcomes once a day.
 		if r := jan.Do("PUT", "/api/v1/me/notification-settings", map[string]string{"measure_status": "immediate"}); r.Status != 200 {

@@ -81,12 +81,7 @@ func TestNotificationSettings(t *testing.T) {
 
 func TestNotificationSettingsPage(t *testing.T) {
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
-		b := s.Client()
-		b.Get("/register")
-		form := url.Values{"_csrf": {b.Cookie("mitreden_csrf")}, "email": {"settings-page@example.org"}, "display_name": {"Formular"}, "password": {"a-good-password"}, "consent": {"yes"}}
-		if r := b.Do("POST", "/register", form); r.Status != http.StatusSeeOther {
-			t.Fatalf("register: %d", r.Status)
-		}
+		b := s.RegisterForm("settings-page@example.org", "Formular")
 		if page := b.Get("/me").Text(); !strings.Contains(page, `href="/me/notification-settings"`) {
 			t.Errorf("/me does not link to the settings")
 		}

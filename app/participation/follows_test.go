@@ -111,12 +111,7 @@ func TestFollowing(t *testing.T) {
 // signed-in readers fill in per reader: each reader sees their own.
 func TestFollowWithoutJavaScript(t *testing.T) {
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
-		b := s.Client()
-		b.Get("/register")
-		form := url.Values{"_csrf": {b.Cookie("mitreden_csrf")}, "email": {"follow-form@example.org"}, "display_name": {"Formular"}, "password": {"a-good-password"}, "consent": {"yes"}}
-		if r := b.Do("POST", "/register", form); r.Status != http.StatusSeeOther {
-			t.Fatalf("register: %d", r.Status)
-		}
+		b := s.RegisterForm("follow-form@example.org", "Formular")
 		other := s.Register("follow-other@example.org", "Other")
 		for range 2 { // the second read comes from the page cache
 			page := b.Get("/m/1").Text()

@@ -691,12 +691,7 @@ VALUES ('measure', 1, 1, ?, ?, 'pro', 'de', 'published', ?, ?, ?)`, reader.UserI
 
 func TestFormsWithoutJavaScript(t *testing.T) {
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
-		b := s.Client()
-		b.Get("/register")
-		form := url.Values{"_csrf": {b.Cookie("mitreden_csrf")}, "email": {"form@example.org"}, "display_name": {"Formular"}, "password": {"a-good-password"}, "consent": {"yes"}}
-		if r := b.Do("POST", "/register", form); r.Status != http.StatusSeeOther {
-			t.Fatalf("register: %d", r.Status)
-		}
+		b := s.RegisterForm("form@example.org", "Formular")
 		page := b.Get("/m/1").Text()
 		csrf := between(page, `name="_csrf" value="`, `"`)
 		post := func(path string, v url.Values) *apptest.Response {
