@@ -59,6 +59,18 @@ func TestEmailVerification(t *testing.T) {
 		if !me.EmailVerified {
 			t.Error("/me says the address is not confirmed")
 		}
+		// The export lists the link, without its token.
+		export := vera.Get("/api/v1/me/export")
+		var links struct {
+			AddressLinks []struct {
+				Email  string  `json:"email"`
+				UsedAt *string `json:"used_at"`
+			} `json:"address_links"`
+		}
+		export.JSON(t, &links)
+		if len(links.AddressLinks) != 1 || links.AddressLinks[0].Email != "vera@example.org" || links.AddressLinks[0].UsedAt == nil || strings.Contains(export.Text(), token) {
+			t.Errorf("export: %s", export.Body)
+		}
 		for _, bad := range []string{token, "nonsense", ""} {
 			if r := s.Client().Do("POST", "/api/v1/auth/verify", map[string]string{"token": bad}); r.Status != http.StatusBadRequest {
 				t.Errorf("verify %q: %d", bad, r.Status)

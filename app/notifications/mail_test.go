@@ -9,7 +9,10 @@ import (
 
 	"github.com/mitreden/mitreden/app/apptest"
 	"github.com/mitreden/mitreden/app/cli"
+	"github.com/mitreden/mitreden/app/config"
+	"github.com/mitreden/mitreden/app/mail"
 	"github.com/mitreden/mitreden/app/mail/mailtest"
+	"github.com/mitreden/mitreden/app/store/storetest"
 )
 
 // A notification whose kind comes at once is mailed in the person's
@@ -99,5 +102,48 @@ func TestNotificationMail(t *testing.T) {
 		// Nothing pending: nothing sent.
 		run()
 		smtpd.Quiet(t, 2, 500*time.Millisecond)
+	})
+}
+
+// Two instances on one PostgreSQL database reach the digest hour
+// together: one of them does the day's work, and each digest goes out once.
+func TestDailyDigestOnceAcrossInstances(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db config.Database) {
+		if db.Driver != config.Postgres {
+			t.Skip("several instances run on PostgreSQL")
+		}
+		smtpd := mailtest.Start(t)
+		opts := []apptest.Option{apptest.WithSMTP(smtpd.URL()), apptest.WithMail(func(o *mail.Options) {
+			o.FirstRetry, o.PollEvery = 50*time.Millisecond, 200*time.Millisecond
+		})}
+		a := apptest.Start(t, db, opts...)
+		b := apptest.Start(t, db, append(opts, apptest.WithoutDemo())...)
+		for _, email := range []string{"one@example.org", "two@example.org"} {
+			c := a.RegisterIn(email, "Daily", "de")
+			c.Do("PUT", "/api/v1/measures/1/vote", map[string]int{"value": 1})
+		}
+		if r := a.Admin().Do("PATCH", "/api/v1/measures/1", map[string]any{"status": "adopted"}); r.Status != 200 {
+			t.Fatalf("status: %d %s", r.Status, r.Body)
+		}
+		// Tomorrow at eight in Berlin: no instance has done that day yet.
+		at := time.Now().Add(24 * time.Hour)
+		done := make(chan bool, 2)
+		for _, s := range []*apptest.Server{a, b} {
+			go func() {
+				mine, err := s.App.Notices.Daily(t.Context(), at)
+				if err != nil {
+					t.Error(err)
+				}
+				done <- mine
+			}()
+		}
+		if first, second := <-done, <-done; first == second {
+			t.Fatalf("instances that did the day: %v, %v", first, second)
+		}
+		got := smtpd.Wait(t, 2, 10*time.Second)
+		if got[0].Envelope.To == got[1].Envelope.To {
+			t.Errorf("one person got two digests: %s", got[0].Envelope.To)
+		}
+		smtpd.Quiet(t, 2, 700*time.Millisecond)
 	})
 }

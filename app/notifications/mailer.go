@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mitreden/mitreden/app/locale"
@@ -31,7 +32,7 @@ type Mailer struct {
 	DigestAt int
 	// digestDone is the last day this mailer saw the digest sent (by it
 	// or another instance): that day needs no more asking.
-	digestDone string
+	digestDone atomic.Value // string
 
 	stop context.CancelFunc
 	done sync.WaitGroup
@@ -203,13 +204,19 @@ func (m *Mailer) send(ctx context.Context, ps []pending, kind Kind, digestKey st
 // Berlin, once a day across instances.
 func (m *Mailer) digestIfDue(ctx context.Context) {
 	now := time.Now().In(berlin)
-	if now.Hour() < m.DigestAt {
+	if done, _ := m.digestDone.Load().(string); now.Hour() < m.DigestAt || now.Format("2006-01-02") == done {
 		return
 	}
-	day := now.Format("2006-01-02")
-	if day == m.digestDone {
-		return
+	if _, err := m.Daily(ctx, now); err != nil {
+		m.log.Warn("notifications: the daily digest failed", "err", err)
 	}
+}
+
+// Daily does the day of now's daily work (the staff notices, then the
+// digests) if no instance has done it yet, and reports whether this one
+// did: the instance whose row for the day is written does it.
+func (m *Mailer) Daily(ctx context.Context, now time.Time) (bool, error) {
+	day := now.In(berlin).Format("2006-01-02")
 	mine := false
 	err := m.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		res, err := tx.Exec(ctx, "INSERT INTO digest_days (day, created_at) VALUES (?, ?) ON CONFLICT (day) DO NOTHING", day, tx.Time(time.Now().UTC()))
@@ -221,18 +228,17 @@ func (m *Mailer) digestIfDue(ctx context.Context) {
 		return err
 	})
 	if err != nil {
-		m.log.Warn("notifications: starting the daily digest failed", "err", err)
-		return
+		return false, err
 	}
-	m.digestDone = day
-	if mine {
-		if err := m.StaffNotices(ctx); err != nil {
-			m.log.Warn("notifications: counting what waits for staff failed", "err", err)
-		}
-		if _, err := m.SendDigests(ctx); err != nil {
-			m.log.Warn("notifications: the daily digest failed", "err", err)
-		}
+	m.digestDone.Store(day)
+	if !mine {
+		return false, nil
 	}
+	if err := m.StaffNotices(ctx); err != nil {
+		m.log.Warn("notifications: counting what waits for staff failed", "err", err)
+	}
+	_, err = m.SendDigests(ctx)
+	return true, err
 }
 
 // StaffNotices tells, once a day before the digests, moderators and

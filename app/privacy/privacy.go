@@ -146,6 +146,20 @@ type Export struct {
 		ExpiresAt time.Time  `json:"expires_at" bun:"expires_at"`
 		UsedAt    *time.Time `json:"used_at" bun:"used_at"`
 	} `json:"reset_links"`
+	// AddressLinks are the links sent to confirm an address, with the
+	// address each was for.
+	AddressLinks []struct {
+		Email     string     `json:"email" bun:"email"`
+		CreatedAt time.Time  `json:"created_at" bun:"created_at"`
+		ExpiresAt time.Time  `json:"expires_at" bun:"expires_at"`
+		UsedAt    *time.Time `json:"used_at" bun:"used_at"`
+	} `json:"address_links"`
+	// UnsubscribeLinks are the kinds of mail the person's unsubscribe
+	// links turn off.
+	UnsubscribeLinks []struct {
+		Kind      string    `json:"kind" bun:"kind"`
+		CreatedAt time.Time `json:"created_at" bun:"created_at"`
+	} `json:"unsubscribe_links"`
 }
 
 // Target names the idea, comment or measure an exported row is about.
@@ -193,6 +207,8 @@ WHERE (d.target_kind = 'idea' AND d.target_id IN (SELECT id FROM ideas WHERE aut
 			{&out.NotificationSettings, "SELECT kind, delivery FROM notification_settings WHERE user_id = ? ORDER BY kind"},
 			{&out.Mail, "SELECT recipient, subject, created_at, sent_at, failed_at FROM mail_queue WHERE user_id = ? ORDER BY id"},
 			{&out.PasswordResets, "SELECT created_at, expires_at, used_at FROM password_resets WHERE user_id = ? ORDER BY id"},
+			{&out.AddressLinks, "SELECT email, created_at, expires_at, used_at FROM email_verifications WHERE user_id = ? ORDER BY created_at"},
+			{&out.UnsubscribeLinks, "SELECT kind, created_at FROM unsubscribe_tokens WHERE user_id = ? ORDER BY created_at"},
 		}
 		for _, q := range queries {
 			if err := tx.NewRaw(q.sql, userID).Scan(ctx, q.dst); err != nil && !store.IsNoRows(err) {
@@ -243,6 +259,8 @@ func fillEmpty(e *Export) {
 	e.NotificationSettings = orEmpty(e.NotificationSettings)
 	e.Mail = orEmpty(e.Mail)
 	e.PasswordResets = orEmpty(e.PasswordResets)
+	e.AddressLinks = orEmpty(e.AddressLinks)
+	e.UnsubscribeLinks = orEmpty(e.UnsubscribeLinks)
 }
 
 func orEmpty[T any](s []T) []T {
