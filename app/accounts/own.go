@@ -77,12 +77,8 @@ func (s *Service) ChangeEmail(ctx context.Context, v *access.Viewer, email, curr
 	if !v.SignedIn() {
 		return problem.Unauthorized()
 	}
-	email = NormalizeEmail(email)
 	var val problem.Validator
-	val.Check(email != "", "email", "error.required")
-	if email != "" {
-		val.Check(validEmail(email), "email", "error.email")
-	}
+	email = checkEmail(&val, email)
 	if err := val.Err(); err != nil {
 		return err
 	}

@@ -35,12 +35,8 @@ var ErrResetToken = problem.BadRequest("error.reset_token")
 // same whether or not there is one, so nobody learns which addresses
 // have accounts.
 func (s *Service) RequestPasswordReset(ctx context.Context, email string) (int64, error) {
-	email = NormalizeEmail(email)
 	var v problem.Validator
-	v.Check(email != "", "email", "error.required")
-	if email != "" {
-		v.Check(validEmail(email), "email", "error.email")
-	}
+	email = checkEmail(&v, email)
 	if err := v.Err(); err != nil {
 		return 0, err
 	}

@@ -158,6 +158,18 @@ func (s *Service) RequireStaffTwoFactor(on bool) { s.staffTwoFactor = on }
 // NormalizeEmail lower-cases and trims an address.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
+// checkEmail normalizes an address from the request and records on v
+// what is wrong with it (field "email"); every form that takes an address
+// checks it so.
+func checkEmail(v *problem.Validator, raw string) string {
+	email := NormalizeEmail(raw)
+	v.Check(email != "", "email", "error.required")
+	if email != "" {
+		v.Check(validEmail(email), "email", "error.email")
+	}
+	return email
+}
+
 func validEmail(s string) bool {
 	if len(s) > MaxEmail || plaintext.Flaw(s) != "" || strings.ContainsAny(s, " <>\"") {
 		return false
@@ -192,11 +204,7 @@ func (s *Service) Check(ctx context.Context, in NewAccount) error { return s.val
 
 func (s *Service) validate(ctx context.Context, in *NewAccount) error {
 	var v problem.Validator
-	in.Email = NormalizeEmail(in.Email)
-	v.Check(in.Email != "", "email", "error.required")
-	if in.Email != "" {
-		v.Check(validEmail(in.Email), "email", "error.email")
-	}
+	in.Email = checkEmail(&v, in.Email)
 	if in.Role == "" {
 		in.Role = access.Resident
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/mitreden/mitreden/app/locale"
@@ -46,18 +45,28 @@ func (s *Service) List(ctx context.Context, l *locale.Localizer, userID, before 
 	return out, err
 }
 
-// render writes a kept notification in l's language: the item's title
-// (or the kind's name), and what happened.
+// render writes a kept notification (its title and arguments as stored,
+// JSON) in l's language.
 func render(l *locale.Localizer, kind Kind, title, key, args string) (string, string) {
 	var t locale.Text
 	_ = json.Unmarshal([]byte(title), &t)
-	shown := t.String(l.Lang.Code)
-	if shown == "" {
-		shown = l.T(KindKey(kind))
-	}
-	var a map[string]any
+	var a map[string]string
 	_ = json.Unmarshal([]byte(args), &a)
-	return shown, l.T(key, a)
+	return Notice{Kind: kind, Title: t, Body: key, Args: a}.In(l)
+}
+
+// In writes n in l's language: the item's title (or the kind's name), and
+// what happened.
+func (n Notice) In(l *locale.Localizer) (title, body string) {
+	title = n.Title.String(l.Lang.Code)
+	if title == "" {
+		title = l.T(KindKey(n.Kind))
+	}
+	args := make(map[string]any, len(n.Args))
+	for k, v := range n.Args {
+		args[k] = v
+	}
+	return title, l.T(n.Body, args)
 }
 
 // Unread counts userID's unread notifications (the header shows it).
@@ -83,7 +92,7 @@ func (s *Service) MarkRead(ctx context.Context, userID int64, ids []int64, all b
 		q := "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL"
 		args := []any{tx.Time(time.Now().UTC()), userID}
 		if !all {
-			q += " AND id IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")"
+			q += " AND id IN (" + store.Placeholders(len(ids)) + ")"
 			for _, id := range ids {
 				args = append(args, id)
 			}

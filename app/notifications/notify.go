@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/mitreden/mitreden/app/locale"
@@ -59,7 +58,7 @@ func ToAll(ids []int64) Recipients {
 	for i, id := range ids {
 		args[i] = id
 	}
-	return Recipients{Query: "SELECT id FROM users WHERE id IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")", Args: args}
+	return Recipients{Query: "SELECT id FROM users WHERE id IN (" + store.Placeholders(len(ids)) + ")", Args: args}
 }
 
 // Notify writes n for every recipient, in tx, and announces each
@@ -125,7 +124,7 @@ SELECT CASE WHEN u.email IS NULL OR ? THEN 'off'
 	for _, id := range slices.Sorted(maps.Keys(made)) {
 		it := Item{ID: id, Kind: n.Kind, URL: n.URL, CreatedAt: now}
 		if cat != nil {
-			it.Title, it.Body = render(cat.Get(langs[made[id]]), n.Kind, string(title), n.Body, string(args))
+			it.Title, it.Body = n.In(cat.Get(langs[made[id]]))
 		}
 		if err := tx.Emit(ctx, topics.NotificationCreated, it, topics.User(made[id])); err != nil {
 			return err

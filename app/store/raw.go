@@ -47,6 +47,10 @@ func rebind(driver config.Driver, query string) string {
 	return b.String()
 }
 
+// Placeholders is "?, ?, …" for n arguments, for an IN list of a raw
+// statement (n ≥ 1).
+func Placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
 // Time is how a point in time is passed to a raw statement: on SQLite in
 // the text form bun writes, so every row of a column sorts the same way.
 func (s *Store) Time(t time.Time) any { return timeArg(s.Driver, t) }
