@@ -340,8 +340,18 @@ type sessionAnswer struct {
 // Register creates a resident through the API and returns a Bearer client.
 func (s *Server) Register(email, name string) *Client {
 	s.t.Helper()
-	c := s.Client()
-	r := c.Do(http.MethodPost, "/api/v1/auth/register", map[string]any{"email": email, "password": Password, "display_name": name, "privacy_consent": true})
+	return s.RegisterIn(email, name, "")
+}
+
+// RegisterIn is Register for a resident who reads mitreden in lang ("":
+// the default).
+func (s *Server) RegisterIn(email, name, lang string) *Client {
+	s.t.Helper()
+	body := map[string]any{"email": email, "password": Password, "display_name": name, "privacy_consent": true}
+	if lang != "" {
+		body["locale"] = lang
+	}
+	r := s.Client().Do(http.MethodPost, "/api/v1/auth/register", body)
 	if r.Status != http.StatusCreated {
 		s.t.Fatalf("register %s: %d %s", email, r.Status, r.Body)
 	}

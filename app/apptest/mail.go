@@ -24,17 +24,6 @@ func WithMailServer(t *testing.T, fn func(t *testing.T, s *Server, smtpd *mailte
 	})
 }
 
-// RegisterIn registers a resident who reads mitreden in lang, through the
-// API, and answers them signed in.
-func (s *Server) RegisterIn(email, name, lang string) *Client {
-	s.t.Helper()
-	r := s.Client().Do("POST", "/api/v1/auth/register", map[string]any{"email": email, "password": Password, "display_name": name, "locale": lang, "privacy_consent": true})
-	if r.Status != http.StatusCreated {
-		s.t.Fatalf("register %s: %d %s", email, r.Status, r.Body)
-	}
-	return s.Login(email, Password)
-}
-
 // RegisterForm registers through the page's form, as a browser without
 // JavaScript does, and answers that browser, signed in by its cookie.
 func (s *Server) RegisterForm(email, name string) *Client {
