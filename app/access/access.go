@@ -60,6 +60,9 @@ type Viewer struct {
 	// while MITREDEN_EMAIL_VERIFICATION=required: it reads, but does not
 	// contribute.
 	Unverified bool
+	// OnlyConsultation is the one consultation a code account (made by
+	// a participation code) contributes to; 0 for other accounts.
+	OnlyConsultation int64
 }
 
 // SignedIn reports whether the viewer has an account.
@@ -182,6 +185,16 @@ func MayWrite(v *Viewer) error {
 	return nil
 }
 
+// MayContributeIn refuses a code account's contribution to a consultation
+// other than its own; every write to a consultation checks it
+// (consultations.GuardWrite).
+func (v *Viewer) MayContributeIn(consultationID int64) error {
+	if v.OnlyConsultation != 0 && v.OnlyConsultation != consultationID {
+		return problem.Refused(problem.CodeOtherConsultation, "error.code_other_consultation")
+	}
+	return nil
+}
+
 const localsKey = "mitreden.viewer"
 
 var anonymous = &Viewer{}
@@ -227,7 +240,7 @@ func SelfService(path string) bool {
 		}
 	}
 	switch path {
-	case "/api/v1/me", "/logout", "/login", "/login/2fa", "/register", "/password-reset", "/password-reset/confirm", "/unsubscribe", "/verify":
+	case "/api/v1/me", "/logout", "/login", "/login/2fa", "/code", "/register", "/password-reset", "/password-reset/confirm", "/unsubscribe", "/verify":
 		return true
 	}
 	return strings.HasSuffix(path, "/appeal")

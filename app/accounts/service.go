@@ -44,9 +44,12 @@ type User struct {
 	BlockedBy        *int64      `bun:"blocked_by"`
 	TwoFactorAt      *time.Time  `bun:"two_factor_at"`
 	EmailVerifiedAt  *time.Time  `bun:"email_verified_at"`
-	DeletedAt        *time.Time  `bun:"deleted_at"`
-	CreatedAt        time.Time   `bun:"created_at"`
-	UpdatedAt        time.Time   `bun:"updated_at"`
+	// CodeConsultationID is the consultation a code account (one made
+	// by a participation code) contributes to; nil for other accounts.
+	CodeConsultationID *int64     `bun:"code_consultation_id"`
+	DeletedAt          *time.Time `bun:"deleted_at"`
+	CreatedAt          time.Time  `bun:"created_at"`
+	UpdatedAt          time.Time  `bun:"updated_at"`
 
 	// MustChangePassword marks a generated one-time password.
 	MustChangePassword bool `bun:"must_change_password"`
@@ -374,7 +377,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*access.Viewe
 	// CAST(? AS TEXT), not a bare ?: see app/store/raw.go.
 	rows, err := s.st.Query(ctx, `
 SELECT s.id, s.csrf_token, s.expires_at, s.last_seen_at, u.id, u.display_name, u.role, u.locale, u.created_at, u.blocked_until, u.block_reason, u.must_change_password, u.two_factor_at,
-  u.email IS NOT NULL AND u.email_verified_at IS NULL, m.group_id
+  u.email IS NOT NULL AND u.email_verified_at IS NULL, u.code_consultation_id, m.group_id
 FROM sessions s JOIN users u ON u.id = s.user_id
 LEFT JOIN expert_group_members m ON m.user_id = u.id
 WHERE s.token_hash = CAST(? AS TEXT) AND u.deleted_at IS NULL
@@ -391,12 +394,13 @@ ORDER BY m.group_id`, tokenHash)
 		blockedUntil sql.NullTime
 		twoFactor    sql.NullTime
 		unverified   bool
+		codeOnly     sql.NullInt64
 		role         string
 		group        sql.NullInt64
 	)
 	for rows.Next() {
 		// Every row repeats the session and account; only the group differs.
-		if err := rows.Scan(&v.SessionID, &v.CSRFToken, &expires, &lastSeen, &v.UserID, &v.DisplayName, &role, &v.Locale, &v.CreatedAt, &blockedUntil, &v.BlockReason, &v.MustChangePassword, &twoFactor, &unverified, &group); err != nil {
+		if err := rows.Scan(&v.SessionID, &v.CSRFToken, &expires, &lastSeen, &v.UserID, &v.DisplayName, &role, &v.Locale, &v.CreatedAt, &blockedUntil, &v.BlockReason, &v.MustChangePassword, &twoFactor, &unverified, &codeOnly, &group); err != nil {
 			return nil, err
 		}
 		found = true
@@ -419,6 +423,7 @@ ORDER BY m.group_id`, tokenHash)
 		v.BlockedUntil = &until
 	}
 	v.TwoFactor = twoFactor.Valid
+	v.OnlyConsultation = codeOnly.Int64
 	v.Unverified = unverified && s.verifyEmail
 	v.NeedsTwoFactor = s.staffTwoFactor && !v.TwoFactor && v.AtLeast(access.Moderator)
 	if err := s.markSeen(ctx, v.SessionID, lastSeen.Time, now); err != nil {

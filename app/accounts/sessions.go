@@ -209,7 +209,8 @@ func (s *Service) EndAllSessions(ctx context.Context, actorID, userID int64) (in
 }
 
 // PruneSessions deletes ended sessions, expired sign-in challenges and
-// password reset links, and second-factor setups nobody finished within a day. Deleting is
+// password reset links, second-factor setups nobody finished within a
+// day, and participation codes kept for printing past PrintableFor. Deleting is
 // idempotent, so every instance may run it.
 func (s *Service) PruneSessions(ctx context.Context) error {
 	now := s.now()
@@ -221,6 +222,11 @@ func (s *Service) PruneSessions(ctx context.Context) error {
 			return err
 		}
 		if _, err := tx.Exec(ctx, "DELETE FROM password_resets WHERE expires_at <= ?", tx.Time(now)); err != nil {
+			return err
+		}
+		// Participation codes are kept for printing only so long.
+		if _, err := tx.Exec(ctx, "UPDATE participation_codes SET card = NULL WHERE card IS NOT NULL AND batch_id IN (SELECT id FROM code_batches WHERE created_at <= ?)",
+			tx.Time(now.Add(-PrintableFor))); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, "DELETE FROM two_factor_keys WHERE created_at <= ? AND user_id IN (SELECT id FROM users WHERE two_factor_at IS NULL)",

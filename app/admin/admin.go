@@ -33,6 +33,8 @@ type Services struct {
 	Legal         *legal.Service
 	// Store is read for the audit log.
 	Store *store.Store
+	// Site is the public URL that printed participation codes lead to.
+	Site func() string
 }
 
 // Handlers serve the /admin pages and their form posts.

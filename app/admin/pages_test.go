@@ -21,6 +21,7 @@ func TestAdministrationPages(t *testing.T) {
 			{"/admin", map[string]string{"de": "Beteiligungsverfahren", "en": "Expert groups"}},
 			{"/admin/consultations/new", map[string]string{"de": "Neues Beteiligungsverfahren", "en": "Cross-cutting theme 1"}},
 			{"/admin/consultations/wir2", map[string]string{"de": "Vielfalt", "en": "Fields of action"}},
+			{"/admin/consultations/wir2/codes", map[string]string{"de": "Teilnahme-Codes", "en": "Make codes"}},
 			{"/admin/consultations/wir2/fields/new", map[string]string{"de": "Neues Handlungsfeld", "en": "Served by these expert groups"}},
 			{"/admin/fields/1", map[string]string{"de": "Bildung", "en": "Served by these expert groups"}},
 			{"/admin/groups/new", map[string]string{"de": "Neue Expert*innengruppe", "en": "Name (English)"}},

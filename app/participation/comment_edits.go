@@ -29,7 +29,7 @@ func ownComment(ctx context.Context, tx *store.Tx, v *access.Viewer, commentID i
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := consultations.GuardWrite(ctx, tx, t.ConsultationID); err != nil {
+	if err := consultations.GuardWrite(ctx, tx, v, t.ConsultationID); err != nil {
 		return nil, nil, err
 	}
 	return &c, t, nil

@@ -206,7 +206,7 @@ func (s *Service) SubmitIdea(ctx context.Context, v *access.Viewer, requestLang 
 		if err != nil {
 			return err
 		}
-		if err := consultations.GuardWrite(ctx, tx, f.ConsultationID); err != nil {
+		if err := consultations.GuardWrite(ctx, tx, v, f.ConsultationID); err != nil {
 			return err
 		}
 		var tv problem.Validator
@@ -356,7 +356,7 @@ func ownIdea(ctx context.Context, tx *store.Tx, v *access.Viewer, id int64) (*Id
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := consultations.GuardWrite(ctx, tx, t.ConsultationID); err != nil {
+	if err := consultations.GuardWrite(ctx, tx, v, t.ConsultationID); err != nil {
 		return nil, nil, err
 	}
 	return &idea, t, nil

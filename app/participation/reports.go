@@ -50,18 +50,23 @@ func (s *Service) Report(ctx context.Context, v *access.Viewer, in ReportInput, 
 			AuthorID int64  `bun:"author_id"`
 			FieldID  int64  `bun:"field_id"`
 			Phase    string `bun:"phase"`
+			// Consultation is where a code account may report.
+			Consultation int64 `bun:"consultation_id"`
 		}
 		table := "comments"
 		if in.Target == "idea" {
 			table = "ideas"
 		}
-		err := tx.NewRaw(`SELECT x.status, x.author_id, x.field_id, c.phase FROM `+table+` x JOIN fields f ON f.id = x.field_id
+		err := tx.NewRaw(`SELECT x.status, x.author_id, x.field_id, c.phase, c.id AS consultation_id FROM `+table+` x JOIN fields f ON f.id = x.field_id
 JOIN consultations c ON c.id = f.consultation_id WHERE x.id = ?`, in.ID).Scan(ctx, &rows)
 		if err != nil && !store.IsNoRows(err) {
 			return err
 		}
 		if len(rows) == 0 || !access.IsPublic(rows[0].Status) || !v.SeesPhase(rows[0].Phase) {
 			return problem.NotFound()
+		}
+		if err := v.MayContributeIn(rows[0].Consultation); err != nil {
+			return err
 		}
 		if rows[0].AuthorID == v.UserID {
 			return problem.Invalid(problem.Field("id", "error.report_own"))

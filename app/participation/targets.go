@@ -151,7 +151,7 @@ func checkTarget(ctx context.Context, tx *store.Tx, v *access.Viewer, t *target)
 	if !t.visibleTo(v) {
 		return problem.NotFound()
 	}
-	if err := consultations.GuardWrite(ctx, tx, t.ConsultationID); err != nil {
+	if err := consultations.GuardWrite(ctx, tx, v, t.ConsultationID); err != nil {
 		return err
 	}
 	if t.Status != StatusPublished {

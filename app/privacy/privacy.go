@@ -160,6 +160,12 @@ type Export struct {
 		Kind      string    `json:"kind" bun:"kind"`
 		CreatedAt time.Time `json:"created_at" bun:"created_at"`
 	} `json:"unsubscribe_links"`
+	// ParticipationCodes is the code the account was made with (codes
+	// are stored hashed: the code itself is on the person's card only).
+	ParticipationCodes []struct {
+		Consultation string    `json:"consultation" bun:"consultation"`
+		UsedAt       time.Time `json:"used_at" bun:"used_at"`
+	} `json:"participation_codes"`
 }
 
 // Target names the idea, comment or measure an exported row is about.
@@ -209,6 +215,8 @@ WHERE (d.target_kind = 'idea' AND d.target_id IN (SELECT id FROM ideas WHERE aut
 			{&out.PasswordResets, "SELECT created_at, expires_at, used_at FROM password_resets WHERE user_id = ? ORDER BY id"},
 			{&out.AddressLinks, "SELECT email, created_at, expires_at, used_at FROM email_verifications WHERE user_id = ? ORDER BY created_at"},
 			{&out.UnsubscribeLinks, "SELECT kind, created_at FROM unsubscribe_tokens WHERE user_id = ? ORDER BY created_at"},
+			{&out.ParticipationCodes, `SELECT k.slug AS consultation, c.used_at FROM participation_codes c
+JOIN code_batches b ON b.id = c.batch_id JOIN consultations k ON k.id = b.consultation_id WHERE c.user_id = ? ORDER BY c.id`},
 		}
 		for _, q := range queries {
 			if err := tx.NewRaw(q.sql, userID).Scan(ctx, q.dst); err != nil && !store.IsNoRows(err) {
@@ -261,6 +269,7 @@ func fillEmpty(e *Export) {
 	e.PasswordResets = orEmpty(e.PasswordResets)
 	e.AddressLinks = orEmpty(e.AddressLinks)
 	e.UnsubscribeLinks = orEmpty(e.UnsubscribeLinks)
+	e.ParticipationCodes = orEmpty(e.ParticipationCodes)
 }
 
 func orEmpty[T any](s []T) []T {
@@ -275,7 +284,8 @@ var ErrLastAdmin = problem.Conflict("error.last_admin")
 
 // Erase removes userID's personal data: e-mail, name, password, language,
 // consent, block, sessions, second factor, group memberships, follows,
-// notifications and their settings, and report notes. Ideas, comments and votes stay, authored by a deleted account.
+// notifications and their settings, report notes, and the link to a
+// participation code. Ideas, comments and votes stay, authored by a deleted account.
 func (s *Service) Erase(ctx context.Context, userID int64) error {
 	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		var role string
@@ -315,6 +325,9 @@ func (s *Service) Erase(ctx context.Context, userID int64) error {
 			// Mail to the account holds its address, and a reset link.
 			{"DELETE FROM mail_queue WHERE user_id = ?", []any{userID}},
 			{"DELETE FROM password_resets WHERE user_id = ?", []any{userID}},
+			// The code stays used but opens nothing any more.
+			{"UPDATE participation_codes SET user_id = NULL, card = NULL WHERE user_id = ?", []any{userID}},
+			{"UPDATE users SET code_consultation_id = NULL WHERE id = ?", []any{userID}},
 		}
 		for _, st := range steps {
 			if _, err := tx.ExecContext(ctx, st.sql, st.args...); err != nil {

@@ -48,6 +48,7 @@ const (
 	CodeTwoFactorRequired      = "two_factor_required"
 	CodeBlocked                = "blocked"
 	CodeSelfDecision           = "self_decision"
+	CodeOtherConsultation      = "other_consultation"
 )
 
 // Refused is 403 with a refusal code.

@@ -167,7 +167,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		Admin: web.AdminDeps{
 			Pages: admin.NewHandlers(admin.Services{
 				Accounts: a.Accounts, Consultations: a.Consultations, Experts: a.Experts,
-				Screening: a.Screening, Legal: a.Legal, Store: st,
+				Screening: a.Screening, Legal: a.Legal, Store: st, Site: a.Mail.Site,
 			}, renderer),
 			Screening: screening.NewHandlers(a.Screening),
 			Legal:     legal.NewHandlers(a.Legal, renderer),

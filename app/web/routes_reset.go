@@ -6,9 +6,10 @@ import (
 	"github.com/mitreden/mitreden/app/access"
 )
 
-// mountPasswordReset registers password reset by mail: asking for a link
-// (limited per client address and per e-mail address) and setting the
-// new password with it (limited like sign-in: it checks a credential).
+// mountPasswordReset registers the ways in besides a password: reset by
+// mail, asking for a link (limited per client address and per e-mail
+// address) and setting the new password with it (limited like sign-in: it
+// checks a credential); links that confirm an address; participation codes.
 func mountPasswordReset(app *fiber.App, d Deps, limits *rateLimits) {
 	a := d.Accounts
 	api, pages := audiencesOf(app.Group("/api/v1")), audiencesOf(app)
@@ -27,4 +28,9 @@ func mountPasswordReset(app *fiber.App, d Deps, limits *rateLimits) {
 	pages.public.Get("/verify", a.VerifyPage)
 	pages.self.Post("/verify", limits.login, a.VerifySubmit)
 	pages.self.Post("/me/verify/resend", access.RequireSignedIn, limits.login, a.ResendVerificationSubmit)
+
+	// A participation code is a credential: guessing is limited like sign-in.
+	api.self.Post("/auth/code", limits.login, a.APICodeSignIn)
+	pages.public.Get("/code", a.CodePage)
+	pages.self.Post("/code", limits.login, a.CodeSubmit)
 }

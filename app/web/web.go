@@ -141,7 +141,7 @@ func New(d Deps) *fiber.App {
 		"/api/v1/auth/password-reset", "/api/v1/auth/password-reset/confirm",
 		// An unsubscribe link too, posted by mail programs (RFC 8058), and
 		// a link that confirms an address.
-		"/unsubscribe", "/api/v1/auth/verify", "/verify", "/api/v1/auth/invitation"))
+		"/unsubscribe", "/api/v1/auth/verify", "/verify", "/api/v1/auth/invitation", "/api/v1/auth/code"))
 	app.Use(access.RefuseBlockedWrites)
 	app.Use(access.HoldForPasswordChange)
 
