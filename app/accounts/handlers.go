@@ -208,16 +208,7 @@ func (h *Handlers) LoginSubmit(c *fiber.Ctx) error {
 	form := map[string]string{"email": strings.Clone(c.FormValue("email")), "next": pages.SafeNext(c.FormValue("next"), "")}
 	_, s, err := h.signIn(c, form["email"], c.FormValue("password"))
 	if err != nil {
-		var p *problem.Problem
-		if !errors.As(err, &p) {
-			return err
-		}
-		if p.RetryAfter > 0 {
-			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(p.RetryAfter.Seconds()))))
-		}
-		v := h.pages.NewView(c, locale.From(c).T("login.title"))
-		v.SetFormErrors(err, form)
-		return h.pages.Render(c, p.Status, "login", v)
+		return h.formRefused(c, err, "login", "login.title", form, nil)
 	}
 	if s.Challenge != "" {
 		return h.renderChallenge(c, fiber.StatusOK, s.Challenge, form["next"], nil)
@@ -237,7 +228,6 @@ func (h *Handlers) RegisterPage(c *fiber.Ctx) error {
 
 // RegisterSubmit is POST /register.
 func (h *Handlers) RegisterSubmit(c *fiber.Ctx) error {
-	l := locale.From(c)
 	form := map[string]string{
 		"email":        strings.Clone(c.FormValue("email")),
 		"display_name": strings.Clone(c.FormValue("display_name")),
@@ -245,7 +235,7 @@ func (h *Handlers) RegisterSubmit(c *fiber.Ctx) error {
 	}
 	in := NewAccount{
 		Email: form["email"], Password: c.FormValue("password"), DisplayName: form["display_name"],
-		Locale: l.Lang.Code, PrivacyConsent: form["consent"] == "yes",
+		Locale: locale.From(c).Lang.Code, PrivacyConsent: form["consent"] == "yes",
 	}
 	err := h.checkRegistration(c, in, "consent")
 	if err == nil {
@@ -260,13 +250,39 @@ func (h *Handlers) RegisterSubmit(c *fiber.Ctx) error {
 			return pages.Redirect(c, "/")
 		}
 	}
+	return h.formRefused(c, err, "register", "register.title", form, nil)
+}
+
+// formRefused shows a sign-in or registration form again after err: what
+// the person typed, the errors beside their fields (inputs names a form
+// input for a service's field name where they differ), and Retry-After
+// when a limit was reached. An error that is not the person's to fix goes
+// to the error page.
+func (h *Handlers) formRefused(c *fiber.Ctx, err error, page, titleKey string, form, inputs map[string]string) error {
 	var p *problem.Problem
-	if !errors.As(err, &p) {
+	if !errors.As(err, &p) || p.Status >= fiber.StatusInternalServerError {
 		return err
 	}
-	v := h.pages.NewView(c, l.T("register.title"))
-	v.SetFormErrors(err, form)
-	return h.pages.Render(c, p.Status, "register", v)
+	if p.RetryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(p.RetryAfter.Seconds()))))
+	}
+	v := h.pages.NewView(c, locale.From(c).T(titleKey))
+	v.SetFormErrors(onInputs(p, inputs), form)
+	return h.pages.Render(c, p.Status, page, v)
+}
+
+// onInputs is p with its errors moved to the form inputs named by inputs
+// (a service's field name → the input's name); p itself stays as it is.
+func onInputs(p *problem.Problem, inputs map[string]string) *problem.Problem {
+	shown := *p
+	shown.Errors = make([]problem.FieldError, len(p.Errors))
+	for i, fe := range p.Errors {
+		if input, ok := inputs[fe.Field]; ok {
+			fe.Field = input
+		}
+		shown.Errors[i] = fe
+	}
+	return &shown
 }
 
 // checkRegistration answers every mistake of a registration at once: the

@@ -252,15 +252,7 @@ func (h *Handlers) meFormError(c *fiber.Ctx, err error, fields map[string]string
 	if !errors.As(err, &p) || p.Status >= 500 {
 		return err
 	}
-	shown := *p
-	shown.Errors = make([]problem.FieldError, len(p.Errors))
-	for i, fe := range p.Errors {
-		if id, ok := fields[fe.Field]; ok {
-			fe.Field = id
-		}
-		shown.Errors[i] = fe
-	}
-	return h.renderMe(c, p.Status, &shown)
+	return h.renderMe(c, p.Status, onInputs(p, fields))
 }
 
 // ResetTwoFactorSubmit is POST /admin/users/{id}/2fa/reset, the button on

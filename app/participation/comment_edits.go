@@ -13,28 +13,6 @@ import (
 	"github.com/mitreden/mitreden/app/topics"
 )
 
-// ownComment loads a comment of v's for a change, inside a write.
-func ownComment(ctx context.Context, tx *store.Tx, v *access.Viewer, commentID int64) (*Comment, *target, error) {
-	var c Comment
-	if err := tx.Locked(tx.NewSelect().Model(&c).Where("id = ?", commentID)).Scan(ctx); err != nil {
-		if store.IsNoRows(err) {
-			return nil, nil, problem.NotFound()
-		}
-		return nil, nil, err
-	}
-	if c.AuthorID != v.UserID {
-		return nil, nil, problem.Forbidden()
-	}
-	t, err := loadTarget(ctx, tx, c.TargetKind, c.TargetID)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := consultations.GuardWrite(ctx, tx, v, t.ConsultationID); err != nil {
-		return nil, nil, err
-	}
-	return &c, t, nil
-}
-
 // CommentEdit changes a comment's text or stance.
 type CommentEdit struct {
 	Body   *string `json:"body"`
@@ -64,11 +42,11 @@ func (s *Service) EditComment(ctx context.Context, v *access.Viewer, commentID i
 	}
 	var out *CommentRow
 	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-		c, t, err := ownComment(ctx, tx, v, commentID)
+		c, t, err := ownContribution[Comment](ctx, tx, v, commentID)
 		if err != nil {
 			return err
 		}
-		if c.Status != StatusPending && c.Status != StatusPublished {
+		if !editable(c.Status) {
 			return problem.Conflict("error.not_editable")
 		}
 		if in.Body != nil {
@@ -146,7 +124,7 @@ func (s *Service) WithdrawComment(ctx context.Context, v *access.Viewer, comment
 		return err
 	}
 	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-		c, _, err := ownComment(ctx, tx, v, commentID)
+		c, _, err := ownContribution[Comment](ctx, tx, v, commentID)
 		if err != nil {
 			return err
 		}
@@ -171,7 +149,7 @@ func (s *Service) ownCommentForEdit(ctx context.Context, v *access.Viewer, id in
 	if rows[0].AuthorID != v.UserID {
 		return nil, "", problem.Forbidden()
 	}
-	if rows[0].Status != StatusPending && rows[0].Status != StatusPublished {
+	if !editable(rows[0].Status) {
 		return nil, "", problem.Conflict("error.not_editable")
 	}
 	t, err := loadTarget(ctx, s.st, rows[0].TargetKind, rows[0].TargetID)

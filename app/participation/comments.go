@@ -10,7 +10,6 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/mitreden/mitreden/app/access"
-	"github.com/mitreden/mitreden/app/consultations"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/plaintext"
 	"github.com/mitreden/mitreden/app/problem"
@@ -34,23 +33,18 @@ const (
 type Comment struct {
 	bun.BaseModel `bun:"table:comments"`
 
-	ID          int64      `bun:"id,pk,autoincrement"`
-	TargetKind  Kind       `bun:"target_kind"`
-	TargetID    int64      `bun:"target_id"`
-	FieldID     int64      `bun:"field_id"`
-	ParentID    *int64     `bun:"parent_id"`
-	AuthorID    int64      `bun:"author_id"`
-	Body        string     `bun:"body"`
-	Stance      string     `bun:"stance"`
-	Lang        string     `bun:"lang"`
-	Status      string     `bun:"status"`
-	Version     int        `bun:"version"`
-	Flags       string     `bun:"flags"`
-	NeedsReview bool       `bun:"needs_review"`
-	CreatedAt   time.Time  `bun:"created_at"`
-	UpdatedAt   time.Time  `bun:"updated_at"`
-	PublishedAt *time.Time `bun:"published_at"`
+	ID         int64  `bun:"id,pk,autoincrement"`
+	TargetKind Kind   `bun:"target_kind"`
+	TargetID   int64  `bun:"target_id"`
+	FieldID    int64  `bun:"field_id"`
+	ParentID   *int64 `bun:"parent_id"`
+	Body       string `bun:"body"`
+	Stance     string `bun:"stance"`
+	Lang       string `bun:"lang"`
+	moderated
 }
+
+func (c *Comment) item() (Kind, int64) { return c.TargetKind, c.TargetID }
 
 // CommentRow is a comment with its author, as lists and pages read it.
 type CommentRow struct {
@@ -193,14 +187,6 @@ func checkStance(v *problem.Validator, stance *string) string {
 	return *stance
 }
 
-// initialStatus is where a new contribution starts under the consultation's moderation.
-func initialStatus(moderation string) string {
-	if moderation == consultations.ModerationPre {
-		return StatusPending
-	}
-	return StatusPublished
-}
-
 // Comment adds v's comment (or reply) to an item.
 func (s *Service) Comment(ctx context.Context, v *access.Viewer, requestLang string, kind Kind, id int64, in CommentInput) (*Created, error) {
 	if err := access.MayWrite(v); err != nil {
@@ -230,23 +216,15 @@ func (s *Service) Comment(ctx context.Context, v *access.Viewer, requestLang str
 		}
 		now := s.now()
 		c := &Comment{
-			TargetKind: kind, TargetID: id, FieldID: t.FieldID, ParentID: in.ParentID, AuthorID: v.UserID,
-			Body: body, Stance: stance, Lang: lang, Status: initialStatus(t.Moderation), Version: 1, Flags: flags,
-			CreatedAt: now, UpdatedAt: now,
-		}
-		if c.Status == StatusPublished {
-			c.PublishedAt = &now
-			c.NeedsReview = flagged
+			TargetKind: kind, TargetID: id, FieldID: t.FieldID, ParentID: in.ParentID, Body: body, Stance: stance, Lang: lang,
+			moderated: newModerated(v.UserID, t.Moderation, flags, flagged, now),
 		}
 		if _, err := tx.NewInsert().Model(c).Returning("id").Exec(ctx); err != nil {
 			return err
 		}
 		out = &Created{ID: c.ID, Status: c.Status}
-		if c.Status == StatusPending || c.NeedsReview {
-			item := &queues.Item{Kind: "comment", ID: c.ID, FieldID: t.FieldID, State: c.Status, Excerpt: queues.Excerpt(body)}
-			if err := queues.AnnounceModeration(ctx, tx, item); err != nil {
-				return err
-			}
+		if err := c.queueNew(ctx, tx, "comment", c.ID, t.FieldID, body); err != nil {
+			return err
 		}
 		if !access.IsPublic(c.Status) {
 			return nil
@@ -333,15 +311,8 @@ func SetCommentStatus(ctx context.Context, tx *store.Tx, cat *locale.Catalog, co
 	}
 	row := rows[0]
 	from := row.Status
-	now := time.Now().UTC()
-	q := "UPDATE comments SET status = ?, version = version + 1, updated_at = ?"
-	args := []any{to, now}
-	if to == StatusPublished {
-		q += ", published_at = COALESCE(published_at, ?)"
-		args = append(args, now)
-	}
-	var version int
-	if err := tx.NewRaw(q+" WHERE id = ? RETURNING version", append(args, commentID)...).Scan(ctx, &version); err != nil {
+	version, err := setStatus(ctx, tx, "comments", commentID, to)
+	if err != nil {
 		return 0, err
 	}
 	if from == to {

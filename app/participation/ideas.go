@@ -25,21 +25,16 @@ type Idea struct {
 
 	ID          int64              `bun:"id,pk,autoincrement"`
 	FieldID     int64              `bun:"field_id"`
-	AuthorID    int64              `bun:"author_id"`
 	Title       string             `bun:"title"`
 	Body        string             `bun:"body"`
 	Lang        string             `bun:"lang"`
 	Themes      consultations.Keys `bun:"themes,type:text"`
-	Status      string             `bun:"status"`
-	Version     int                `bun:"version"`
-	Flags       string             `bun:"flags"`
-	NeedsReview bool               `bun:"needs_review"`
 	TriageState string             `bun:"triage_state"`
 	Response    string             `bun:"response"`
-	CreatedAt   time.Time          `bun:"created_at"`
-	UpdatedAt   time.Time          `bun:"updated_at"`
-	PublishedAt *time.Time         `bun:"published_at"`
+	moderated
 }
+
+func (i *Idea) item() (Kind, int64) { return KindIdea, i.ID }
 
 // IdeaRow is an idea with its author, tally and comment count.
 type IdeaRow struct {
@@ -219,22 +214,15 @@ func (s *Service) SubmitIdea(ctx context.Context, v *access.Viewer, requestLang 
 		}
 		now := s.now()
 		idea := &Idea{
-			FieldID: fieldID, AuthorID: v.UserID, Title: title, Body: body, Lang: lang, Themes: themes,
-			Status: initialStatus(f.Moderation), Version: 1, Flags: flags, TriageState: "new", CreatedAt: now, UpdatedAt: now,
-		}
-		if idea.Status == StatusPublished {
-			idea.PublishedAt = &now
-			idea.NeedsReview = flagged
+			FieldID: fieldID, Title: title, Body: body, Lang: lang, Themes: themes, TriageState: "new",
+			moderated: newModerated(v.UserID, f.Moderation, flags, flagged, now),
 		}
 		if _, err := tx.NewInsert().Model(idea).Returning("id").Exec(ctx); err != nil {
 			return err
 		}
 		out = &Created{ID: idea.ID, Status: idea.Status}
-		if idea.Status == StatusPending || idea.NeedsReview {
-			item := &queues.Item{Kind: "idea", ID: idea.ID, FieldID: fieldID, State: idea.Status, Excerpt: queues.Excerpt(title)}
-			if err := queues.AnnounceModeration(ctx, tx, item); err != nil {
-				return err
-			}
+		if err := idea.queueNew(ctx, tx, "idea", idea.ID, fieldID, title); err != nil {
+			return err
 		}
 		if !access.IsPublic(idea.Status) {
 			return nil
@@ -320,15 +308,8 @@ func SetIdeaStatus(ctx context.Context, tx *store.Tx, id int64, to string) (int,
 		}
 		return 0, err
 	}
-	now := time.Now().UTC()
-	q := "UPDATE ideas SET status = ?, version = version + 1, updated_at = ?"
-	args := []any{to, now}
-	if to == StatusPublished {
-		q += ", published_at = COALESCE(published_at, ?)"
-		args = append(args, now)
-	}
-	var version int
-	if err := tx.NewRaw(q+" WHERE id = ? RETURNING version", append(args, id)...).Scan(ctx, &version); err != nil {
+	version, err := setStatus(ctx, tx, "ideas", id, to)
+	if err != nil {
 		return 0, err
 	}
 	switch {
@@ -339,27 +320,6 @@ func SetIdeaStatus(ctx context.Context, tx *store.Tx, id int64, to string) (int,
 		return version, ideaLeftPublic(ctx, tx, id)
 	}
 	return version, nil
-}
-
-func ownIdea(ctx context.Context, tx *store.Tx, v *access.Viewer, id int64) (*Idea, *target, error) {
-	var idea Idea
-	if err := tx.Locked(tx.NewSelect().Model(&idea).Where("id = ?", id)).Scan(ctx); err != nil {
-		if store.IsNoRows(err) {
-			return nil, nil, problem.NotFound()
-		}
-		return nil, nil, err
-	}
-	if idea.AuthorID != v.UserID {
-		return nil, nil, problem.Forbidden()
-	}
-	t, err := loadTarget(ctx, tx, KindIdea, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := consultations.GuardWrite(ctx, tx, v, t.ConsultationID); err != nil {
-		return nil, nil, err
-	}
-	return &idea, t, nil
 }
 
 // IdeaEdit changes an idea's title or text.
@@ -391,11 +351,11 @@ func (s *Service) EditIdea(ctx context.Context, v *access.Viewer, id int64, in I
 	}
 	var out *IdeaRow
 	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-		idea, t, err := ownIdea(ctx, tx, v, id)
+		idea, t, err := ownContribution[Idea](ctx, tx, v, id)
 		if err != nil {
 			return err
 		}
-		if idea.Status != StatusPending && idea.Status != StatusPublished {
+		if !editable(idea.Status) {
 			return problem.Conflict("error.not_editable")
 		}
 		if in.Title != nil {
@@ -430,7 +390,7 @@ func (s *Service) WithdrawIdea(ctx context.Context, v *access.Viewer, id int64) 
 		return err
 	}
 	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-		idea, _, err := ownIdea(ctx, tx, v, id)
+		idea, _, err := ownContribution[Idea](ctx, tx, v, id)
 		if err != nil {
 			return err
 		}
