@@ -278,12 +278,12 @@ func (s *Service) SignInWithCode(ctx context.Context, in CodeSignIn, client Clie
 		}
 		return nil, nil, "", ErrBadCode
 	}
-	for {
-		u, sess, slug, err := s.signInWithCode(ctx, code, in, client)
-		if !errors.Is(err, errCodeTaken) {
-			return u, sess, slug, err
-		}
+	u, sess, slug, err := s.signInWithCode(ctx, code, in, client)
+	if errors.Is(err, errCodeTaken) {
+		// The other first use has committed: this one is now a later use.
+		return s.signInWithCode(ctx, code, in, client)
 	}
+	return u, sess, slug, err
 }
 
 func (s *Service) signInWithCode(ctx context.Context, code string, in CodeSignIn, client Client) (*User, *Session, string, error) {
@@ -305,8 +305,12 @@ WHERE c.code_hash = ?`, hashToken(code)).Scan(&codeID, &userID, &used, &voided, 
 		return nil, nil, "", ErrBadCode
 	case used.Valid:
 		u, err := s.liveUser(ctx, userID.Int64)
-		if err != nil {
+		var p *problem.Problem
+		if errors.As(err, &p) && p.Status == fiber.StatusNotFound {
 			return nil, nil, "", ErrBadCode
+		}
+		if err != nil {
+			return nil, nil, "", err
 		}
 		sess, err := s.startSession(ctx, u.ID, client)
 		return u, sess, slug, err

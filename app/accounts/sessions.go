@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 	"unicode"
@@ -9,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
+	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/audit"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/store"
@@ -238,4 +240,79 @@ func (s *Service) PruneSessions(ctx context.Context) error {
 // SessionCount counts userID's running sessions.
 func (s *Service) SessionCount(ctx context.Context, userID int64) (int64, error) {
 	return aliveSessions(s.st.DB.NewSelect(), userID, s.now()).Count(ctx)
+}
+
+// Authenticate returns the viewer a session token belongs to, or nil when
+// the token is unknown or the session ended (IdleTimeout after its last
+// use, SessionTTL after sign-in). It records the use (see markSeen).
+func (s *Service) Authenticate(ctx context.Context, token string) (*access.Viewer, error) {
+	if token == "" || len(token) > 128 {
+		return nil, nil
+	}
+	tokenHash := hashToken(token)
+	now := s.now()
+	if v := s.sessions.get(tokenHash, now); v != nil {
+		return v, nil
+	}
+	seen := s.sessions.snapshot()
+	// Every signed-in request comes through here: one statement, one row
+	// per expert group (or one with a NULL group), so one read snapshot on
+	// SQLite and one round trip on PostgreSQL. The token is passed as
+	// CAST(? AS TEXT), not a bare ?: see app/store/raw.go.
+	rows, err := s.st.Query(ctx, `
+SELECT s.id, s.csrf_token, s.expires_at, s.last_seen_at, u.id, u.display_name, u.role, u.locale, u.created_at, u.blocked_until, u.block_reason, u.must_change_password, u.two_factor_at,
+  u.email IS NOT NULL AND u.email_verified_at IS NULL, u.code_consultation_id, m.group_id
+FROM sessions s JOIN users u ON u.id = s.user_id
+LEFT JOIN expert_group_members m ON m.user_id = u.id
+WHERE s.token_hash = CAST(? AS TEXT) AND u.deleted_at IS NULL
+ORDER BY m.group_id`, tokenHash)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var (
+		v            access.Viewer
+		found        bool
+		expires      time.Time
+		lastSeen     sql.NullTime
+		blockedUntil sql.NullTime
+		twoFactor    sql.NullTime
+		unverified   bool
+		codeOnly     sql.NullInt64
+		role         string
+		group        sql.NullInt64
+	)
+	for rows.Next() {
+		// Every row repeats the session and account; only the group differs.
+		if err := rows.Scan(&v.SessionID, &v.CSRFToken, &expires, &lastSeen, &v.UserID, &v.DisplayName, &role, &v.Locale, &v.CreatedAt, &blockedUntil, &v.BlockReason, &v.MustChangePassword, &twoFactor, &unverified, &codeOnly, &group); err != nil {
+			return nil, err
+		}
+		found = true
+		if group.Valid {
+			v.Groups = append(v.Groups, group.Int64)
+		}
+	}
+	if err := rows.Err(); err != nil || !found {
+		return nil, err
+	}
+	if !lastSeen.Valid { // a row written without it: counts as used now
+		lastSeen.Time = now.Add(-LastSeenEvery)
+	}
+	if !alive(now, expires, lastSeen.Time) {
+		return nil, nil
+	}
+	v.Role = access.Role(role)
+	if blockedUntil.Valid {
+		until := blockedUntil.Time.UTC()
+		v.BlockedUntil = &until
+	}
+	v.TwoFactor = twoFactor.Valid
+	v.OnlyConsultation = codeOnly.Int64
+	v.Unverified = unverified && s.verifyEmail
+	v.NeedsTwoFactor = s.staffTwoFactor && !v.TwoFactor && v.AtLeast(access.Moderator)
+	if err := s.markSeen(ctx, v.SessionID, lastSeen.Time, now); err != nil {
+		return nil, err
+	}
+	s.sessions.put(tokenHash, &v, seen, now, ends(expires, lastSeen.Time, now))
+	return &v, nil
 }
