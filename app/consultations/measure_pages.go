@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/pages"
 	"github.com/mitreden/mitreden/app/plaintext"
@@ -50,6 +51,8 @@ func (h *Handlers) editMeasurePage(c *fiber.Ctx, failed error) error {
 		form["title_"+l.Code] = m.Title[l.Code]
 		form["summary_"+l.Code] = m.Summary[l.Code]
 		form["description_"+l.Code] = m.Description[l.Code]
+		form["lead_"+l.Code] = m.Lead[l.Code]
+		form["statement_"+l.Code] = ""
 	}
 	view.Form = form
 	status := fiber.StatusOK
@@ -60,7 +63,11 @@ func (h *Handlers) editMeasurePage(c *fiber.Ctx, failed error) error {
 		}
 		view.SetFormErrors(failed, form)
 		for i := range view.Errors {
-			view.Errors[i].Field = strings.ReplaceAll(view.Errors[i].Field, ".", "_")
+			f := strings.ReplaceAll(view.Errors[i].Field, ".", "_")
+			if f == "statement" {
+				f = "statement_de" // none was given: German is the one needed
+			}
+			view.Errors[i].Field = f
 		}
 	}
 	return h.pages.Render(c, status, "measure-edit", view)
@@ -72,7 +79,7 @@ func (h *Handlers) EditMeasureSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	texts := map[string]locale.Text{"title": {}, "summary": {}, "description": {}}
+	texts := map[string]locale.Text{"title": {}, "summary": {}, "description": {}, "lead": {}, "statement": {}}
 	for name, t := range texts {
 		for _, l := range h.svc.catalog.Langs() {
 			if s := plaintext.FromForm(strings.Clone(c.FormValue(name + "_" + l.Code))); s != "" || l.Code == locale.Default {
@@ -80,12 +87,29 @@ func (h *Handlers) EditMeasureSubmit(c *fiber.Ctx) error {
 			}
 		}
 	}
+	// A form sends every field: an empty lead removes it, an empty
+	// statement is none.
+	lead := locale.Text{}
+	for code, v := range texts["lead"] {
+		if v != "" {
+			lead[code] = v
+		}
+	}
+	for code, v := range texts["statement"] {
+		if v == "" {
+			delete(texts["statement"], code)
+		}
+	}
 	status := strings.Clone(c.FormValue("status"))
 	themes := []string{}
 	for _, raw := range c.Request().PostArgs().PeekMulti("themes") {
 		themes = append(themes, string(raw))
 	}
-	in := MeasureInput{Title: texts["title"], Summary: texts["summary"], Description: texts["description"], Status: &status, Themes: &themes}
+	in := MeasureInput{Title: texts["title"], Summary: texts["summary"], Description: texts["description"], Status: &status, Themes: &themes,
+		Lead: jsonapi.Nullable[locale.Text]{Set: true, Value: &lead}}
+	if len(texts["statement"]) > 0 {
+		in.Statement = texts["statement"]
+	}
 	if _, err := h.svc.UpdateMeasure(c.UserContext(), access.From(c).UserID, m.ID, in); err != nil {
 		if problem.StatusOf(err) == fiber.StatusUnprocessableEntity {
 			return h.editMeasurePage(c, err)

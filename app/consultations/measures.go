@@ -10,6 +10,7 @@ import (
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/audit"
+	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/notifications"
 	"github.com/mitreden/mitreden/app/problem"
@@ -28,6 +29,8 @@ type Measure struct {
 	Description locale.Text `bun:"description,type:text"`
 	Status      string      `bun:"status"`
 	Themes      Keys        `bun:"themes,type:text"`
+	// Lead is the responsible department or organisation (empty: none).
+	Lead locale.Text `bun:"lead,type:text"`
 	// IsExample marks an illustration (the demo's measures), never a
 	// city's decision; pages and the API say so.
 	IsExample bool      `bun:"is_example"`
@@ -73,6 +76,9 @@ type MeasureInput struct {
 	Description locale.Text `json:"description"`
 	Status      *string     `json:"status"`
 	Themes      *[]string   `json:"themes"`
+	// Statement says why the status changes; a change of status needs one.
+	Statement locale.Text                   `json:"statement"`
+	Lead      jsonapi.Nullable[locale.Text] `json:"lead"`
 }
 
 // Measure text limits, in characters.
@@ -80,7 +86,10 @@ const (
 	MaxSummary = 1000
 )
 
-func (s *Service) validateMeasure(in *MeasureInput, creating bool, themes []Theme) error {
+// validateMeasure checks a new measure (current "") or a change of one in
+// status current.
+func (s *Service) validateMeasure(in *MeasureInput, current string, themes []Theme) error {
+	creating := current == ""
 	var v problem.Validator
 	if in.Title != nil || creating {
 		in.Title = s.catalog.CheckText(&v, "title", in.Title, 3, MaxTitle)
@@ -91,6 +100,16 @@ func (s *Service) validateMeasure(in *MeasureInput, creating bool, themes []Them
 	in.Description = s.checkDescription(&v, in.Description, creating)
 	if in.Status != nil {
 		v.Check(slices.Contains(MeasureStatuses, *in.Status), "status", "error.measure_status")
+	}
+	switch {
+	case in.Status != nil && *in.Status != current && !creating:
+		in.Statement = s.checkStatement(&v, in.Statement)
+	case in.Statement != nil:
+		in.Statement = s.catalog.CheckText(&v, "statement", in.Statement, 0, MaxStatement)
+	}
+	if in.Lead.Value != nil {
+		lead := s.catalog.CheckText(&v, "lead", *in.Lead.Value, 0, MaxLead)
+		in.Lead.Value = &lead
 	}
 	if in.Themes != nil {
 		for i, k := range *in.Themes {
@@ -110,7 +129,7 @@ func (s *Service) CreateMeasure(ctx context.Context, actorID, fieldID int64, in 
 		if err != nil && !store.IsNoRows(err) {
 			return err
 		}
-		if err := s.validateMeasure(&in, true, themes); err != nil {
+		if err := s.validateMeasure(&in, "", themes); err != nil {
 			return err
 		}
 		now := s.now()
@@ -122,10 +141,16 @@ func (s *Service) CreateMeasure(ctx context.Context, actorID, fieldID int64, in 
 		if actorID != 0 {
 			m.CreatedBy = &actorID
 		}
+		if in.Lead.Value != nil {
+			m.Lead = *in.Lead.Value
+		}
 		if _, err := tx.NewInsert().Model(m).Returning("id").Exec(ctx); err != nil {
 			if store.IsForeignKeyViolation(err) {
 				return problem.NotFound()
 			}
+			return err
+		}
+		if err := addHistory(ctx, tx, m.ID, m.Status, in.Statement, actorID, now); err != nil {
 			return err
 		}
 		// The consultation's page counts its field's measures.
@@ -145,6 +170,7 @@ type MeasureDetail struct {
 	ConsultationSlug string `bun:"consultation_slug"`
 	Phase            string `bun:"phase"`
 	Reader           `bun:"-"`
+	Record           Record `bun:"-"`
 }
 
 // GetMeasure loads a measure; measures of draft consultations exist only
@@ -170,6 +196,9 @@ WHERE m.id = ?`, id).Scan(ctx, &rows)
 	}
 	d := &rows[0]
 	if d.Reader, err = ReaderOf(ctx, s.st, viewerID, "measure", id); err != nil {
+		return nil, err
+	}
+	if d.Record, err = loadRecord(ctx, db, id); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -200,8 +229,8 @@ func (s *Service) MayManage(ctx context.Context, v *access.Viewer, fieldID int64
 // consultation get measure.updated, unless the consultation is a draft.
 func (s *Service) UpdateMeasure(ctx context.Context, actorID, id int64, in MeasureInput) (*MeasureDetail, error) {
 	var out *MeasureDetail
-	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-		before, err := s.getMeasure(ctx, tx, id, true, 0)
+	err := s.st.Write(store.For(ctx, id), func(ctx context.Context, tx *store.Tx) error {
+		before, err := s.lockMeasure(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -209,7 +238,7 @@ func (s *Service) UpdateMeasure(ctx context.Context, actorID, id int64, in Measu
 		if err := tx.NewSelect().Model(&themes).Where("consultation_id = ?", before.ConsultationID).Scan(ctx); err != nil {
 			return err
 		}
-		if err := s.validateMeasure(&in, false, themes); err != nil {
+		if err := s.validateMeasure(&in, before.Status, themes); err != nil {
 			return err
 		}
 		m := before.Measure
@@ -220,9 +249,21 @@ func (s *Service) UpdateMeasure(ctx context.Context, actorID, id int64, in Measu
 		if in.Themes != nil {
 			m.Themes = *in.Themes
 		}
+		if in.Lead.Set {
+			m.Lead = nil
+			if in.Lead.Value != nil {
+				m.Lead = *in.Lead.Value
+			}
+		}
 		m.UpdatedAt = s.now()
-		if _, err := tx.NewUpdate().Model(&m).WherePK().Column("title", "summary", "description", "status", "themes", "updated_at").Exec(ctx); err != nil {
+		if _, err := tx.NewUpdate().Model(&m).WherePK().Column("title", "summary", "description", "status", "themes", "lead", "updated_at").Exec(ctx); err != nil {
 			return err
+		}
+		changed := m.Status != before.Measure.Status
+		if changed {
+			if err := addHistory(ctx, tx, id, m.Status, in.Statement, actorID, m.UpdatedAt); err != nil {
+				return err
+			}
 		}
 		if out, err = s.getMeasure(ctx, tx, id, true, 0); err != nil {
 			return err
@@ -235,12 +276,12 @@ func (s *Service) UpdateMeasure(ctx context.Context, actorID, id int64, in Measu
 		if !access.PublicPhase(out.Phase) {
 			return nil
 		}
-		if m.Status != before.Measure.Status {
+		if changed {
 			if err := notifyStatus(ctx, tx, s.catalog, &m, actorID); err != nil {
 				return err
 			}
 		}
-		return tx.Emit(ctx, topics.MeasureUpdated, out.JSON(locale.Default), topics.Measure(id), topics.Consultation(out.ConsultationSlug))
+		return announce(ctx, tx, out)
 	})
 	return out, err
 }
@@ -276,9 +317,36 @@ type MeasureJSON struct {
 // MeasureDetailJSON is a measure as its GET shows it.
 type MeasureDetailJSON struct {
 	MeasureJSON
-	Description string `json:"description"`
-	MyVote      *int   `json:"my_vote"`
-	Following   bool   `json:"following"`
+	Description string          `json:"description"`
+	MyVote      *int            `json:"my_vote"`
+	Following   bool            `json:"following"`
+	Lead        *string         `json:"lead"`
+	History     []HistoryJSON   `json:"history"`
+	Milestones  []MilestoneJSON `json:"milestones"`
+	Documents   []DocumentJSON  `json:"documents"`
+	Ideas       []int64         `json:"ideas"`
+}
+
+// HistoryJSON is one entry of a measure's history; statement null when
+// none was given.
+type HistoryJSON struct {
+	Status    string    `json:"status"`
+	Statement *string   `json:"statement"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// MilestoneJSON is a milestone as the API shows it.
+type MilestoneJSON struct {
+	ID     int64   `json:"id"`
+	Title  string  `json:"title"`
+	DueOn  *string `json:"due_on"`
+	DoneOn *string `json:"done_on"`
+}
+
+// DocumentJSON is a document link as the API shows it.
+type DocumentJSON struct {
+	Title string `json:"title"`
+	URL   string `json:"url"`
 }
 
 // JSON renders a list row in lang.
@@ -295,7 +363,37 @@ func (r *MeasureRow) JSON(lang string) MeasureJSON {
 
 // JSON renders the measure as its GET shows it, in lang.
 func (d *MeasureDetail) JSON(lang string) MeasureDetailJSON {
-	return MeasureDetailJSON{MeasureJSON: d.MeasureRow.JSON(lang), Description: d.Description.String(lang), MyVote: d.MyVote, Following: d.Following}
+	out := MeasureDetailJSON{
+		MeasureJSON: d.MeasureRow.JSON(lang), Description: d.Description.String(lang), MyVote: d.MyVote, Following: d.Following,
+		Lead: optionalText(d.Lead, lang), History: make([]HistoryJSON, 0, len(d.Record.History)),
+		Milestones: make([]MilestoneJSON, 0, len(d.Record.Milestones)), Documents: make([]DocumentJSON, 0, len(d.Record.Documents)),
+		Ideas: make([]int64, 0, len(d.Record.Ideas)),
+	}
+	for _, h := range d.Record.History {
+		out.History = append(out.History, HistoryJSON{Status: h.Status, Statement: optionalText(h.Statement, lang), CreatedAt: h.CreatedAt.UTC()})
+	}
+	for _, m := range d.Record.Milestones {
+		out.Milestones = append(out.Milestones, MilestoneJSON{ID: m.ID, Title: m.Title.String(lang), DueOn: m.DueOn, DoneOn: m.DoneOn})
+	}
+	for _, doc := range d.Record.Documents {
+		out.Documents = append(out.Documents, DocumentJSON{Title: doc.Title.String(lang), URL: doc.URL})
+	}
+	for _, i := range d.Record.Ideas {
+		out.Ideas = append(out.Ideas, i.ID)
+	}
+	return out
+}
+
+// optionalText is a translated text in lang, nil when it has none.
+func optionalText(t locale.Text, lang string) *string {
+	if t[locale.Default] == "" && len(t) == 0 {
+		return nil
+	}
+	s := t.String(lang)
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // Add counts n more (or fewer) votes of value (1 for, -1 against, 0 neutral).

@@ -105,7 +105,7 @@ func TestMeasures(t *testing.T) {
 			}
 		}
 		// A status change shows on the measure page and reaches subscribers.
-		r = bildung.Do("PATCH", "/api/v1/measures/1?lang=en", map[string]string{"status": "adopted"})
+		r = bildung.Do("PATCH", "/api/v1/measures/1?lang=en", map[string]any{"status": "adopted", "statement": map[string]string{"de": "Beschlossen im Rat."}})
 		if r.Status != 200 || !strings.Contains(r.Text(), `"status":"adopted"`) || !strings.Contains(r.Text(), `"title":"Multilingual parents' evenings at primary schools"`) {
 			t.Fatalf("patch: %d %s", r.Status, r.Body)
 		}

@@ -237,7 +237,7 @@ func TestGroupPage(t *testing.T) {
 		if r := b.Get("/measures/" + edit + "/edit"); r.Status != 200 || !strings.Contains(r.Text(), `value="School gardens"`) {
 			t.Fatalf("edit page: %d", r.Status)
 		}
-		r = b.Do("POST", "/measures/"+edit+"/edit", form(url.Values{"status": {"in_discussion"}, "title_de": {"Schulgärten für alle"}, "summary_de": {"Gärten an allen Schulen."}, "themes": {"diversitaet", "gleichbehandlung"}}))
+		r = b.Do("POST", "/measures/"+edit+"/edit", form(url.Values{"status": {"in_discussion"}, "statement_de": {"Der Ausschuss berät im Mai."}, "title_de": {"Schulgärten für alle"}, "summary_de": {"Gärten an allen Schulen."}, "themes": {"diversitaet", "gleichbehandlung"}}))
 		if r.Status != 303 {
 			t.Fatalf("edit form: %d %s", r.Status, r.Body)
 		}

@@ -51,13 +51,17 @@ type IdeaRow struct {
 	Authored
 	Tally        consultations.Tally `bun:"embed:"`
 	CommentCount int64               `bun:"comment_count"`
+	// MeasureID is the measure the idea was taken up in, with its title.
+	MeasureID    *int64      `bun:"measure_id"`
+	MeasureTitle locale.Text `bun:"measure_title,type:text"`
 }
 
 var ideaSelect = `SELECT i.id, i.field_id, i.title, i.body, i.lang, i.themes, i.status, ` + TriageColumns("i") + `, i.responded_at,
-  i.created_at, ` + AuthorColumns("i") + `,
+  i.created_at, ` + AuthorColumns("i") + `, i.measure_id, tm.title AS measure_title,
   COALESCE(t.votes_for, 0) AS votes_for, COALESCE(t.votes_against, 0) AS votes_against,
   COALESCE(t.votes_neutral, 0) AS votes_neutral, COALESCE(t.comment_count, 0) AS comment_count
-FROM ideas i JOIN users u ON u.id = i.author_id LEFT JOIN tallies t ON t.target_kind = 'idea' AND t.target_id = i.id` + TriageJoin("i")
+FROM ideas i JOIN users u ON u.id = i.author_id LEFT JOIN tallies t ON t.target_kind = 'idea' AND t.target_id = i.id
+LEFT JOIN measures tm ON tm.id = i.measure_id` + TriageJoin("i")
 
 // IdeaJSON is an idea as the API and live events show it.
 type IdeaJSON struct {
@@ -74,6 +78,7 @@ type IdeaJSON struct {
 	TriageState  string              `json:"triage_state"`
 	Response     *Answer             `json:"response"`
 	CreatedAt    time.Time           `json:"created_at"`
+	MeasureID    *int64              `json:"measure_id"`
 }
 
 // JSON renders the row for the API; l nil renders for live events.
@@ -82,6 +87,7 @@ func (r *IdeaRow) JSON(l *locale.Localizer) IdeaJSON {
 		ID: r.ID, FieldID: r.FieldID, Title: r.Title, Body: r.Body, Lang: r.Lang, Themes: r.Themes,
 		Author: r.Contributor(l), Tally: r.Tally, CommentCount: r.CommentCount,
 		Status: r.Status, TriageState: r.TriageState, Response: r.Answer(langOf(l)), CreatedAt: r.CreatedAt.UTC(),
+		MeasureID: r.MeasureID,
 	}
 	if out.Themes == nil {
 		out.Themes = []string{}

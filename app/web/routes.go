@@ -32,6 +32,10 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 	r.experts.Post("/fields/:id/measures", d.Consultations.APICreateMeasure)
 	r.public.Get("/measures/:id", noStore, d.Pages.Cached(participation.MeasurePageTopics, d.Consultations.APIMeasure))
 	r.experts.Patch("/measures/:id", d.Consultations.APIUpdateMeasure)
+	r.experts.Put("/measures/:id/milestones", d.Consultations.APIMilestones)
+	r.experts.Put("/measures/:id/documents", d.Consultations.APIDocuments)
+	r.experts.Put("/measures/:id/ideas/:idea_id", d.Consultations.APITakeUpIdea)
+	r.experts.Delete("/measures/:id/ideas/:idea_id", d.Consultations.APIDropIdea)
 
 	p := d.Participation
 	for path, kind := range map[string]participation.Kind{"measures": participation.KindMeasure, "ideas": participation.KindIdea} {
