@@ -20,6 +20,11 @@ type MeasureEditData struct {
 	Themes   []Theme
 	Statuses []string
 	Langs    []locale.Lang
+	// Milestones and Documents are the rows of the record's list forms;
+	// Takeable the ideas that can be taken up.
+	Milestones []RecordRow
+	Documents  []RecordRow
+	Takeable   []IdeaRef
 }
 
 // HasTheme reports whether the measure carries a theme.
@@ -44,8 +49,15 @@ func (h *Handlers) editMeasurePage(c *fiber.Ctx, failed error) error {
 	if err != nil {
 		return err
 	}
+	takeable, err := h.svc.takeableIdeas(c.UserContext(), m)
+	if err != nil {
+		return err
+	}
 	view := h.pages.NewView(c, locale.From(c).T("measure.edit_title"))
-	view.Data = &MeasureEditData{Measure: m, Themes: fc.Themes, Statuses: MeasureStatuses, Langs: h.svc.catalog.Langs()}
+	view.Data = &MeasureEditData{
+		Measure: m, Themes: fc.Themes, Statuses: MeasureStatuses, Langs: h.svc.catalog.Langs(),
+		Milestones: rows("milestones", len(m.Record.Milestones)), Documents: rows("documents", len(m.Record.Documents)), Takeable: takeable,
+	}
 	form := map[string]string{"status": m.Status}
 	for _, l := range h.svc.catalog.Langs() {
 		form["title_"+l.Code] = m.Title[l.Code]
@@ -54,16 +66,19 @@ func (h *Handlers) editMeasurePage(c *fiber.Ctx, failed error) error {
 		form["lead_"+l.Code] = m.Lead[l.Code]
 		form["statement_"+l.Code] = ""
 	}
+	recordForm(form, &m.Record)
 	view.Form = form
 	status := fiber.StatusOK
 	if failed != nil {
 		status = problem.StatusOf(failed)
-		for k := range form {
-			form[k] = plaintext.FromForm(strings.Clone(c.FormValue(k)))
-		}
+		// What was sent is shown again; the other forms keep the values
+		// they had.
+		c.Request().PostArgs().VisitAll(func(k, v []byte) {
+			form[string(k)] = plaintext.FromForm(string(v))
+		})
 		view.SetFormErrors(failed, form)
 		for i := range view.Errors {
-			f := strings.ReplaceAll(view.Errors[i].Field, ".", "_")
+			f := formName.Replace(view.Errors[i].Field)
 			if f == "statement" {
 				f = "statement_de" // none was given: German is the one needed
 			}
@@ -72,6 +87,10 @@ func (h *Handlers) editMeasurePage(c *fiber.Ctx, failed error) error {
 	}
 	return h.pages.Render(c, status, "measure-edit", view)
 }
+
+// formName turns an API field ("milestones[1].due_on") into the name of
+// its input on the page ("milestones_1_due_on").
+var formName = strings.NewReplacer(".", "_", "[", "_", "]", "")
 
 // EditMeasureSubmit is POST /measures/{id}/edit.
 func (h *Handlers) EditMeasureSubmit(c *fiber.Ctx) error {

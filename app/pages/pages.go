@@ -193,6 +193,19 @@ func (v *View) Loc(t locale.Text) locale.Shown { return t.In(v.L.Lang.Code) }
 func (v *View) Date(t time.Time) string     { return v.L.Date(t) }
 func (v *View) DateTime(t time.Time) string { return v.L.DateTime(t) }
 
+// Day formats a calendar day kept as YYYY-MM-DD (nil: ""); anything
+// else is shown as it is.
+func (v *View) Day(day *string) string {
+	if day == nil {
+		return ""
+	}
+	t, err := time.ParseInLocation(time.DateOnly, *day, locale.CityTime())
+	if err != nil {
+		return *day
+	}
+	return v.L.Date(t)
+}
+
 // BlockedUntil is the end of the reader's block while it lasts, for the
 // banner every page shows; nil for everyone else.
 func (v *View) BlockedUntil() *time.Time {

@@ -114,6 +114,10 @@ func mountPages(app *fiber.App, d Deps, limits *rateLimits) {
 	r.self.Post("/ideas/:id/appeal", limits.comments, d.Moderation.AppealSubmit("idea"))
 	r.experts.Get("/measures/:id/edit", d.Consultations.EditMeasurePage)
 	r.experts.Post("/measures/:id/edit", d.Consultations.EditMeasureSubmit)
+	r.experts.Post("/measures/:id/milestones", d.Consultations.MilestonesSubmit)
+	r.experts.Post("/measures/:id/documents", d.Consultations.DocumentsSubmit)
+	r.experts.Post("/measures/:id/ideas", d.Consultations.TakeUpSubmit)
+	r.experts.Post("/measures/:id/ideas/:idea_id/drop", d.Consultations.DropSubmit)
 
 	r.moderators.Get("/moderation", d.Moderation.QueuePage)
 	r.moderators.Post("/moderation/:kind/:id/decision", d.Moderation.DecideSubmit)
