@@ -3,6 +3,7 @@ package admin
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -62,9 +63,13 @@ func (h *Handlers) renderConsultation(c *fiber.Ctx, d *consultations.Detail, for
 
 // consultationForm fills the form from a stored consultation.
 func consultationForm(d *consultations.Detail) map[string]string {
-	form := map[string]string{"slug": d.Slug, "phase": d.Phase, "moderation": d.Moderation}
+	form := map[string]string{
+		"slug": d.Slug, "phase": d.Phase, "moderation": d.Moderation,
+		"opens_at": localInput(d.OpensAt), "closes_at": localInput(d.ClosesAt),
+	}
 	fillText(form, "title", d.Title)
 	fillText(form, "description", d.Description)
+	fillText(form, "process", d.Process)
 	for _, list := range []struct {
 		name  string
 		items []consultations.Numbered
@@ -90,6 +95,38 @@ func consultationForm(d *consultations.Detail) map[string]string {
 	return form
 }
 
+// The schedule's dates are entered as datetime-local inputs, in the
+// city's time.
+const localLayout = "2006-01-02T15:04"
+
+// localInput is a date as a datetime-local input shows it, "" for none.
+func localInput(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.In(locale.CityTime()).Format(localLayout)
+}
+
+// dateFrom reads a datetime-local input. A date shown as stored is left
+// alone, so saving the form for another change does not make a date that
+// has fired fire again; an empty input removes the date.
+func dateFrom(raw string, stored *time.Time) consultations.DateChange {
+	raw = strings.TrimSpace(raw)
+	switch {
+	case stored != nil && raw == localInput(stored):
+		return consultations.DateChange{}
+	case raw == "":
+		return consultations.SetDate(nil)
+	}
+	for _, layout := range []string{localLayout, localLayout + ":05"} {
+		if t, err := time.ParseInLocation(layout, raw, locale.CityTime()); err == nil {
+			return consultations.SetDate(&t)
+		}
+	}
+	// Refused by the service as not a time.
+	return consultations.DateChange{Given: true, Raw: &raw}
+}
+
 // origin remembers where in the form each list item came from, so an
 // error about guidelines[2] can point at its line.
 type origin struct {
@@ -97,14 +134,21 @@ type origin struct {
 	rows  []int            // theme -> row
 }
 
-// consultationInput reads the form.
-func (h *Handlers) consultationInput(form map[string]string) (consultations.Input, origin) {
+// consultationInput reads the form; stored is the consultation as it is
+// (nil while it is being created).
+func (h *Handlers) consultationInput(form map[string]string, stored *consultations.Detail) (consultations.Input, origin) {
 	slug := strings.TrimSpace(form["slug"])
 	phase, moderation := form["phase"], form["moderation"]
 	in := consultations.Input{
 		Slug: &slug, Phase: &phase, Moderation: &moderation,
 		Title: h.textFrom(form, "title"), Description: h.textFrom(form, "description"),
+		Process: h.textFrom(form, "process"),
 	}
+	var opens, closes *time.Time
+	if stored != nil {
+		opens, closes = stored.OpensAt, stored.ClosesAt
+	}
+	in.OpensAt, in.ClosesAt = dateFrom(form["opens_at"], opens), dateFrom(form["closes_at"], closes)
 	from := origin{lines: map[string][]int{}}
 	guidelines, lines := h.linesFrom(form, "guidelines")
 	from.lines["guidelines"] = lines
@@ -198,7 +242,7 @@ func (h *Handlers) NewConsultationPage(c *fiber.Ctx) error {
 // CreateConsultation is POST /admin/consultations.
 func (h *Handlers) CreateConsultation(c *fiber.Ctx) error {
 	form := postedForm(c)
-	in, from := h.consultationInput(form)
+	in, from := h.consultationInput(form, nil)
 	d, err := h.Consultations.Create(c.UserContext(), access.From(c).UserID, in)
 	if err != nil {
 		return h.renderConsultation(c, nil, form, onField(err, consultations.ErrSlugTaken, "slug"), from)
@@ -228,7 +272,7 @@ func (h *Handlers) UpdateConsultation(c *fiber.Ctx) error {
 		return err
 	}
 	form := postedForm(c)
-	in, from := h.consultationInput(form)
+	in, from := h.consultationInput(form, before)
 	d, err := h.Consultations.Update(c.UserContext(), access.From(c).UserID, before.Slug, in)
 	if err != nil {
 		return h.renderConsultation(c, before, form, onField(err, consultations.ErrSlugTaken, "slug"), from)

@@ -2,14 +2,22 @@ package consultations
 
 import (
 	"context"
+	"time"
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/store"
 )
 
-// ErrNotOpen answers a contribution to a consultation that is not open.
-var ErrNotOpen = problem.Conflict("error.not_open")
+// ErrNotOpen answers a contribution to a consultation that is not open
+// yet; ErrEnded one to a consultation that has ended.
+var (
+	ErrNotOpen = problem.Conflict("error.not_open")
+	ErrEnded   = problem.Conflict("error.ended")
+)
+
+// HasEnded reports a phase after participation: closed or evaluated.
+func HasEnded(phase string) bool { return phase == PhaseClosed || phase == PhaseEvaluated }
 
 // GuardWrite is called inside every write that contributes to a
 // consultation (votes, comments, ideas). It refuses a code account's
@@ -24,14 +32,21 @@ func GuardWrite(ctx context.Context, tx *store.Tx, v *access.Viewer, consultatio
 	if err := v.MayContributeIn(consultationID); err != nil {
 		return err
 	}
+	// A closing date that has passed ends participation at once, even
+	// before the schedule (AdvancePhases) has closed the consultation.
 	var phase string
-	if err := tx.QueryRowForShare(ctx, "SELECT phase FROM consultations WHERE id = ?", consultationID).Scan(&phase); err != nil {
+	var closed bool
+	if err := tx.QueryRowForShare(ctx, "SELECT phase, COALESCE(closes_at <= ?, FALSE) FROM consultations WHERE id = ?",
+		tx.Time(time.Now()), consultationID).Scan(&phase, &closed); err != nil {
 		if store.IsNoRows(err) {
 			return problem.NotFound()
 		}
 		return err
 	}
-	if phase != PhaseOpen {
+	switch {
+	case HasEnded(phase) || (phase == PhaseOpen && closed):
+		return ErrEnded
+	case phase != PhaseOpen:
 		return ErrNotOpen
 	}
 	return nil

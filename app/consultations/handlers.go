@@ -3,6 +3,7 @@ package consultations
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -27,6 +28,27 @@ type consultationItem struct {
 	Title      string `json:"title"`
 	Phase      string `json:"phase"`
 	Moderation string `json:"moderation"`
+	scheduleJSON
+}
+
+// scheduleJSON is a consultation's schedule as the API shows it.
+type scheduleJSON struct {
+	OpensAt  *string `json:"opens_at"`
+	ClosesAt *string `json:"closes_at"`
+	Process  string  `json:"process"`
+}
+
+func scheduleOut(c *Consultation, lang string) scheduleJSON {
+	return scheduleJSON{OpensAt: rfc3339(c.OpensAt), ClosesAt: rfc3339(c.ClosesAt), Process: c.Process.String(lang)}
+}
+
+// rfc3339 is a time as the API writes it (UTC), nil for none.
+func rfc3339(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
 }
 
 type numberedJSON struct {
@@ -60,6 +82,7 @@ type consultationJSON struct {
 	Priorities  []numberedJSON `json:"priorities"`
 	Themes      []themeJSON    `json:"themes"`
 	Fields      []FieldJSON    `json:"fields"`
+	scheduleJSON
 }
 
 func numberedOut(list []Numbered, lang string) []numberedJSON {
@@ -84,6 +107,7 @@ func detailOut(d *Detail, lang string) consultationJSON {
 		Phase: d.Phase, Moderation: d.Moderation,
 		Guidelines: numberedOut(d.Guidelines, lang), Priorities: numberedOut(d.Priorities, lang),
 		Themes: make([]themeJSON, 0, len(d.Themes)), Fields: make([]FieldJSON, 0, len(d.Fields)),
+		scheduleJSON: scheduleOut(&d.Consultation, lang),
 	}
 	for _, t := range d.Themes {
 		out.Themes = append(out.Themes, themeJSON{Key: t.Key, Title: t.Title.String(lang)})
@@ -103,7 +127,7 @@ func (h *Handlers) APIList(c *fiber.Ctx) error {
 	}
 	l := lang(c)
 	out := func(r *Consultation) consultationItem {
-		return consultationItem{Slug: r.Slug, Title: r.Title.String(l), Phase: r.Phase, Moderation: r.Moderation}
+		return consultationItem{Slug: r.Slug, Title: r.Title.String(l), Phase: r.Phase, Moderation: r.Moderation, scheduleJSON: scheduleOut(r, l)}
 	}
 	return jsonapi.ServeList(c, list, func(r Consultation) int64 { return r.ID }, out)
 }
@@ -193,6 +217,12 @@ func PageTopics(c *fiber.Ctx) []string {
 	return []string{string(topics.Consultation(slug))}
 }
 
+// ConsultationPageData is what /c/{slug} shows.
+type ConsultationPageData struct {
+	*Detail
+	Schedule Schedule
+}
+
 // ConsultationPage is GET /c/{slug}.
 func (h *Handlers) ConsultationPage(c *fiber.Ctx) error {
 	d, err := h.svc.Get(c.UserContext(), c.Params("slug"), access.From(c).SeesDrafts())
@@ -200,7 +230,7 @@ func (h *Handlers) ConsultationPage(c *fiber.Ctx) error {
 		return err
 	}
 	v := h.pages.NewView(c, d.Title.String(lang(c)))
-	v.Data = d
+	v.Data = &ConsultationPageData{Detail: d, Schedule: d.ScheduleAt(h.svc.now())}
 	return h.pages.Render(c, fiber.StatusOK, "consultation", v)
 }
 

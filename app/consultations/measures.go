@@ -281,7 +281,7 @@ func (s *Service) UpdateMeasure(ctx context.Context, actorID, id int64, in Measu
 				return err
 			}
 		}
-		return announce(ctx, tx, out)
+		return announceMeasure(ctx, tx, out)
 	})
 	return out, err
 }

@@ -46,6 +46,13 @@ type Consultation struct {
 	Description locale.Text `bun:"description,type:text" json:"description"`
 	Phase       string      `bun:"phase" json:"phase"`
 	Moderation  string      `bun:"moderation" json:"moderation"`
+	// The schedule (schedule.go): the phase changes by itself at these
+	// dates, each once (its flag set when it fired).
+	OpensAt     *time.Time  `bun:"opens_at" json:"opens_at"`
+	ClosesAt    *time.Time  `bun:"closes_at" json:"closes_at"`
+	OpensFired  bool        `bun:"opens_fired" json:"opens_fired"`
+	ClosesFired bool        `bun:"closes_fired" json:"closes_fired"`
+	Process     locale.Text `bun:"process,type:text" json:"process"`
 	CreatedAt   time.Time   `bun:"created_at" json:"-"`
 	UpdatedAt   time.Time   `bun:"updated_at" json:"-"`
 }

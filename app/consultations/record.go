@@ -231,7 +231,7 @@ func (s *Service) changeRecord(ctx context.Context, actorID, id int64, action st
 		if err := auditRecord(ctx, tx, actorID, action, id, audited); err != nil {
 			return err
 		}
-		return announce(ctx, tx, out)
+		return announceMeasure(ctx, tx, out)
 	})
 	return out, err
 }
@@ -253,10 +253,10 @@ func auditRecord(ctx context.Context, tx *store.Tx, actorID int64, action string
 	return audit.Record(ctx, tx, actorID, action, "measure", id, nil, after)
 }
 
-// announce tells the measure's subscribers, its consultation's and those
+// announceMeasure tells the measure's subscribers, its consultation's and those
 // of the ideas taken up in it (their pages name it) that it changed, as
 // its GET shows it; a measure of a draft consultation is not public yet.
-func announce(ctx context.Context, tx *store.Tx, m *MeasureDetail, more ...int64) error {
+func announceMeasure(ctx context.Context, tx *store.Tx, m *MeasureDetail, more ...int64) error {
 	if !access.PublicPhase(m.Phase) {
 		return nil
 	}
@@ -352,5 +352,5 @@ func (s *Service) reannounce(ctx context.Context, tx *store.Tx, id int64, ideas 
 	if err != nil {
 		return err
 	}
-	return announce(ctx, tx, m, ideas...)
+	return announceMeasure(ctx, tx, m, ideas...)
 }

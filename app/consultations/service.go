@@ -12,7 +12,6 @@ import (
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/store"
-	"github.com/mitreden/mitreden/app/topics"
 )
 
 // Service reads and changes consultations, fields and measures.
@@ -126,6 +125,10 @@ type Input struct {
 	Guidelines  *[]locale.Text `json:"guidelines"`
 	Priorities  *[]locale.Text `json:"priorities"`
 	Themes      *[]ThemeInput  `json:"themes"`
+	// The schedule: a date absent is left, null removes it.
+	OpensAt  DateChange  `json:"opens_at"`
+	ClosesAt DateChange  `json:"closes_at"`
+	Process  locale.Text `json:"process"`
 }
 
 // textList is a numbered list of texts a change may carry.
@@ -187,6 +190,11 @@ func (s *Service) validate(in *Input, creating bool) error {
 	if in.Moderation != nil {
 		v.Check(slices.Contains(ModerationModes, *in.Moderation), "moderation", "error.moderation")
 	}
+	in.OpensAt.check(&v, "opens_at")
+	in.ClosesAt.check(&v, "closes_at")
+	if in.Process != nil {
+		in.Process = s.catalog.CheckText(&v, "process", in.Process, 0, MaxDescription)
+	}
 	for _, list := range in.givenLists() {
 		v.Check(len(*list.texts) <= 50, list.name, "error.too_many")
 		for i, t := range *list.texts {
@@ -221,6 +229,10 @@ func (s *Service) Create(ctx context.Context, actorID int64, in Input) (*Detail,
 	c := &Consultation{Slug: *in.Slug, Title: in.Title, Description: in.Description, Phase: PhaseDraft, Moderation: ModerationPre, CreatedAt: now, UpdatedAt: now}
 	patch(&c.Phase, in.Phase)
 	patch(&c.Moderation, in.Moderation)
+	applySchedule(c, &in)
+	if err := checkSchedule(c, &in, now); err != nil {
+		return nil, err
+	}
 	var out *Detail
 	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		if _, err := tx.NewInsert().Model(c).Returning("id").Exec(ctx); err != nil {
@@ -231,6 +243,11 @@ func (s *Service) Create(ctx context.Context, actorID int64, in Input) (*Detail,
 			return err
 		}
 		out = d
+		if c.Phase != PhaseDraft {
+			if err := announce(ctx, tx, PhaseDraft, d); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, actorID, "consultation.create", "consultation", c.Slug, nil, frameSnapshot(d))
 	})
 	if store.IsUniqueViolation(err) {
@@ -246,6 +263,12 @@ func (s *Service) Update(ctx context.Context, actorID int64, slug string, in Inp
 	}
 	var out *Detail
 	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		// The row is locked first: a date firing on another instance
+		// meanwhile waits, or has fired and is read as fired.
+		var id int64
+		if err := tx.QueryRow(ctx, "SELECT id FROM consultations WHERE slug = ?"+tx.ForUpdate(""), slug).Scan(&id); err != nil {
+			return found(err)
+		}
 		before, err := s.load(ctx, tx, slug, true)
 		if err != nil {
 			return err
@@ -256,9 +279,14 @@ func (s *Service) Update(ctx context.Context, actorID int64, slug string, in Inp
 		patchText(&c.Description, in.Description)
 		patch(&c.Phase, in.Phase)
 		patch(&c.Moderation, in.Moderation)
+		applySchedule(&c, &in)
 		c.UpdatedAt = s.now()
+		if err := checkSchedule(&c, &in, c.UpdatedAt); err != nil {
+			return err
+		}
 		if _, err := tx.NewUpdate().Model(&c).WherePK().
-			Column("slug", "title", "description", "phase", "moderation", "updated_at").Exec(ctx); err != nil {
+			Column("slug", "title", "description", "phase", "moderation", "updated_at").
+			Column("opens_at", "closes_at", "opens_fired", "closes_fired", "process").Exec(ctx); err != nil {
 			return err
 		}
 		after, err := s.saveFrame(ctx, tx, &c, in)
@@ -267,7 +295,7 @@ func (s *Service) Update(ctx context.Context, actorID int64, slug string, in Inp
 		}
 		out = after
 		// Every page of the consultation shows its title and phase.
-		if err := tx.Emit(ctx, topics.PagesChanged, nil, topics.Pages); err != nil {
+		if err := announce(ctx, tx, before.Phase, after); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actorID, "consultation.update", "consultation", c.Slug, frameSnapshot(before), frameSnapshot(after))

@@ -35,14 +35,17 @@ type formFailure struct {
 // Discussion is the comment section shared by measure and idea pages.
 type Discussion struct {
 	// Path is the item's page, "/m/12" or "/i/3"; forms post below it.
-	Path       string
-	Kind       Kind
-	ItemID     int64
-	Threads    []CommentRow
-	Next       *string
-	Count      int64
-	CanWrite   bool
-	Open       bool
+	Path     string
+	Kind     Kind
+	ItemID   int64
+	Threads  []CommentRow
+	Next     *string
+	Count    int64
+	CanWrite bool
+	Open     bool
+	// Ended is true once the consultation is closed or evaluated: the
+	// page says it has ended rather than that it is not open.
+	Ended      bool
 	Moderation string
 	// Reasons are the report reasons, for the report forms.
 	Reasons []string
@@ -114,6 +117,10 @@ type FieldPageData struct {
 	NextIdeas    *string
 	CanWrite     bool
 	Open         bool
+	Ended        bool
+	// Kept shows the idea form that was refused again, with what was
+	// typed, also once the consultation is no longer open.
+	Kept bool
 }
 
 // FieldPage is GET /f/{id}: a field's measures and ideas, and the idea form.
@@ -145,7 +152,8 @@ func (h *Handlers) fieldPage(c *fiber.Ctx, failed *formFailure) error {
 	if err != nil {
 		return err
 	}
-	data := &FieldPageData{FieldContext: fc, Open: fc.Consultation.Phase == consultations.PhaseOpen}
+	data := &FieldPageData{FieldContext: fc, Open: fc.Consultation.Phase == consultations.PhaseOpen,
+		Ended: consultations.HasEnded(fc.Consultation.Phase), Kept: failed != nil}
 	data.CanWrite = data.Open && v.SignedIn()
 	data.Measures, data.NextMeasures = jsonapi.Paginate(measures, cardsPerPage, func(m consultations.MeasureRow) int64 { return m.ID })
 	data.Ideas, data.NextIdeas = jsonapi.Paginate(ideas, cardsPerPage, func(i IdeaRow) int64 { return i.ID })
@@ -195,7 +203,7 @@ func (h *Handlers) discussion(c *fiber.Ctx, kind Kind, id, reader int64, path, p
 	}
 	d := &Discussion{
 		Path: path, Kind: kind, ItemID: id, Count: count, Open: phase == consultations.PhaseOpen,
-		Moderation: moderation, Reasons: Reasons, Stances: Stances,
+		Ended: consultations.HasEnded(phase), Moderation: moderation, Reasons: Reasons, Stances: Stances,
 	}
 	d.CanWrite = d.Open && access.From(c).SignedIn()
 	d.Threads, d.Next = jsonapi.Paginate(threads, threadsPerPage, func(r CommentRow) int64 { return r.ID })
@@ -237,6 +245,7 @@ type Voting struct {
 	Following    bool
 	ApprovalRate *int
 	Open         bool
+	Ended        bool
 	// Votable is false for an idea that is not published yet.
 	Votable bool
 }
@@ -296,7 +305,7 @@ func (h *Handlers) measurePage(c *fiber.Ctx, failed *formFailure) error {
 	view := h.pages.NewView(c, m.Title.String(lang(c)))
 	view.Data = &MeasurePageData{Measure: m, Field: fc, Discussion: d, CanManage: h.cons.MayManage(c.UserContext(), v, m.FieldID), Voting: &Voting{
 		Path: d.Path, Topic: string(topics.Measure(id)), Tally: m.Tally, MyVote: m.MyVote, Following: m.Following,
-		ApprovalRate: approval(m.Tally), Open: d.Open, Votable: true,
+		ApprovalRate: approval(m.Tally), Open: d.Open, Ended: d.Ended, Votable: true,
 	}}
 	if view.Stencil {
 		data := view.Data.(*MeasurePageData)
@@ -363,7 +372,7 @@ func (h *Handlers) ideaPage(c *fiber.Ctx, failed *formFailure) error {
 	view.Data = &IdeaPageData{Idea: idea, Field: fc, Discussion: d, IsAuthor: v.SignedIn() && v.UserID == idea.AuthorID,
 		Voting: &Voting{
 			Path: d.Path, Topic: string(topics.Idea(id)), Tally: idea.Tally, MyVote: reader.MyVote, Following: reader.Following,
-			ApprovalRate: approval(idea.Tally), Open: d.Open, Votable: idea.Status == StatusPublished,
+			ApprovalRate: approval(idea.Tally), Open: d.Open, Ended: d.Ended, Votable: idea.Status == StatusPublished,
 		}}
 	return h.render(c, "idea", view, failed)
 }

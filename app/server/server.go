@@ -59,6 +59,8 @@ type Options struct {
 	PruneEvery time.Duration
 	// Mail tunes the mail worker (tests shorten its pauses).
 	Mail mail.Options
+	// PhaseEvery is how often scheduled phase changes are made; 0 is PhaseEvery.
+	PhaseEvery time.Duration
 }
 
 // App is a running mitreden.
@@ -77,11 +79,12 @@ type App struct {
 	Live          *live.Hub
 	Mail          *mail.Service
 	// Notices mails what notifications ask for.
-	Notices     *notifications.Mailer
-	Pages       *pages.Renderer
-	Fiber       *fiber.App
-	log         *slog.Logger
-	stopPruning func()
+	Notices      *notifications.Mailer
+	Pages        *pages.Renderer
+	Fiber        *fiber.App
+	log          *slog.Logger
+	stopPruning  func()
+	stopSchedule func()
 }
 
 // Build opens the database, migrates it, sets up a new installation and
@@ -175,6 +178,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		},
 	})
 	a.startPruning(opts.PruneEvery)
+	a.startSchedule(opts.PhaseEvery)
 	a.startMail()
 	a.Notices = notifications.NewMailer(st, catalog, a.Mail, log)
 	a.Notices.Start()
@@ -314,9 +318,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// Close ends the live hub, the pruning and the mail worker, and releases the database.
+// Close ends the live hub, the pruning, the schedule and the mail worker,
+// and releases the database.
 func (a *App) Close() error {
 	a.stopPruning()
+	a.stopSchedule()
 	a.Notices.Close()
 	a.Mail.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)

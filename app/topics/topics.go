@@ -113,6 +113,7 @@ const (
 	IdeaUpdated         Type = "idea.updated"
 	IdeaRemoved         Type = "idea.removed"
 	MeasureUpdated      Type = "measure.updated"
+	ConsultationUpdated Type = "consultation.updated"
 	ModerationQueue     Type = "moderation.queue"
 	ExpertInbox         Type = "expert.inbox"
 	PagesChanged        Type = "pages.changed"
