@@ -124,7 +124,9 @@ func dateFrom(raw string, stored *time.Time) consultations.DateChange {
 		}
 	}
 	// Refused by the service as not a time.
-	return consultations.DateChange{Given: true, Raw: &raw}
+	d := consultations.DateChange{}
+	d.Set, d.Value = true, &raw
+	return d
 }
 
 // origin remembers where in the form each list item came from, so an

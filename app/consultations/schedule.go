@@ -3,11 +3,10 @@ package consultations
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"reflect"
 	"time"
 
 	"github.com/mitreden/mitreden/app/audit"
+	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/store"
@@ -24,35 +23,19 @@ import (
 // once across instances.
 
 // DateChange is a date in a change: absent leaves the date as it is,
-// null removes it, a string sets it (RFC 3339, checked by validate).
+// null removes it, a string sets it (RFC 3339, checked by check).
 type DateChange struct {
-	Given bool
-	Raw   *string `json:"-"`
-	at    *time.Time
-}
-
-// UnmarshalJSON records that the date was given, and its text or null.
-func (d *DateChange) UnmarshalJSON(b []byte) error {
-	d.Given = true
-	d.Raw = nil
-	if string(b) == "null" {
-		return nil
-	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		// Field is filled in by encoding/json: the answer names it.
-		return &json.UnmarshalTypeError{Value: "non-string", Type: reflect.TypeFor[string]()}
-	}
-	d.Raw = &s
-	return nil
+	jsonapi.Nullable[string]
+	at *time.Time
 }
 
 // SetDate is a change that sets the date to t, or removes it when t is nil.
 func SetDate(t *time.Time) DateChange {
-	d := DateChange{Given: true}
+	d := DateChange{}
+	d.Set = true
 	if t != nil {
 		s := t.UTC().Format(time.RFC3339)
-		d.Raw = &s
+		d.Value = &s
 	}
 	return d
 }
@@ -60,10 +43,10 @@ func SetDate(t *time.Time) DateChange {
 // check parses the given date; a wrong one is a field error.
 func (d *DateChange) check(v *problem.Validator, field string) {
 	d.at = nil
-	if !d.Given || d.Raw == nil {
+	if !d.Set || d.Value == nil {
 		return
 	}
-	t, err := time.Parse(time.RFC3339, *d.Raw)
+	t, err := time.Parse(time.RFC3339, *d.Value)
 	if err != nil {
 		v.Add(problem.Field(field, "error.time_format"))
 		return
@@ -74,7 +57,7 @@ func (d *DateChange) check(v *problem.Validator, field string) {
 
 // apply sets *at from the change; a date that changes is due to fire again.
 func (d *DateChange) apply(at **time.Time, fired *bool) {
-	if !d.Given || sameTime(*at, d.at) {
+	if !d.Set || sameTime(*at, d.at) {
 		return
 	}
 	*at = d.at
@@ -94,7 +77,7 @@ func sameTime(a, b *time.Time) bool {
 // inside the write, against the stored dates.
 func checkSchedule(c *Consultation, in *Input, now time.Time) error {
 	var v problem.Validator
-	if c.OpensAt != nil && c.ClosesAt != nil && !c.ClosesAt.After(*c.OpensAt) && (in.OpensAt.Given || in.ClosesAt.Given) {
+	if c.OpensAt != nil && c.ClosesAt != nil && !c.ClosesAt.After(*c.OpensAt) && (in.OpensAt.Set || in.ClosesAt.Set) {
 		v.Add(problem.Field("closes_at", "error.closes_before_opens"))
 	}
 	if in.Phase != nil && *in.Phase == PhaseOpen && c.ClosesAt != nil && !c.ClosesAt.After(now) {
