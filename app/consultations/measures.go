@@ -289,6 +289,12 @@ func (s *Service) UpdateMeasure(ctx context.Context, actorID, id int64, in Measu
 // notifyStatus tells everyone who voted on a measure, commented on it or
 // follows it that its status changed.
 func notifyStatus(ctx context.Context, tx *store.Tx, cat *locale.Catalog, m *Measure, actorID int64) error {
+	return notifyFollowers(ctx, tx, cat, m, actorID, "notifications.measure_status."+m.Status)
+}
+
+// notifyFollowers tells everyone who voted on a measure, commented on it
+// or follows it what happened (body, a catalog key).
+func notifyFollowers(ctx context.Context, tx *store.Tx, cat *locale.Catalog, m *Measure, actorID int64, body string) error {
 	return notifications.Notify(ctx, tx, cat, notifications.Recipients{
 		Query: `SELECT user_id FROM votes WHERE target_kind = 'measure' AND target_id = ?
 UNION SELECT author_id FROM comments WHERE target_kind = 'measure' AND target_id = ? AND ` + access.PublicSQL("comments") + `
@@ -296,7 +302,7 @@ UNION SELECT user_id FROM follows WHERE target_kind = 'measure' AND target_id = 
 		Args: []any{m.ID, m.ID, m.ID}, Except: actorID,
 	}, notifications.Notice{
 		Kind: notifications.MeasureStatus, Title: m.Title, URL: "/m/" + strconv.FormatInt(m.ID, 10),
-		Body: "notifications.measure_status." + m.Status,
+		Body: body,
 	})
 }
 

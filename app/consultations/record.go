@@ -176,7 +176,7 @@ func (s *Service) ReplaceMilestones(ctx context.Context, actorID, id int64, list
 	if err := s.checkMilestones(list); err != nil {
 		return nil, err
 	}
-	return s.changeRecord(ctx, actorID, id, "measure.milestones", list, func(ctx context.Context, tx *store.Tx, _ *MeasureDetail) error {
+	return s.changeRecord(ctx, actorID, id, "measure.milestones", list, func(ctx context.Context, tx *store.Tx, before *MeasureDetail) error {
 		if _, err := tx.Exec(ctx, "DELETE FROM measure_milestones WHERE measure_id = ?", id); err != nil {
 			return err
 		}
@@ -186,8 +186,29 @@ func (s *Service) ReplaceMilestones(ctx context.Context, actorID, id int64, list
 				return err
 			}
 		}
-		return nil
+		if !newlyReached(before.Record.Milestones, list) || !access.PublicPhase(before.Phase) {
+			return nil
+		}
+		return notifyFollowers(ctx, tx, s.catalog, &before.Measure, actorID, "notifications.milestone_reached")
 	})
+}
+
+// newlyReached reports a milestone marked reached that was not before
+// (known by its German title): the people following the measure hear of
+// it, as of a status change; other edits of the record are not news.
+func newlyReached(before []Milestone, after []MilestoneInput) bool {
+	done := map[string]bool{}
+	for _, m := range before {
+		if m.DoneOn != nil {
+			done[m.Title[locale.Default]] = true
+		}
+	}
+	for _, m := range after {
+		if m.DoneOn != nil && !done[m.Title[locale.Default]] {
+			return true
+		}
+	}
+	return false
 }
 
 // ReplaceDocuments replaces a measure's documents.

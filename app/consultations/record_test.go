@@ -108,6 +108,14 @@ func TestMeasureRecord(t *testing.T) {
 			*m.Milestones[0].DoneOn != "2027-03-20" || m.Milestones[1].DoneOn != nil || m.Milestones[1].Title != "Start an zehn Schulen" {
 			t.Fatalf("milestones: %d %s", r.Status, r.Body)
 		}
+		// A milestone newly reached is news for the voter, as a status change.
+		if n := count(t, s, "SELECT COUNT(*) FROM notifications WHERE kind = 'measure_status'"); n != 2 {
+			t.Fatalf("%d measure_status notifications after a milestone was reached (want 2)", n)
+		}
+		bildung.Do("PUT", "/api/v1/measures/1/milestones", milestones)
+		if n := count(t, s, "SELECT COUNT(*) FROM notifications WHERE kind = 'measure_status'"); n != 2 {
+			t.Fatalf("%d measure_status notifications after the same milestones again (want 2)", n)
+		}
 		docs := []map[string]any{{"title": map[string]string{"de": "Ratsdrucksache 1234/2026"}, "url": "https://e-government.hannover-stadt.de/lhhsimwebre.nsf/DS/1234-2026"}}
 		if r := bildung.Do("PUT", "/api/v1/measures/1/documents", docs); r.Status != 200 || !strings.Contains(r.Text(), `"url":"https://e-government.hannover-stadt.de/`) {
 			t.Fatalf("documents: %d %s", r.Status, r.Body)
