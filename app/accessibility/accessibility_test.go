@@ -114,7 +114,7 @@ func pageTypes(p people) map[string][]pageCase {
 	comment := fmt.Sprint(p.commentID)
 	return map[string][]pageCase{
 		"": {
-			{"home", "/", 200}, {"consultation", "/c/wir2", 200}, {"field", "/f/1", 200}, {"measure", "/m/1", 200},
+			{"home", "/", 200}, {"consultation", "/c/wir2", 200}, {"progress", "/c/wir2/progress", 200}, {"field", "/f/1", 200}, {"measure", "/m/1", 200},
 			{"idea", "/i/" + idea, 200}, {"login", "/login", 200}, {"register", "/register", 200}, {"password-reset", "/password-reset", 200}, {"verify", "/verify?token=0123456789abcdef", 200},
 			{"accessibility", "/barrierefreiheit", 200}, {"imprint", "/impressum", 200}, {"privacy", "/datenschutz", 200},
 		},

@@ -24,6 +24,7 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 	r.public.Get("/consultations", d.Consultations.APIList)
 	r.admins.Post("/consultations", d.Consultations.APICreate)
 	r.public.Get("/consultations/:slug", d.Consultations.APIGet)
+	r.public.Get("/consultations/:slug/progress", d.Pages.Cached(consultations.PageTopics, d.Consultations.APIProgress))
 	r.admins.Patch("/consultations/:slug", d.Consultations.APIUpdate)
 	r.admins.Post("/consultations/:slug/fields", d.Consultations.APICreateField)
 	r.admins.Patch("/fields/:id", d.Consultations.APIUpdateField())
@@ -84,6 +85,7 @@ func mountPages(app *fiber.App, d Deps, limits *rateLimits) {
 	r := audiencesOf(app)
 	r.public.Get("/", d.Consultations.HomePage)
 	r.public.Get("/c/:slug", d.Pages.Cached(consultations.PageTopics, d.Consultations.ConsultationPage))
+	r.public.Get("/c/:slug/progress", d.Pages.Cached(consultations.PageTopics, d.Consultations.ProgressPage))
 
 	p := d.Participation
 	r.public.Get("/f/:id", p.FieldPage)
