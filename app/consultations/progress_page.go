@@ -16,12 +16,14 @@ type progressPage struct {
 
 // Geometry of the overall chart (one bar per status) and the small
 // stacked bars, in SVG user units.
+// The chart is about as wide as a phone's screen, so that its text keeps
+// the size of the page's text there (it scales with the screen).
 const (
-	chartWidth  = 640
-	chartRow    = 34
-	chartLabel  = 8   // where a status label starts
-	chartBarX   = 200 // where bars start
-	chartBarMax = 380 // the longest bar
+	chartWidth  = 360
+	chartRow    = 32
+	chartLabel  = 4   // where a status label starts
+	chartBarX   = 140 // where bars start
+	chartBarMax = 180 // the longest bar
 	stackWidth  = 300
 	stackHeight = 14
 )

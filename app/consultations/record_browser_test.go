@@ -63,6 +63,10 @@ func TestMeasureRecordInTheBrowser(t *testing.T) {
 			t.Errorf("the measure's record in %s: %q", lang, record)
 		}
 		check(resident, "the measure page in "+lang)
+		resident.Open("/c/wir2/progress?lang=" + lang)
+		if progress := resident.Text("main"); !strings.Contains(progress, "Der Schulausschuss berät die Maßnahme im Mai.") {
+			t.Errorf("the progress page in %s lacks the statement", lang)
+		}
 	}
 	for _, tab := range []*browsertest.Tab{expert, resident} {
 		for _, e := range tab.ConsoleErrors() {
