@@ -239,7 +239,7 @@ func TestProgressPage(t *testing.T) {
 		}
 		// Bars grow from the right: the first status's label starts at the
 		// right edge.
-		if !slices.ContainsFunc(strings.Split(body, "\n"), func(l string) bool { return strings.Contains(l, `<text x="632"`) }) {
+		if !slices.ContainsFunc(strings.Split(body, "\n"), func(l string) bool { return strings.Contains(l, `<text x="356"`) }) {
 			t.Errorf("the Arabic chart is not mirrored")
 		}
 
