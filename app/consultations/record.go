@@ -176,7 +176,7 @@ func (s *Service) ReplaceMilestones(ctx context.Context, actorID, id int64, list
 	if err := s.checkMilestones(list); err != nil {
 		return nil, err
 	}
-	return s.changeRecord(ctx, actorID, id, "measure.milestones", list, func(ctx context.Context, tx *store.Tx, before *MeasureDetail) error {
+	return s.changeRecord(ctx, actorID, id, "measure.milestones", map[string]any{"milestones": list}, func(ctx context.Context, tx *store.Tx, before *MeasureDetail) error {
 		if _, err := tx.Exec(ctx, "DELETE FROM measure_milestones WHERE measure_id = ?", id); err != nil {
 			return err
 		}
@@ -216,7 +216,7 @@ func (s *Service) ReplaceDocuments(ctx context.Context, actorID, id int64, list 
 	if err := s.checkDocuments(list); err != nil {
 		return nil, err
 	}
-	return s.changeRecord(ctx, actorID, id, "measure.documents", list, func(ctx context.Context, tx *store.Tx, _ *MeasureDetail) error {
+	return s.changeRecord(ctx, actorID, id, "measure.documents", map[string]any{"documents": list}, func(ctx context.Context, tx *store.Tx, _ *MeasureDetail) error {
 		if _, err := tx.Exec(ctx, "DELETE FROM measure_documents WHERE measure_id = ?", id); err != nil {
 			return err
 		}
@@ -231,8 +231,9 @@ func (s *Service) ReplaceDocuments(ctx context.Context, actorID, id int64, list 
 }
 
 // changeRecord runs one change of a measure's record: it loads the measure
-// (locked on PostgreSQL), runs change, audits it as action and announces
-// the measure as it is now.
+// (locked on PostgreSQL), runs change, audits it as action with audited as
+// the entry's after state (an object, as every audit entry's state is) and
+// announces the measure as it is now.
 func (s *Service) changeRecord(ctx context.Context, actorID, id int64, action string, audited any, change func(ctx context.Context, tx *store.Tx, m *MeasureDetail) error) (*MeasureDetail, error) {
 	var out *MeasureDetail
 	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mitreden/mitreden/app/consultations"
 	"github.com/mitreden/mitreden/app/experts"
+	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/locale"
 )
 
@@ -80,6 +81,18 @@ type measure struct {
 	Title   text     `json:"title"`
 	Summary text     `json:"summary"`
 	Themes  []string `json:"themes"`
+	// A few measures carry a record, so that a newcomer sees at once what
+	// becomes of a measure: a lead, the statuses after "proposed" with the
+	// statement why, milestones and a document link. Statements and
+	// titles say "Beispiel"; the link is the city's home page, no real
+	// council paper.
+	Lead    text `json:"lead"`
+	History []struct {
+		Status    string `json:"status"`
+		Statement text   `json:"statement"`
+	} `json:"history"`
+	Milestones []consultations.MilestoneInput `json:"milestones"`
+	Documents  []consultations.DocumentInput  `json:"documents"`
 }
 
 // fieldsJSON holds the six fields of action as data: titles in all six
@@ -134,16 +147,44 @@ func Seed(ctx context.Context, cons *consultations.Service, groups *experts.Serv
 			return fmt.Errorf("demo group for %s: %w", f.Slug, err)
 		}
 		for _, m := range f.Measures {
-			themes := m.Themes
-			if _, err := cons.CreateMeasure(ctx, 0, created.ID, consultations.MeasureInput{
-				Title: m.Title, Summary: m.Summary, Description: exampleNote, Themes: &themes,
-			}, true); err != nil {
+			if err := seedMeasure(ctx, cons, created.ID, m); err != nil {
 				return fmt.Errorf("demo measure in %s: %w", f.Slug, err)
 			}
 		}
 	}
 	if _, err := groups.Create(ctx, 0, experts.Input{Name: experts.Name(youthGroup), Fields: &allFields}); err != nil {
 		return fmt.Errorf("demo youth group: %w", err)
+	}
+	return nil
+}
+
+// seedMeasure creates an example measure and its record, through the
+// service as an expert would (every status change with its statement).
+func seedMeasure(ctx context.Context, cons *consultations.Service, fieldID int64, m measure) error {
+	themes := m.Themes
+	in := consultations.MeasureInput{Title: m.Title, Summary: m.Summary, Description: exampleNote, Themes: &themes}
+	if m.Lead != nil {
+		in.Lead = jsonapi.Nullable[locale.Text]{Set: true, Value: &m.Lead}
+	}
+	created, err := cons.CreateMeasure(ctx, 0, fieldID, in, true)
+	if err != nil {
+		return err
+	}
+	for _, h := range m.History {
+		status := h.Status
+		if _, err := cons.UpdateMeasure(ctx, 0, created.ID, consultations.MeasureInput{Status: &status, Statement: h.Statement}); err != nil {
+			return err
+		}
+	}
+	if len(m.Milestones) > 0 {
+		if _, err := cons.ReplaceMilestones(ctx, 0, created.ID, m.Milestones); err != nil {
+			return err
+		}
+	}
+	if len(m.Documents) > 0 {
+		if _, err := cons.ReplaceDocuments(ctx, 0, created.ID, m.Documents); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -171,4 +172,63 @@ func TestSeedOnce(t *testing.T) {
 		}
 		s.Admin()
 	}, apptest.WithoutDemo())
+}
+
+// A few example measures carry a record (history with statements, lead,
+// milestones, a document), still marked as examples, so that a newcomer
+// sees at once what becomes of a measure.
+func TestExampleRecords(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		type record struct {
+			Status  string
+			Example bool
+			Lead    *string
+			History []struct {
+				Status    string
+				Statement *string
+			}
+			Milestones []struct {
+				DueOn  *string `json:"due_on"`
+				DoneOn *string `json:"done_on"`
+			}
+			Documents []struct{ Title, URL string }
+		}
+		var list struct{ Items []struct{ ID int64 } }
+		withRecord := 0
+		for field := 1; field <= 6; field++ {
+			s.Client().Get("/api/v1/fields/"+itoa(field)+"/measures").JSON(t, &list)
+			for _, item := range list.Items {
+				var m record
+				s.Client().Get("/api/v1/measures/"+strconv.FormatInt(item.ID, 10)+"?lang=en").JSON(t, &m)
+				if !m.Example {
+					t.Errorf("measure %d is not marked as an example", item.ID)
+				}
+				if len(m.History) < 2 {
+					continue
+				}
+				withRecord++
+				last := m.History[len(m.History)-1]
+				if last.Status != m.Status || last.Statement == nil || !strings.HasPrefix(*last.Statement, "Example") ||
+					m.Lead == nil || *m.Lead == "" || len(m.Milestones) == 0 || len(m.Documents) != 1 {
+					t.Errorf("measure %d: record %+v", item.ID, m)
+					continue
+				}
+				done := false
+				for _, ms := range m.Milestones {
+					done = done || ms.DoneOn != nil
+				}
+				if !done || !strings.HasPrefix(m.Documents[0].Title, "Example") || !strings.HasPrefix(m.Documents[0].URL, "https://") {
+					t.Errorf("measure %d: milestones %+v, documents %+v", item.ID, m.Milestones, m.Documents)
+				}
+			}
+		}
+		if withRecord < 3 || withRecord > 4 {
+			t.Fatalf("%d example measures with a record, want 3–4", withRecord)
+		}
+		var adopted struct{ History []struct{ Statement *string } }
+		s.Client().Get("/api/v1/measures/3").JSON(t, &adopted)
+		if n := len(adopted.History); n != 3 || adopted.History[2].Statement == nil || !strings.Contains(*adopted.History[2].Statement, "Beschlossen vom Rat") {
+			t.Fatalf("measure 3's history: %+v", adopted.History)
+		}
+	})
 }

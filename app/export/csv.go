@@ -16,6 +16,9 @@ var csvColumns = []string{
 	"kind", "field", "id", "target", "title", "text", "status", "triage_state", "stance", "lang", "themes", "author",
 	"votes_for", "votes_against", "votes_neutral", "approval_share", "comments_pro", "comments_contra", "comments_neutral",
 	"ideas", "comments", "votes", "people", "date", "response",
+	// Added with the measure record, at the end so that existing readers
+	// keep their columns.
+	"lead", "history", "taken_up", "measure",
 }
 
 var csvIndex = func() map[string]int {
@@ -163,6 +166,9 @@ func (c *csvWriter) begin(sum *Summary) error {
 		c.set("comments_neutral", itoa(m.Comments.Neutral))
 		c.set("comments", itoa(m.Comments.Pro+m.Comments.Contra+m.Comments.Neutral))
 		c.set("votes", itoa(m.Tally.Total()))
+		c.set("lead", m.Lead)
+		c.set("history", c.lb.history(m.History))
+		c.set("taken_up", refs(m.Ideas...))
 		if err := c.flush(); err != nil {
 			return err
 		}
@@ -192,6 +198,7 @@ func (c *csvWriter) idea(r *IdeaRow) error {
 	c.set("votes", itoa(r.Tally.Total()))
 	c.set("date", r.CreatedAt.Format(time.RFC3339))
 	c.set("response", r.Response)
+	c.set("measure", ref(r.Measure))
 	return c.flush()
 }
 

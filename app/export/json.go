@@ -72,6 +72,16 @@ type (
 		Tally    Tally    `json:"tally"`
 		Approval *float64 `json:"approval"`
 		Comments Stances  `json:"comments"`
+		// The record: lead (null when nobody is named), history (oldest
+		// first) and the published ideas taken up.
+		Lead    *string       `json:"lead"`
+		History []jsonHistory `json:"history"`
+		Ideas   []IdeaRef     `json:"ideas"`
+	}
+	jsonHistory struct {
+		Status    string    `json:"status"`
+		Statement *string   `json:"statement"`
+		CreatedAt time.Time `json:"created_at"`
 	}
 	jsonIdea struct {
 		ID           int64     `json:"id"`
@@ -87,6 +97,7 @@ type (
 		TriageState  string    `json:"triage_state"`
 		Response     string    `json:"response"`
 		CreatedAt    time.Time `json:"created_at"`
+		Measure      *IdeaRef  `json:"measure"`
 	}
 	jsonTarget struct {
 		Kind  string `json:"kind"`
@@ -164,8 +175,19 @@ func (j *jsonWriter) begin(sum *Summary) error {
 	}
 	measures := make([]jsonMeasure, 0, len(sum.Measures))
 	for _, m := range sum.Measures {
-		measures = append(measures, jsonMeasure{ID: m.ID, FieldID: m.FieldID, Title: m.Title, Status: m.Status, Themes: m.Themes,
-			Tally: m.Tally, Approval: m.Tally.Approval(), Comments: m.Comments})
+		jm := jsonMeasure{ID: m.ID, FieldID: m.FieldID, Title: m.Title, Status: m.Status, Themes: m.Themes,
+			Tally: m.Tally, Approval: m.Tally.Approval(), Comments: m.Comments, History: []jsonHistory{}, Ideas: m.Ideas}
+		if m.Lead != "" {
+			jm.Lead = &m.Lead
+		}
+		for _, h := range m.History {
+			e := jsonHistory{Status: h.Status, CreatedAt: h.At}
+			if h.Statement != "" {
+				e.Statement = &h.Statement
+			}
+			jm.History = append(jm.History, e)
+		}
+		measures = append(measures, jm)
 	}
 	fields := sum.Fields
 	if fields == nil {
@@ -206,7 +228,8 @@ func (j *jsonWriter) item(v any) error {
 
 func (j *jsonWriter) idea(r *IdeaRow) error {
 	return j.item(jsonIdea{ID: r.ID, FieldID: r.FieldID, Title: r.Title, Body: r.Body, Lang: r.Lang, Themes: r.Themes, Author: r.Author,
-		Tally: r.Tally, Approval: r.Tally.Approval(), CommentCount: r.Comments, TriageState: r.TriageState, Response: r.Response, CreatedAt: r.CreatedAt})
+		Tally: r.Tally, Approval: r.Tally.Approval(), CommentCount: r.Comments, TriageState: r.TriageState, Response: r.Response, CreatedAt: r.CreatedAt,
+		Measure: r.Measure})
 }
 
 func (j *jsonWriter) beginComments() error {

@@ -3,6 +3,7 @@ package export
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/store"
@@ -98,6 +99,37 @@ func (b *labels) language(code string) string {
 	}
 	b.langs[code] = name
 	return name
+}
+
+// history is a measure's history as one line of text, oldest first:
+// "2026-03-01 Adopted: statement; …" (UTC days, as the export's dates).
+func (b *labels) history(h []HistoryRow) string {
+	parts := make([]string, 0, len(h))
+	for _, e := range h {
+		p := e.At.Format(time.DateOnly) + " " + b.status[e.Status]
+		if e.Statement != "" {
+			p += ": " + strings.Join(strings.Fields(e.Statement), " ")
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// refs names ideas (or a measure) as "12: Title; 15: Title".
+func refs(list ...IdeaRef) string {
+	parts := make([]string, 0, len(list))
+	for _, r := range list {
+		parts = append(parts, itoa(r.ID)+": "+r.Title)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// ref names the measure an idea was taken up in, "" when none.
+func ref(r *IdeaRef) string {
+	if r == nil {
+		return ""
+	}
+	return refs(*r)
 }
 
 // column headers, in the export's language.

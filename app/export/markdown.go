@@ -136,7 +136,33 @@ func (m *mdWriter) begin(sum *Summary) error {
 	}
 	m.table([]string{m.col("field"), m.col("title"), m.col("status"), m.col("votes_for"), m.col("votes_against"), m.col("votes_neutral"),
 		m.col("approval_share"), m.col("comments_pro"), m.col("comments_contra"), m.col("comments_neutral")}, rows)
+	m.records(sum.Measures)
 	return m.err
+}
+
+// records lists each measure's lead, history and the ideas taken up in it.
+func (m *mdWriter) records(measures []MeasureRow) {
+	if len(measures) == 0 {
+		return
+	}
+	m.p("### %s\n\n", mdInline(m.lb.col("history")))
+	for _, x := range measures {
+		m.p("- **%s**\n", mdInline(fmt.Sprintf("%s %d: %s", m.lb.kind["measure"], x.ID, x.Title)))
+		if x.Lead != "" {
+			m.p("  - %s: %s\n", m.col("lead"), mdInline(x.Lead))
+		}
+		for _, h := range x.History {
+			line := h.At.Format("2006-01-02") + " " + m.lb.status[h.Status]
+			if h.Statement != "" {
+				line += ": " + h.Statement
+			}
+			m.p("  - %s\n", mdInline(line))
+		}
+		if len(x.Ideas) > 0 {
+			m.p("  - %s: %s\n", m.col("taken_up"), mdInline(refs(x.Ideas...)))
+		}
+	}
+	m.p("\n")
 }
 
 func (m *mdWriter) beginIdeas() error {
@@ -153,6 +179,9 @@ func (m *mdWriter) idea(r *IdeaRow) error {
 		meta = append(meta, m.themes.list(r.Themes))
 	}
 	m.p("%s\n\n%s\n\n", mdInline(strings.Join(meta, " · ")), mdQuote(r.Body))
+	if r.Measure != nil {
+		m.p("**%s:** %s\n\n", m.col("measure"), mdInline(ref(r.Measure)))
+	}
 	if r.Response != "" {
 		m.p("**%s:** %s\n\n", mdInline(m.lb.col("response")), mdInline(r.Response))
 	}

@@ -84,6 +84,27 @@ type MeasureRow struct {
 	Themes   []string
 	Tally    Tally
 	Comments Stances
+	// The measure's record: who leads it (empty when nobody is named),
+	// every status it has had, oldest first, and the published ideas
+	// taken up in it.
+	Lead    string
+	History []HistoryRow
+	Ideas   []IdeaRef
+}
+
+// HistoryRow is one status a measure has had, with the statement why
+// (empty for its creation) in the export's language.
+type HistoryRow struct {
+	Status    string
+	Statement string
+	At        time.Time
+}
+
+// IdeaRef names an idea taken up in a measure, or the measure an idea was
+// taken up in.
+type IdeaRef struct {
+	ID    int64  `json:"id"`
+	Title string `json:"title"`
 }
 
 // IdeaRow is one published idea.
@@ -101,6 +122,8 @@ type IdeaRow struct {
 	TriageState string
 	Response    string
 	CreatedAt   time.Time
+	// Measure is the measure the idea was taken up in, nil when none.
+	Measure *IdeaRef
 }
 
 // CommentRow is one published comment.

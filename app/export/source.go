@@ -107,24 +107,28 @@ WHERE f.id IN `+s.fields+` ORDER BY c.id, f.position, f.id`, nil, func(rows *sql
 
 func (s *source) readMeasures(ctx context.Context, sum *Summary) error {
 	index := map[int64]int{}
-	err := s.st.Each(ctx, `SELECT m.id, m.field_id, m.title, m.status, m.themes,
+	err := s.st.Each(ctx, `SELECT m.id, m.field_id, m.title, m.status, m.themes, COALESCE(m.lead, ''),
   COALESCE(t.votes_for, 0), COALESCE(t.votes_against, 0), COALESCE(t.votes_neutral, 0)
 FROM measures m LEFT JOIN tallies t ON t.target_kind = 'measure' AND t.target_id = m.id
 WHERE m.field_id IN `+s.fields+` ORDER BY m.field_id, m.id`, nil, func(rows *sql.Rows) error {
 		var (
-			m             MeasureRow
-			title, themes string
+			m                   MeasureRow
+			title, themes, lead string
 		)
-		if err := rows.Scan(&m.ID, &m.FieldID, &title, &m.Status, &themes, &m.Tally.For, &m.Tally.Against, &m.Tally.Neutral); err != nil {
+		if err := rows.Scan(&m.ID, &m.FieldID, &title, &m.Status, &themes, &lead, &m.Tally.For, &m.Tally.Against, &m.Tally.Neutral); err != nil {
 			return err
 		}
-		m.Title, m.Themes, m.Field = s.text(title), keys(themes), s.titles[m.FieldID]
+		m.Title, m.Themes, m.Field, m.Lead = s.text(title), keys(themes), s.titles[m.FieldID], s.text(lead)
+		m.History, m.Ideas = []HistoryRow{}, []IdeaRef{}
 		s.measures[m.ID] = m.Title
 		index[m.ID] = len(sum.Measures)
 		sum.Measures = append(sum.Measures, m)
 		return nil
 	})
 	if err != nil {
+		return err
+	}
+	if err := s.readRecords(ctx, sum, index); err != nil {
 		return err
 	}
 	// Measures are always public, so every published comment on one counts.
@@ -149,6 +153,45 @@ WHERE `+access.PublicSQL("c")+` AND c.target_kind = 'measure' AND c.field_id IN 
 			sum.Measures[i].Comments.Contra = n
 		default:
 			sum.Measures[i].Comments.Neutral = n
+		}
+		return nil
+	})
+}
+
+// readRecords adds each measure's history and the published ideas taken
+// up in it (of any field of the consultation: an idea may be taken up in a
+// measure of another field).
+func (s *source) readRecords(ctx context.Context, sum *Summary, index map[int64]int) error {
+	err := s.st.Each(ctx, `SELECT h.measure_id, h.status, h.statement, h.created_at FROM measure_history h
+JOIN measures m ON m.id = h.measure_id WHERE m.field_id IN `+s.fields+` ORDER BY h.measure_id, h.id`, nil, func(rows *sql.Rows) error {
+		var (
+			id        int64
+			h         HistoryRow
+			statement string
+		)
+		if err := rows.Scan(&id, &h.Status, &statement, &h.At); err != nil {
+			return err
+		}
+		if i, ok := index[id]; ok {
+			h.Statement, h.At = s.text(statement), h.At.UTC()
+			sum.Measures[i].History = append(sum.Measures[i].History, h)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.st.Each(ctx, `SELECT i.measure_id, i.id, i.title FROM ideas i JOIN measures m ON m.id = i.measure_id
+WHERE `+access.PublicSQL("i")+` AND m.field_id IN `+s.fields+` ORDER BY i.id`, nil, func(rows *sql.Rows) error {
+		var (
+			id  int64
+			ref IdeaRef
+		)
+		if err := rows.Scan(&id, &ref.ID, &ref.Title); err != nil {
+			return err
+		}
+		if i, ok := index[id]; ok {
+			sum.Measures[i].Ideas = append(sum.Measures[i].Ideas, ref)
 		}
 		return nil
 	})
@@ -223,20 +266,29 @@ func (s *source) readTotals(ctx context.Context, sum *Summary) error {
 // ideas streams the published ideas in id order, a page at a time.
 func (s *source) ideas(ctx context.Context, fn func(*IdeaRow) error) error {
 	var r IdeaRow
+	var measure IdeaRef
 	return s.paged(ctx, `SELECT i.id, i.field_id, i.title, i.body, i.lang, i.themes, i.author_id,
   i.triage_state, i.response, i.created_at,
-  COALESCE(t.votes_for, 0), COALESCE(t.votes_against, 0), COALESCE(t.votes_neutral, 0), COALESCE(t.comment_count, 0)
+  COALESCE(t.votes_for, 0), COALESCE(t.votes_against, 0), COALESCE(t.votes_neutral, 0), COALESCE(t.comment_count, 0),
+  i.measure_id, COALESCE(tm.title, '')
 FROM ideas i LEFT JOIN tallies t ON t.target_kind = 'idea' AND t.target_id = i.id
+LEFT JOIN measures tm ON tm.id = i.measure_id
 WHERE `+publishedIdeas+s.fields+` AND i.id > ? ORDER BY i.id LIMIT ?`, func(rows *sql.Rows) (int64, error) {
 		var (
-			themes string
-			author int64
+			themes, mtitle string
+			author         int64
+			mid            sql.NullInt64
 		)
 		if err := rows.Scan(&r.ID, &r.FieldID, &r.Title, &r.Body, &r.Lang, &themes, &author,
-			&r.TriageState, &r.Response, &r.CreatedAt, &r.Tally.For, &r.Tally.Against, &r.Tally.Neutral, &r.Comments); err != nil {
+			&r.TriageState, &r.Response, &r.CreatedAt, &r.Tally.For, &r.Tally.Against, &r.Tally.Neutral, &r.Comments, &mid, &mtitle); err != nil {
 			return 0, err
 		}
 		r.Themes, r.Field, r.Author, r.CreatedAt = keys(themes), s.titles[r.FieldID], s.people.of(author), r.CreatedAt.UTC()
+		r.Measure = nil
+		if mid.Valid {
+			measure = IdeaRef{ID: mid.Int64, Title: s.text(mtitle)}
+			r.Measure = &measure
+		}
 		return r.ID, fn(&r)
 	})
 }

@@ -36,10 +36,11 @@ type xlsxCol struct {
 var (
 	summaryCols = []xlsxCol{{"kind", 14}, {"title", 36}, {"ideas", 10}, {"comments", 12}, {"votes", 10}, {"people", 10}}
 	measureCols = []xlsxCol{{"field", 28}, {"id", 8}, {"title", 48}, {"status", 16}, {"themes", 28}, {"votes_for", 10}, {"votes_against", 10},
-		{"votes_neutral", 10}, {"approval_share", 12}, {"comments_pro", 12}, {"comments_contra", 12}, {"comments_neutral", 12}}
+		{"votes_neutral", 10}, {"approval_share", 12}, {"comments_pro", 12}, {"comments_contra", 12}, {"comments_neutral", 12},
+		{"lead", 28}, {"history", 80}, {"taken_up", 48}}
 	ideaCols = []xlsxCol{{"id", 8}, {"field", 28}, {"title", 36}, {"text", 80}, {"lang", 8}, {"themes", 28}, {"author", 14},
 		{"votes_for", 10}, {"votes_against", 10}, {"votes_neutral", 10}, {"approval_share", 12}, {"comments", 12},
-		{"triage_state", 16}, {"response", 48}, {"date", 18}}
+		{"triage_state", 16}, {"response", 48}, {"date", 18}, {"measure", 36}}
 	commentCols = []xlsxCol{{"id", 8}, {"field", 28}, {"target", 16}, {"title", 36}, {"parent", 10}, {"text", 80}, {"stance", 12},
 		{"lang", 8}, {"author", 14}, {"triage_state", 16}, {"response", 48}, {"date", 18}}
 )
@@ -185,7 +186,8 @@ func (x *xlsxWriter) begin(sum *Summary) error {
 	}
 	for _, m := range sum.Measures {
 		if err := x.write(m.Field, m.ID, m.Title, x.lb.status[m.Status], x.themes.list(m.Themes), m.Tally.For, m.Tally.Against,
-			m.Tally.Neutral, x.approval(m.Tally), m.Comments.Pro, m.Comments.Contra, m.Comments.Neutral); err != nil {
+			m.Tally.Neutral, x.approval(m.Tally), m.Comments.Pro, m.Comments.Contra, m.Comments.Neutral,
+			m.Lead, x.lb.history(m.History), refs(m.Ideas...)); err != nil {
 			return err
 		}
 	}
@@ -198,7 +200,7 @@ func (x *xlsxWriter) idea(r *IdeaRow) error {
 	v := x.vals
 	v[0], v[1], v[2], v[3], v[4], v[5], v[6] = r.ID, r.Field, r.Title, r.Body, r.Lang, x.themes.list(r.Themes), r.Author
 	v[7], v[8], v[9], v[10], v[11] = r.Tally.For, r.Tally.Against, r.Tally.Neutral, x.approval(r.Tally), r.Comments
-	v[12], v[13], v[14] = x.lb.triage[r.TriageState], r.Response, r.CreatedAt
+	v[12], v[13], v[14], v[15] = x.lb.triage[r.TriageState], r.Response, r.CreatedAt, ref(r.Measure)
 	return x.write(v...)
 }
 

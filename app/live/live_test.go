@@ -790,7 +790,7 @@ func TestMeTopic(t *testing.T) {
 		vote(t, rana, 1, 1)
 		mine := mustDial(t, s, "topics=me&token="+rana.Token, dialOpts{})
 		mine.until("ready", wait)
-		if r := s.Admin().Do(http.MethodPatch, "/api/v1/measures/1", map[string]any{"status": "adopted"}); r.Status != http.StatusOK {
+		if r := s.Admin().Do(http.MethodPatch, "/api/v1/measures/1", map[string]any{"status": "adopted", "statement": map[string]string{"de": "Begründung der Statusänderung."}}); r.Status != http.StatusOK {
 			t.Fatalf("status: %d %s", r.Status, r.Body)
 		}
 		f := mine.until("notification.created", wait, "vote.tally", "measure.updated")

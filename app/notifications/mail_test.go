@@ -31,7 +31,7 @@ func TestNotificationMail(t *testing.T) {
 		}
 		layla.Do("PUT", "/api/v1/measures/1/vote", map[string]int{"value": 1})
 		jan.Do("PUT", "/api/v1/measures/1/vote", map[string]int{"value": -1})
-		if r := admin.Do("PATCH", "/api/v1/measures/1", map[string]any{"status": "adopted"}); r.Status != 200 {
+		if r := admin.Do("PATCH", "/api/v1/measures/1", map[string]any{"status": "adopted", "statement": map[string]string{"de": "Begründung der Statusänderung."}}); r.Status != 200 {
 			t.Fatalf("status: %d %s", r.Status, r.Body)
 		}
 		// Jan wants it at once; Layla's measure_status is daily.
@@ -68,7 +68,7 @@ func TestNotificationMail(t *testing.T) {
 		if r := anon.Do("POST", "/unsubscribe?token=nonsense", nil); r.Status != 400 {
 			t.Errorf("unknown token: %d", r.Status)
 		}
-		if r := admin.Do("PATCH", "/api/v1/measures/1", map[string]any{"status": "implemented"}); r.Status != 200 {
+		if r := admin.Do("PATCH", "/api/v1/measures/1", map[string]any{"status": "implemented", "statement": map[string]string{"de": "Begründung der Statusänderung."}}); r.Status != 200 {
 			t.Fatalf("status: %d %s", r.Status, r.Body)
 		}
 		smtpd.Quiet(t, 1, 700*time.Millisecond)
@@ -122,7 +122,7 @@ func TestDailyDigestOnceAcrossInstances(t *testing.T) {
 			c := a.RegisterIn(email, "Daily", "de")
 			c.Do("PUT", "/api/v1/measures/1/vote", map[string]int{"value": 1})
 		}
-		if r := a.Admin().Do("PATCH", "/api/v1/measures/1", map[string]any{"status": "adopted"}); r.Status != 200 {
+		if r := a.Admin().Do("PATCH", "/api/v1/measures/1", map[string]any{"status": "adopted", "statement": map[string]string{"de": "Begründung der Statusänderung."}}); r.Status != 200 {
 			t.Fatalf("status: %d %s", r.Status, r.Body)
 		}
 		// Tomorrow at eight in Berlin: no instance has done that day yet.

@@ -102,7 +102,7 @@ func TestNotificationsReachThoseConcerned(t *testing.T) {
 		// A status change tells who voted, commented or follows, not the
 		// expert who changed it.
 		cem.Do("PUT", "/api/v1/measures/1/vote", map[string]int{"value": 1})
-		if r := admin.Do("PATCH", "/api/v1/measures/1", map[string]any{"status": "adopted"}); r.Status != 200 {
+		if r := admin.Do("PATCH", "/api/v1/measures/1", map[string]any{"status": "adopted", "statement": map[string]string{"de": "Begründung der Statusänderung."}}); r.Status != 200 {
 			t.Fatalf("status: %d %s", r.Status, r.Body)
 		}
 		for _, c := range []*apptest.Client{amira, ben, cem} {
@@ -152,7 +152,7 @@ func TestReadingNotifications(t *testing.T) {
 		rana.Do("PUT", "/api/v1/measures/1/vote", map[string]int{"value": 1})
 		other.Do("PUT", "/api/v1/measures/1/vote", map[string]int{"value": 1})
 		for _, status := range []string{"in_discussion", "adopted", "implemented"} {
-			if r := admin.Do("PATCH", "/api/v1/measures/1", map[string]any{"status": status}); r.Status != 200 {
+			if r := admin.Do("PATCH", "/api/v1/measures/1", map[string]any{"status": status, "statement": map[string]string{"de": "Begründung der Statusänderung."}}); r.Status != 200 {
 				t.Fatalf("status: %d %s", r.Status, r.Body)
 			}
 		}
@@ -243,7 +243,7 @@ func TestUnreadCountInTheHeader(t *testing.T) {
 		other := s.Register("other-header@example.org", "Other")
 		rana.Do("PUT", "/api/v1/measures/1/vote", map[string]int{"value": 1})
 		for _, status := range []string{"in_discussion", "adopted"} {
-			if r := s.Admin().Do("PATCH", "/api/v1/measures/1", map[string]any{"status": status}); r.Status != 200 {
+			if r := s.Admin().Do("PATCH", "/api/v1/measures/1", map[string]any{"status": status, "statement": map[string]string{"de": "Begründung der Statusänderung."}}); r.Status != 200 {
 				t.Fatalf("status: %d %s", r.Status, r.Body)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/locale"
 )
 
 // MyContribution is one of a person's ideas or comments as /me lists it,
@@ -27,6 +28,18 @@ type MyContribution struct {
 	Appealed bool `bun:"appealed"`
 	// Triage is the expert groups' state and public answer.
 	Triage
+	// MeasureID is the measure an idea was taken up in (nil for comments
+	// and ideas not taken up), with its title.
+	MeasureID    *int64      `bun:"measure_id"`
+	MeasureTitle locale.Text `bun:"measure_title,type:text"`
+}
+
+// MeasureLink is where the measure the idea was taken up in is shown.
+func (m *MyContribution) MeasureLink() string {
+	if m.MeasureID == nil {
+		return ""
+	}
+	return "/m/" + strconv.FormatInt(*m.MeasureID, 10)
 }
 
 // Appealable reports whether the author may still appeal the decision.
@@ -57,18 +70,20 @@ func (s *Service) ContributionsOf(ctx context.Context, userID int64, offset, lim
 	var rows []MyContribution
 	err := s.st.DB.NewRaw(`
 SELECT x.kind, x.id, x.title, x.body, x.status, x.created_at, x.target_kind, x.target_id, COALESCE(d.reason, '') AS decision_reason, COALESCE(d.statement, '') AS decision_statement,
-  EXISTS (SELECT 1 FROM appeals a WHERE a.decision_id = d.id) AS appealed, `+TriageColumns("x")+` FROM (
+  EXISTS (SELECT 1 FROM appeals a WHERE a.decision_id = d.id) AS appealed, `+TriageColumns("x")+`,
+  x.measure_id, tm.title AS measure_title FROM (
   SELECT 'idea' AS kind, i.id, i.title, i.body, i.status, i.created_at, 'idea' AS target_kind, i.id AS target_id,
-    i.triage_state, i.response, i.response_group_id
+    i.triage_state, i.response, i.response_group_id, i.measure_id
   FROM ideas i WHERE i.author_id = ?0
   UNION ALL
   SELECT 'comment' AS kind, c.id, '' AS title, c.body, c.status, c.created_at, c.target_kind, c.target_id,
-    c.triage_state, c.response, c.response_group_id
+    c.triage_state, c.response, c.response_group_id, CAST(NULL AS BIGINT) AS measure_id
   FROM comments c WHERE c.author_id = ?0
 ) x
 LEFT JOIN moderation_decisions d ON d.id = (
   SELECT MAX(id) FROM moderation_decisions WHERE target_kind = x.kind AND target_id = x.id
 )`+TriageJoin("x")+`
+LEFT JOIN measures tm ON tm.id = x.measure_id
 ORDER BY x.created_at DESC, x.id DESC LIMIT ?1 OFFSET ?2`, userID, limit, offset).Scan(ctx, &rows)
 	return rows, err
 }

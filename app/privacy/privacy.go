@@ -30,8 +30,9 @@ func NewService(st *store.Store) *Service { return &Service{st: st} }
 
 // ExportFormat names the shape of an export; it changes only with a new
 // number (2: ideas and comments carry triage_state and the expert group's
-// answer as {text, group}). Lists added later (follows, notification
-// settings, mail, password resets) keep the number: nothing a reader knew changed.
+// answer as {text, group}). Lists and fields added later (follows,
+// notification settings, mail, password resets, the measure an idea was
+// taken up in) keep the number: nothing a reader knew changed.
 const ExportFormat = "mitreden-export/2"
 
 // Export is everything held about one person.
@@ -70,6 +71,7 @@ type Export struct {
 		Themes  json.RawMessage `json:"themes" bun:"themes,type:text"`
 		Status  string          `json:"status" bun:"status"`
 		Answered
+		TakenUp
 		Stamps
 	} `json:"ideas"`
 	Comments []struct {
@@ -198,8 +200,9 @@ FROM users WHERE id = ? AND deleted_at IS NULL`, userID).Scan(ctx, &out.Account)
 		}{
 			{&out.ExpertGroups, "SELECT g.id, g.name, m.created_at FROM expert_group_members m JOIN expert_groups g ON g.id = m.group_id WHERE m.user_id = ? ORDER BY g.id"},
 			{&out.Sessions, "SELECT created_at, expires_at, last_seen_at, user_agent FROM sessions WHERE user_id = ? ORDER BY id"},
-			{&out.Ideas, "SELECT x.id, x.field_id, x.title, x.body, x.lang, x.themes, x.status, " + participation.TriageColumns("x") + ", x.created_at, x.updated_at FROM ideas x" +
-				participation.TriageJoin("x") + " WHERE x.author_id = ? ORDER BY x.id"},
+			{&out.Ideas, "SELECT x.id, x.field_id, x.title, x.body, x.lang, x.themes, x.status, " + participation.TriageColumns("x") +
+				", x.measure_id, tm.title AS measure_title_text, x.created_at, x.updated_at FROM ideas x" +
+				participation.TriageJoin("x") + " LEFT JOIN measures tm ON tm.id = x.measure_id WHERE x.author_id = ? ORDER BY x.id"},
 			{&out.Comments, "SELECT x.id, x.target_kind, x.target_id, x.parent_id, x.body, x.stance, x.lang, x.status, " + participation.TriageColumns("x") + ", x.created_at, x.updated_at FROM comments x" +
 				participation.TriageJoin("x") + " WHERE x.author_id = ? ORDER BY x.id"},
 			{&out.Votes, "SELECT target_kind, target_id, value, created_at, updated_at FROM votes WHERE user_id = ? ORDER BY id"},
@@ -230,7 +233,8 @@ JOIN code_batches b ON b.id = c.batch_id JOIN consultations k ON k.id = b.consul
 	}
 	fillEmpty(out)
 	for i := range out.Ideas {
-		out.Ideas[i].fill(out.Account.Locale)
+		out.Ideas[i].Answered.fill(out.Account.Locale)
+		out.Ideas[i].TakenUp.fill(out.Account.Locale)
 	}
 	for i := range out.Comments {
 		out.Comments[i].fill(out.Account.Locale)
@@ -250,6 +254,21 @@ type Answered struct {
 // name in the person's language.
 func (a *Answered) fill(lang string) {
 	a.State, a.Answer = a.TriageState, a.Triage.Answer(lang)
+}
+
+// TakenUp is the measure an exported idea was taken up in: its id and
+// its title in the person's language, both null when none.
+type TakenUp struct {
+	MeasureID    *int64      `json:"measure_id" bun:"measure_id"`
+	Text         locale.Text `json:"-" bun:"measure_title_text,type:text"`
+	MeasureTitle *string     `json:"measure_title" bun:"-"`
+}
+
+func (t *TakenUp) fill(lang string) {
+	if t.MeasureID != nil {
+		title := t.Text.String(lang)
+		t.MeasureTitle = &title
+	}
 }
 
 // fillEmpty makes every list [] rather than null.
