@@ -114,6 +114,13 @@ var exampleNote = text{
 	"en": "This is an example that shows how a measure is discussed on mitreden. It is neither a decision nor a plan of the City of Hannover.",
 }
 
+// process says how the demo consultation works and what happens with
+// what residents say: the text a city writes for its own.
+var process = text{
+	"de": "Sie können die Maßnahmen bewerten (dafür, dagegen, neutral), kommentieren und eigene Ideen einbringen. Die Moderation prüft jeden Beitrag vor der Veröffentlichung; abgelehnte Beiträge werden begründet.\n\nDie Expert*innengruppen der Handlungsfelder lesen alle Beiträge, antworten öffentlich und nehmen Ideen in Maßnahmen auf. Was aus jeder Maßnahme wird – Status mit Begründung, Meilensteine, Beschlüsse –, steht auf ihrer Seite und auf der Seite „Stand der Umsetzung“. Wer mitgemacht hat, wird benachrichtigt.",
+	"en": "You can rate the measures (for, against, neutral), comment on them and bring in ideas of your own. Moderators check every contribution before it is published; a refusal always comes with reasons.\n\nThe expert groups of the fields of action read every contribution, answer publicly and take ideas up into measures. What becomes of each measure – its status with a statement, milestones, decisions – is on its page and on the page “Progress”. Everyone who took part is told.",
+}
+
 // youthGroup works across all six fields, so a field can have two groups.
 var youthGroup = text{"de": "AG postmigrantisch", "en": "AG postmigrantisch (youth working group)"}
 
@@ -129,7 +136,7 @@ func Seed(ctx context.Context, cons *consultations.Service, groups *experts.Serv
 	guidelines, priorities, themes := Guidelines, Priorities, Themes
 	if _, err := cons.Create(ctx, 0, consultations.Input{
 		Slug: &slug, Title: consultationTitle(),
-		Description: description, Phase: &phase, Moderation: &moderation,
+		Description: description, Process: process, Phase: &phase, Moderation: &moderation,
 		Guidelines: &guidelines, Priorities: &priorities, Themes: &themes,
 	}); err != nil {
 		return fmt.Errorf("demo consultation: %w", err)
