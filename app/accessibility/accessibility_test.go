@@ -75,6 +75,11 @@ func seed(t *testing.T, s *apptest.Server) people {
 	}
 	admin := s.Admin()
 	admin.Do("PATCH", "/api/v1/consultations/wir2", map[string]any{"moderation": "post"})
+	// A city's own logo in every header (and on /admin/site).
+	logo := `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><circle cx="20" cy="20" r="18" fill="#0b5cad"/></svg>`
+	if r := admin.Do("PUT", "/api/v1/site/logo", apptest.Raw{ContentType: "image/svg+xml", Body: []byte(logo)}); r.Status != 200 {
+		t.Fatalf("logo: %d %s", r.Status, r.Body)
+	}
 	resident := s.Register("resi@example.org", "Resi Dent")
 	var idea, comment struct{ ID int64 }
 	resident.Do("POST", "/api/v1/fields/1/ideas", map[string]any{"title": "Sprachcafé im Stadtteil", "body": "Ein Treffpunkt für alle Sprachen.", "themes": []string{"diversitaet"}}).JSON(t, &idea)
@@ -130,6 +135,7 @@ func pageTypes(p people) map[string][]pageCase {
 			{"admin", "/admin", 200}, {"admin-users", "/admin/users", 200}, {"admin-consultation", "/admin/consultations/wir2", 200},
 			{"admin-field", "/admin/fields/1", 200}, {"admin-group", "/admin/groups/1", 200}, {"admin-screening", "/admin/screening", 200},
 			{"admin-legal", "/admin/legal/impressum", 200}, {"admin-audit", "/admin/audit", 200}, {"admin-barriers", "/admin/barriers", 200},
+			{"admin-site", "/admin/site", 200},
 		},
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/mitreden/mitreden/app/plaintext"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/screening"
+	"github.com/mitreden/mitreden/app/site"
 	"github.com/mitreden/mitreden/app/store"
 )
 
@@ -31,6 +32,8 @@ type Services struct {
 	Experts       *experts.Service
 	Screening     *screening.Lists
 	Legal         *legal.Service
+	// Identity is the site's name, accent colour and logo.
+	Identity *site.Service
 	// Store is read for the audit log.
 	Store *store.Store
 	// Site is the public URL that printed participation codes lead to.
@@ -57,6 +60,8 @@ type indexData struct {
 	Consultations []consultations.Consultation
 	Groups        []experts.Group
 	LegalPages    []legal.Page
+	// Placeholders are the legal pages still showing the default text.
+	Placeholders []legal.Page
 }
 
 // Index is GET /admin.
@@ -70,8 +75,12 @@ func (h *Handlers) Index(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	placeholders, err := h.Legal.Placeholders(ctx)
+	if err != nil {
+		return err
+	}
 	v := h.view(c, "admin.title")
-	v.Data = indexData{Consultations: list, Groups: groups, LegalPages: legal.Pages}
+	v.Data = indexData{Consultations: list, Groups: groups, LegalPages: legal.Pages, Placeholders: placeholders}
 	return h.pages.Render(c, fiber.StatusOK, "admin", v)
 }
 

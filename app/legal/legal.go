@@ -194,3 +194,20 @@ func (h *Handlers) APIPut(c *fiber.Ctx) error {
 	}
 	return c.JSON(textOut(t, locale.From(c)))
 }
+
+// Placeholders answers the pages that still show the catalogs' default
+// text: no administration has saved a text of its own for them yet. A
+// German public site must not go live with them.
+func (s *Service) Placeholders(ctx context.Context) ([]Page, error) {
+	var out []Page
+	for _, p := range Pages {
+		t, err := load(ctx, s.st.DB, p)
+		if err != nil {
+			return nil, err
+		}
+		if t.Body[locale.Default] == "" {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}

@@ -38,6 +38,8 @@ type Renderer struct {
 	// Unread, when set, counts a signed-in reader's unread notifications
 	// for the header.
 	Unread func(ctx context.Context, userID int64) (int, error)
+	// Identity, when set, answers the site's name, logo and theme.
+	Identity func(ctx context.Context) (Identity, error)
 }
 
 // New parses layout.html and every other template in fsys/templates.
@@ -169,6 +171,7 @@ type View struct {
 	live   template.JS
 	// unread is the header's badge of unread notifications (UnreadBadge).
 	unread string
+	site   Identity
 	// Stencil is set while the page is rendered with markers for signed-in
 	// readers (see personal.go): CSRF is then a marker, and the parts
 	// that differ from reader to reader print their own.
@@ -359,6 +362,7 @@ func (r *Renderer) NewView(c *fiber.Ctx, title string) *View {
 	v := &View{
 		L: l, Langs: r.catalog.Langs(), Viewer: viewer, CSRF: viewer.CSRFToken,
 		Path: string(c.Request().URI().Path()), Title: title, live: r.live[l.Lang.Code],
+		site: r.identity(c),
 	}
 	if Stenciling(c) {
 		// The page is kept for every reader of this kind: it sees only

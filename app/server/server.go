@@ -40,6 +40,7 @@ import (
 	"github.com/mitreden/mitreden/app/privacy"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/screening"
+	"github.com/mitreden/mitreden/app/site"
 	"github.com/mitreden/mitreden/app/store"
 	"github.com/mitreden/mitreden/app/web"
 	"github.com/mitreden/mitreden/frontend"
@@ -76,6 +77,7 @@ type App struct {
 	Moderation    *moderation.Service
 	Screening     *screening.Lists
 	Legal         *legal.Service
+	Site          *site.Service
 	Live          *live.Hub
 	Mail          *mail.Service
 	// Notices mails what notifications ask for.
@@ -123,6 +125,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 	a.Moderation = moderation.NewService(st, catalog, cfg.HideAfterReports)
 	a.Screening = screening.NewLists(st, catalog, a.Participation.Screener)
 	a.Legal = legal.NewService(st, catalog)
+	a.Site = site.NewService(st)
 	if err := st.WithSetupLock(ctx, a.setup); err != nil {
 		st.Close()
 		return nil, err
@@ -141,6 +144,8 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 	st.OnCommit(topics.Committed)
 	renderer.Cache = pages.NewPageCache(topics)
 	a.Accounts.CacheSessions(topics)
+	a.Site.Follow(topics)
+	renderer.Identity = a.identity
 	liveOpts.SessionCookie = accounts.SessionCookieName(cfg.HTTPS())
 	if liveOpts.MaxPerAddr == 0 && cfg.RateLimits {
 		liveOpts.MaxPerAddr = LiveSocketsPerAddr
@@ -170,11 +175,12 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		Admin: web.AdminDeps{
 			Pages: admin.NewHandlers(admin.Services{
 				Accounts: a.Accounts, Consultations: a.Consultations, Experts: a.Experts,
-				Screening: a.Screening, Legal: a.Legal, Store: st, Site: a.Mail.Site,
+				Screening: a.Screening, Legal: a.Legal, Identity: a.Site, Store: st, Site: a.Mail.Site,
 			}, renderer),
 			Screening: screening.NewHandlers(a.Screening),
 			Legal:     legal.NewHandlers(a.Legal, renderer),
 			Audit:     audit.NewHandlers(st),
+			Site:      site.NewHandlers(a.Site),
 		},
 	})
 	a.startPruning(opts.PruneEvery)
@@ -183,6 +189,15 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 	a.Notices = notifications.NewMailer(st, catalog, a.Mail, log)
 	a.Notices.Start()
 	return a, nil
+}
+
+// identity is what every page's layout shows of the site's identity.
+func (a *App) identity(ctx context.Context) (pages.Identity, error) {
+	id, err := a.Site.Get(ctx)
+	if err != nil {
+		return pages.Identity{}, err
+	}
+	return pages.Identity{Name: id.Name, LogoURL: id.LogoURL(), ThemeURL: id.ThemeURL()}, nil
 }
 
 // newMetrics is the Prometheus registry with the live hub's and the page

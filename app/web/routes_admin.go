@@ -7,6 +7,7 @@ import (
 	"github.com/mitreden/mitreden/app/audit"
 	"github.com/mitreden/mitreden/app/legal"
 	"github.com/mitreden/mitreden/app/screening"
+	"github.com/mitreden/mitreden/app/site"
 )
 
 // AdminDeps are the handlers the administration adds: its pages, and the
@@ -17,6 +18,7 @@ type AdminDeps struct {
 	Screening *screening.Handlers
 	Legal     *legal.Handlers
 	Audit     *audit.Handlers
+	Site      *site.Handlers
 }
 
 // mountAdmin registers what an administration runs mitreden with: account
@@ -44,8 +46,14 @@ func mountAdmin(app *fiber.App, d Deps, limits *rateLimits) {
 	api.public.Get("/legal/:key", a.Legal.APIGet)
 	api.admins.Put("/legal/:key", a.Legal.APIPut)
 	api.admins.Get("/audit-log", a.Audit.APIList)
+	api.public.Get("/site", a.Site.APIGet)
+	api.admins.Put("/site", a.Site.APIPut)
+	api.admins.Put("/site/logo", a.Site.APIPutLogo)
+	api.admins.Delete("/site/logo", a.Site.APIDeleteLogo)
 
 	pages.self.Post("/me/password", limits.login, d.Accounts.PasswordSubmit)
+	pages.public.Get("/site/logo", a.Site.Logo)
+	pages.public.Get("/site/theme.css", a.Site.Theme)
 	for _, p := range legal.Pages {
 		pages.public.Get("/"+p.Key, a.Legal.Page(p.Key))
 	}
@@ -81,4 +89,8 @@ func mountAdmin(app *fiber.App, d Deps, limits *rateLimits) {
 	pages.admins.Get("/admin/legal/:key", p.LegalPage)
 	pages.admins.Post("/admin/legal/:key", p.SetLegal)
 	pages.admins.Get("/admin/audit", p.AuditPage)
+	pages.admins.Get("/admin/site", p.SitePage)
+	pages.admins.Post("/admin/site", p.SetSite)
+	pages.admins.Post(site.FormLogoPath, p.SetLogo)
+	pages.admins.Post("/admin/site/logo/remove", p.RemoveLogo)
 }

@@ -95,7 +95,7 @@ func New(d Deps) *fiber.App {
 		TrustedProxies:          d.Config.TrustedProxies,
 		CaseSensitive:           true,
 	})
-	app.Server().HeaderReceived = leaveEncodedBodiesUnread
+	app.Server().HeaderReceived = bodyLimits(d.Config.BodyLimit)
 
 	if d.Config.HTTPS() {
 		app.Use(func(c *fiber.Ctx) error {
