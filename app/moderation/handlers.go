@@ -259,6 +259,12 @@ func (h *Handlers) queuePage(c *fiber.Ctx, failed error, failedItem string) erro
 		var p *problem.Problem
 		errors.As(failed, &p)
 		status = p.Status
+		if len(p.Errors) == 0 {
+			// A refusal (an administrator's block, an appeal against one's
+			// own decision) is a notice: there is nothing to correct.
+			v.Flash, v.FlashKind = locale.From(c).T(p.DetailKey, p.DetailArgs), "error"
+			return h.pages.Render(c, status, "moderation", v)
+		}
 		form := map[string]string{"reason": strings.Clone(c.FormValue("reason")), "statement": plaintext.FromForm(strings.Clone(c.FormValue("statement"))),
 			"until": strings.Clone(c.FormValue("until")), "field_id": strings.Clone(c.FormValue("field_id"))}
 		v.SetFormErrors(failed, form)

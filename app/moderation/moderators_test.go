@@ -153,8 +153,23 @@ func TestBlockFromQueue(t *testing.T) {
 		if n := count(t, s, "SELECT COUNT(*) FROM users WHERE id = ? AND blocked_until IS NOT NULL AND block_reason = 'Werbung.'", author.UserID); n != 1 {
 			t.Fatal("the author is not blocked")
 		}
-		if r := b.Do("POST", fmt.Sprintf("/moderation/comment/%d/block", staff.ID), url.Values{"_csrf": {csrf}, "until": {until}, "reason": {"Nein."}}); r.Status != 403 {
-			t.Fatalf("a moderator blocked a moderator: %d", r.Status)
+		// A refusal is a notice on the page, not a form to correct.
+		refused := func(r *apptest.Response, what string) {
+			t.Helper()
+			if r.Status != 403 || !strings.Contains(r.Text(), `class="flash flash-error"`) || strings.Contains(r.Text(), "Bitte korrigieren Sie Folgendes") {
+				t.Fatalf("%s: %d", what, r.Status)
+			}
+		}
+		refused(b.Do("POST", fmt.Sprintf("/moderation/comment/%d/block", staff.ID), url.Values{"_csrf": {csrf}, "until": {until}, "reason": {"Nein."}}),
+			"a moderator blocks a moderator")
+		if r := s.Admin().Do("POST", fmt.Sprintf("/api/v1/users/%d/block", author.UserID), map[string]string{
+			"until": time.Now().AddDate(0, 1, 0).UTC().Format(time.RFC3339), "reason": "Vom Admin."}); r.Status != 200 {
+			t.Fatalf("admin block: %d %s", r.Status, r.Body)
+		}
+		r = b.Do("POST", action, url.Values{"_csrf": {csrf}, "until": {until}, "reason": {"Kürzer."}})
+		refused(r, "a moderator replaces an administrator's block")
+		if !strings.Contains(r.Text(), "Diese Sperre hat die Administration verhängt") {
+			t.Fatal("the notice does not say why")
 		}
 	})
 }
