@@ -96,6 +96,7 @@ func parseInboxFilter(c *fiber.Ctx) (InboxFilter, *queues.Cursor, error) {
 	v.Check(f.Theme == "" || consultations.ValidSlug(f.Theme), "theme", "error.theme_unknown")
 	var before *queues.Cursor
 	f.FieldID, before = queues.ParseFieldAndCursor(c, &v)
+	f.ContentLang = queues.ParseContentLang(c, &v)
 	return f, before, v.Err()
 }
 

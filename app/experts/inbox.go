@@ -62,6 +62,8 @@ type InboxFilter struct {
 	State   string
 	FieldID int64
 	Theme   string
+	// ContentLang keeps contributions written in this language.
+	ContentLang string
 }
 
 // Inbox lists the published ideas and comments of the group's fields,
@@ -77,6 +79,10 @@ func (s *Service) Inbox(ctx context.Context, groupID int64, f InboxFilter, befor
 		if f.FieldID != 0 {
 			q += " AND " + alias + ".field_id = ?"
 			args = append(args, f.FieldID)
+		}
+		if f.ContentLang != "" {
+			q += " AND " + alias + ".lang = ?"
+			args = append(args, f.ContentLang)
 		}
 		return q, args
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/accounts"
 	"github.com/mitreden/mitreden/app/consultations"
 	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/locale"
@@ -22,14 +23,15 @@ import (
 
 // Handlers serve the moderation endpoints and pages.
 type Handlers struct {
-	svc   *Service
-	cons  *consultations.Service
-	pages *pages.Renderer
+	svc      *Service
+	cons     *consultations.Service
+	accounts *accounts.Service
+	pages    *pages.Renderer
 }
 
-// NewHandlers wires the handlers.
-func NewHandlers(svc *Service, cons *consultations.Service, r *pages.Renderer) *Handlers {
-	return &Handlers{svc: svc, cons: cons, pages: r}
+// NewHandlers wires the handlers; accounts blocks authors from the queue.
+func NewHandlers(svc *Service, cons *consultations.Service, acc *accounts.Service, r *pages.Renderer) *Handlers {
+	return &Handlers{svc: svc, cons: cons, accounts: acc, pages: r}
 }
 
 // ItemJSON is a queue item as the API shows it.
@@ -69,13 +71,14 @@ type queueJSON struct {
 	Counts     queues.ModerationCounts `json:"counts"`
 }
 
-// parseFilter reads ?state=, ?consultation=, ?field= and ?cursor=.
+// parseFilter reads ?state=, ?consultation=, ?field=, ?content_lang= and ?cursor=.
 func parseFilter(c *fiber.Ctx) (Filter, *queues.Cursor, error) {
 	f := Filter{State: strings.Clone(c.Query("state", "all")), Consultation: strings.Clone(c.Query("consultation"))}
 	var v problem.Validator
 	v.Check(slices.Contains(States, f.State), "state", "error.queue_state")
 	var after *queues.Cursor
 	f.FieldID, after = queues.ParseFieldAndCursor(c, &v)
+	f.ContentLang = queues.ParseContentLang(c, &v)
 	return f, after, v.Err()
 }
 
@@ -181,6 +184,39 @@ type QueuePageData struct {
 	Reasons       []string
 	Consultations []*consultations.Detail
 	Failed        string // "kind-id" of the item whose form came back with errors
+	Viewer        *access.Viewer
+}
+
+// CanBlock reports whether the viewer may block the item's author.
+func (d *QueuePageData) CanBlock(it Item) bool {
+	return !it.AuthorDeleted && d.Viewer.CanBlock(it.AuthorID, access.Role(it.AuthorRole))
+}
+
+// AppealNotMine reports whether the item's open appeal contests the
+// viewer's own decision: someone else decides it.
+func (d *QueuePageData) AppealNotMine(it Item) bool {
+	return it.Appeal != nil && it.Appeal.DecidedBy != nil && *it.Appeal.DecidedBy == d.Viewer.UserID
+}
+
+// MoveTargets are the fields a misplaced idea can be moved to: the other
+// fields of its consultation. None for a comment, or an idea that can no
+// longer move.
+func (d *QueuePageData) MoveTargets(it Item) []consultations.FieldSummary {
+	if it.Kind != "idea" || (it.Status != participation.StatusPending && it.Status != participation.StatusPublished) {
+		return nil
+	}
+	var out []consultations.FieldSummary
+	for _, co := range d.Consultations {
+		if co.Slug != it.Consultation {
+			continue
+		}
+		for _, f := range co.Fields {
+			if f.ID != it.FieldID {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
 }
 
 // CanTake reports whether action can be taken on the item now.
@@ -208,7 +244,7 @@ func (h *Handlers) queuePage(c *fiber.Ctx, failed error, failedItem string) erro
 	if err != nil {
 		return err
 	}
-	data := &QueuePageData{Filter: f, Items: items, Next: next, Counts: counts, States: States, Reasons: participation.Reasons, Failed: failedItem}
+	data := &QueuePageData{Filter: f, Items: items, Next: next, Counts: counts, States: States, Reasons: participation.Reasons, Failed: failedItem, Viewer: access.From(c)}
 	for _, co := range list {
 		d, err := h.cons.Get(c.UserContext(), co.Slug, true)
 		if err != nil {
@@ -223,7 +259,14 @@ func (h *Handlers) queuePage(c *fiber.Ctx, failed error, failedItem string) erro
 		var p *problem.Problem
 		errors.As(failed, &p)
 		status = p.Status
-		form := map[string]string{"reason": strings.Clone(c.FormValue("reason")), "statement": plaintext.FromForm(strings.Clone(c.FormValue("statement")))}
+		if len(p.Errors) == 0 {
+			// A refusal (an administrator's block, an appeal against one's
+			// own decision) is a notice: there is nothing to correct.
+			v.Flash, v.FlashKind = locale.From(c).T(p.DetailKey, p.DetailArgs), "error"
+			return h.pages.Render(c, status, "moderation", v)
+		}
+		form := map[string]string{"reason": strings.Clone(c.FormValue("reason")), "statement": plaintext.FromForm(strings.Clone(c.FormValue("statement"))),
+			"until": strings.Clone(c.FormValue("until")), "field_id": strings.Clone(c.FormValue("field_id"))}
 		v.SetFormErrors(failed, form)
 		for i := range v.Errors {
 			if v.Errors[i].Field != "" {

@@ -9,6 +9,7 @@ package moderation
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -22,7 +23,8 @@ import (
 )
 
 // Queue states a moderator can list.
-var States = []string{"pending", "reported", "appealed", "all"}
+// "all" is what waits for review in any of them, the default.
+var States = []string{"all", "pending", "reported", "appealed"}
 
 // Service runs moderation.
 type Service struct {
@@ -59,6 +61,20 @@ type Appeal struct {
 	// DecidedBy is the moderator who made the appealed decision; another
 	// moderator must decide the appeal.
 	DecidedBy *int64 `bun:"decided_by" json:"-"`
+	// Decision is the decision appealed against, as the deciding moderator
+	// needs to see it.
+	Decision AppealedDecision `bun:"embed:decision_" json:"decision"`
+}
+
+// AppealedDecision is the decision an appeal contests.
+type AppealedDecision struct {
+	Action    string `bun:"action" json:"action"`
+	Reason    string `bun:"reason" json:"reason"`
+	Statement string `bun:"statement" json:"statement"`
+	// ActorName is who decided; empty for an automatic decision.
+	ActorName    string    `bun:"actor_name" json:"-"`
+	ActorDeleted bool      `bun:"actor_deleted" json:"-"`
+	CreatedAt    time.Time `bun:"created_at" json:"created_at"`
 }
 
 // Item is a contribution in a moderation queue.
@@ -81,9 +97,44 @@ type Item struct {
 	CreatedAt      time.Time `bun:"created_at"`
 	TargetKind     string    `bun:"target_kind"`
 	TargetID       int64     `bun:"target_id"`
+	// A comment's context: the title of the measure or idea it is about,
+	// and an excerpt of the comment a reply answers.
+	MeasureTitle locale.Text `bun:"measure_title,type:text"`
+	IdeaTitle    *string     `bun:"idea_title"`
+	ParentID     *int64      `bun:"parent_id"`
+	ParentBody   *string     `bun:"parent_body"`
 
 	Reports []Report `bun:"-"`
 	Appeal  *Appeal  `bun:"-"`
+}
+
+// ParentExcerpt shortens the comment a reply answers.
+func (it *Item) ParentExcerpt() string {
+	if it.ParentBody == nil {
+		return ""
+	}
+	return queues.Excerpt(*it.ParentBody)
+}
+
+// Link is where the item is shown in its context.
+func (it *Item) Link() string {
+	id := strconv.FormatInt(it.ID, 10)
+	switch {
+	case it.Kind == "idea":
+		return "/i/" + id
+	case it.TargetKind == "idea":
+		return "/i/" + strconv.FormatInt(it.TargetID, 10) + "#comment-" + id
+	}
+	return "/m/" + strconv.FormatInt(it.TargetID, 10) + "#comment-" + id
+}
+
+// TargetLink is the measure or idea a comment is about.
+func (it *Item) TargetLink() string {
+	prefix := "/m/"
+	if it.TargetKind == "idea" {
+		prefix = "/i/"
+	}
+	return prefix + strconv.FormatInt(it.TargetID, 10)
 }
 
 // Flags are the screening terms found in the item.
@@ -98,6 +149,8 @@ type Filter struct {
 	State        string
 	Consultation string
 	FieldID      int64
+	// ContentLang keeps contributions written in this language.
+	ContentLang string
 }
 
 func stateCondition(state, kind, alias string) string {
@@ -116,17 +169,20 @@ func stateCondition(state, kind, alias string) string {
 }
 
 func queueSelect(kind, alias, table string, rank string, f Filter) (string, []any) {
-	title, target := "''", "c.target_kind, c.target_id"
+	title, target := "''", "c.target_kind, c.target_id, tm.title AS measure_title, ti.title AS idea_title, c.parent_id, pc.body AS parent_body"
+	joins := ` LEFT JOIN measures tm ON c.target_kind = 'measure' AND tm.id = c.target_id
+LEFT JOIN ideas ti ON c.target_kind = 'idea' AND ti.id = c.target_id LEFT JOIN comments pc ON pc.id = c.parent_id`
 	if kind == "idea" {
-		title, target = "i.title", "'idea' AS target_kind, i.id AS target_id"
+		title, target = "i.title", "'idea' AS target_kind, i.id AS target_id, NULL AS measure_title, NULL AS idea_title, NULL AS parent_id, NULL AS parent_body"
+		joins = ""
 	}
 	q := `SELECT '` + kind + `' AS kind, ` + rank + ` AS kind_rank, ` + alias + `.id, co.slug AS consultation, ` + alias + `.field_id, ` + title + ` AS title,
   ` + alias + `.body, ` + alias + `.lang, ` + participation.AuthorColumns(alias) + `,
-  (SELECT COUNT(*) FROM comments x WHERE x.author_id = ` + alias + `.author_id AND x.status = 'rejected')
-    + (SELECT COUNT(*) FROM ideas y WHERE y.author_id = ` + alias + `.author_id AND y.status = 'rejected') AS author_rejected,
+  (SELECT COUNT(*) FROM comments x WHERE x.author_id = ` + alias + `.author_id AND x.status = 'rejected'` + notSelf("comment", kind, "x", alias) + `)
+    + (SELECT COUNT(*) FROM ideas y WHERE y.author_id = ` + alias + `.author_id AND y.status = 'rejected'` + notSelf("idea", kind, "y", alias) + `) AS author_rejected,
   ` + alias + `.flags, ` + alias + `.status, ` + alias + `.version, ` + alias + `.needs_review, ` + alias + `.created_at, ` + target + `
 FROM ` + table + ` ` + alias + ` JOIN fields f ON f.id = ` + alias + `.field_id JOIN consultations co ON co.id = f.consultation_id
-JOIN users u ON u.id = ` + alias + `.author_id
+JOIN users u ON u.id = ` + alias + `.author_id` + joins + `
 WHERE ` + stateCondition(f.State, kind, alias)
 	var args []any
 	if f.Consultation != "" {
@@ -137,7 +193,20 @@ WHERE ` + stateCondition(f.State, kind, alias)
 		q += " AND " + alias + ".field_id = ?"
 		args = append(args, f.FieldID)
 	}
+	if f.ContentLang != "" {
+		q += " AND " + alias + ".lang = ?"
+		args = append(args, f.ContentLang)
+	}
 	return q, args
+}
+
+// notSelf keeps the item itself out of its author's earlier rejections:
+// a rejection under appeal is the one being looked at, not an earlier one.
+func notSelf(counted, kind, x, alias string) string {
+	if counted != kind {
+		return ""
+	}
+	return " AND " + x + ".id <> " + alias + ".id"
 }
 
 // Queue lists a queue's items, oldest first, after the cursor.
@@ -191,8 +260,10 @@ func (s *Service) attach(ctx context.Context, items []Item) error {
 		in("comment"), in("idea")).Scan(ctx, &reports); err != nil && !store.IsNoRows(err) {
 		return err
 	}
-	if err := s.st.DB.NewRaw(`SELECT a.target_kind, a.target_id, a.statement, a.created_at, d.actor_id AS decided_by
-FROM appeals a JOIN moderation_decisions d ON d.id = a.decision_id WHERE a.decided_at IS NULL AND `+
+	if err := s.st.DB.NewRaw(`SELECT a.target_kind, a.target_id, a.statement, a.created_at, d.actor_id AS decided_by,
+  d.action AS decision_action, d.reason AS decision_reason, d.statement AS decision_statement, d.created_at AS decision_created_at,
+  COALESCE(du.display_name, '') AS decision_actor_name, (du.deleted_at IS NOT NULL) AS decision_actor_deleted
+FROM appeals a JOIN moderation_decisions d ON d.id = a.decision_id LEFT JOIN users du ON du.id = d.actor_id WHERE a.decided_at IS NULL AND `+
 		"((a.target_kind = 'comment' AND a.target_id IN (?)) OR (a.target_kind = 'idea' AND a.target_id IN (?)))", in("comment"), in("idea")).Scan(ctx, &appeals); err != nil && !store.IsNoRows(err) {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"golang.org/x/text/language"
 
 	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/problem"
@@ -41,6 +42,22 @@ func ParseFieldAndCursor(c *fiber.Ctx, v *problem.Validator) (fieldID int64, cur
 		}
 	}
 	return fieldID, cursor
+}
+
+// ParseContentLang reads ?content_lang=, the language contributions were
+// written in, as contributions store it (a BCP 47 tag, canonical form);
+// an unknown code is an error on content_lang.
+func ParseContentLang(c *fiber.Ctx, v *problem.Validator) string {
+	raw := c.Query("content_lang")
+	if raw == "" {
+		return ""
+	}
+	tag, err := language.Parse(raw)
+	v.Check(err == nil && len(raw) <= 35, "content_lang", "error.lang")
+	if err != nil {
+		return ""
+	}
+	return tag.String()
 }
 
 // Page trims up to limit+1 fetched items to a page; when there were more,

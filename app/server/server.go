@@ -167,7 +167,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		Experts:       experts.NewHandlers(a.Experts),
 		Participation: participation.NewHandlers(a.Participation, a.Consultations, renderer, a.Moderation.AfterReport),
 		Privacy:       privacy.NewHandlers(a.Privacy, renderer),
-		Moderation:    moderation.NewHandlers(a.Moderation, a.Consultations, renderer),
+		Moderation:    moderation.NewHandlers(a.Moderation, a.Consultations, a.Accounts, renderer),
 		Inbox:         experts.NewInboxHandlers(a.Experts, a.Consultations, renderer),
 		Export:        export.NewHandlers(export.New(st), renderer, log),
 		Accessibility: accessibility.NewHandlers(accessibility.NewService(st), renderer),

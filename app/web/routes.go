@@ -65,6 +65,7 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 
 	r.moderators.Get("/moderation/queue", d.Moderation.APIQueue)
 	r.moderators.Post("/moderation/:kind/:id/decision", d.Moderation.APIDecide())
+	r.moderators.Post("/moderation/idea/:id/move", d.Moderation.APIMove())
 	r.moderators.Get("/moderation/log", d.Moderation.APILog)
 
 	r.experts.Get("/expert-groups/:id/inbox", d.Inbox.APIInbox)
@@ -123,6 +124,8 @@ func mountPages(app *fiber.App, d Deps, limits *rateLimits) {
 
 	r.moderators.Get("/moderation", d.Moderation.QueuePage)
 	r.moderators.Post("/moderation/:kind/:id/decision", d.Moderation.DecideSubmit)
+	r.moderators.Post("/moderation/idea/:id/move", d.Moderation.MoveSubmit)
+	r.moderators.Post("/moderation/:kind/:id/block", d.Moderation.BlockSubmit)
 	r.moderators.Get("/moderation/log", d.Moderation.LogPage)
 
 	r.experts.Get("/experts/:id", d.Inbox.GroupPage)
