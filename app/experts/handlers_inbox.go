@@ -174,6 +174,13 @@ type GroupPageData struct {
 	Failed string
 }
 
+// Filtered is true when the inbox is narrowed by any filter, so an empty
+// list says "nothing with these filters" rather than "nothing yet".
+func (d *GroupPageData) Filtered() bool {
+	f := d.Filter
+	return (f.State != "" && f.State != "all") || f.FieldID != 0 || f.Theme != "" || f.ContentLang != ""
+}
+
 // FieldTitle finds the title of one of the group's fields.
 func (d *GroupPageData) FieldTitle(id int64) *consultations.FieldContext {
 	for _, f := range d.Fields {

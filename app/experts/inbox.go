@@ -43,6 +43,19 @@ type InboxItem struct {
 	TargetKind string              `bun:"target_kind"`
 	TargetID   int64               `bun:"target_id"`
 	Tally      consultations.Tally `bun:"embed:"`
+	// What a comment is about, so an expert sees it without opening it:
+	// the measure's title (per language) or the idea's title and language.
+	TargetMeasureTitle locale.Text `bun:"target_measure_title"`
+	TargetIdeaTitle    string      `bun:"target_idea_title"`
+	TargetIdeaLang     string      `bun:"target_idea_lang"`
+}
+
+// TargetLink is the public page of the measure or idea a comment is about.
+func (it *InboxItem) TargetLink() string {
+	if it.TargetKind == "idea" {
+		return "/i/" + strconv.FormatInt(it.TargetID, 10)
+	}
+	return "/m/" + strconv.FormatInt(it.TargetID, 10)
 }
 
 // Link is where the item is shown publicly.
@@ -100,13 +113,17 @@ func (s *Service) Inbox(ctx context.Context, groupID int64, f InboxFilter, befor
 	tallyCols := `COALESCE(t.votes_for, 0) AS votes_for, COALESCE(t.votes_against, 0) AS votes_against, COALESCE(t.votes_neutral, 0) AS votes_neutral`
 	q := `SELECT * FROM (
 SELECT 'idea' AS kind, 2 AS kind_rank, i.id, i.field_id, i.title, i.body, i.lang, '' AS stance, ` + participation.TriageColumns("i") + `, i.created_at,
-  ` + participation.AuthorColumns("i") + `, 'idea' AS target_kind, i.id AS target_id, ` + tallyCols + `
+  ` + participation.AuthorColumns("i") + `, 'idea' AS target_kind, i.id AS target_id, ` + tallyCols + `,
+  '{}' AS target_measure_title, '' AS target_idea_title, '' AS target_idea_lang
 FROM ideas i JOIN users u ON u.id = i.author_id LEFT JOIN tallies t ON t.target_kind = 'idea' AND t.target_id = i.id` + participation.TriageJoin("i") + `
 WHERE ` + ideaCond + `
 UNION ALL
 SELECT 'comment' AS kind, 1 AS kind_rank, c.id, c.field_id, '' AS title, c.body, c.lang, c.stance, ` + participation.TriageColumns("c") + `, c.created_at,
-  ` + participation.AuthorColumns("c") + `, c.target_kind, c.target_id, 0 AS votes_for, 0 AS votes_against, 0 AS votes_neutral
+  ` + participation.AuthorColumns("c") + `, c.target_kind, c.target_id, 0 AS votes_for, 0 AS votes_against, 0 AS votes_neutral,
+  COALESCE(about_m.title, '{}') AS target_measure_title, COALESCE(about_i.title, '') AS target_idea_title, COALESCE(about_i.lang, '') AS target_idea_lang
 FROM comments c JOIN users u ON u.id = c.author_id` + participation.TriageJoin("c") + `
+LEFT JOIN measures about_m ON c.target_kind = 'measure' AND about_m.id = c.target_id
+LEFT JOIN ideas about_i ON c.target_kind = 'idea' AND about_i.id = c.target_id
 WHERE ` + commentCond + `
 ) q`
 	args := append(ideaArgs, commentArgs...)
@@ -139,7 +156,9 @@ func (s *Service) Triage(ctx context.Context, v *access.Viewer, groupID int64, k
 		return problem.NotFound()
 	}
 	var val problem.Validator
-	val.Check(slices.Contains(TriageTargets, in.State), "state", "error.triage_state")
+	// "new" is no target, but the form of a new item shows it as its
+	// state; saving an answer there keeps the item new (checked below).
+	val.Check(in.State == "new" || slices.Contains(TriageTargets, in.State), "state", "error.triage_state")
 	response := ""
 	if in.Response != nil {
 		response = plaintext.Check(&val, "response", *in.Response, 0, MaxResponse)
@@ -148,14 +167,21 @@ func (s *Service) Triage(ctx context.Context, v *access.Viewer, groupID int64, k
 		return err
 	}
 	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-		var fieldIDs []int64
-		if err := tx.NewRaw(`SELECT x.field_id FROM `+table+` x WHERE x.id = ? AND `+access.PublicSQL("x")+`
-AND x.field_id IN (SELECT field_id FROM expert_group_fields WHERE group_id = ?)`, itemID, groupID).Scan(ctx, &fieldIDs); err != nil && !store.IsNoRows(err) {
+		var found []struct {
+			FieldID int64  `bun:"field_id"`
+			State   string `bun:"triage_state"`
+		}
+		if err := tx.NewRaw(`SELECT x.field_id, x.triage_state FROM `+table+` x WHERE x.id = ? AND `+access.PublicSQL("x")+`
+AND x.field_id IN (SELECT field_id FROM expert_group_fields WHERE group_id = ?)`, itemID, groupID).Scan(ctx, &found); err != nil && !store.IsNoRows(err) {
 			return err
 		}
-		if len(fieldIDs) == 0 {
+		if len(found) == 0 {
 			return problem.NotFound()
 		}
+		if in.State == "new" && found[0].State != "new" {
+			return problem.Invalid(problem.Field("state", "error.triage_state"))
+		}
+		fieldID := found[0].FieldID
 		q := "UPDATE " + table + " SET triage_state = ?, responded_by = ?, responded_at = ?"
 		args := []any{in.State, v.UserID, time.Now().UTC()}
 		if in.Response != nil {
@@ -181,7 +207,7 @@ AND x.field_id IN (SELECT field_id FROM expert_group_fields WHERE group_id = ?)`
 				return err
 			}
 		}
-		return queues.AnnounceInbox(ctx, tx, fieldIDs[0], &queues.Item{Kind: kind, ID: itemID, FieldID: fieldIDs[0], State: in.State})
+		return queues.AnnounceInbox(ctx, tx, fieldID, &queues.Item{Kind: kind, ID: itemID, FieldID: fieldID, State: in.State})
 	})
 }
 

@@ -146,11 +146,11 @@ func TestInboxAndTriage(t *testing.T) {
 		triage := func(c *apptest.Client, group int64, kind string, id int64, body map[string]string) *apptest.Response {
 			return c.Do("POST", fmt.Sprintf("/api/v1/expert-groups/%d/inbox/%s/%d/triage", group, kind, id), body)
 		}
-		if r := triage(bildung, 1, "idea", idea.ID, map[string]string{"state": "new"}); r.Status != 422 {
-			t.Fatalf("back to new: %d", r.Status)
-		}
 		if r := triage(bildung, 1, "idea", idea.ID, map[string]string{"state": "in_review"}); r.Status != 200 {
 			t.Fatalf("in_review: %d %s", r.Status, r.Body)
+		}
+		if r := triage(bildung, 1, "idea", idea.ID, map[string]string{"state": "new"}); r.Status != 422 {
+			t.Fatalf("back to new: %d", r.Status)
 		}
 		answer := "Wir nehmen die Lernwerkstatt in die Planung 2027 auf."
 		if r := triage(bildung, 1, "idea", idea.ID, map[string]string{"state": "adopted", "response": answer}); r.Status != 200 {
