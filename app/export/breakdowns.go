@@ -213,22 +213,22 @@ func (s *source) readThemes(ctx context.Context, sum *Summary) error {
 }
 
 func (s *source) readDays(ctx context.Context, sum *Summary) error {
-	ideas, err := s.countBy(ctx, "SELECT "+s.dayExpr("i.created_at")+" AS d, COUNT(*) FROM ideas i WHERE "+publishedIdeas+s.fields+" GROUP BY d")
+	ideas, err := s.countBy(ctx, "SELECT "+s.hourExpr("i.created_at")+" AS d, COUNT(*) FROM ideas i WHERE "+publishedIdeas+s.fields+" GROUP BY d")
 	if err != nil {
 		return err
 	}
-	comments, err := s.countBy(ctx, "SELECT "+s.dayExpr("c.created_at")+" AS d, COUNT(*) FROM comments c WHERE "+s.visible+" GROUP BY d")
+	comments, err := s.countBy(ctx, "SELECT "+s.hourExpr("c.created_at")+" AS d, COUNT(*) FROM comments c WHERE "+s.visible+" GROUP BY d")
 	if err != nil {
 		return err
 	}
-	// Grouped by item and day, the votes come in the order of the
+	// Grouped by item and hour, the votes come in the order of the
 	// votes_target_day index and need no sorting; the days are summed here.
 	votes := map[string]int64{}
 	for _, part := range []string{
 		"v.target_kind = 'measure' AND v.target_id IN (SELECT m.id FROM measures m WHERE m.field_id IN " + s.fields + ")",
 		"v.target_kind = 'idea' AND v.target_id IN (SELECT i.id FROM ideas i WHERE " + publishedIdeas + s.fields + ")",
 	} {
-		err := s.st.Each(ctx, "SELECT "+s.dayExpr("v.created_at")+" AS d, COUNT(*) FROM votes v WHERE "+part+" GROUP BY v.target_id, d", nil, func(rows *sql.Rows) error {
+		err := s.st.Each(ctx, "SELECT "+s.hourExpr("v.created_at")+" AS d, COUNT(*) FROM votes v WHERE "+part+" GROUP BY v.target_id, d", nil, func(rows *sql.Rows) error {
 			var (
 				d string
 				n int64
@@ -236,7 +236,7 @@ func (s *source) readDays(ctx context.Context, sum *Summary) error {
 			if err := rows.Scan(&d, &n); err != nil {
 				return err
 			}
-			votes[d] += n
+			votes[cityDay(d)] += n
 			return nil
 		})
 		if err != nil {
@@ -246,6 +246,7 @@ func (s *source) readDays(ctx context.Context, sum *Summary) error {
 	if err != nil {
 		return err
 	}
+	ideas, comments = byCityDay(ideas), byCityDay(comments)
 	days := map[string]bool{}
 	for _, m := range []map[string]int64{ideas, comments, votes} {
 		for d := range m {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mitreden/mitreden/app/locale"
 )
 
 // csvColumns are the columns of the CSV export. Every row has all of them;
@@ -71,6 +73,11 @@ func share(a *float64, comma bool) string {
 	}
 	return s
 }
+
+// localTime is a time in the city's zone as RFC 3339 with its offset
+// ("2026-07-02T00:30:00+02:00"): what people there read, and still
+// exact for a program.
+func localTime(t time.Time) string { return t.In(locale.CityTime()).Format(time.RFC3339) }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
@@ -196,7 +203,7 @@ func (c *csvWriter) idea(r *IdeaRow) error {
 	c.set("approval_share", share(r.Tally.Approval(), c.comma))
 	c.set("comments", itoa(r.Comments))
 	c.set("votes", itoa(r.Tally.Total()))
-	c.set("date", r.CreatedAt.Format(time.RFC3339))
+	c.set("date", localTime(r.CreatedAt))
 	c.set("response", r.Response)
 	c.set("measure", ref(r.Measure))
 	return c.flush()
@@ -214,7 +221,7 @@ func (c *csvWriter) comment(r *CommentRow) error {
 	c.set("stance", c.lb.stance[r.Stance])
 	c.set("lang", r.Lang)
 	c.set("author", r.Author)
-	c.set("date", r.CreatedAt.Format(time.RFC3339))
+	c.set("date", localTime(r.CreatedAt))
 	c.set("response", r.Response)
 	return c.flush()
 }

@@ -102,11 +102,12 @@ func (b *labels) language(code string) string {
 }
 
 // history is a measure's history as one line of text, oldest first:
-// "2026-03-01 Adopted: statement; …" (UTC days, as the export's dates).
+// "2026-03-01 Adopted: statement; …" (days in the city's time, as the
+// export's dates).
 func (b *labels) history(h []HistoryRow) string {
 	parts := make([]string, 0, len(h))
 	for _, e := range h {
-		p := e.At.Format(time.DateOnly) + " " + b.status[e.Status]
+		p := e.At.In(locale.CityTime()).Format(time.DateOnly) + " " + b.status[e.Status]
 		if e.Statement != "" {
 			p += ": " + strings.Join(strings.Fields(e.Statement), " ")
 		}

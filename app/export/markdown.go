@@ -6,6 +6,9 @@ import (
 	"io"
 	"math"
 	"strings"
+	"time"
+
+	"github.com/mitreden/mitreden/app/locale"
 )
 
 // mdWriter writes a document meant to be read and printed: headings, the
@@ -82,7 +85,7 @@ func (m *mdWriter) col(k string) string { return mdInline(m.lb.col(k)) }
 func (m *mdWriter) begin(sum *Summary) error {
 	l := m.lb.l
 	m.p("# %s\n\n", mdInline(l.T("export.title", "Name", sum.Scope.Name)))
-	m.p("%s\n\n", mdInline(l.T("export.generated", "Date", sum.GeneratedAt.Format("2006-01-02 15:04 UTC"))))
+	m.p("%s\n\n", mdInline(l.T("export.generated", "Date", l.DateTime(sum.GeneratedAt))))
 	m.p("%s\n\n", mdInline(l.T("export.privacy_note")))
 	m.p("## %s\n\n", mdInline(l.T("experts.fields")))
 	for _, f := range sum.Fields {
@@ -152,7 +155,7 @@ func (m *mdWriter) records(measures []MeasureRow) {
 			m.p("  - %s: %s\n", m.col("lead"), mdInline(x.Lead))
 		}
 		for _, h := range x.History {
-			line := h.At.Format("2006-01-02") + " " + m.lb.status[h.Status]
+			line := h.At.In(locale.CityTime()).Format(time.DateOnly) + " " + m.lb.status[h.Status]
 			if h.Statement != "" {
 				line += ": " + h.Statement
 			}
@@ -172,7 +175,7 @@ func (m *mdWriter) beginIdeas() error {
 
 func (m *mdWriter) idea(r *IdeaRow) error {
 	m.p("### %s\n\n", mdInline(fmt.Sprintf("%s %d: %s", m.lb.kind["idea"], r.ID, r.Title)))
-	meta := []string{r.Author, r.Field, r.Lang, r.CreatedAt.Format("2006-01-02"), m.lb.triage[r.TriageState],
+	meta := []string{r.Author, r.Field, r.Lang, r.CreatedAt.In(locale.CityTime()).Format(time.DateOnly), m.lb.triage[r.TriageState],
 		fmt.Sprintf("%s %d · %s %d · %s %d · %s %s", m.lb.col("votes_for"), r.Tally.For, m.lb.col("votes_against"), r.Tally.Against,
 			m.lb.col("votes_neutral"), r.Tally.Neutral, m.lb.col("approval_share"), percent(r.Tally.Approval()))}
 	if len(r.Themes) > 0 {
@@ -196,7 +199,7 @@ func (m *mdWriter) beginComments() error {
 func (m *mdWriter) comment(r *CommentRow) error {
 	target := fmt.Sprintf("%s %d: %s", m.lb.kind[r.TargetKind], r.TargetID, r.TargetTitle)
 	m.p("**%s %d** · %s\n\n", mdInline(m.lb.kind["comment"]), r.ID, mdInline(strings.Join([]string{r.Author, m.lb.stance[r.Stance],
-		r.Lang, r.CreatedAt.Format("2006-01-02"), m.lb.triage[r.TriageState], target}, " · ")))
+		r.Lang, r.CreatedAt.In(locale.CityTime()).Format(time.DateOnly), m.lb.triage[r.TriageState], target}, " · ")))
 	m.p("%s\n\n", mdQuote(r.Body))
 	if r.Response != "" {
 		m.p("**%s:** %s\n\n", mdInline(m.lb.col("response")), mdInline(r.Response))

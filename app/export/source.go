@@ -49,8 +49,29 @@ func newSource(st *store.Store, scope Scope, l *locale.Localizer) *source {
 	}
 }
 
-// dayExpr is the UTC calendar day of a timestamp column, as YYYY-MM-DD.
-func (s *source) dayExpr(col string) string { return s.st.UTCDay(col) }
+// hourExpr is the UTC hour of a timestamp column; cityDay turns it into
+// the city's calendar day, which the exports count by (SQLite knows no
+// time zones, so the conversion is done here).
+func (s *source) hourExpr(col string) string { return s.st.UTCHour(col) }
+
+// cityDay is the day in Europe/Berlin, YYYY-MM-DD, of a UTC hour
+// "YYYY-MM-DD HH".
+func cityDay(hour string) string {
+	t, err := time.ParseInLocation("2006-01-02 15", strings.Replace(hour, "T", " ", 1), time.UTC)
+	if err != nil {
+		return hour[:min(len(hour), 10)]
+	}
+	return t.In(locale.CityTime()).Format(time.DateOnly)
+}
+
+// byCityDay sums counts per UTC hour into counts per city day.
+func byCityDay(hours map[string]int64) map[string]int64 {
+	out := make(map[string]int64, len(hours))
+	for h, n := range hours {
+		out[cityDay(h)] += n
+	}
+	return out
+}
 
 func (s *source) text(raw string) string {
 	var t locale.Text

@@ -5,8 +5,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/mitreden/mitreden/app/locale"
 )
 
 // xlsxWriter writes one sheet per kind (summary, measures, ideas,
@@ -25,6 +28,7 @@ type xlsxWriter struct {
 	row    int
 	header int
 	pct    int
+	date   int
 	vals   []any
 }
 
@@ -55,7 +59,13 @@ func newXLSX(w io.Writer, lb *labels, themes themeTitles) (*xlsxWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &xlsxWriter{out: w, f: f, lb: lb, themes: themes, header: header, pct: pct}, nil
+	// Format 22 is the built-in date and time, which spreadsheets show
+	// in their reader's own way (24.11.2026 19:00 in German).
+	date, err := f.NewStyle(&excelize.Style{NumFmt: 22})
+	if err != nil {
+		return nil, err
+	}
+	return &xlsxWriter{out: w, f: f, lb: lb, themes: themes, header: header, pct: pct, date: date}, nil
 }
 
 // sheetName makes a catalog text a valid sheet name.
@@ -159,6 +169,12 @@ func (x *xlsxWriter) approval(t Tally) any {
 	return excelize.Cell{StyleID: x.pct, Value: *a}
 }
 
+// when is a date cell with the city's wall-clock time: a spreadsheet's
+// dates carry no zone, and people read the time as it was in the city.
+func (x *xlsxWriter) when(t time.Time) excelize.Cell {
+	return excelize.Cell{StyleID: x.date, Value: t.In(locale.CityTime())}
+}
+
 func (x *xlsxWriter) begin(sum *Summary) error {
 	_ = x.f.SetDocProps(&excelize.DocProperties{Title: sum.Scope.Name, Creator: "mitreden", Language: sum.Lang})
 	if err := x.open("export.sheet_summary", "Summary", summaryCols); err != nil {
@@ -200,7 +216,7 @@ func (x *xlsxWriter) idea(r *IdeaRow) error {
 	v := x.vals
 	v[0], v[1], v[2], v[3], v[4], v[5], v[6] = r.ID, r.Field, r.Title, r.Body, r.Lang, x.themes.list(r.Themes), r.Author
 	v[7], v[8], v[9], v[10], v[11] = r.Tally.For, r.Tally.Against, r.Tally.Neutral, x.approval(r.Tally), r.Comments
-	v[12], v[13], v[14], v[15] = x.lb.triage[r.TriageState], r.Response, r.CreatedAt, ref(r.Measure)
+	v[12], v[13], v[14], v[15] = x.lb.triage[r.TriageState], r.Response, x.when(r.CreatedAt), ref(r.Measure)
 	return x.write(v...)
 }
 
@@ -215,7 +231,7 @@ func (x *xlsxWriter) comment(r *CommentRow) error {
 		parent = *r.ParentID
 	}
 	v[0], v[1], v[2], v[3], v[4], v[5] = r.ID, r.Field, x.lb.kind[r.TargetKind]+" "+itoa(r.TargetID), r.TargetTitle, parent, r.Body
-	v[6], v[7], v[8], v[9], v[10], v[11] = x.lb.stance[r.Stance], r.Lang, r.Author, x.lb.triage[r.TriageState], r.Response, r.CreatedAt
+	v[6], v[7], v[8], v[9], v[10], v[11] = x.lb.stance[r.Stance], r.Lang, r.Author, x.lb.triage[r.TriageState], r.Response, x.when(r.CreatedAt)
 	return x.write(v...)
 }
 

@@ -223,6 +223,17 @@ func (tx *Tx) Locked(q *bun.SelectQuery) *bun.SelectQuery {
 	return q
 }
 
+// UTCHour is the SQL for the UTC hour of a timestamp column, as
+// "YYYY-MM-DD HH" (SQLite may have a "T" where the space is). Grouped by
+// hour, counts can be summed into the days of any zone with whole-hour
+// offsets, such as the city's (Europe/Berlin).
+func (s *Store) UTCHour(col string) string {
+	if s.Driver == config.Postgres {
+		return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')"
+	}
+	return "substr(" + col + ", 1, 13)"
+}
+
 // UTCDay is the SQL for the UTC calendar day of a timestamp column, as
 // YYYY-MM-DD (SQLite keeps timestamps as text in that order).
 func (s *Store) UTCDay(col string) string {
