@@ -335,4 +335,20 @@ func TestNarrowScreens(t *testing.T) {
 		tab.Open("/m/1?lang=" + lang)
 		tab.Screenshot(filepath.Join(screenshotDir(t), lang, "measure-320px.png"))
 	}
+	// An expert's pages too: the overview's wide measures table scrolls
+	// inside its own container, never the page.
+	expert := browsertest.Start(t, s.URL).Tab()
+	expert.Viewport(320, 640)
+	signIn(t, expert, "expertin@example.org")
+	for _, lang := range auditLangs(s) {
+		for _, c := range pageTypes(p)["expertin@example.org"] {
+			expert.Open(c.path + "?lang=" + lang)
+			if wide := browsertest.Eval[bool](expert, "document.documentElement.scrollWidth > window.innerWidth + 1"); wide {
+				t.Errorf("%s %s scrolls sideways at 320px", lang, c.path)
+				t.Log(browsertest.Eval[string](expert, `Array.from(document.querySelectorAll('body *')).filter(e => { const r = e.getBoundingClientRect(); return !e.closest('.table-wrap') && (r.right > window.innerWidth + 1 || r.left < -1) }).slice(0, 12).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().left) + '-' + Math.round(e.getBoundingClientRect().right)).join(' | ')`))
+			}
+		}
+		expert.Open("/experts/1/summary?lang=" + lang)
+		expert.Screenshot(filepath.Join(screenshotDir(t), lang, "experts-summary-320px.png"))
+	}
 }

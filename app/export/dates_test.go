@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +17,8 @@ import (
 	"github.com/mitreden/mitreden/app/store"
 )
 
-// Dates are the city's (Europe/Berlin): in the CSV as RFC 3339 with the Berlin offset, in the
+// Dates are the city's (Europe/Berlin): on the overview page in the
+// page's language, in the CSV as RFC 3339 with the Berlin offset, in the
 // XLSX as date cells with the Berlin wall-clock time, and the days of
 // participation over time are Berlin days. 22:30 UTC on 1 July is already
 // 2 July in Berlin.
@@ -39,6 +41,27 @@ func TestExportDatesInCityTime(t *testing.T) {
 		}
 		base := "/api/v1/expert-groups/1/export?format="
 		const local = "2026-07-02T00:30:00+02:00"
+
+		t.Run("page", func(t *testing.T) {
+			page := must(t, s.Browser("bildung@example.org", "a-good-password").Get("/experts/1/summary"), 200)
+			apptest.CheckPage(t, page, "de")
+			for _, want := range []string{
+				`<time datetime="2026-07-02">02.07.2026</time>`,
+				"Ein Beitrag zählt bei jedem seiner Themen.",
+				"<caption>Maßnahmen mit Stimmen und Kommentaren",
+				"Erstellt am ",
+			} {
+				if !strings.Contains(page.Text(), want) {
+					t.Errorf("the overview lacks %q", want)
+				}
+			}
+			if strings.Contains(page.Text(), ">2026-07-01<") || strings.Contains(page.Text(), ">2026-07-02<") {
+				t.Error("the overview shows a day unlocalised")
+			}
+			if en := must(t, s.Browser("bildung@example.org", "a-good-password").Get("/experts/1/summary?lang=en"), 200); !strings.Contains(en.Text(), "A contribution counts in each of its themes") {
+				t.Error("the theme note is not translated")
+			}
+		})
 
 		t.Run("csv", func(t *testing.T) {
 			body := download(t, expert, base+"csv&lang=en")

@@ -174,6 +174,16 @@ func (o *Overview) Width(r CountRow) float64 {
 	return float64(r.Ideas+r.Comments+r.Votes) / float64(most) * 100
 }
 
+// Day is the date of a day row (a day in the city's time), for showing
+// it in the page's language.
+func (o *Overview) Day(r CountRow) time.Time {
+	d, err := time.ParseInLocation(time.DateOnly, r.Key, locale.CityTime())
+	if err != nil {
+		return time.Time{}
+	}
+	return d
+}
+
 // Percent formats an approval share, "–" when there is none.
 func (o *Overview) Percent(t Tally) string { return percent(t.Approval()) }
 
