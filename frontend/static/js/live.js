@@ -5,6 +5,11 @@
 // polite live region (#live-announcer) tells screen readers what changed.
 
 const root = document.documentElement;
+
+// A confirmation shown where the person acted (after a vote, comment or
+// report) takes focus, so that screen readers announce it and it is in view.
+const placed = document.querySelector("[data-flash-here]");
+if (placed) placed.focus();
 const topics = [...new Set([...document.querySelectorAll("[data-live-topic]")].map((e) => e.dataset.liveTopic))];
 const block = document.getElementById("live-messages");
 const texts = block ? JSON.parse(block.textContent) : { lang: root.lang, m: {} };
