@@ -223,7 +223,10 @@ func (h *Handlers) RegisterPage(c *fiber.Ctx) error {
 	if access.From(c).SignedIn() {
 		return pages.Redirect(c, "/me")
 	}
-	return h.pages.Render(c, fiber.StatusOK, "register", h.pages.NewView(c, locale.From(c).T("register.title")))
+	v := h.pages.NewView(c, locale.From(c).T("register.title"))
+	// "Sign in to vote" → "Register" keeps the way back to the page.
+	v.Form = map[string]string{"next": pages.SafeNext(strings.Clone(c.Query("next")), "")}
+	return h.pages.Render(c, fiber.StatusOK, "register", v)
 }
 
 // RegisterSubmit is POST /register.
@@ -232,6 +235,7 @@ func (h *Handlers) RegisterSubmit(c *fiber.Ctx) error {
 		"email":        strings.Clone(c.FormValue("email")),
 		"display_name": strings.Clone(c.FormValue("display_name")),
 		"consent":      strings.Clone(c.FormValue("consent")),
+		"next":         pages.SafeNext(strings.Clone(c.FormValue("next")), ""),
 	}
 	in := NewAccount{
 		Email: form["email"], Password: c.FormValue("password"), DisplayName: form["display_name"],
@@ -247,7 +251,7 @@ func (h *Handlers) RegisterSubmit(c *fiber.Ctx) error {
 			h.setSessionCookie(c, s)
 			h.setDeviceCookie(c, u.ID)
 			pages.Flash(c, "ok", "flash.registered")
-			return pages.Redirect(c, "/")
+			return pages.Redirect(c, pages.SafeNext(form["next"], "/"))
 		}
 	}
 	return h.formRefused(c, err, "register", "register.title", form, nil)

@@ -163,6 +163,9 @@ type View struct {
 	// Flash is a one-time message from the previous request.
 	Flash     string
 	FlashKind string
+	// FlashPlace is the id of the element the flash is shown next to
+	// ("" for the top of the page; see FlashAt).
+	FlashPlace string
 	// Form holds submitted values to fill in again; Errors the messages
 	// per field, in the order they appear on the form.
 	Form   map[string]string
@@ -271,8 +274,12 @@ func (r *Renderer) NewView(c *fiber.Ctx, title string) *View {
 	v.query, _ = url.ParseQuery(string(c.Request().URI().QueryString()))
 	if raw := c.Cookies(flashCookie); raw != "" {
 		kind, key, _ := strings.Cut(raw, ":")
+		key, place, _ := strings.Cut(key, "@")
 		if strings.HasPrefix(key, "flash.") {
 			v.Flash, v.FlashKind = l.T(key), kind
+			if plainID(place) {
+				v.FlashPlace = place
+			}
 		}
 		c.Cookie(&fiber.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
 	}

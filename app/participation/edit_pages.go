@@ -81,8 +81,7 @@ func editSubmit(c *fiber.Ctx, form map[string]string, page func(*fiber.Ctx, *for
 	if err != nil {
 		return formError(c, err, page, form, "")
 	}
-	pages.Flash(c, "ok", "flash.changed")
-	return pages.Redirect(c, back)
+	return pages.RedirectFlash(c, "ok", "flash.changed", back)
 }
 
 // EditIdeaPage is GET /ideas/{id}/edit (its author).

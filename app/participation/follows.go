@@ -72,7 +72,6 @@ func (h *Handlers) FollowSubmit(kind Kind) fiber.Handler {
 		if follow {
 			flash = "flash.followed"
 		}
-		pages.Flash(c, "ok", flash)
-		return pages.Redirect(c, itemPath(kind, id)+"#follow")
+		return pages.RedirectFlash(c, "ok", flash, itemPath(kind, id)+"#follow")
 	}
 }

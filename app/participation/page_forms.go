@@ -63,8 +63,7 @@ func (h *Handlers) VoteSubmit(kind Kind) fiber.Handler {
 		if err != nil {
 			return formError(c, err, h.pageFor(kind), nil, "")
 		}
-		pages.Flash(c, "ok", flash)
-		return pages.Redirect(c, itemPath(kind, id)+"#vote")
+		return pages.RedirectFlash(c, "ok", flash, itemPath(kind, id)+"#vote")
 	}
 }
 
@@ -103,11 +102,9 @@ func (h *Handlers) CommentSubmit(kind Kind) fiber.Handler {
 			return formError(c, err, h.pageFor(kind), form, prefix)
 		}
 		if res.Status == StatusPending {
-			pages.Flash(c, "ok", "flash.comment_pending")
-			return pages.Redirect(c, itemPath(kind, id)+"#comments")
+			return pages.RedirectFlash(c, "ok", "flash.comment_pending", itemPath(kind, id)+"#comments")
 		}
-		pages.Flash(c, "ok", "flash.comment_published")
-		return pages.Redirect(c, itemPath(kind, id)+"#comment-"+strconv.FormatInt(res.ID, 10))
+		return pages.RedirectFlash(c, "ok", "flash.comment_published", itemPath(kind, id)+"#comment-"+strconv.FormatInt(res.ID, 10))
 	}
 }
 
@@ -152,13 +149,11 @@ func (h *Handlers) ReportSubmit(c *fiber.Ctx) error {
 			return pages.Redirect(c, "/login?next="+url.QueryEscape(back))
 		}
 		if errors.As(err, &p) && p.Status < 500 {
-			pages.Flash(c, "error", "flash.report_failed")
-			return pages.Redirect(c, back)
+			return pages.RedirectFlash(c, "error", "flash.report_failed", back)
 		}
 		return err
 	}
-	pages.Flash(c, "ok", "flash.reported")
-	return pages.Redirect(c, back)
+	return pages.RedirectFlash(c, "ok", "flash.reported", back)
 }
 
 // WithdrawCommentSubmit is POST /comments/{id}/withdraw.
@@ -182,6 +177,5 @@ func withdrawSubmit(c *fiber.Ctx, fn withdraw, flash, back string) error {
 	if err := fn(c.UserContext(), access.From(c), id); err != nil {
 		return err
 	}
-	pages.Flash(c, "ok", flash)
-	return pages.Redirect(c, back)
+	return pages.RedirectFlash(c, "ok", flash, back)
 }

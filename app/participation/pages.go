@@ -3,6 +3,7 @@ package participation
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -101,9 +102,10 @@ type ReportForm struct {
 
 // Report prepares the report form for a comment or the idea.
 func (d *Discussion) Report(v *pages.View, kind string, id int64) ReportForm {
-	back := d.Path
+	// The confirmation is shown where the report was made (FlashAt).
+	back := d.Path + "#report-" + kind + "-" + strconv.FormatInt(id, 10)
 	if kind == "comment" {
-		back += "#comment-" + strconv.FormatInt(id, 10)
+		back = d.Path + "#comment-" + strconv.FormatInt(id, 10)
 	}
 	return ReportForm{View: v, Kind: kind, ID: id, Back: back}
 }
@@ -217,6 +219,25 @@ func (h *Handlers) discussion(c *fiber.Ctx, kind Kind, id, reader int64, path, p
 	return d, nil
 }
 
+// placeFlash shows a confirmation left for a comment that is not on this
+// page of the discussion (or not shown at all) above the discussion.
+func placeFlash(view *pages.View, d *Discussion) {
+	if !strings.HasPrefix(view.FlashPlace, "comment-") {
+		return
+	}
+	for _, t := range d.Threads {
+		if view.FlashPlace == "comment-"+strconv.FormatInt(t.ID, 10) {
+			return
+		}
+		for _, r := range t.Replies {
+			if view.FlashPlace == "comment-"+strconv.FormatInt(r.ID, 10) {
+				return
+			}
+		}
+	}
+	view.MoveFlash("comments")
+}
+
 // Prefixes of catalog keys built from values: stances (stance.pro, …),
 // roles (role.expert, …) and triage states (triage.adopted, …).
 const (
@@ -320,6 +341,7 @@ func (h *Handlers) measurePage(c *fiber.Ctx, failed *formFailure) error {
 		d.personal = p
 		pages.SetParts(c, p)
 	}
+	placeFlash(view, d)
 	return h.render(c, "measure", view, failed)
 }
 
@@ -374,6 +396,7 @@ func (h *Handlers) ideaPage(c *fiber.Ctx, failed *formFailure) error {
 			Path: d.Path, Topic: string(topics.Idea(id)), Tally: idea.Tally, MyVote: reader.MyVote, Following: reader.Following,
 			ApprovalRate: approval(idea.Tally), Open: d.Open, Ended: d.Ended, Votable: idea.Status == StatusPublished,
 		}}
+	placeFlash(view, d)
 	return h.render(c, "idea", view, failed)
 }
 

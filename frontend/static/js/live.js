@@ -5,6 +5,11 @@
 // polite live region (#live-announcer) tells screen readers what changed.
 
 const root = document.documentElement;
+
+// A confirmation shown where the person acted (after a vote, comment or
+// report) takes focus, so that screen readers announce it and it is in view.
+const placed = document.querySelector("[data-flash-here]");
+if (placed) placed.focus();
 const topics = [...new Set([...document.querySelectorAll("[data-live-topic]")].map((e) => e.dataset.liveTopic))];
 const block = document.getElementById("live-messages");
 const texts = block ? JSON.parse(block.textContent) : { lang: root.lang, m: {} };
@@ -92,6 +97,17 @@ function onTally(d) {
     }
     box.replaceChildren(...children);
     if (box.closest("#vote")) main = true;
+  }
+  // The bars beside the tallies: for, against, neutral, as the server draws them.
+  const total = d.tally.for + d.tally.against + d.tally.neutral;
+  for (const bar of document.querySelectorAll(`[data-tally-bar="${key}"]`)) {
+    let x = 0;
+    for (const k of ["for", "against", "neutral"]) {
+      const w = total ? Math.round((d.tally[k] * 10000) / total) / 100 : 0;
+      const r = bar.querySelector(`[data-bar="${k}"]`);
+      if (r) { r.setAttribute("x", String(x)); r.setAttribute("width", String(w)); }
+      x = Math.round((x + w) * 100) / 100;
+    }
   }
   if (main) announce(t("live.tally", { Tally: tallyText(d.tally).join(", ") }), true);
 }
