@@ -1,0 +1,52 @@
+package participation_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/mitreden/mitreden/app/apptest"
+)
+
+// A report form asks for a reason rather than suggesting one; sent
+// without, it comes back open with the error on its reason.
+func TestReportFormAsksForAReason(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		patchWir2(t, s, map[string]any{"moderation": "post"})
+		id := mustComment(t, s.Register("author@example.org", "Autorin"), "/api/v1/measures/1/comments")
+		s.Register("melder@example.org", "Melder")
+		b := s.Browser("melder@example.org", apptest.Password)
+		page := b.Get("/m/1")
+		if !strings.Contains(page.Text(), `name="reason" value="discrimination"`) || strings.Contains(page.Text(), `value="discrimination" required checked`) {
+			t.Fatalf("the report form preselects a reason or has none:\n%s", page.Text())
+		}
+		sid := strconv.FormatInt(id, 10)
+		r := b.Do("POST", "/reports", url.Values{"_csrf": {apptest.FormCSRF(t, page)}, "target": {"comment"}, "id": {sid}, "back": {"/m/1#comment-" + sid}, "note": {"Bitte prüfen"}})
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("a report without a reason: %d, want 422", r.Status)
+		}
+		text := r.Text()
+		for _, want := range []string{`href="#field-report-comment-` + sid + `-reason"`, `id="field-report-comment-` + sid + `-reason-error"`, `Bitte wählen Sie einen Grund.`, `>Bitte prüfen</textarea>`} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the page again lacks %s", want)
+			}
+		}
+		apptest.CheckPage(t, r, "de")
+	})
+}
+
+// The last breadcrumb is the page itself, not a link to it.
+func TestLastBreadcrumbIsNotALink(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		for _, path := range []string{"/c/wir2", "/c/wir2/progress", "/f/1", "/m/1"} {
+			text := s.Client().Get(path).Text()
+			_, crumbs, _ := strings.Cut(text, `class="breadcrumb"`)
+			crumbs, _, _ = strings.Cut(crumbs, `</nav>`)
+			if !strings.Contains(crumbs, `<li><span aria-current="page"`) || strings.Contains(crumbs, `<a href="`+path+`"`) {
+				t.Errorf("%s: the last breadcrumb is a link:\n%s", path, crumbs)
+			}
+		}
+	})
+}
