@@ -50,3 +50,24 @@ func TestLastBreadcrumbIsNotALink(t *testing.T) {
 		}
 	})
 }
+
+// An erased author is named with a phrase of its own after "by", not the
+// bare "deleted account" ("Von gelöschtes Konto").
+func TestErasedAuthorPhrase(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		patchWir2(t, s, map[string]any{"moderation": "post"})
+		u := s.Register("weg@example.org", "Weg")
+		var idea struct{ ID int64 }
+		u.Do("POST", "/api/v1/fields/1/ideas", map[string]any{"title": "Mehr Bänke", "body": "Zum Ausruhen."}).JSON(t, &idea)
+		if r := u.Do("DELETE", "/api/v1/me", nil); r.Status != 204 {
+			t.Fatalf("erase: %d %s", r.Status, r.Body)
+		}
+		path := "/i/" + strconv.FormatInt(idea.ID, 10)
+		for lang, want := range map[string]string{"de": "Von einem gelöschten Konto", "en": "By a deleted account"} {
+			text := s.Client().Get(path + "?lang=" + lang).Text()
+			if !strings.Contains(text, `<span class="author deleted">`+want+`</span>`) || strings.Contains(text, "Von gelöschtes") {
+				t.Errorf("%s: the erased author is not named %q", lang, want)
+			}
+		}
+	})
+}
