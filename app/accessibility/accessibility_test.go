@@ -304,6 +304,10 @@ func TestKeyboardOnly(t *testing.T) {
 	if !s.App.Catalog.Supported(target) {
 		target = "en"
 	}
+	// The languages are behind a disclosure in the header: open it with Enter.
+	tab.TabTo(`.lang-menu summary`)
+	visible("the language menu")
+	tab.Press(kb.Enter)
 	tab.TabTo(`.lang-switch a[hreflang="` + target + `"]`)
 	visible("the language switcher")
 	tab.PressFollow(kb.Enter)

@@ -71,3 +71,26 @@ func TestErasedAuthorPhrase(t *testing.T) {
 		}
 	})
 }
+
+// The header offers the six languages behind one disclosure, each link in
+// its own language, the current one marked.
+func TestHeaderLanguageMenu(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		text := s.Client().Get("/m/1?lang=en").Text()
+		_, menu, ok := strings.Cut(text, `<details class="lang-menu">`)
+		menu, _, _ = strings.Cut(menu, `</details>`)
+		if !ok || !strings.Contains(menu, `<summary>Language: <span lang="en">English</span></summary>`) {
+			t.Fatalf("no language menu in the header:\n%s", menu)
+		}
+		for _, code := range []string{"de", "en", "tr", "ar", "ru", "uk"} {
+			if !strings.Contains(menu, `lang="`+code+`" hreflang="`+code+`"`) {
+				t.Errorf("the menu lacks %s", code)
+			}
+		}
+		if strings.Count(menu, `hreflang="`) != 6 || strings.Count(menu, `aria-current="true"`) != 1 ||
+			!strings.Contains(menu, `hreflang="en" dir="ltr" aria-current="true">English<`) {
+			t.Errorf("six languages with the current one marked:\n%s", menu)
+		}
+	})
+}
+
