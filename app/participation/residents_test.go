@@ -1,6 +1,7 @@
 package participation_test
 
 import (
+	"html"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -94,3 +95,38 @@ func TestHeaderLanguageMenu(t *testing.T) {
 	})
 }
 
+// /me lists one's votes with what they are about, says which measure each
+// comment belongs to, and has signing out in a section of its own.
+func TestMyVotesAndCommentsSayWhatTheyAreAbout(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		patchWir2(t, s, map[string]any{"moderation": "post"})
+		s.Register("ich@example.org", "Ich")
+		b := s.Browser("ich@example.org", apptest.Password)
+		empty := b.Get("/me").Text()
+		if !strings.Contains(empty, `id="votes-heading"`) || !strings.Contains(empty, "Sie haben noch nicht abgestimmt.") {
+			t.Fatal("/me does not say there are no votes yet")
+		}
+		if r := b.Do("PUT", "/api/v1/measures/1/vote", map[string]int{"value": -1}); r.Status != 200 {
+			t.Fatalf("vote: %d %s", r.Status, r.Body)
+		}
+		mustComment(t, b, "/api/v1/measures/1/comments")
+		var m struct{ Title string }
+		s.Client().Get("/api/v1/measures/1").JSON(t, &m)
+		text := b.Get("/me").Text()
+		_, votes, _ := strings.Cut(text, `id="votes-heading"`)
+		votes, _, _ = strings.Cut(votes, `</section>`)
+		if !strings.Contains(votes, `<a href="/m/1">`+html.EscapeString(m.Title)+`</a>:`) || !strings.Contains(votes, `<strong>Dagegen</strong>`) {
+			t.Errorf("the vote is not listed with its measure:\n%s", votes)
+		}
+		_, mine, _ := strings.Cut(text, `id="contributions-heading"`)
+		mine, _, _ = strings.Cut(mine, `</section>`)
+		if !strings.Contains(mine, `Zu: <a href="/m/1">`+html.EscapeString(m.Title)+`</a>`) {
+			t.Errorf("the comment does not name its measure:\n%s", mine)
+		}
+		_, out, _ := strings.Cut(text, `id="sign-out-heading"`)
+		if out, _, _ = strings.Cut(out, `</section>`); !strings.Contains(out, `action="/logout"`) || strings.Contains(out, "password") {
+			t.Errorf("signing out is not a section of its own:\n%s", out)
+		}
+		apptest.CheckPage(t, b.Get("/me"), "de")
+	})
+}
