@@ -130,3 +130,49 @@ func TestMyVotesAndCommentsSayWhatTheyAreAbout(t *testing.T) {
 		apptest.CheckPage(t, b.Get("/me"), "de")
 	})
 }
+
+// The data download has a readable page with titles rather than ids, and
+// the JSON export names what votes and comments are about.
+func TestReadableExport(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		patchWir2(t, s, map[string]any{"moderation": "post"})
+		s.Register("daten@example.org", "Daten")
+		b := s.Browser("daten@example.org", apptest.Password)
+		if r := b.Do("PUT", "/api/v1/measures/1/vote", map[string]int{"value": 1}); r.Status != 200 {
+			t.Fatalf("vote: %d %s", r.Status, r.Body)
+		}
+		mustComment(t, b, "/api/v1/measures/1/comments")
+		var m struct{ Title string }
+		s.Client().Get("/api/v1/measures/1").JSON(t, &m)
+		if !strings.Contains(b.Get("/me").Text(), `href="/me/export?format=html"`) {
+			t.Error("/me does not link the readable page")
+		}
+		r := b.Get("/me/export?format=html")
+		if r.Status != http.StatusOK {
+			t.Fatalf("readable export: %d", r.Status)
+		}
+		text := r.Text()
+		link := `<a href="/m/1" dir="auto">` + html.EscapeString(m.Title) + `</a>`
+		_, votes, _ := strings.Cut(text, `id="votes-heading"`)
+		if !strings.Contains(votes, link+`: <strong>Dafür</strong>`) {
+			t.Errorf("the readable page does not name the measure voted on:\n%s", votes)
+		}
+		_, comments, _ := strings.Cut(text, `id="comments-heading"`)
+		if !strings.Contains(comments, "Zu: "+link) || !strings.Contains(comments, "Anderswo") {
+			t.Errorf("the readable page does not name the comment's measure:\n%s", comments)
+		}
+		apptest.CheckPage(t, r, "de")
+		var e struct {
+			Votes []struct {
+				Title string `json:"target_title"`
+			}
+		}
+		b.Get("/api/v1/me/export").JSON(t, &e)
+		if len(e.Votes) != 1 || e.Votes[0].Title != m.Title {
+			t.Errorf("the JSON export's vote lacks its title: %+v", e.Votes)
+		}
+		if r := s.Client().Get("/me/export?format=html"); r.Status == http.StatusOK {
+			t.Error("the readable export is shown without signing in")
+		}
+	})
+}
