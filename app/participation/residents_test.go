@@ -176,3 +176,35 @@ func TestReadableExport(t *testing.T) {
 		}
 	})
 }
+
+// The consultation page explains its jargon where it first appears, and an
+// empty discussion invites the first comment instead of counting zero.
+func TestJargonHintsAndEmptyDiscussion(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		page := s.Client().Get("/c/wir2").Text()
+		_, fields, _ := strings.Cut(page, `<h2 id="fields-heading">Handlungsfelder</h2>`)
+		if !strings.HasPrefix(strings.TrimSpace(fields), `<p class="hint">Handlungsfelder sind`) {
+			t.Errorf("no hint under the fields heading:\n%.300s", fields)
+		}
+		if !strings.Contains(page, `<p class="hint">Priorisierungen legen fest`) {
+			t.Error("no hint on the priorities")
+		}
+		s.Register("erst@example.org", "Erst")
+		b := s.Browser("erst@example.org", apptest.Password)
+		var empty string
+		for _, path := range []string{"/m/1", "/m/2", "/m/3"} {
+			if text := b.Get(path).Text(); strings.Contains(text, `data-comment-count="0"`) {
+				empty = text
+				break
+			}
+		}
+		if empty == "" {
+			t.Fatal("no measure without comments")
+		}
+		if !strings.Contains(empty, `<h2 id="comments-heading" data-comment-count="0">Kommentare</h2>`) ||
+			!strings.Contains(empty, `<a href="#field-body">Noch keine Kommentare – schreiben Sie den ersten!</a>`) ||
+			!strings.Contains(empty, `id="field-body"`) {
+			t.Error("an empty discussion does not invite the first comment")
+		}
+	})
+}
