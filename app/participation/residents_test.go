@@ -208,3 +208,20 @@ func TestJargonHintsAndEmptyDiscussion(t *testing.T) {
 		}
 	})
 }
+
+// The error summary of a form with several errors follows the fields.
+func TestErrorSummaryInFormOrder(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		c := s.Client()
+		r := c.Do("POST", "/register", url.Values{"_csrf": {apptest.FormCSRF(t, c.Get("/register"))}, "email": {"kein-at"}, "display_name": {"Neu"}, "password": {"kurz"}})
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("registration with two mistakes: %d", r.Status)
+		}
+		_, summary, _ := strings.Cut(r.Text(), `class="error-summary"`)
+		summary, _, _ = strings.Cut(summary, `</div>`)
+		email, password, consent := strings.Index(summary, `#field-email"`), strings.Index(summary, `#field-password"`), strings.Index(summary, `#field-consent"`)
+		if email < 0 || password < email || consent < password {
+			t.Errorf("the summary is not in the order of the form:\n%s", summary)
+		}
+	})
+}
