@@ -36,7 +36,7 @@ func (s *Service) nameTargets(ctx context.Context, e *Export) error {
 			ID    int64       `bun:"id"`
 			Title locale.Text `bun:"title,type:text"`
 		}
-		if err := s.st.DB.NewRaw("SELECT id, title FROM measures WHERE id IN (?)", bun.In(ids["measure"])).Scan(ctx, &rows); err != nil {
+		if err := s.st.DB.NewRaw("SELECT id, title FROM measures WHERE id IN (?)", bun.List(ids["measure"])).Scan(ctx, &rows); err != nil {
 			return err
 		}
 		for _, r := range rows {
@@ -49,7 +49,7 @@ func (s *Service) nameTargets(ctx context.Context, e *Export) error {
 			Title string `bun:"title"`
 		}
 		if err := s.st.DB.NewRaw("SELECT i.id, i.title FROM ideas i WHERE i.id IN (?) AND ("+access.PublicSQL("i")+" OR i.author_id = ?)",
-			bun.In(ids["idea"]), e.Account.ID).Scan(ctx, &rows); err != nil {
+			bun.List(ids["idea"]), e.Account.ID).Scan(ctx, &rows); err != nil {
 			return err
 		}
 		for _, r := range rows {
