@@ -126,7 +126,7 @@ func pageTypes(p people) map[string][]pageCase {
 		"resi@example.org": {
 			{"me", "/me", 200}, {"measure-signed-in", "/m/1", 200}, {"field-signed-in", "/f/1", 200},
 			{"idea-signed-in", "/i/" + idea, 200}, {"edit-comment", "/comments/" + comment + "/edit", 200},
-			{"edit-idea", "/ideas/" + idea + "/edit", 200}, {"delete-account", "/me/delete", 200},
+			{"edit-idea", "/ideas/" + idea + "/edit", 200}, {"delete-account", "/me/delete", 200}, {"my-data", "/me/export?format=html", 200},
 			{"notification-settings", "/me/notification-settings", 200}, {"notifications", "/me/notifications", 200},
 		},
 		"moderatorin@example.org": {{"moderation", "/moderation", 200}, {"moderation-log", "/moderation/log", 200}},
@@ -304,6 +304,10 @@ func TestKeyboardOnly(t *testing.T) {
 	if !s.App.Catalog.Supported(target) {
 		target = "en"
 	}
+	// The languages are behind a disclosure in the header: open it with Enter.
+	tab.TabTo(`.lang-menu summary`)
+	visible("the language menu")
+	tab.Press(kb.Enter)
 	tab.TabTo(`.lang-switch a[hreflang="` + target + `"]`)
 	visible("the language switcher")
 	tab.PressFollow(kb.Enter)

@@ -335,6 +335,14 @@ func (r *Renderer) Render(c *fiber.Ctx, status int, name string, v *View) error 
 	if err := t.ExecuteTemplate(buf, "layout", v); err != nil {
 		return problem.Internal(fmt.Errorf("render %s: %w", name, err))
 	}
+	if orderErrors(v.Errors, buf.Bytes()) {
+		// Only known once the fields are on the page: render it again
+		// with the summary in their order.
+		buf.Reset()
+		if err := t.ExecuteTemplate(buf, "layout", v); err != nil {
+			return problem.Internal(fmt.Errorf("render %s: %w", name, err))
+		}
+	}
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	if v.Viewer.SignedIn() {

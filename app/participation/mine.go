@@ -32,6 +32,33 @@ type MyContribution struct {
 	// and ideas not taken up), with its title.
 	MeasureID    *int64      `bun:"measure_id"`
 	MeasureTitle locale.Text `bun:"measure_title,type:text"`
+	// On names the measure or idea a comment is about, so the list says
+	// where each comment was written (empty for ideas, and for an idea
+	// no longer public).
+	On On `bun:"embed:on_"`
+}
+
+// On is the measure or idea something is about, with its title.
+type On struct {
+	MeasureTitle locale.Text `bun:"measure_title,type:text"`
+	IdeaTitle    string      `bun:"idea_title"`
+	IdeaLang     string      `bun:"idea_lang"`
+}
+
+// Shown reports whether there is a title to show.
+func (o On) Shown() bool { return len(o.MeasureTitle) > 0 || o.IdeaTitle != "" }
+
+// onColumns and onJoins read the title of the measure or idea (public,
+// or one's own) that rows of alias are about (its target_kind and
+// target_id); author is the placeholder of the reader.
+func onColumns() string {
+	return "om.title AS on_measure_title, COALESCE(oi.title, '') AS on_idea_title, COALESCE(oi.lang, '') AS on_idea_lang"
+}
+
+func onJoins(alias, author string) string {
+	return `
+LEFT JOIN measures om ON ` + alias + `.target_kind = 'measure' AND om.id = ` + alias + `.target_id
+LEFT JOIN ideas oi ON ` + alias + `.target_kind = 'idea' AND oi.id = ` + alias + `.target_id AND (` + access.PublicSQL("oi") + ` OR oi.author_id = ` + author + `)`
 }
 
 // MeasureLink is where the measure the idea was taken up in is shown.
@@ -55,6 +82,9 @@ func (m *MyContribution) Link() string {
 	return itemPath(m.TargetKind, m.TargetID) + "#comment-" + strconv.FormatInt(m.ID, 10)
 }
 
+// OnLink is the page of the measure or idea a comment is about.
+func (m *MyContribution) OnLink() string { return itemPath(m.TargetKind, m.TargetID) }
+
 // Visible reports whether the author can open it where it is shown:
 // published, or waiting for moderation (shown to its author only).
 func (m *MyContribution) Visible() bool { return access.Listed(m.Status, true) }
@@ -71,7 +101,7 @@ func (s *Service) ContributionsOf(ctx context.Context, userID int64, offset, lim
 	err := s.st.DB.NewRaw(`
 SELECT x.kind, x.id, x.title, x.body, x.status, x.created_at, x.target_kind, x.target_id, COALESCE(d.reason, '') AS decision_reason, COALESCE(d.statement, '') AS decision_statement,
   EXISTS (SELECT 1 FROM appeals a WHERE a.decision_id = d.id) AS appealed, `+TriageColumns("x")+`,
-  x.measure_id, tm.title AS measure_title FROM (
+  x.measure_id, tm.title AS measure_title, `+onColumns()+` FROM (
   SELECT 'idea' AS kind, i.id, i.title, i.body, i.status, i.created_at, 'idea' AS target_kind, i.id AS target_id,
     i.triage_state, i.response, i.response_group_id, i.measure_id
   FROM ideas i WHERE i.author_id = ?0
@@ -83,7 +113,7 @@ SELECT x.kind, x.id, x.title, x.body, x.status, x.created_at, x.target_kind, x.t
 LEFT JOIN moderation_decisions d ON d.id = (
   SELECT MAX(id) FROM moderation_decisions WHERE target_kind = x.kind AND target_id = x.id
 )`+TriageJoin("x")+`
-LEFT JOIN measures tm ON tm.id = x.measure_id
+LEFT JOIN measures tm ON tm.id = x.measure_id`+onJoins("x", "?0")+`
 ORDER BY x.created_at DESC, x.id DESC LIMIT ?1 OFFSET ?2`, userID, limit, offset).Scan(ctx, &rows)
 	return rows, err
 }
@@ -107,5 +137,37 @@ func (s *Service) ReportsOf(ctx context.Context, userID int64, limit int) ([]MyR
   COALESCE((SELECT c.body FROM comments c WHERE r.target_kind = 'comment' AND c.id = r.target_id),
            (SELECT i.title FROM ideas i WHERE r.target_kind = 'idea' AND i.id = r.target_id), '') AS excerpt
 FROM reports r WHERE r.reporter_id = ? ORDER BY r.id DESC LIMIT ?`, userID, limit).Scan(ctx, &rows)
+	return rows, err
+}
+
+// MyVote is a vote of a person as /me lists it, with what it is about.
+type MyVote struct {
+	Kind      Kind      `bun:"target_kind"`
+	ID        int64     `bun:"target_id"`
+	Value     int       `bun:"value"`
+	UpdatedAt time.Time `bun:"updated_at"`
+	On        On        `bun:"embed:on_"`
+}
+
+// Link is the page of the measure or idea voted on.
+func (m *MyVote) Link() string { return itemPath(m.Kind, m.ID) }
+
+// ValueKey names the vote in the catalog.
+func (m *MyVote) ValueKey() string {
+	switch {
+	case m.Value > 0:
+		return "vote.for"
+	case m.Value < 0:
+		return "vote.against"
+	}
+	return "vote.neutral"
+}
+
+// VotesOf lists a person's votes, the latest first.
+func (s *Service) VotesOf(ctx context.Context, userID int64, limit int) ([]MyVote, error) {
+	var rows []MyVote
+	err := s.st.DB.NewRaw(`SELECT v.target_kind, v.target_id, v.value, v.updated_at, `+onColumns()+`
+FROM votes v`+onJoins("v", "?0")+`
+WHERE v.user_id = ?0 ORDER BY v.updated_at DESC, v.id DESC LIMIT ?1`, userID, limit).Scan(ctx, &rows)
 	return rows, err
 }

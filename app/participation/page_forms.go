@@ -148,12 +148,34 @@ func (h *Handlers) ReportSubmit(c *fiber.Ctx) error {
 		if errors.As(err, &p) && p.Status == fiber.StatusUnauthorized {
 			return pages.Redirect(c, "/login?next="+url.QueryEscape(back))
 		}
+		if kind, itemID, ok := itemOf(back); ok && errors.As(err, &p) && p.Status == fiber.StatusUnprocessableEntity {
+			// The page again with the report form open and the error on
+			// its field, as any other form on it.
+			form := map[string]string{"target": strings.Clone(c.FormValue("target")), "id": strconv.FormatInt(id, 10),
+				"reason": strings.Clone(c.FormValue("reason")), "note": note}
+			return h.pageFor(kind)(c, &formFailure{err: err, form: form, prefix: "report-" + form["target"] + "-" + form["id"] + "-", itemID: itemID})
+		}
 		if errors.As(err, &p) && p.Status < 500 {
 			return pages.RedirectFlash(c, "error", "flash.report_failed", back)
 		}
 		return err
 	}
 	return pages.RedirectFlash(c, "ok", "flash.reported", back)
+}
+
+// itemOf reads the measure or idea page a report form came from ("/m/12#comment-3").
+func itemOf(back string) (Kind, int64, bool) {
+	path, _, _ := strings.Cut(back, "#")
+	kind := KindIdea
+	rest, ok := strings.CutPrefix(path, "/i/")
+	if !ok {
+		kind = KindMeasure
+		if rest, ok = strings.CutPrefix(path, "/m/"); !ok {
+			return kind, 0, false
+		}
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	return kind, id, err == nil && id > 0
 }
 
 // WithdrawCommentSubmit is POST /comments/{id}/withdraw.

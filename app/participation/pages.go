@@ -31,6 +31,17 @@ type formFailure struct {
 	// prefix marks which form on the page failed (e.g. "reply-12-"), so
 	// the error links to the right field.
 	prefix string
+	// itemID is the measure or idea shown again when the form was not
+	// posted below its page (a report); 0 reads it from the path.
+	itemID int64
+}
+
+// pageID is the item a page shows: from the path, or from a failed form.
+func pageID(c *fiber.Ctx, failed *formFailure) (int64, error) {
+	if failed != nil && failed.itemID != 0 {
+		return failed.itemID, nil
+	}
+	return consultations.IDParam(c, "id")
 }
 
 // Discussion is the comment section shared by measure and idea pages.
@@ -301,7 +312,7 @@ type MeasurePageData struct {
 func (h *Handlers) MeasurePage(c *fiber.Ctx) error { return h.measurePage(c, nil) }
 
 func (h *Handlers) measurePage(c *fiber.Ctx, failed *formFailure) error {
-	id, err := consultations.IDParam(c, "id")
+	id, err := pageID(c, failed)
 	if err != nil {
 		return err
 	}
@@ -368,7 +379,7 @@ type IdeaPageData struct {
 func (h *Handlers) IdeaPage(c *fiber.Ctx) error { return h.ideaPage(c, nil) }
 
 func (h *Handlers) ideaPage(c *fiber.Ctx, failed *formFailure) error {
-	id, err := consultations.IDParam(c, "id")
+	id, err := pageID(c, failed)
 	if err != nil {
 		return err
 	}

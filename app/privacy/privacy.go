@@ -174,6 +174,9 @@ type Export struct {
 type Target struct {
 	TargetKind string `json:"target_kind" bun:"target_kind"`
 	TargetID   int64  `json:"target_id" bun:"target_id"`
+	// TargetTitle names a measure or idea (public, or one's own) in the
+	// account's language, so a reader need not look ids up.
+	TargetTitle string `json:"target_title,omitempty" bun:"-"`
 }
 
 // Stamps are when an exported row was written and last changed.
@@ -238,6 +241,9 @@ JOIN code_batches b ON b.id = c.batch_id JOIN consultations k ON k.id = b.consul
 	}
 	for i := range out.Comments {
 		out.Comments[i].fill(out.Account.Locale)
+	}
+	if err := s.nameTargets(ctx, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

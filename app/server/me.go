@@ -23,11 +23,15 @@ func (a *App) myContributions(ctx context.Context, userID int64, page int) (any,
 	if err != nil {
 		return nil, err
 	}
+	votes, err := a.Participation.VotesOf(ctx, userID, 200)
+	if err != nil {
+		return nil, err
+	}
 	groups, err := a.Experts.GroupsOf(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	return &MyPage{Contributions: rows, Page: page, More: more, Reports: reports, Groups: groups}, nil
+	return &MyPage{Contributions: rows, Page: page, More: more, Reports: reports, Votes: votes, Groups: groups}, nil
 }
 
 // MyPage is the part of /me about contributions and reports.
@@ -37,6 +41,8 @@ type MyPage struct {
 	More          bool
 	// Reports are the person's reports with their outcome.
 	Reports []participation.MyReport
+	// Votes are the person's votes, the latest first.
+	Votes []participation.MyVote
 	// Groups are the expert groups the person works in.
 	Groups []experts.Group
 }

@@ -133,6 +133,7 @@ func mountPages(app *fiber.App, d Deps, limits *rateLimits) {
 	r.experts.Post("/experts/:id/inbox/:kind/:item/triage", d.Inbox.TriageSubmit)
 	r.experts.Post("/experts/:id/measures", d.Inbox.MeasureSubmit)
 
+	r.self.Get("/me/export", access.RequireSignedIn, d.Privacy.ExportPage)
 	r.self.Get("/me/delete", access.RequireSignedIn, d.Privacy.ErasePage)
 	r.self.Post("/me/delete", access.RequireSignedIn, d.Privacy.EraseSubmit)
 
