@@ -15,23 +15,28 @@ const PruneEvery = time.Hour
 // and every interval, until Close. Deleting is idempotent, so every
 // instance on a shared database may do it.
 func (a *App) startPruning(every time.Duration) {
+	a.stopPruning = repeat(every, PruneEvery, func(ctx context.Context) {
+		if err := a.Accounts.PruneSessions(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("pruning ended sessions failed", "err", err)
+		}
+	})
+}
+
+// repeat runs job now and every interval (fallback when interval is not
+// positive) in a goroutine of its own; the function it answers stops it
+// and waits for a running job to end.
+func repeat(every, fallback time.Duration, job func(ctx context.Context)) (stop func()) {
 	if every <= 0 {
-		every = PruneEvery
+		every = fallback
 	}
 	ctx, cancel := context.WithCancel(store.Background(context.Background()))
 	done := make(chan struct{})
-	a.stopPruning = func() {
-		cancel()
-		<-done
-	}
 	go func() {
 		defer close(done)
 		tick := time.NewTicker(every)
 		defer tick.Stop()
 		for {
-			if err := a.Accounts.PruneSessions(ctx); err != nil && ctx.Err() == nil {
-				a.log.Warn("pruning ended sessions failed", "err", err)
-			}
+			job(ctx)
 			select {
 			case <-ctx.Done():
 				return
@@ -39,4 +44,8 @@ func (a *App) startPruning(every time.Duration) {
 			}
 		}
 	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
