@@ -6,7 +6,11 @@
 package migrations
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
 
 	"github.com/uptrace/bun/migrate"
 )
@@ -21,4 +25,20 @@ func Load() (*migrate.Migrations, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// Digest is a hash of every migration file: tests keep a migrated template
+// database per digest and must build a new one when any file changes.
+func Digest() (string, error) {
+	h := sha256.New()
+	err := fs.WalkDir(files, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := files.ReadFile(path)
+		fmt.Fprintf(h, "%s %d\n", path, len(b))
+		h.Write(b)
+		return err
+	})
+	return hex.EncodeToString(h.Sum(nil))[:16], err
 }

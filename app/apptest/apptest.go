@@ -199,7 +199,7 @@ func Start(t testing.TB, db config.Database, opts ...Option) *Server {
 
 // ForEach runs fn against a fresh server per database.
 func ForEach(t *testing.T, fn func(t *testing.T, s *Server), opts ...Option) {
-	storetest.ForEach(t, func(t *testing.T, db config.Database) {
+	storetest.ForEachMigrated(t, func(t *testing.T, db config.Database) {
 		fn(t, Start(t, db, opts...))
 	})
 }

@@ -15,7 +15,7 @@ import (
 // WithMailServer runs fn against a fresh server per database whose mail
 // goes to an SMTP server the test starts, with short retry pauses.
 func WithMailServer(t *testing.T, fn func(t *testing.T, s *Server, smtpd *mailtest.Server), opts ...Option) {
-	storetest.ForEach(t, func(t *testing.T, db config.Database) {
+	storetest.ForEachMigrated(t, func(t *testing.T, db config.Database) {
 		smtpd := mailtest.Start(t)
 		opts := append([]Option{WithSMTP(smtpd.URL()), WithMail(func(o *mail.Options) {
 			o.FirstRetry, o.PollEvery = 50*time.Millisecond, 200*time.Millisecond

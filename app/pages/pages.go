@@ -42,8 +42,15 @@ type Renderer struct {
 	Identity func(ctx context.Context) (Identity, error)
 }
 
-// New parses layout.html and every other template in fsys/templates.
-func New(fsys fs.FS, catalog *locale.Catalog) (*Renderer, error) {
+// Templates are the parsed page templates, each layout.html with its
+// partials around one page. Executing them is safe from many goroutines,
+// so one set serves every Renderer of a process.
+type Templates struct {
+	pages map[string]*template.Template
+}
+
+// Parse parses layout.html and every other template in fsys/templates.
+func Parse(fsys fs.FS) (*Templates, error) {
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
@@ -52,11 +59,7 @@ func New(fsys fs.FS, catalog *locale.Catalog) (*Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Renderer{pages: map[string]*template.Template{}, catalog: catalog}
-	if r.live, err = liveMessages(catalog); err != nil {
-		return nil, err
-	}
-	r.buffers.New = func() any { return new(bytes.Buffer) }
+	ts := &Templates{pages: map[string]*template.Template{}}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
 		if name == "layout" {
@@ -66,8 +69,19 @@ func New(fsys fs.FS, catalog *locale.Catalog) (*Renderer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", f, err)
 		}
-		r.pages[name] = t
+		ts.pages[name] = t
 	}
+	return ts, nil
+}
+
+// New makes a Renderer of ts in the languages of catalog.
+func New(ts *Templates, catalog *locale.Catalog) (*Renderer, error) {
+	r := &Renderer{pages: ts.pages, catalog: catalog}
+	var err error
+	if r.live, err = liveMessages(catalog); err != nil {
+		return nil, err
+	}
+	r.buffers.New = func() any { return new(bytes.Buffer) }
 	return r, nil
 }
 

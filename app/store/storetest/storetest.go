@@ -49,6 +49,13 @@ func NewDatabase(t testing.TB, d config.Driver) config.Database {
 	if server == "" {
 		t.Skip(PostgresEnv + " is not set; skipping the PostgreSQL run")
 	}
+	return newPostgres(t, server, "")
+}
+
+// newPostgres creates a database on server, with clause after its name
+// (a template), that is dropped when t ends.
+func newPostgres(t testing.TB, server, clause string) config.Database {
+	t.Helper()
 	admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(server)))
 	defer admin.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -56,7 +63,7 @@ func NewDatabase(t testing.TB, d config.Driver) config.Database {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	name := "mitreden_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+clause); err != nil {
 		t.Fatalf("create test database on %s: %v", PostgresEnv, err)
 	}
 	t.Cleanup(func() {
