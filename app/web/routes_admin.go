@@ -76,6 +76,7 @@ func mountAdmin(app *fiber.App, d Deps, limits *rateLimits) {
 	pages.admins.Post("/admin/groups", p.CreateGroup)
 	pages.admins.Get("/admin/groups/:id", p.GroupPage)
 	pages.admins.Post("/admin/groups/:id", p.UpdateGroup)
+	pages.admins.Post("/admin/groups/:id/fields", p.SetGroupFields)
 	pages.admins.Post("/admin/groups/:id/members", p.AddMember)
 	pages.admins.Post("/admin/groups/:id/members/:user_id/remove", p.RemoveMember)
 	pages.admins.Get("/admin/users", p.UsersPage)
