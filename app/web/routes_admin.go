@@ -90,6 +90,7 @@ func mountAdmin(app *fiber.App, d Deps, limits *rateLimits) {
 	pages.admins.Get("/admin/legal/:key", p.LegalPage)
 	pages.admins.Post("/admin/legal/:key", p.SetLegal)
 	pages.admins.Get("/admin/audit", p.AuditPage)
+	pages.admins.Get("/admin/translations", p.TranslationsPage)
 	pages.admins.Get("/admin/site", p.SitePage)
 	pages.admins.Post("/admin/site", p.SetSite)
 	pages.admins.Post(site.FormLogoPath, p.SetLogo)
