@@ -135,7 +135,7 @@ func pageTypes(p people) map[string][]pageCase {
 			{"admin", "/admin", 200}, {"admin-users", "/admin/users", 200}, {"admin-consultation", "/admin/consultations/wir2", 200},
 			{"admin-field", "/admin/fields/1", 200}, {"admin-group", "/admin/groups/1", 200}, {"admin-screening", "/admin/screening", 200},
 			{"admin-legal", "/admin/legal/impressum", 200}, {"admin-audit", "/admin/audit", 200}, {"admin-barriers", "/admin/barriers", 200},
-			{"admin-site", "/admin/site", 200},
+			{"admin-site", "/admin/site", 200}, {"admin-translations", "/admin/translations", 200},
 		},
 	}
 }

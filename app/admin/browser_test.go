@@ -22,9 +22,7 @@ func TestAdministratorSetsUpAConsultationInTheBrowser(t *testing.T) {
 		if status := tab.Open("/login"); status != 200 {
 			t.Fatalf("/login: %d", status)
 		}
-		tab.Fill(`[name="email"]`, apptest.AdminEmail)
-		tab.Fill(`[name="password"]`, apptest.AdminPassword)
-		tab.Follow(`form[action="/login"] button[type="submit"]`)
+		signIn(tab)
 		if status := tab.Follow(`.main-nav a[href="/admin"]`); status != 200 {
 			t.Fatalf("/admin: %d", status)
 		}
@@ -53,6 +51,8 @@ func TestAdministratorSetsUpAConsultationInTheBrowser(t *testing.T) {
 		tab.Choose(`[name="phase"]`, "open")
 		tab.Choose(`[name="moderation"]`, "post")
 		tab.Fill(`[name="title.de"]`, "Mobilität in der Stadt")
+		// The translations are folded away until opened.
+		tab.Click(`details.translation > summary:has(span[lang="en"])`)
 		tab.Fill(`[name="title.en"]`, "Getting around town")
 		tab.Fill(`[name="description.de"]`, "Wie kommen alle gut ans Ziel?")
 		tab.Fill(`[name="description.en"]`, "How does everyone get where they need to go?")
@@ -61,6 +61,7 @@ func TestAdministratorSetsUpAConsultationInTheBrowser(t *testing.T) {
 		tab.Fill(`[name="priorities.de"]`, "Schulwege zuerst.")
 		tab.Fill(`[name="themes.0.key"]`, "klima")
 		tab.Fill(`[name="themes.0.title.de"]`, "Klimaschutz")
+		tab.Click(`details:has([name="themes.0.title.en"]) > summary`)
 		tab.Fill(`[name="themes.0.title.en"]`, "Climate protection")
 		tab.Follow(`form[action="/admin/consultations"] button[type="submit"]`)
 		if loc := tab.Location(); loc != "/admin/consultations/mobilitaet" {
@@ -71,6 +72,7 @@ func TestAdministratorSetsUpAConsultationInTheBrowser(t *testing.T) {
 		tab.Follow(`a[href="/admin/consultations/mobilitaet/fields/new"]`)
 		tab.Fill(`[name="slug"]`, "radwege")
 		tab.Fill(`[name="title.de"]`, "Radwege")
+		tab.Click(`details.translation > summary:has(span[lang="en"])`)
 		tab.Fill(`[name="title.en"]`, "Cycle paths")
 		tab.Fill(`[name="description.de"]`, "Sichere Wege für alle, die Rad fahren.")
 		tab.Click(`input[name="expert_groups"][value="` + strconv.FormatInt(groupID, 10) + `"]`)
@@ -116,6 +118,40 @@ func TestAdministratorSetsUpAConsultationInTheBrowser(t *testing.T) {
 		nadia.Get("/api/v1/me").JSON(t, &me)
 		if me.Role != "expert" || !slices.Equal(me.Groups, []int64{groupID}) {
 			t.Fatalf("Nadia is %+v", me)
+		}
+	})
+}
+
+// signIn signs the administrator in on the login page the tab shows.
+func signIn(tab *browsertest.Tab) {
+	tab.Fill(`[name="email"]`, apptest.AdminEmail)
+	tab.Fill(`[name="password"]`, apptest.AdminPassword)
+	tab.Follow(`form[action="/login"] button[type="submit"]`)
+}
+
+// The consultation form folds the translations away: the demo's form
+// was about 8,300 px tall with all six open. A translation with an error
+// comes back open, and the error summary's link shows its field.
+func TestConsultationFormFoldsTranslationsInTheBrowser(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		tab := browsertest.Start(t, s.URL).Tab()
+		tab.Viewport(1280, 900)
+		tab.Open("/login?next=/admin/consultations/wir2")
+		signIn(tab)
+		if loc := tab.Location(); loc != "/admin/consultations/wir2" {
+			t.Fatalf("after signing in the browser is on %s", loc)
+		}
+		if height := browsertest.Eval[int](tab, "document.documentElement.scrollHeight"); height > 5000 {
+			t.Errorf("the consultation form is %d px tall", height)
+		}
+		if browsertest.Eval[bool](tab, `document.getElementById("field-title.en").checkVisibility()`) {
+			t.Error("the English title shows before its part is opened")
+		}
+		browsertest.Eval[bool](tab, `(e => { e.value = "x".repeat(201); return true })(document.getElementById("field-title.en"))`)
+		tab.Follow(`form[action="/admin/consultations/wir2"] button[type="submit"]`)
+		tab.Click(`.error-summary a[href="#field-title.en"]`)
+		if !browsertest.Eval[bool](tab, `document.getElementById("field-title.en").checkVisibility()`) {
+			t.Error("the error summary leads to a hidden field")
 		}
 	})
 }

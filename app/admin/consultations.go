@@ -289,6 +289,8 @@ type fieldPage struct {
 	Field   *consultations.FieldSummary
 	Groups  []experts.Group
 	Checked map[int64]bool
+	// Measures are the field's, each linked to its edit page.
+	Measures []consultations.MeasureRow
 }
 
 func (h *Handlers) renderField(c *fiber.Ctx, data fieldPage, form map[string]string, err error) error {
@@ -297,6 +299,11 @@ func (h *Handlers) renderField(c *fiber.Ctx, data fieldPage, form map[string]str
 		return gerr
 	}
 	data.Groups = groups
+	if data.Field != nil {
+		if data.Measures, gerr = h.Consultations.ListMeasures(c.UserContext(), data.Field.ID, 0, listAll); gerr != nil {
+			return gerr
+		}
+	}
 	lang := locale.From(c).Lang.Code
 	var v *pages.View
 	if data.Field == nil {

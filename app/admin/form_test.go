@@ -3,6 +3,7 @@ package admin_test
 import (
 	"net/url"
 	"strconv"
+	"testing"
 )
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -14,4 +15,13 @@ func formValues(pairs ...string) url.Values {
 		v.Add(pairs[i], pairs[i+1])
 	}
 	return v
+}
+
+func groupID(t *testing.T, s string) int64 {
+	t.Helper()
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

@@ -26,6 +26,10 @@ type groupPage struct {
 	Group   *experts.Group
 	Fields  []*consultations.FieldContext
 	Members []experts.Member
+	// Consultations, with their fields, are the choices of the form that
+	// assigns fields to the group; Checked the fields ticked on it.
+	Consultations []*consultations.Detail
+	Checked       map[int64]bool
 	// Query is the member search; Found its results, More whether there are more.
 	Query string
 	Found []accounts.Account
@@ -42,30 +46,18 @@ func (g groupPage) IsMember(userID int64) bool {
 	return false
 }
 
-func (h *Handlers) renderGroup(c *fiber.Ctx, g *experts.Group, form map[string]string, err error) error {
-	ctx := c.UserContext()
+// renderGroup shows the group's page; checked are the fields ticked on
+// the assignment form (nil: those the group serves).
+func (h *Handlers) renderGroup(c *fiber.Ctx, g *experts.Group, checked []int64, form map[string]string, err error) error {
 	data := groupPage{Group: g, Query: strings.TrimSpace(c.Query("q"))}
 	v := h.view(c, "admin.group.new")
 	if g != nil {
 		v = h.view(c, "admin.group.edit", "Name", g.Name.String(locale.From(c).Lang.Code))
-		var lerr error
-		if data.Members, lerr = h.Experts.Members(ctx, g.ID); lerr != nil {
+		if checked == nil {
+			checked = g.Fields
+		}
+		if lerr := h.loadGroupPage(c, &data, checked); lerr != nil {
 			return lerr
-		}
-		for _, id := range g.Fields {
-			fc, ferr := h.Consultations.GetField(ctx, id, true)
-			if ferr != nil {
-				return ferr
-			}
-			data.Fields = append(data.Fields, fc)
-		}
-		if data.Query != "" {
-			found, serr := h.Accounts.Search(ctx, accounts.Filter{Query: data.Query}, 0, searchResults+1)
-			if serr != nil {
-				return serr
-			}
-			data.More = len(found) > searchResults
-			data.Found = found[:min(len(found), searchResults)]
 		}
 	}
 	v.Data = data
@@ -76,9 +68,59 @@ func (h *Handlers) renderGroup(c *fiber.Ctx, g *experts.Group, form map[string]s
 	return h.pages.Render(c, fiber.StatusOK, "admin_group", v)
 }
 
+// loadGroupPage reads what the page of an existing group shows.
+func (h *Handlers) loadGroupPage(c *fiber.Ctx, data *groupPage, checked []int64) error {
+	ctx := c.UserContext()
+	var err error
+	if data.Members, err = h.Experts.Members(ctx, data.Group.ID); err != nil {
+		return err
+	}
+	for _, id := range data.Group.Fields {
+		fc, err := h.Consultations.GetField(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		data.Fields = append(data.Fields, fc)
+	}
+	if data.Consultations, err = h.allConsultations(c); err != nil {
+		return err
+	}
+	data.Checked = map[int64]bool{}
+	for _, id := range checked {
+		data.Checked[id] = true
+	}
+	if data.Query != "" {
+		found, err := h.Accounts.Search(ctx, accounts.Filter{Query: data.Query}, 0, searchResults+1)
+		if err != nil {
+			return err
+		}
+		data.More = len(found) > searchResults
+		data.Found = found[:min(len(found), searchResults)]
+	}
+	return nil
+}
+
+// allConsultations loads every consultation, drafts included, with its
+// fields and themes.
+func (h *Handlers) allConsultations(c *fiber.Ctx) ([]*consultations.Detail, error) {
+	list, err := h.Consultations.List(c.UserContext(), true, 0, listAll)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*consultations.Detail, 0, len(list))
+	for _, item := range list {
+		d, err := h.Consultations.Get(c.UserContext(), item.Slug, true)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
 // NewGroupPage is GET /admin/groups/new.
 func (h *Handlers) NewGroupPage(c *fiber.Ctx) error {
-	return h.renderGroup(c, nil, map[string]string{}, nil)
+	return h.renderGroup(c, nil, nil, map[string]string{}, nil)
 }
 
 // CreateGroup is POST /admin/groups.
@@ -86,7 +128,7 @@ func (h *Handlers) CreateGroup(c *fiber.Ctx) error {
 	form := postedForm(c)
 	g, err := h.Experts.Create(c.UserContext(), access.From(c).UserID, experts.Input{Name: experts.Name(h.textFrom(form, "name"))})
 	if err != nil {
-		return h.renderGroup(c, nil, form, err)
+		return h.renderGroup(c, nil, nil, form, err)
 	}
 	pages.Flash(c, "ok", "flash.admin_saved")
 	return pages.Redirect(c, groupPath(g.ID, ""))
@@ -117,7 +159,7 @@ func (h *Handlers) GroupPage(c *fiber.Ctx) error {
 	}
 	form := map[string]string{"q": strings.Clone(c.Query("q"))}
 	fillText(form, "name", g.Name)
-	return h.renderGroup(c, g, form, nil)
+	return h.renderGroup(c, g, nil, form, nil)
 }
 
 // UpdateGroup is POST /admin/groups/{id}: its name.
@@ -128,7 +170,7 @@ func (h *Handlers) UpdateGroup(c *fiber.Ctx) error {
 	}
 	form := postedForm(c)
 	if _, err := h.Experts.Update(c.UserContext(), access.From(c).UserID, g.ID, experts.Input{Name: experts.Name(h.textFrom(form, "name"))}); err != nil {
-		return h.renderGroup(c, g, form, err)
+		return h.renderGroup(c, g, nil, form, err)
 	}
 	pages.Flash(c, "ok", "flash.admin_saved")
 	return pages.Redirect(c, groupPath(g.ID, ""))
@@ -167,4 +209,22 @@ func (h *Handlers) RemoveMember(c *fiber.Ctx) error {
 	}
 	pages.Flash(c, "ok", "flash.admin_member_removed")
 	return pages.Redirect(c, groupPath(g.ID, ""))
+}
+
+// SetGroupFields is POST /admin/groups/{id}/fields: the fields of action
+// the group serves, ticked from all of them. It saves through the same
+// service as the API, whose links are the ones the field form writes
+// from the other side (consultations.LinkGroups).
+func (h *Handlers) SetGroupFields(c *fiber.Ctx) error {
+	g, err := h.group(c)
+	if err != nil {
+		return err
+	}
+	ids := postedIDs(c, "fields")
+	if _, err := h.Experts.Update(c.UserContext(), access.From(c).UserID, g.ID, experts.Input{Fields: &ids}); err != nil {
+		form := map[string]string{}
+		fillText(form, "name", g.Name)
+		return h.renderGroup(c, g, ids, form, err)
+	}
+	return pages.RedirectFlash(c, "ok", "flash.admin_saved", groupPath(g.ID, "")+"#fields")
 }

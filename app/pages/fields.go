@@ -1,6 +1,10 @@
 package pages
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/mitreden/mitreden/app/locale"
+)
 
 // InputField is what the "input" partial renders: a labelled input with
 // its error linked by aria-describedby.
@@ -104,4 +108,42 @@ func (f SelectField) WithHint(hint string) SelectField {
 func (f SelectField) WithBlank(label string) SelectField {
 	f.Options = append([]Option{{Value: "", Label: label, Selected: f.Value == ""}}, f.Options...)
 	return f
+}
+
+// Filling is how much of one language's part of a translated form is
+// filled in; admin forms fold each translation away and say this instead.
+type Filling struct {
+	Filled, Total int
+	// Error is whether one of the inputs has an error: its part must then
+	// be shown open, so the error summary's link reaches it.
+	Error bool
+}
+
+// Complete reports whether every input is filled in.
+func (f Filling) Complete() bool { return f.Filled == f.Total }
+
+// Filling counts the inputs named that hold text, and notes an error on one.
+func (v *View) Filling(names ...string) Filling {
+	f := Filling{Total: len(names)}
+	for _, n := range names {
+		if strings.TrimSpace(v.Form[n]) != "" {
+			f.Filled++
+		}
+		if v.ErrorFor(n) != "" {
+			f.Error = true
+		}
+	}
+	return f
+}
+
+// TranslationFilling is the Filling of the inputs prefix.<lang> of every
+// language but German, which is shown apart as the one required.
+func (v *View) TranslationFilling(prefix string) Filling {
+	var names []string
+	for _, l := range v.Langs {
+		if l.Code != locale.Default {
+			names = append(names, prefix+"."+l.Code)
+		}
+	}
+	return v.Filling(names...)
 }
