@@ -1,12 +1,16 @@
 package participation
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"slices"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/consultations"
+	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/problem"
 )
@@ -30,6 +34,63 @@ func (s *Service) commentInThread(ctx context.Context, v *access.Viewer, kind Ki
 		return nil, nil, problem.NotFound()
 	}
 	return &rows[0], t, nil
+}
+
+// inContext adds the comment a page was opened at (?comment=, the
+// moderators' "see in context") to the discussion when it is not there
+// yet: for moderators one not public, marked with its state, in its place
+// in the thread. Whether the reader sees it is access.SeesInThread's; a
+// comment they do not see, or a malformed number, changes nothing.
+func (h *Handlers) inContext(c *fiber.Ctx, d *Discussion) error {
+	id, ok := jsonapi.ParseID(c.Query("comment"))
+	if !ok || d.has(id) {
+		return nil
+	}
+	row, _, err := h.svc.commentInThread(c.UserContext(), access.From(c), d.Kind, d.ItemID, id)
+	var p *problem.Problem
+	if errors.As(err, &p) && p.Status == fiber.StatusNotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	d.place(*row)
+	return nil
+}
+
+// has reports whether comment id is on this page of the discussion.
+func (d *Discussion) has(id int64) bool {
+	for _, t := range d.Threads {
+		if t.ID == id {
+			return true
+		}
+		for _, r := range t.Replies {
+			if r.ID == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// place puts a comment where it belongs among the page's comments, in
+// order: a reply under its comment when that is on the page, else (and
+// a comment) among the threads.
+func (d *Discussion) place(row CommentRow) {
+	if row.ParentID != nil {
+		for i := range d.Threads {
+			if d.Threads[i].ID == *row.ParentID {
+				d.Threads[i].Replies = insertByID(d.Threads[i].Replies, row)
+				return
+			}
+		}
+	}
+	d.Threads = insertByID(d.Threads, row)
+}
+
+func insertByID(rows []CommentRow, row CommentRow) []CommentRow {
+	i, _ := slices.BinarySearchFunc(rows, row.ID, func(r CommentRow, id int64) int { return cmp.Compare(r.ID, id) })
+	return slices.Insert(rows, i, row)
 }
 
 // discussionPart is the dot's Data of a part of a discussion rendered by

@@ -216,6 +216,9 @@ func (h *Handlers) discussion(c *fiber.Ctx, kind Kind, id, reader int64, path, p
 	}
 	d := h.newDiscussion(c, kind, id, path, phase, moderation, count)
 	d.Threads, d.Next = jsonapi.Paginate(threads, threadsPerPage, func(r CommentRow) int64 { return r.ID })
+	if err := h.inContext(c, d); err != nil {
+		return nil, err
+	}
 	l := locale.From(c)
 	for i := range d.Threads {
 		show(&d.Threads[i], l)
