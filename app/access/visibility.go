@@ -59,6 +59,15 @@ func (v *Viewer) SeesItem(phase, state string, author int64) bool {
 	return IsPublic(state) || v.CanModerate() || (v.owns(author) && state != Withdrawn)
 }
 
+// SeesInThread reports whether v sees one comment, in state by author, in
+// its thread on its item's page when the page is asked for it by name
+// (live.js fetching a new comment, a moderator's "see in context"): what
+// is Listed for v, and for moderators every comment not withdrawn, which
+// the page marks with its state.
+func (v *Viewer) SeesInThread(state string, author int64) bool {
+	return Listed(state, v.owns(author)) || (v.CanModerate() && state != Withdrawn)
+}
+
 // owns reports whether v wrote what author wrote.
 func (v *Viewer) owns(author int64) bool { return v.SignedIn() && v.UserID == author }
 

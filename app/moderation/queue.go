@@ -116,16 +116,15 @@ func (it *Item) ParentExcerpt() string {
 	return queues.Excerpt(*it.ParentBody)
 }
 
-// Link is where the item is shown in its context.
+// Link is where the item is shown in its context. A comment's page is
+// asked for it by name (?comment=), so that moderators see it there also
+// while it is not public.
 func (it *Item) Link() string {
 	id := strconv.FormatInt(it.ID, 10)
-	switch {
-	case it.Kind == "idea":
+	if it.Kind == "idea" {
 		return "/i/" + id
-	case it.TargetKind == "idea":
-		return "/i/" + strconv.FormatInt(it.TargetID, 10) + "#comment-" + id
 	}
-	return "/m/" + strconv.FormatInt(it.TargetID, 10) + "#comment-" + id
+	return it.TargetLink() + "?comment=" + id + "#comment-" + id
 }
 
 // TargetLink is the measure or idea a comment is about.

@@ -263,6 +263,19 @@ func (v *View) ErrorFor(field string) string {
 // Value returns a submitted form value.
 func (v *View) Value(field string) string { return v.Form[field] }
 
+// Next is the way back the header's sign-in and register links carry:
+// this page's path, or on the sign-in and register pages the way back
+// they already carry; "" for the home page, where sign-in leads anyway.
+func (v *View) Next() string {
+	if v.Path == "/login" || v.Path == "/register" {
+		return v.Value("next")
+	}
+	if next := SafeNext(v.Path, "/"); next != "/" {
+		return next
+	}
+	return ""
+}
+
 const flashCookie = "mitreden_flash"
 
 // NewView prepares the view for the current request.

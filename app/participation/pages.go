@@ -214,12 +214,11 @@ func (h *Handlers) discussion(c *fiber.Ctx, kind Kind, id, reader int64, path, p
 	if err != nil {
 		return nil, err
 	}
-	d := &Discussion{
-		Path: path, Kind: kind, ItemID: id, Count: count, Open: phase == consultations.PhaseOpen,
-		Ended: consultations.HasEnded(phase), Moderation: moderation, Reasons: Reasons, Stances: Stances,
-	}
-	d.CanWrite = d.Open && access.From(c).SignedIn()
+	d := h.newDiscussion(c, kind, id, path, phase, moderation, count)
 	d.Threads, d.Next = jsonapi.Paginate(threads, threadsPerPage, func(r CommentRow) int64 { return r.ID })
+	if err := h.inContext(c, d); err != nil {
+		return nil, err
+	}
 	l := locale.From(c)
 	for i := range d.Threads {
 		show(&d.Threads[i], l)
@@ -228,6 +227,16 @@ func (h *Handlers) discussion(c *fiber.Ctx, kind Kind, id, reader int64, path, p
 		}
 	}
 	return d, nil
+}
+
+// newDiscussion is an item's comment section without its comments.
+func (h *Handlers) newDiscussion(c *fiber.Ctx, kind Kind, id int64, path, phase, moderation string, count int64) *Discussion {
+	d := &Discussion{
+		Path: path, Kind: kind, ItemID: id, Count: count, Open: phase == consultations.PhaseOpen,
+		Ended: consultations.HasEnded(phase), Moderation: moderation, Reasons: Reasons, Stances: Stances,
+	}
+	d.CanWrite = d.Open && access.From(c).SignedIn()
+	return d
 }
 
 // placeFlash shows a confirmation left for a comment that is not on this

@@ -51,19 +51,6 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
-function paragraphs(text, lang) {
-  const box = el("div", { class: "comment-body", lang });
-  for (const para of String(text).split(/\n\s*\n/)) {
-    const p = el("p");
-    para.split("\n").forEach((line, i) => {
-      if (i) p.append(el("br"));
-      p.append(line);
-    });
-    box.append(p);
-  }
-  return box;
-}
-
 function when(iso) {
   const d = new Date(iso);
   let shown = iso;
@@ -119,13 +106,11 @@ function byline(a) {
   return out;
 }
 
-function commentItem(c) {
-  const meta = el("p", { class: "comment-meta", id: `comment-${c.id}-meta` });
-  meta.append(...byline(c.author), " · ", when(c.created_at), " · ",
-    el("span", { class: `stance stance-${c.stance}` }, t(`stance.${c.stance}`)));
-  const art = el("article", { class: "comment", "aria-labelledby": `comment-${c.id}-meta` }, meta, paragraphs(c.body, c.lang));
-  return el("li", { id: `comment-${c.id}`, "data-live-new": "" }, art);
-}
+// onComment inserts a newly published comment as the server renders it
+// for this reader (GET {item}/comments/{id}), with its reply and report
+// forms: one rendering, the same as after a reload. Fetches are chained,
+// so comments keep the order in which they came.
+let inserting = Promise.resolve();
 
 function onComment(d) {
   const c = d.comment;
@@ -137,7 +122,19 @@ function onComment(d) {
     return;
   }
   const list = document.querySelector(`[data-live-comments="${d.target}:${d.id}"]`);
-  if (!list) return;
+  if (!list || !list.dataset.commentSrc) return;
+  inserting = inserting.then(() => insertComment(list, c)).catch((e) => console.warn("live:", e));
+}
+
+async function insertComment(list, c) {
+  const res = await fetch(list.dataset.commentSrc + c.id, { credentials: "same-origin", headers: { Accept: "text/html" } });
+  // Removed meanwhile, or not for this reader: nothing to show.
+  if (!res.ok) return;
+  const tpl = document.createElement("template");
+  tpl.innerHTML = await res.text();
+  const li = tpl.content.querySelector("li");
+  if (!li || document.getElementById(li.id)) return;
+  li.setAttribute("data-live-new", "");
   let into = list;
   if (c.parent_id) {
     const parent = document.getElementById(`comment-${c.parent_id}`);
@@ -149,7 +146,7 @@ function onComment(d) {
       parent.insertBefore(into, reply);
     }
   }
-  into.append(commentItem(c));
+  into.append(li);
   reveal(list);
   const heading = document.querySelector("[data-comment-count]");
   if (heading) {
