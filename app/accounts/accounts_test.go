@@ -10,6 +10,7 @@ import (
 )
 
 func TestRegisterSignInSignOut(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		anon := s.Client()
 		r := anon.Do("POST", "/api/v1/auth/register", map[string]any{"privacy_consent": true,
@@ -59,6 +60,7 @@ func TestRegisterSignInSignOut(t *testing.T) {
 }
 
 func TestSignInReplacesTheCookieSession(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		s.Register("lea@example.org", "Lea")
 		browser := s.Browser("lea@example.org", "a-good-password")
@@ -80,6 +82,7 @@ func TestSignInReplacesTheCookieSession(t *testing.T) {
 }
 
 func TestAccountRefusals(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		s.Register("taken@example.org", "Taken")
 		cases := []struct {
@@ -149,6 +152,7 @@ func TestAccountRefusals(t *testing.T) {
 // A cookie-authenticated write needs the session's CSRF token; a Bearer
 // write needs none.
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		browser := s.Browser(apptest.AdminEmail, apptest.AdminPassword)
 		body := map[string]any{"title": map[string]string{"de": "Geänderter Titel"}}
@@ -177,6 +181,7 @@ func TestCSRF(t *testing.T) {
 }
 
 func TestAuthRateLimit(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		c := s.Client()
 		var last *apptest.Response
@@ -199,6 +204,7 @@ func TestAuthRateLimit(t *testing.T) {
 }
 
 func TestSignInAndRegisterForms(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		b := s.Client()
 		r := b.Get("/register")

@@ -34,6 +34,7 @@ func wantBlockedAnswer(t *testing.T, r *apptest.Response, reason string) {
 // to demote B and to read the accounts, through the API and the pages.
 // Each answers 403 blocked, and B stays an unblocked admin.
 func TestBlockedAdminCannotStrikeBack(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		staffAccount(t, s, "admin-a@example.org", access.Admin)
 		staffAccount(t, s, "admin-b@example.org", access.Admin)
@@ -77,6 +78,7 @@ func TestBlockedAdminCannotStrikeBack(t *testing.T) {
 // replace a block an administrator set; a moderator's block another
 // moderator may change, and an administrator any.
 func TestModeratorsCannotLiftAnAdminsBlock(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		staffAccount(t, s, "mod@example.org", access.Moderator)
 		staffAccount(t, s, "mod2@example.org", access.Moderator)

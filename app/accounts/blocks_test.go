@@ -23,6 +23,7 @@ type blockItem struct {
 }
 
 func TestModeratorsBlockAndUnblock(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		mod := s.AccountAs("mod@example.org", "Moderatorin", "moderator")
 		troll := s.Register("troll@example.org", "Troll")
@@ -85,6 +86,7 @@ func TestModeratorsBlockAndUnblock(t *testing.T) {
 }
 
 func TestBlockRefusals(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		mod := s.AccountAs("mod@example.org", "Moderatorin", "moderator")
 		other := s.AccountAs("mod2@example.org", "Moderator Zwei", "moderator")

@@ -17,6 +17,7 @@ import (
 // agrees and votes. The pages pass axe-core's WCAG 2.1 AA rules, in German
 // and in Arabic.
 func TestCodeCardToVoteInTheBrowser(t *testing.T) {
+	t.Parallel()
 	s := apptest.Start(t, storetest.NewDatabase(t, config.SQLite))
 	var b codeBatch
 	s.Admin().Do("POST", "/api/v1/consultations/wir2/codes", map[string]any{"count": 2, "label": "Stadtteiltreff"}).JSON(t, &b)

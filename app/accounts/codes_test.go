@@ -50,6 +50,7 @@ var codeShape = regexp.MustCompile(`^[34679ACDEFGHJKMNPQRTUVWXY]{4}-[34679ACDEFG
 // e-mail who come back with the same code, limited to their consultation,
 // voided when cards are lost, and gone with the account.
 func TestParticipationCodes(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Admin()
 		resident := s.Register("someone@example.org", "Someone")
@@ -185,6 +186,7 @@ func TestParticipationCodes(t *testing.T) {
 
 // Two first uses of one code at once make one account.
 func TestCodeFirstUseOnce(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		var b codeBatch
 		s.Admin().Do("POST", "/api/v1/consultations/wir2/codes", map[string]any{"count": 1}).JSON(t, &b)

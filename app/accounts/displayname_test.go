@@ -12,6 +12,7 @@ import (
 // Display names: 1 to 60 characters with a letter or digit, nothing
 // invisible, and no name that passes for the platform's staff.
 func TestDisplayNameRules(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		s.AccountAs("mara@example.org", "Mara Moderatorin", "moderator")
 		s.AccountAs("eko@example.org", "Dr. Eko Expert", "expert")
@@ -62,6 +63,7 @@ func TestDisplayNameRules(t *testing.T) {
 // An administrator renaming a resident is bound by the same rules; staff
 // may keep a name like "Administration".
 func TestAdministratorRenamesUnderTheRules(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Admin()
 		resident := s.Register("rudi@example.org", "Rudi")
@@ -98,6 +100,7 @@ func TestAdministratorRenamesUnderTheRules(t *testing.T) {
 
 // Registration through the API needs privacy_consent: true.
 func TestAPIRegistrationNeedsConsent(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		for _, consent := range []any{nil, false, "yes"} {
 			body := map[string]any{"email": "kim@example.org", "password": apptest.Password, "display_name": "Kim"}

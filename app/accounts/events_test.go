@@ -29,6 +29,7 @@ func eventLines(log string, event string) []string {
 // rate limits are logged as security events, with the account where
 // known, and never with a password.
 func TestSignInSecurityEvents(t *testing.T) {
+	t.Parallel()
 	log := &apptest.LogBuffer{}
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		start := len(log.String())
@@ -109,6 +110,7 @@ func TestSignInSecurityEvents(t *testing.T) {
 
 // Hitting a sign-in or registration limit is a security event.
 func TestRateLimitEvents(t *testing.T) {
+	t.Parallel()
 	log := &apptest.LogBuffer{}
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		start := len(log.String())

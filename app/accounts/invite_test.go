@@ -15,6 +15,7 @@ import (
 // password, signs them in and confirms their address. Until then the
 // account has no password anyone could sign in with.
 func TestInvitation(t *testing.T) {
+	t.Parallel()
 	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
 		admin := s.Admin()
 		resident := s.Register("someone@example.org", "Someone")
@@ -70,6 +71,7 @@ func TestInvitation(t *testing.T) {
 
 // The invitation form on /admin/users, without JavaScript.
 func TestInvitationForm(t *testing.T) {
+	t.Parallel()
 	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
 		b := s.Browser(apptest.AdminEmail, apptest.AdminPassword)
 		page := b.Get("/admin/users")

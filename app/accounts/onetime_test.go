@@ -33,6 +33,7 @@ func generatedPassword(t *testing.T, log *apptest.LogBuffer) string {
 // set, the API answers nothing but the password change and signing out,
 // and pages lead to the password form.
 func TestGeneratedAdminPasswordIsOneTime(t *testing.T) {
+	t.Parallel()
 	log := &apptest.LogBuffer{}
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		generated := generatedPassword(t, log)
@@ -97,6 +98,7 @@ func TestGeneratedAdminPasswordIsOneTime(t *testing.T) {
 // Signing out works before the change; the API's password change lifts
 // the hold; an administrator from MITREDEN_ADMIN_PASSWORD is not held.
 func TestOneTimePasswordChangedThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	log := &apptest.LogBuffer{}
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		generated := generatedPassword(t, log)

@@ -13,6 +13,7 @@ import (
 
 // PATCH /me changes name and language under the registration's rules.
 func TestChangeOwnAccount(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		c := s.Register("own@example.org", "Olga")
 		var me struct {
@@ -50,6 +51,7 @@ func TestChangeOwnAccount(t *testing.T) {
 
 // A new address counts once its link is followed; the old one is told.
 func TestChangeEmail(t *testing.T) {
+	t.Parallel()
 	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
 		s.RegisterIn("old@example.org", "Elif", "tr")
 		c := s.Login("old@example.org", apptest.Password)
@@ -106,6 +108,7 @@ func TestChangeEmail(t *testing.T) {
 
 // The forms on /me, without JavaScript.
 func TestOwnAccountForms(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		b := s.Browser(apptest.AdminEmail, apptest.AdminPassword)
 		page := b.Get("/me")
@@ -123,6 +126,7 @@ func TestOwnAccountForms(t *testing.T) {
 // Changing one's password is an account notice: in the app, and by mail
 // as the person chose (at once by default).
 func TestPasswordChangeNotice(t *testing.T) {
+	t.Parallel()
 	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
 		s.RegisterIn("pia@example.org", "Pia", "de")
 		c := s.Login("pia@example.org", apptest.Password)

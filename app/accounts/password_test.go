@@ -15,6 +15,7 @@ import (
 
 // Changing one's password ends every other session; the one in use stays.
 func TestChangePassword(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		phone := s.Register("lea@example.org", "Lea")
 		laptop := s.Login("lea@example.org", "a-good-password")
@@ -65,6 +66,7 @@ func TestChangePassword(t *testing.T) {
 // The form on /me: the new password twice, errors beside the fields, and
 // the browser stays signed in.
 func TestChangePasswordForm(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		s.Register("nour@example.org", "Nour")
 		other := s.Login("nour@example.org", "a-good-password")
@@ -105,6 +107,7 @@ func TestChangePasswordForm(t *testing.T) {
 
 // Registering through the form records the consent, and /me shows its date.
 func TestMeShowsPrivacyConsent(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		b := s.Client()
 		b.Get("/register")
@@ -125,6 +128,7 @@ func TestMeShowsPrivacyConsent(t *testing.T) {
 // The operator's way back in: mitreden user set-password, run against the
 // live database, ends every session of that account.
 func TestSetPasswordCommandEndsSessions(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		a, b := s.Admin(), s.Browser(apptest.AdminEmail, apptest.AdminPassword)
 		db := s.App.Config.DB

@@ -51,6 +51,7 @@ func message(t *testing.T, r *apptest.Response, field string) string {
 // Registration through the API and the form refuses each weak password
 // with its own reason.
 func TestRegistrationRefusesWeakPasswords(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		c := s.Client()
 		c.Headers["Accept-Language"] = "en"
@@ -88,6 +89,7 @@ func TestRegistrationRefusesWeakPasswords(t *testing.T) {
 // Changing a password keeps the same rules, and the new one must differ
 // from the current one: through the API and the form on /me.
 func TestPasswordChangeRefusesWeakPasswords(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		lena := s.Register("lena.schulz@example.org", "Lena Schulz")
 		lena.Headers["Accept-Language"] = "en"
@@ -116,6 +118,7 @@ func TestPasswordChangeRefusesWeakPasswords(t *testing.T) {
 
 // The command line refuses a weak password with exit status 2 and one line.
 func TestCommandLineRefusesWeakPasswords(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		db := s.App.Config.DB
 		dbURL := db.URL
@@ -151,6 +154,7 @@ func TestCommandLineRefusesWeakPasswords(t *testing.T) {
 // MITREDEN_ADMIN_PASSWORD must pass the rules at first start: a weak one
 // ends the start with a usage error (exit status 2, one line).
 func TestWeakAdministratorPasswordStopsTheStart(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, db config.Database) {
 		cfg := apptest.Config(db)
 		cfg.AdminEmail, cfg.AdminPassword = "ops@example.org", "qwertyuiop"

@@ -14,6 +14,7 @@ import (
 // the sign-in page carries next, the form sends it, and registering
 // lands on the measure; a next that leaves the site lands on the start page.
 func TestRegisterKeepsNext(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		b := s.Client()
 		measure := b.Get("/m/1").Text()

@@ -16,6 +16,7 @@ import (
 // the mail to signing in again: every page of the way passes axe-core's
 // WCAG 2.1 AA rules in German and Arabic.
 func TestPasswordResetInTheBrowser(t *testing.T) {
+	t.Parallel()
 	smtpd := mailtest.Start(t)
 	s := apptest.Start(t, storetest.NewDatabase(t, config.SQLite), apptest.WithSMTP(smtpd.URL()))
 	axe := browsertest.AxeScript(t)

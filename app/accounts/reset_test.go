@@ -25,6 +25,7 @@ func pathOf(t *testing.T, s *apptest.Server, link string) string {
 // password; every old session ends, the new password signs in, the old
 // one does not, and the link works once.
 func TestPasswordResetByMail(t *testing.T) {
+	t.Parallel()
 	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
 		s.RegisterIn("leyla@example.org", "Leyla", "ar")
 		bearer := s.Login("leyla@example.org", apptest.Password)
@@ -108,6 +109,7 @@ func TestPasswordResetByMail(t *testing.T) {
 
 // An unknown address answers like a known one, and no mail goes out.
 func TestPasswordResetUnknownAddress(t *testing.T) {
+	t.Parallel()
 	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
 		s.Register("known@example.org", "Known")
 		for _, email := range []string{"nobody@example.org", "known@example.org"} {
@@ -146,6 +148,7 @@ func TestPasswordResetUnknownAddress(t *testing.T) {
 
 // A link older than an hour works no more.
 func TestPasswordResetExpires(t *testing.T) {
+	t.Parallel()
 	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
 		s.Register("late@example.org", "Late")
 		s.Client().Do("POST", "/api/v1/auth/password-reset", map[string]string{"email": "late@example.org"})
@@ -185,6 +188,7 @@ func rows(t *testing.T, s *apptest.Server, query string, args ...any) int {
 // The export shows an account's mail and reset links; deleting the
 // account deletes them.
 func TestErasureRemovesMailAndResetLinks(t *testing.T) {
+	t.Parallel()
 	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
 		c := s.Register("gone@example.org", "Gone")
 		s.Client().Do("POST", "/api/v1/auth/password-reset", map[string]string{"email": "gone@example.org"})
@@ -220,6 +224,7 @@ func TestErasureRemovesMailAndResetLinks(t *testing.T) {
 // The whole way without JavaScript: the sign-in page links to the form,
 // the form mails a link, the link's page sets the password.
 func TestPasswordResetForms(t *testing.T) {
+	t.Parallel()
 	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
 		s.Register("form@example.org", "Form")
 		b := s.Client()
@@ -274,6 +279,7 @@ func TestPasswordResetForms(t *testing.T) {
 // Reset mails are limited per client address and per e-mail address,
 // for unknown addresses too.
 func TestPasswordResetRateLimits(t *testing.T) {
+	t.Parallel()
 	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
 		ask := func(c *apptest.Client, email string) int {
 			return c.Do("POST", "/api/v1/auth/password-reset", map[string]string{"email": email}).Status

@@ -7,6 +7,7 @@ import (
 
 // The shipped list is large enough and holds the contract's examples.
 func TestCommonPasswordList(t *testing.T) {
+	t.Parallel()
 	if n := len(commonPasswords()); n < 10000 {
 		t.Fatalf("%d common passwords, want at least 10,000", n)
 	}
@@ -18,6 +19,7 @@ func TestCommonPasswordList(t *testing.T) {
 }
 
 func TestPasswordFlaw(t *testing.T) {
+	t.Parallel()
 	owner := passwordOwner{Email: "lena.schulz@example.org", DisplayName: "Lena", Current: "the-old-one-42"}
 	cases := []struct{ pw, key string }{
 		{"", "error.required"},
@@ -44,6 +46,7 @@ func TestPasswordFlaw(t *testing.T) {
 }
 
 func TestDisplayNameFlawAndKey(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ name, key string }{
 		{"A", ""},
 		{"Zoë", ""},

@@ -23,6 +23,7 @@ import (
 // by another process (the command line) shows within the time a session
 // is kept.
 func TestSessionChangesShowInTheNextRequest(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		ctx := context.Background()
 		admin := s.Admin()
@@ -111,6 +112,7 @@ func TestSessionChangesShowInTheNextRequest(t *testing.T) {
 // one must end the session on the other within moments, through the
 // outbox, not only after the time a session is kept.
 func TestSignOutReachesOtherInstances(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, db config.Database) {
 		if db.Driver != config.Postgres {
 			t.Skip("several instances run on PostgreSQL")

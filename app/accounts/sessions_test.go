@@ -70,6 +70,7 @@ func currentSession(t *testing.T, c *apptest.Client) int64 {
 }
 
 func TestSessionsListAndEnd(t *testing.T) {
+	t.Parallel()
 	log := &syncBuffer{}
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		clk := setClock(s)
@@ -158,6 +159,7 @@ func TestSessionsListAndEnd(t *testing.T) {
 // A session ends 14 days after its last use and 30 days after sign-in at
 // the latest, also when it was read from the cache before.
 func TestSessionTimeouts(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		ctx := context.Background()
 		clk := setClock(s)
@@ -193,6 +195,7 @@ func TestSessionTimeouts(t *testing.T) {
 
 // last_seen_at is written at most every 10 minutes.
 func TestLastSeenIsWrittenAtMostEvery10Minutes(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		ctx := context.Background()
 		clk := setClock(s)
@@ -227,6 +230,7 @@ func TestLastSeenIsWrittenAtMostEvery10Minutes(t *testing.T) {
 
 // Ended sessions, expired challenges and setups nobody finished are deleted.
 func TestPruneSessions(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		ctx := context.Background()
 		clk := setClock(s)

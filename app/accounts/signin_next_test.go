@@ -13,6 +13,7 @@ import (
 // and register links lead back to the page they are on; a path that
 // would leave the site is not carried.
 func TestSignInLinksCarryTheWayBack(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		b := s.Client()
 		measure := b.Get("/m/1").Text()

@@ -29,6 +29,7 @@ func from(s *apptest.Server, n int) *apptest.Client {
 // for everyone, whatever the client address, through the API and the
 // form alike, but not the browser its owner signed in with before.
 func TestSignInIsThrottledPerAccount(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		s.Register("owner@example.org", "Owner")
 		owner := from(s, 200)
@@ -103,6 +104,7 @@ func TestSignInIsThrottledPerAccount(t *testing.T) {
 // Addresses without an account are counted too, so the answer does not
 // tell which addresses exist.
 func TestUnknownAddressesAreThrottledToo(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		for i := 1; i <= 10; i++ {
 			if r := from(s, i).Do("POST", "/api/v1/auth/login", map[string]string{"email": "nobody@example.org", "password": "whatever-it-is"}); r.Status != 401 {

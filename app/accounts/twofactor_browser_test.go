@@ -17,6 +17,7 @@ import (
 // sign-in's second step, the administration's account page) passes
 // axe-core's WCAG 2.1 AA rules in German and Arabic.
 func TestTwoFactorInTheBrowser(t *testing.T) {
+	t.Parallel()
 	s := apptest.Start(t, storetest.NewDatabase(t, config.SQLite))
 	axe := browsertest.AxeScript(t)
 	clk := setClock(s)

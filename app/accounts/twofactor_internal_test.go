@@ -10,6 +10,7 @@ import (
 )
 
 func TestCleanUserAgent(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("é", 300)
 	for _, c := range []struct{ in, want string }{
 		{"Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0", "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"},
@@ -26,6 +27,7 @@ func TestCleanUserAgent(t *testing.T) {
 }
 
 func TestDevice(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ agent, want string }{
 		{"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0", "Edge, Windows"},
 		{"Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1", "Safari, iOS"},
@@ -41,6 +43,7 @@ func TestDevice(t *testing.T) {
 }
 
 func TestMatchTOTP(t *testing.T) {
+	t.Parallel()
 	secret := "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 	now := time.Unix(1_800_000_015, 0)
 	step := now.Unix() / totpPeriod
@@ -69,6 +72,7 @@ func TestMatchTOTP(t *testing.T) {
 }
 
 func TestRecoveryCodes(t *testing.T) {
+	t.Parallel()
 	format := regexp.MustCompile(`^[` + recoveryAlphabet + `]{5}-[` + recoveryAlphabet + `]{5}$`)
 	seen := map[string]bool{}
 	for range 1000 {

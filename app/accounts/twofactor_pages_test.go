@@ -31,6 +31,7 @@ var secretText = regexp.MustCompile(`<code class="secret" dir="ltr">([A-Z2-7 ]+)
 // Turning two-step sign-in on and off on /me, and signing in through the
 // /login form with it, without a browser.
 func TestTwoFactorPages(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		clk := setClock(s)
 		s.Register("nour@example.org", "Nour")
@@ -132,6 +133,7 @@ func TestTwoFactorPages(t *testing.T) {
 // The sessions list on /me: this device marked, others ended one by one
 // or all at once; the administration's button ends them all.
 func TestSessionPages(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		s.Register("lea@example.org", "Lea")
 		laptop := s.Browser("lea@example.org", "a-good-password")

@@ -22,6 +22,7 @@ func withStaffTwoFactor() apptest.Option {
 // With MITREDEN_STAFF_2FA=required, admins and moderators act as staff
 // only once they turned on two-step sign-in; everything else they may.
 func TestStaffTwoFactorRequired(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		clk := setClock(s)
 		admin := s.Login(apptest.AdminEmail, apptest.AdminPassword)
@@ -99,6 +100,7 @@ func TestStaffTwoFactorRequired(t *testing.T) {
 // Someone who lost device and recovery codes gets back in through an
 // administrator (API and page), with an audit entry.
 func TestAdminResetsTwoFactor(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		clk := setClock(s)
 		lea := s.Register("lea@example.org", "Lea")
@@ -146,6 +148,7 @@ func TestAdminResetsTwoFactor(t *testing.T) {
 
 // mitreden user reset-2fa does the same from the command line.
 func TestResetTwoFactorCommand(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		clk := setClock(s)
 		lea := s.Register("lea@example.org", "Lea")

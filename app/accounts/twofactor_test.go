@@ -151,6 +151,7 @@ func wantSignIn(t *testing.T, s *apptest.Server, r *apptest.Response) {
 }
 
 func TestTwoFactorSignIn(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		clk := setClock(s)
 		lea := s.Register("lea@example.org", "Lea")
@@ -278,6 +279,7 @@ func TestTwoFactorSignIn(t *testing.T) {
 // Changes to the second factor are security events; no secret, code or
 // token reaches the log.
 func TestTwoFactorEventsAreLogged(t *testing.T) {
+	t.Parallel()
 	log := &syncBuffer{}
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		clk := setClock(s)
@@ -320,6 +322,7 @@ func TestTwoFactorEventsAreLogged(t *testing.T) {
 // Erasing an account takes its second factor with it; the export shows
 // where it was signed in.
 func TestErasureAndExportOfSignInData(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		clk := setClock(s)
 		s.Register("lea@example.org", "Lea")

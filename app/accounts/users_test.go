@@ -26,6 +26,7 @@ type accountList struct {
 }
 
 func TestAdministratorListsAndChangesAccounts(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Admin()
 		amira := s.Register("amira@example.org", "Amira Özdemir")
@@ -119,6 +120,7 @@ func TestAdministratorListsAndChangesAccounts(t *testing.T) {
 }
 
 func TestAccountAdministrationRefusals(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Admin()
 		res := s.Register("res@example.org", "Resident")

@@ -16,6 +16,7 @@ import (
 // and voting: the banner before, the confirmation page, the vote after;
 // every page passes axe-core's WCAG 2.1 AA rules.
 func TestRegisterConfirmAndVoteInTheBrowser(t *testing.T) {
+	t.Parallel()
 	smtpd := mailtest.Start(t)
 	s := apptest.Start(t, storetest.NewDatabase(t, config.SQLite), apptest.WithSMTP(smtpd.URL()), apptest.WithEmailVerification())
 	axe := browsertest.AxeScript(t)

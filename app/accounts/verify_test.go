@@ -17,6 +17,7 @@ import (
 // reads but does not vote (403, code email_unverified); opening the link
 // confirms nothing, its button does, once.
 func TestEmailVerification(t *testing.T) {
+	t.Parallel()
 	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
 		s.RegisterIn("vera@example.org", "Vera", "de")
 		vera := s.Login("vera@example.org", apptest.Password)
@@ -96,6 +97,7 @@ func TestEmailVerification(t *testing.T) {
 // Without JavaScript: the banner with its resend button, the page's
 // button, and the banner gone afterwards.
 func TestEmailVerificationPages(t *testing.T) {
+	t.Parallel()
 	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
 		b := s.RegisterForm("seda@example.org", "Seda")
 		smtpd.Wait(t, 1, 10*time.Second)

@@ -15,6 +15,7 @@ import (
 // entirely through /admin in a real browser; the public page and the API
 // then show it.
 func TestAdministratorSetsUpAConsultationInTheBrowser(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		nadia := s.Register("nadia@example.org", "Nadia Nachbarin")
 		tab := browsertest.Start(t, s.URL).Tab()
@@ -133,6 +134,7 @@ func signIn(tab *browsertest.Tab) {
 // was about 8,300 px tall with all six open. A translation with an error
 // comes back open, and the error summary's link shows its field.
 func TestConsultationFormFoldsTranslationsInTheBrowser(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		tab := browsertest.Start(t, s.URL).Tab()
 		tab.Viewport(1280, 900)

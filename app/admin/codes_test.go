@@ -56,6 +56,7 @@ func readQR(t *testing.T, size int, path string) string {
 // a person signs in with a card's code on /code without JavaScript, and a
 // voided batch prints nothing more.
 func TestCodeCards(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Browser(apptest.AdminEmail, apptest.AdminPassword)
 		page := admin.Get("/admin/consultations/wir2/codes")

@@ -26,6 +26,7 @@ func translation(t *testing.T, page, lang string) (open bool, summary, body stri
 // away, each saying how much of it is filled in; a translation with an
 // error shows open, so the error summary's link reaches its field.
 func TestTranslationsFoldAway(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		b, csrf := admin(t, s)
 		form := url.Values{

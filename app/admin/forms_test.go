@@ -34,6 +34,7 @@ func wantRedirect(t *testing.T, r *apptest.Response, to string) {
 }
 
 func TestConsultationForms(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		b, csrf := admin(t, s)
 		form := url.Values{
@@ -122,6 +123,7 @@ func TestConsultationForms(t *testing.T) {
 }
 
 func TestFieldForms(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		b, csrf := admin(t, s)
 		page := b.Get("/admin/consultations/wir2/fields/new")
@@ -169,6 +171,7 @@ func TestFieldForms(t *testing.T) {
 }
 
 func TestGroupForms(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		nadia := s.Register("nadia@example.org", "Nadia Nachbarin")
 		s.Register("nils@example.org", "Nils")
@@ -219,6 +222,7 @@ func TestGroupForms(t *testing.T) {
 }
 
 func TestUserForms(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		troll := s.Register("troll@example.org", "Troll")
 		b, csrf := admin(t, s)
@@ -278,6 +282,7 @@ func TestUserForms(t *testing.T) {
 }
 
 func TestScreeningAndLegalForms(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		b, csrf := admin(t, s)
 		r := post(t, b, "/admin/screening/en", url.Values{"_csrf": {csrf}, "terms.en": {"# ours\r\nscam*\r\n\r\n**\r\n"}})

@@ -13,6 +13,7 @@ import (
 // A group's fields of action are ticked on the group's page too, and both
 // sides show the same links.
 func TestGroupPageAssignsFields(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		b, csrf := admin(t, s)
 		r := post(t, b, "/admin/groups", url.Values{"_csrf": {csrf}, "name.de": {"AG Wohnen"}})

@@ -12,6 +12,7 @@ import (
 // The consultation page offers its actions above the form, not only at
 // the end of the long page.
 func TestConsultationActionsOnTop(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		b, _ := admin(t, s)
 		page := b.Get("/admin/consultations/wir2?lang=en").Text()
@@ -27,6 +28,7 @@ func TestConsultationActionsOnTop(t *testing.T) {
 // The field page lists the field's measures, each linked to its edit
 // form, and leads to where the groups serving it create new ones.
 func TestFieldPageListsMeasures(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		b, csrf := admin(t, s)
 		var measures struct{ Items []struct{ ID int64 } }

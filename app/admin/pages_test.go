@@ -11,6 +11,7 @@ import (
 // Every administration page answers administrators in German and in
 // English, keeping the page conventions, and refuses everyone else.
 func TestAdministrationPages(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		member := s.Register("nadia@example.org", "Nadia Nachbarin")
 		admin := s.Browser(apptest.AdminEmail, apptest.AdminPassword)

@@ -12,6 +12,7 @@ import (
 // The consultation form sets the schedule in the city's time; saving it
 // again for another change leaves a date that has fired as fired.
 func TestConsultationScheduleForm(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		b, csrf := admin(t, s)
 		page := b.Get("/admin/consultations/wir2?lang=de")

@@ -25,6 +25,7 @@ func languageSection(t *testing.T, page, lang string) string {
 // The translation overview lists, per language, the texts that lack it and
 // which of their parts, each linked to its form; only administrators see it.
 func TestTranslationOverview(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		b, csrf := admin(t, s)
 		wantRedirect(t, post(t, b, "/admin/consultations", url.Values{

@@ -28,6 +28,7 @@ type page struct {
 }
 
 func TestAuditLog(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Admin()
 		res := s.Register("res@example.org", "Resident")

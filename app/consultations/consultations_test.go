@@ -23,6 +23,7 @@ func newConsultation(slug string) map[string]any {
 }
 
 func TestAdministratorManagesConsultations(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Admin()
 		r := admin.Do("POST", "/api/v1/consultations?lang=en", newConsultation("rad"))
@@ -109,6 +110,7 @@ func TestAdministratorManagesConsultations(t *testing.T) {
 }
 
 func TestConsultationRefusals(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		resident := s.Register("res@example.org", "Resident")
 		admin := s.Admin()
@@ -182,6 +184,7 @@ func with(base map[string]any, key string, value any) map[string]any {
 }
 
 func TestAdministratorManagesFieldsAndGroups(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Admin()
 		r := admin.Do("POST", "/api/v1/expert-groups", map[string]any{"name": "AG Wohnen", "fields": []int{}})
@@ -242,6 +245,7 @@ func TestAdministratorManagesFieldsAndGroups(t *testing.T) {
 }
 
 func TestPagination(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Admin()
 		for i := range 4 {

@@ -20,6 +20,7 @@ func expert(t *testing.T, s *apptest.Server, email string, groups ...int64) *app
 }
 
 func TestMeasures(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		var list struct {
 			Items []struct {

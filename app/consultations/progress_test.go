@@ -87,6 +87,7 @@ func progressFixture(t *testing.T, s *apptest.Server) (admin *apptest.Client, wi
 // The progress of a consultation: counts per status overall, per field and
 // per theme with zeros, the measures with their lead, following changes.
 func TestProgressAPI(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin, withLead, other := progressFixture(t, s)
 		anon := s.Client()
@@ -185,6 +186,7 @@ func TestProgressAPI(t *testing.T) {
 // The progress page shows the same with an accessible chart and table,
 // each measure's latest statement, in every language's direction.
 func TestProgressPage(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin, withLead, _ := progressFixture(t, s)
 		anon := s.Client()

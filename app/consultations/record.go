@@ -3,6 +3,7 @@ package consultations
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -133,6 +134,8 @@ type DocumentInput struct {
 	URL   string      `json:"url"`
 }
 
+// checkMilestones cleans the texts of list in place: callers pass a copy
+// of what they must keep (the demo's lists are shared by every seed).
 func (s *Service) checkMilestones(list []MilestoneInput) error {
 	var v problem.Validator
 	v.Check(len(list) <= MaxMilestones, "milestones", "error.too_many")
@@ -149,6 +152,7 @@ func (s *Service) checkMilestones(list []MilestoneInput) error {
 	return v.Err()
 }
 
+// checkDocuments cleans the titles of list in place, as checkMilestones.
 func (s *Service) checkDocuments(list []DocumentInput) error {
 	var v problem.Validator
 	v.Check(len(list) <= MaxDocuments, "documents", "error.too_many")
@@ -173,6 +177,7 @@ func httpsURL(raw string) bool {
 
 // ReplaceMilestones replaces a measure's milestones.
 func (s *Service) ReplaceMilestones(ctx context.Context, actorID, id int64, list []MilestoneInput) (*MeasureDetail, error) {
+	list = slices.Clone(list)
 	if err := s.checkMilestones(list); err != nil {
 		return nil, err
 	}
@@ -213,6 +218,7 @@ func newlyReached(before []Milestone, after []MilestoneInput) bool {
 
 // ReplaceDocuments replaces a measure's documents.
 func (s *Service) ReplaceDocuments(ctx context.Context, actorID, id int64, list []DocumentInput) (*MeasureDetail, error) {
+	list = slices.Clone(list)
 	if err := s.checkDocuments(list); err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 // the consultation's progress page. The pages pass axe-core's WCAG 2.1 AA
 // rules in German and in Arabic.
 func TestMeasureRecordInTheBrowser(t *testing.T) {
+	t.Parallel()
 	s := apptest.Start(t, storetest.NewDatabase(t, config.SQLite))
 	if _, err := s.App.Accounts.Create(t.Context(), accounts.NewAccount{
 		Email: "bildung@example.org", Password: "expert-password", DisplayName: "Expertin", Role: access.Expert, Groups: []int64{1},

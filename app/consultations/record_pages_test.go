@@ -13,6 +13,7 @@ import (
 // An expert keeps a measure's record on its edit page, without JavaScript,
 // and everyone reads it on the measure's page.
 func TestMeasureRecordPages(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		if _, err := s.App.Accounts.Create(t.Context(), accounts.NewAccount{
 			Email: "bildung@example.org", Password: "expert-password", DisplayName: "Expertin", Role: access.Expert, Groups: []int64{1},

@@ -41,6 +41,7 @@ func count(t *testing.T, s *apptest.Server, query string, args ...any) int {
 // A measure's public record: statements with every status change, the
 // lead, milestones, documents and ideas taken up, each change announced.
 func TestMeasureRecord(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		bildung := expert(t, s, "bildung@example.org", 1)
 		soziales := expert(t, s, "soziales@example.org", 2)

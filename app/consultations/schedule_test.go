@@ -25,6 +25,7 @@ func rfc(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // An administrator sets and removes a consultation's dates and process
 // text; wrong ones are refused with the field named.
 func TestScheduleIsSetAndRemoved(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Admin()
 		opens := time.Now().Add(48 * time.Hour).Truncate(time.Second)
@@ -111,6 +112,7 @@ func eventsOf(t *testing.T, s *apptest.Server, slug string) (int, string) {
 // The phase changes by itself at each date, once; a phase set back by
 // hand stays; every change is an event and in the audit log.
 func TestSchedulePhasesChangeOnce(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		ctx := t.Context()
 		admin := s.Admin()
@@ -183,6 +185,7 @@ func TestSchedulePhasesChangeOnce(t *testing.T) {
 // Two instances on one PostgreSQL database fire a date at the same
 // moment: the phase changes once, with one event.
 func TestScheduleFiresOnceAcrossInstances(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, db config.Database) {
 		if db.Driver != config.Postgres {
 			t.Skip("instances share a database on PostgreSQL")
@@ -233,6 +236,7 @@ func TestScheduleFiresOnceAcrossInstances(t *testing.T) {
 // The consultation's page shows the dates, the time left, the timeline
 // and the process text; once closed, that participation has ended.
 func TestSchedulePage(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Admin()
 		closes := time.Now().Add(3*24*time.Hour + time.Hour)

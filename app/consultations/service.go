@@ -195,8 +195,11 @@ func (s *Service) validate(in *Input, creating bool) error {
 	if in.Process != nil {
 		in.Process = s.catalog.CheckText(&v, "process", in.Process, 0, MaxDescription)
 	}
+	// The lists are cleaned in copies: the caller's (the demo's, shared by
+	// every seed) stay as they were.
 	for _, list := range in.givenLists() {
 		v.Check(len(*list.texts) <= 50, list.name, "error.too_many")
+		*list.texts = slices.Clone(*list.texts)
 		for i, t := range *list.texts {
 			(*list.texts)[i] = s.catalog.CheckText(&v, list.name+"["+strconv.Itoa(i)+"]", t, 1, MaxFrameText)
 		}
@@ -204,6 +207,7 @@ func (s *Service) validate(in *Input, creating bool) error {
 	if in.Themes != nil {
 		v.Check(len(*in.Themes) <= 50, "themes", "error.too_many")
 		seen := map[string]bool{}
+		*in.Themes = slices.Clone(*in.Themes)
 		for i := range *in.Themes {
 			t := &(*in.Themes)[i]
 			f := "themes[" + strconv.Itoa(i) + "]"

@@ -15,6 +15,7 @@ import (
 // nor triages, nor creates or edits measures, on the API or the pages;
 // each answer gives the block's reason (API: code blocked, reason, until).
 func TestBlockedExpertIsRefused(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		expert := account(t, s, "expertin@example.org", access.Expert, 1)
 		b := s.Browser("expertin@example.org", "a-good-password")

@@ -11,6 +11,7 @@ import (
 // The inbox and its page keep contributions written in one language; an
 // unknown language is refused on content_lang.
 func TestInboxByContentLang(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		s.Admin().Do("PATCH", "/api/v1/consultations/wir2", map[string]any{"moderation": "post"})
 		resident := s.Register("res@example.org", "Resi")

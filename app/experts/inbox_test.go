@@ -73,6 +73,7 @@ func getInbox(t *testing.T, c *apptest.Client, group int64, query string) inbox 
 }
 
 func TestInboxAndTriage(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Admin()
 		admin.Do("PATCH", "/api/v1/consultations/wir2", map[string]any{"moderation": "post"})
@@ -191,6 +192,7 @@ func TestInboxAndTriage(t *testing.T) {
 // Experts work through their page without JavaScript: triage, a new
 // measure, and a measure's status.
 func TestGroupPage(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		s.Admin().Do("PATCH", "/api/v1/consultations/wir2", map[string]any{"moderation": "post"})
 		resident := s.Register("res@example.org", "Resi")

@@ -15,6 +15,7 @@ import (
 // An inbox item is compact: its text, what a comment is about (linked),
 // and the triage form folded away, its select showing the item's state.
 func TestInboxItemsOnThePage(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		s.Admin().Do("PATCH", "/api/v1/consultations/wir2", map[string]any{"moderation": "post"})
 		resident := s.Register("res@example.org", "Resi")
@@ -84,6 +85,7 @@ func TestInboxItemsOnThePage(t *testing.T) {
 // An empty inbox says whether nothing has come in yet or the filters
 // leave nothing.
 func TestEmptyInbox(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		account(t, s, "soziales@example.org", access.Expert, 2)
 		b := s.Browser("soziales@example.org", "a-good-password")

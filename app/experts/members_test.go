@@ -10,6 +10,7 @@ import (
 )
 
 func TestAdministratorManagesMembers(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Admin()
 		res := s.Register("res@example.org", "Resident")

@@ -23,6 +23,7 @@ import (
 // participation over time are Berlin days. 22:30 UTC on 1 July is already
 // 2 July in Berlin.
 func TestExportDatesInCityTime(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		must(t, s.Admin().Do("PATCH", "/api/v1/consultations/wir2", map[string]any{"moderation": "post"}), 200)
 		expert := account(t, s, "bildung@example.org", access.Expert, 1)

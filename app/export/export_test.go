@@ -228,6 +228,7 @@ type jsonDoc struct {
 }
 
 func TestExportFormats(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		f := setup(t, s)
 		base := "/api/v1/expert-groups/1/export?format="
@@ -554,6 +555,7 @@ func TestExportFormats(t *testing.T) {
 
 // Beyond MaxConcurrent exports, an instance answers 503 with Retry-After.
 func TestConcurrencyLimit(t *testing.T) {
+	t.Parallel()
 	ex := export.New(nil)
 	for range export.MaxConcurrent {
 		if err := ex.Acquire(); err != nil {
@@ -576,6 +578,7 @@ func TestConcurrencyLimit(t *testing.T) {
 // An erased account's contributions stay in the export under "deleted
 // account", never under a pseudonym that would link them.
 func TestErasedAuthor(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		must(t, s.Admin().Do("PATCH", "/api/v1/consultations/wir2", map[string]any{"moderation": "post"}), 200)
 		expert := account(t, s, "bildung@example.org", access.Expert, 1)

@@ -17,6 +17,7 @@ import (
 // taken up) and, for an idea, the measure it was taken up in; the CSV's
 // and the XLSX's earlier columns stay where they were.
 func TestExportRecord(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		f := setup(t, s)
 		// Measure 3 is a demo example with a record: adopted, with a lead.

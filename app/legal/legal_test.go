@@ -16,6 +16,7 @@ type text struct {
 }
 
 func TestLegalTexts(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Admin()
 		// Until the city writes its own, the catalogs' default text.

@@ -100,6 +100,7 @@ func decide(c *apptest.Client, kind string, id int64, body map[string]any) *appt
 }
 
 func TestPendingQueueAndDecisions(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		author := s.Register("autorin@example.org", "Autorin")
 		mod := account(t, s, "mod@example.org", access.Moderator)
@@ -237,6 +238,7 @@ func TestPendingQueueAndDecisions(t *testing.T) {
 // Two moderators deciding the same item at the same moment: one wins, the
 // other is told the item changed.
 func TestConcurrentDecisions(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		author := s.Register("autor@example.org", "Autor")
 		mods := []*apptest.Client{account(t, s, "m1@example.org", access.Moderator), account(t, s, "m2@example.org", access.Moderator)}
@@ -279,6 +281,7 @@ func TestConcurrentDecisions(t *testing.T) {
 }
 
 func TestReportsHideAutomatically(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Admin()
 		admin.Do("PATCH", "/api/v1/consultations/wir2", map[string]any{"moderation": "post"})
@@ -373,6 +376,7 @@ func TestReportsHideAutomatically(t *testing.T) {
 }
 
 func TestScreeningFlagsUnderPostModeration(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Admin()
 		for lang, terms := range map[string][]string{"de": {"Dummkopf", "hetz*"}, "en": {}} {
@@ -409,6 +413,7 @@ func TestScreeningFlagsUnderPostModeration(t *testing.T) {
 }
 
 func TestAppeals(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		author := s.Register("autor@example.org", "Autor")
 		other := s.Register("andere@example.org", "Andere")
@@ -470,6 +475,7 @@ func TestAppeals(t *testing.T) {
 // The decision form on /moderation works without JavaScript and shows
 // errors beside the item.
 func TestDecisionForm(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		author := s.Register("autor@example.org", "Autor")
 		account(t, s, "mod@example.org", access.Moderator)

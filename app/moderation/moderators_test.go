@@ -15,6 +15,7 @@ import (
 // its comments; it is logged and its author told. Only moderators move,
 // and only within the consultation.
 func TestMoveIdea(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		author := s.Register("autorin@example.org", "Autorin")
 		mod := account(t, s, "mod@example.org", access.Moderator)
@@ -96,6 +97,7 @@ func TestMoveIdea(t *testing.T) {
 // The queue and its page keep contributions written in one language; an
 // unknown language is refused on content_lang.
 func TestQueueByContentLang(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		author := s.Register("autor@example.org", "Autor")
 		mod := account(t, s, "mod@example.org", access.Moderator)
@@ -124,6 +126,7 @@ func TestQueueByContentLang(t *testing.T) {
 // From the queue a moderator blocks the author of an item, without
 // JavaScript; a bad date comes back beside the item.
 func TestBlockFromQueue(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		author := s.Register("autor@example.org", "Autor")
 		account(t, s, "mod@example.org", access.Moderator)
@@ -178,6 +181,7 @@ func TestBlockFromQueue(t *testing.T) {
 // reads a note instead of the form, and the rejection under appeal is
 // not counted as an earlier one.
 func TestAppealShowsDecision(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		author := s.Register("autor@example.org", "Autor")
 		first := account(t, s, "erste@example.org", access.Moderator)

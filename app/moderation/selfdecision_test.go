@@ -17,6 +17,7 @@ const selfDecisionText = "Über eigene Beiträge entscheidet eine andere Person 
 // queue page (403, code self_decision), and an appeal is decided by a
 // moderator other than its author and the first decider.
 func TestNobodyDecidesOnTheirOwnContributions(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		author := account(t, s, "schreibende-mod@example.org", access.Moderator)
 		first := account(t, s, "erste-mod@example.org", access.Moderator)
@@ -79,6 +80,7 @@ func TestNobodyDecidesOnTheirOwnContributions(t *testing.T) {
 // blocks, on the API or the pages; the answer gives the block's reason
 // and end.
 func TestBlockedModeratorIsRefused(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		author := s.Register("autorin@example.org", "Autorin")
 		comment := post(t, author, "/api/v1/measures/1/comments", map[string]string{"body": "Bitte mehr Dolmetschende!"})
@@ -125,6 +127,7 @@ func TestBlockedModeratorIsRefused(t *testing.T) {
 // The queue shows which contributions staff wrote (author.role), as every
 // list of comments and ideas does; residents carry no role.
 func TestQueueShowsStaffRoles(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		mod := account(t, s, "rollen-mod@example.org", access.Moderator)
 		resident := s.Register("rollen-res@example.org", "Rollenlos")

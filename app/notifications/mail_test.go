@@ -20,6 +20,7 @@ import (
 // that kind off. Daily kinds wait for the digest, which `mitreden mail
 // digest` sends at once: one mail per person, nothing when none waits.
 func TestNotificationMail(t *testing.T) {
+	t.Parallel()
 	apptest.WithMailServer(t, func(t *testing.T, s *apptest.Server, smtpd *mailtest.Server) {
 		admin := s.Admin()
 		layla := s.RegisterIn("layla@example.org", "Layla", "ar")
@@ -108,6 +109,7 @@ func TestNotificationMail(t *testing.T) {
 // Two instances on one PostgreSQL database reach the digest hour
 // together: one of them does the day's work, and each digest goes out once.
 func TestDailyDigestOnceAcrossInstances(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, db config.Database) {
 		if db.Driver != config.Postgres {
 			t.Skip("several instances run on PostgreSQL")

@@ -58,6 +58,7 @@ func none(t *testing.T, items []item, kind string) {
 
 // Each notification kind reaches the people it concerns, and nobody else.
 func TestNotificationsReachThoseConcerned(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Admin()
 		if r := admin.Do("PATCH", "/api/v1/consultations/wir2", map[string]any{"moderation": "post"}); r.Status != 200 {
@@ -145,6 +146,7 @@ func TestNotificationsReachThoseConcerned(t *testing.T) {
 }
 
 func TestReadingNotifications(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Admin()
 		rana := s.Register("rana@example.org", "Rana")
@@ -238,6 +240,7 @@ func TestReadingNotifications(t *testing.T) {
 // The header counts the reader's unread notifications on every page,
 // also on pages kept for all signed-in readers, each reader their own.
 func TestUnreadCountInTheHeader(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		rana := s.Register("rana-header@example.org", "Rana")
 		other := s.Register("other-header@example.org", "Other")
@@ -269,6 +272,7 @@ func TestUnreadCountInTheHeader(t *testing.T) {
 // Once a day, moderators hear how much waits in the queues and experts how
 // many new items wait in their group's inbox.
 func TestStaffNotices(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		if _, err := s.App.Accounts.Create(t.Context(), accounts.NewAccount{Email: "expertin@example.org", DisplayName: "Expertin", Role: access.Expert, Groups: []int64{1}, Password: "a-good-password"}); err != nil {
 			t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 )
 
 func TestNotificationSettings(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		rana := s.Register("settings@example.org", "Rana")
 		defaults := map[string]string{
@@ -80,6 +81,7 @@ func TestNotificationSettings(t *testing.T) {
 }
 
 func TestNotificationSettingsPage(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		b := s.RegisterForm("settings-page@example.org", "Formular")
 		if page := b.Get("/me").Text(); !strings.Contains(page, `href="/me/notification-settings"`) {

@@ -63,6 +63,7 @@ func wantAnswer(t *testing.T, where string, got triaged, state, text string, gro
 // was given in: the API, live events, pages (also kept ones), /me and
 // /me/export.
 func TestExpertAnswersShowWithTheirGroup(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		patchWir2(t, s, map[string]any{"moderation": "post"})
 		bildung := expertOf(t, s, "bildung@example.org", "Berta Bildung", 1)

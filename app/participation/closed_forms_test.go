@@ -16,6 +16,7 @@ import (
 // closed comes back with what was typed and says that participation has
 // ended; the API answers its problem+json 409.
 func TestFormRefusedAfterClosingKeepsText(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		s.Register("schreib@example.org", "Schreiberin")
 		b := s.Browser("schreib@example.org", apptest.Password)
@@ -75,6 +76,7 @@ func TestFormRefusedAfterClosingKeepsText(t *testing.T) {
 // A closing date that has passed ends participation at once, before the
 // schedule has closed the consultation.
 func TestPassedClosingDateRefusesContributions(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		resident := s.Register("spaet@example.org", "Spät")
 		if r := resident.Do("PUT", "/api/v1/measures/1/vote", map[string]int{"value": 1}); r.Status != 200 {

@@ -11,6 +11,7 @@ import (
 // One comment as its page prints it (what live.js inserts) is there for
 // whoever sees the comment in its thread, and for nobody else.
 func TestCommentFragmentFollowsVisibility(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		patchWir2(t, s, map[string]any{"moderation": "pre"})
 		author := s.Register("wartend@example.org", "Wartend")

@@ -15,6 +15,7 @@ import (
 // fragment names the place and the message is rendered there, as a
 // status that the script can focus.
 func TestConfirmationWhereActed(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		b := s.RegisterForm("here@example.org", "Hier")
 		csrf := between(b.Get("/m/1").Text(), `name="_csrf" value="`, `"`)

@@ -12,6 +12,7 @@ import (
 // while the consultation is open; the consultation page says the same
 // instead of "0 ideas".
 func TestEmptyFieldInvitesTheFirstIdea(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		resident := s.Register("erste@example.org", "Erste")
 		invite := `<a href="/f/1#field-idea-title">No ideas yet. Be the first to suggest one!</a>`

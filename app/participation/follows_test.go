@@ -27,6 +27,7 @@ func followingOf(t *testing.T, c *apptest.Client, path string) following {
 }
 
 func TestFollowing(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		amira := s.Register("follow-amira@example.org", "Amira")
 		ben := s.Register("follow-ben@example.org", "Ben")
@@ -110,6 +111,7 @@ func TestFollowing(t *testing.T) {
 // The follow button sits in the vote box, which pages kept for all
 // signed-in readers fill in per reader: each reader sees their own.
 func TestFollowWithoutJavaScript(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		b := s.RegisterForm("follow-form@example.org", "Formular")
 		other := s.Register("follow-other@example.org", "Other")

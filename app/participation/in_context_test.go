@@ -12,6 +12,7 @@ import (
 // comment that is not public: moderators see it there, marked with its
 // state; the public and other residents do not, its author sees their own.
 func TestModeratorSeesCommentInContext(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		patchWir2(t, s, map[string]any{"moderation": "pre"})
 		author := s.Register("wartend@example.org", "Wartend")

@@ -16,6 +16,7 @@ import (
 // server renders it: with its time as the page prints times, and with
 // reply and report forms that work without a reload.
 func TestLiveCommentIsTheServersComment(t *testing.T) {
+	t.Parallel()
 	s := apptest.Start(t, storetest.NewDatabase(t, config.SQLite))
 	patchWir2(t, s, map[string]any{"moderation": "post"})
 	other := s.Register("andere@example.org", "Andere Person")

@@ -14,6 +14,7 @@ import (
 // change the page shows reaches them on their next request to the
 // instance where it was made, whoever made it.
 func TestPageCacheFollowsChanges(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		pc := s.App.Pages.Cache
 		hits := func() int64 { h, _ := pc.Stats(); return h }
@@ -185,6 +186,7 @@ func postComment(t *testing.T, c *apptest.Client, body string) int64 {
 // come back when it opens again. (A cache of measures for votes, kept by
 // the outbox like the page cache, was tried and measured no faster.)
 func TestVotesSeeConsultationChangesAtOnce(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		voter := s.Register("cache-voter@example.org", "Cache Voter")
 		vote := func() int {
@@ -209,6 +211,7 @@ func TestVotesSeeConsultationChangesAtOnce(t *testing.T) {
 // them: their vote, edit and withdraw under their own comments, the
 // report form under the others', their menu and their CSRF token.
 func TestSignedInPagesMatchRenderedOnes(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		patchWir2(t, s, map[string]any{"moderation": "post"})
 		author := s.Register("autor@example.org", "Autor Personal")

@@ -48,6 +48,7 @@ type voteAnswer struct {
 }
 
 func TestVoting(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		amira := s.Register("amira@example.org", "Amira")
 		ben := s.Register("ben@example.org", "Ben")
@@ -163,6 +164,7 @@ func TestVoting(t *testing.T) {
 // The tally always equals the votes: 100 people change their votes on one
 // measure 6 times each, all at once.
 func TestConcurrentVotesKeepTheTallyExact(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		const people, changes = 100, 6
 		clients := make([]*apptest.Client, people)
@@ -250,6 +252,7 @@ func comments(t *testing.T, c *apptest.Client, path string) []commentJSON {
 }
 
 func TestComments(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		amira := s.Register("amira@example.org", "Amira")
 		ben := s.Register("ben@example.org", "Ben")
@@ -369,6 +372,7 @@ func mustComment(t *testing.T, c *apptest.Client, path string) int64 {
 }
 
 func TestIdeas(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		amira := s.Register("amira@example.org", "Amira")
 		ben := s.Register("ben@example.org", "Ben")
@@ -471,6 +475,7 @@ func TestIdeas(t *testing.T) {
 // Under pre-moderation nothing pending reaches the public: not lists,
 // counts, pages, JSON or live events.
 func TestPendingNeverLeaks(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		author := s.Register("author@example.org", "Autorin")
 		other := s.Register("other@example.org", "Andere")
@@ -528,6 +533,7 @@ func TestPendingNeverLeaks(t *testing.T) {
 
 // Bad input of every kind gets a clear 4xx and stores nothing.
 func TestBadInputChangesNothing(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		u := s.Register("u@example.org", "Ulla")
 		admin := s.Admin()
@@ -606,6 +612,7 @@ func counts(t *testing.T, s *apptest.Server) [5]int {
 }
 
 func TestReports(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		patchWir2(t, s, map[string]any{"moderation": "post"})
 		author := s.Register("author@example.org", "Autor")
@@ -638,6 +645,7 @@ func TestReports(t *testing.T) {
 
 // A page needs the same number of queries for 10 and for 1,000 comments.
 func TestMeasurePageQueriesAreFixed(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, db configDatabase) {
 		counter := &storetest.QueryCounter{}
 		s := apptest.Start(t, db, apptest.WithQueryHook(counter))
@@ -690,6 +698,7 @@ VALUES ('measure', 1, 1, ?, ?, 'pro', 'de', 'published', ?, ?, ?)`, reader.UserI
 }
 
 func TestFormsWithoutJavaScript(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		b := s.RegisterForm("form@example.org", "Formular")
 		page := b.Get("/m/1").Text()
@@ -788,6 +797,7 @@ func TestFormsWithoutJavaScript(t *testing.T) {
 }
 
 func TestMyDataExportAndErasure(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		patchWir2(t, s, map[string]any{"moderation": "post"})
 		u := s.Register("leaving@example.org", "Bald weg")
@@ -874,6 +884,7 @@ func mustRegister(t *testing.T, s *apptest.Server, email string) string {
 }
 
 func TestAccountRateLimits(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		young := s.Register("young@example.org", "Neu")
 		var last *apptest.Response
@@ -907,6 +918,7 @@ func TestAccountRateLimits(t *testing.T) {
 
 // Closing a consultation stops every contribution at once.
 func TestClosingStopsContributions(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		voters := make([]*apptest.Client, 8)
 		for i := range voters {

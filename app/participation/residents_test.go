@@ -14,6 +14,7 @@ import (
 // A report form asks for a reason rather than suggesting one; sent
 // without, it comes back open with the error on its reason.
 func TestReportFormAsksForAReason(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		patchWir2(t, s, map[string]any{"moderation": "post"})
 		id := mustComment(t, s.Register("author@example.org", "Autorin"), "/api/v1/measures/1/comments")
@@ -40,6 +41,7 @@ func TestReportFormAsksForAReason(t *testing.T) {
 
 // The last breadcrumb is the page itself, not a link to it.
 func TestLastBreadcrumbIsNotALink(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		for _, path := range []string{"/c/wir2", "/c/wir2/progress", "/f/1", "/m/1"} {
 			text := s.Client().Get(path).Text()
@@ -55,6 +57,7 @@ func TestLastBreadcrumbIsNotALink(t *testing.T) {
 // An erased author is named with a phrase of its own after "by", not the
 // bare "deleted account" ("Von gelöschtes Konto").
 func TestErasedAuthorPhrase(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		patchWir2(t, s, map[string]any{"moderation": "post"})
 		u := s.Register("weg@example.org", "Weg")
@@ -76,6 +79,7 @@ func TestErasedAuthorPhrase(t *testing.T) {
 // The header offers the six languages behind one disclosure, each link in
 // its own language, the current one marked.
 func TestHeaderLanguageMenu(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		text := s.Client().Get("/m/1?lang=en").Text()
 		_, menu, ok := strings.Cut(text, `<details class="lang-menu">`)
@@ -98,6 +102,7 @@ func TestHeaderLanguageMenu(t *testing.T) {
 // /me lists one's votes with what they are about, says which measure each
 // comment belongs to, and has signing out in a section of its own.
 func TestMyVotesAndCommentsSayWhatTheyAreAbout(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		patchWir2(t, s, map[string]any{"moderation": "post"})
 		s.Register("ich@example.org", "Ich")
@@ -134,6 +139,7 @@ func TestMyVotesAndCommentsSayWhatTheyAreAbout(t *testing.T) {
 // The data download has a readable page with titles rather than ids, and
 // the JSON export names what votes and comments are about.
 func TestReadableExport(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		patchWir2(t, s, map[string]any{"moderation": "post"})
 		s.Register("daten@example.org", "Daten")
@@ -180,6 +186,7 @@ func TestReadableExport(t *testing.T) {
 // The consultation page explains its jargon where it first appears, and an
 // empty discussion invites the first comment instead of counting zero.
 func TestJargonHintsAndEmptyDiscussion(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		page := s.Client().Get("/c/wir2").Text()
 		_, fields, _ := strings.Cut(page, `<h2 id="fields-heading">Handlungsfelder</h2>`)
@@ -211,6 +218,7 @@ func TestJargonHintsAndEmptyDiscussion(t *testing.T) {
 
 // The error summary of a form with several errors follows the fields.
 func TestErrorSummaryInFormOrder(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		c := s.Client()
 		r := c.Do("POST", "/register", url.Values{"_csrf": {apptest.FormCSRF(t, c.Get("/register"))}, "email": {"kein-at"}, "display_name": {"Neu"}, "password": {"kurz"}})

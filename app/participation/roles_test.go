@@ -14,6 +14,7 @@ import (
 // beside the name on pages. A role change shows at once, also on kept
 // pages; an erased account shows none.
 func TestStaffRolesShowOnContributions(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		patchWir2(t, s, map[string]any{"moderation": "post"})
 		admin := s.Admin()

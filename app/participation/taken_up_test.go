@@ -14,6 +14,7 @@ import (
 // taken up in (titled in the reader's language, linked); /me/export
 // carries the same.
 func TestMyContributionsShowTheMeasure(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		patchWir2(t, s, map[string]any{"moderation": "post"})
 		bildung := expertOf(t, s, "bildung@example.org", "Berta Bildung", 1)

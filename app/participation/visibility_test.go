@@ -44,6 +44,7 @@ func contribute(t *testing.T, c *apptest.Client, path, body string, parent int64
 // the live events, the expert inbox or the exports. The published
 // comments beside them show, so every check can fail.
 func TestOnlyPublishedCommentsReachOthers(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Admin()
 		mod := s.AccountAs("moderatorin@example.org", "Moderatorin", "moderator")
@@ -257,6 +258,7 @@ func TestOnlyPublishedCommentsReachOthers(t *testing.T) {
 // kind; one kept before the comment was written must not hide it from its
 // author.
 func TestAuthorSeesOwnPendingComments(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		mod := s.AccountAs("moderatorin@example.org", "Moderatorin", "moderator")
 		alice := s.Register("alice@example.org", "Alice")

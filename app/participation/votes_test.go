@@ -14,6 +14,7 @@ import (
 // the item's GET and a count of the votes table all agree with what the
 // residents did.
 func TestVoteAnswersAgreeWithTheVotes(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		patchWir2(t, s, map[string]any{"moderation": "post"})
 		people := []*apptest.Client{

@@ -12,6 +12,7 @@ import (
 // vote buttons (each with a symbol, not told apart by colour alone), the
 // tally text and its bar; the field page's cards have the bar too.
 func TestOneVoteOrderAndTallyBar(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		u := s.Register("order@example.org", "Reihenfolge")
 		u.Do("PUT", "/api/v1/measures/1/vote", map[string]int{"value": -1})

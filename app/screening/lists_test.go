@@ -11,6 +11,7 @@ import (
 )
 
 func TestParseLines(t *testing.T) {
+	t.Parallel()
 	terms, lines := screening.ParseLines("# a comment\r\nidiot*\n\n  casino  \n#not a term\nbit.ly/")
 	if !slices.Equal(terms, []string{"idiot*", "casino", "bit.ly/"}) || !slices.Equal(lines, []int{2, 4, 6}) {
 		t.Fatalf("terms %q lines %v", terms, lines)
@@ -18,6 +19,7 @@ func TestParseLines(t *testing.T) {
 }
 
 func TestScreenFindsTerms(t *testing.T) {
+	t.Parallel()
 	screen := screening.Compile([]string{"depp*", "halt die klappe", "bit.ly/", "earn * from home", "Casino", "100%"})
 	cases := []struct {
 		text string
@@ -43,6 +45,7 @@ func TestScreenFindsTerms(t *testing.T) {
 }
 
 func TestCheckTerms(t *testing.T) {
+	t.Parallel()
 	out, err := screening.Check([]string{" idiot* ", "IDIOT*", "casino"})
 	if err != nil || !slices.Equal(out, []string{"idiot*", "casino"}) {
 		t.Fatalf("Check: %q %v", out, err)
@@ -60,6 +63,7 @@ type list struct {
 }
 
 func TestScreeningLists(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Admin()
 		// The first start copied the seed file of every language into the database.

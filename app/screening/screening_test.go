@@ -7,6 +7,7 @@ import (
 )
 
 func TestFind(t *testing.T) {
+	t.Parallel()
 	terms, _ := ParseLines("# comment\n\nIdiot\nhetz*\n*müll\nspam.com\n")
 	m := Compile(terms)
 	cases := []struct {
@@ -35,6 +36,7 @@ func TestFind(t *testing.T) {
 // Spelling variants match: the Turkish i's, Arabic alef forms and short
 // vowels, Russian ё.
 func TestFindFoldsVariants(t *testing.T) {
+	t.Parallel()
 	m := Compile([]string{"ırkçı*", "şerefsiz*", "*احمق*", "пошел вон"})
 	cases := map[string][]string{
 		"IRKÇILAR":            {"ırkçı*"},
@@ -55,6 +57,7 @@ func TestFindFoldsVariants(t *testing.T) {
 // Every language's seed list parses, compiles every term, and flags a
 // typical insult and a typical spam line.
 func TestSeedLists(t *testing.T) {
+	t.Parallel()
 	samples := map[string][]string{
 		"de": {"Du Vollidiot", "Jetzt kaufen!"},
 		"en": {"what an idiot", "free money here"},
@@ -87,6 +90,7 @@ func TestSeedLists(t *testing.T) {
 // of every seed term, with case and spelling variants, Find answers
 // exactly what each term's own pattern answers.
 func TestPrefilterMissesNothing(t *testing.T) {
+	t.Parallel()
 	var terms []string
 	for _, lang := range []string{"de", "en", "tr", "ar", "ru", "uk"} {
 		terms = append(terms, seed(lang)...)

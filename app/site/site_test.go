@@ -36,6 +36,7 @@ func get(t *testing.T, c *apptest.Client) identityJSON {
 var tinyPNG = append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0}, 32)...)
 
 func TestContrast(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		color string
 		want  float64
@@ -53,6 +54,7 @@ func TestContrast(t *testing.T) {
 // The identity's API: defaults, changes by administrators only, and 422
 // naming the field for a bad name or colour.
 func TestIdentityAPI(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		anon := s.Client()
 		if id := get(t, anon); id.Name != "mitreden" || id.AccentColor != "#0b5cad" || id.LogoURL != nil {
@@ -110,6 +112,7 @@ func TestIdentityAPI(t *testing.T) {
 // cache kept for anonymous readers before the change; the colour in the
 // theme stylesheet the pages link.
 func TestIdentityOnPages(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		anon := s.Client()
 		paths := []string{"/", "/c/wir2", "/m/1", "/impressum"}
@@ -162,6 +165,7 @@ func TestIdentityOnPages(t *testing.T) {
 // Logos: PNG and SVG up to 200 KiB, served with their type, long cache
 // headers and, for SVG, a policy that forbids scripts.
 func TestLogo(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin, anon := s.Admin(), s.Client()
 		if r := anon.Get("/site/logo"); r.Status != http.StatusNotFound {
@@ -225,6 +229,7 @@ func TestLogo(t *testing.T) {
 // With the default body limit (1 MiB), a logo over 200 KiB reaches the
 // handler, which answers 413 itself.
 func TestLogoTooLargeUnderTheDefaultLimit(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		r := s.Admin().Do("PUT", "/api/v1/site/logo", apptest.Raw{ContentType: site.PNG, Body: append(bytes.Clone(tinyPNG), make([]byte, 201<<10)...)})
 		r.WantProblem(t, http.StatusRequestEntityTooLarge, "logo")
@@ -253,6 +258,7 @@ func multipartLogo(t *testing.T, csrf, filename, contentType string, data []byte
 // The administration's page: forms that work without a script, errors
 // beside the fields, and the warning about placeholder legal texts.
 func TestAdminSitePage(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Browser(apptest.AdminEmail, apptest.AdminPassword)
 		admin.CSRF = "" // as a browser without script: the form's field only
@@ -304,6 +310,7 @@ func TestAdminSitePage(t *testing.T) {
 // Until an administration saves its own Impressum and Datenschutz, /admin
 // says they are placeholders and links to their forms.
 func TestLegalPlaceholderWarning(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		admin := s.Admin()
 		page := admin.Get("/admin")
