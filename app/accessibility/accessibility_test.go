@@ -18,6 +18,7 @@ import (
 )
 
 func TestBarrierReports(t *testing.T) {
+	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
 		b := s.Client()
 		page := b.Get("/barrierefreiheit?page=/m/1")
@@ -163,42 +164,20 @@ func auditLangs(s *apptest.Server) []string {
 // Every page type passes axe-core's WCAG 2.0/2.1 A and AA rules, in German
 // and in Arabic; the test leaves screenshots of each.
 func TestEveryPageMeetsWCAG21AA(t *testing.T) {
+	t.Parallel()
 	s := apptest.Start(t, storetest.NewDatabase(t, config.SQLite))
 	axe := browsertest.AxeScript(t)
 	p := seed(t, s)
 	shots := screenshotDir(t)
+	// Each language and reader in a browser of its own, side by side: the
+	// browsers mostly wait (on the server, on axe), so two at a time
+	// shorten the test.
 	for _, lang := range auditLangs(s) {
 		for who, cases := range pageTypes(p) {
-			browser := browsertest.Start(t, s.URL)
-			tab := browser.Tab()
-			if who == apptest.AdminEmail {
-				tab.Open("/login")
-				tab.Fill(`[name="email"]`, apptest.AdminEmail)
-				tab.Fill(`[name="password"]`, apptest.AdminPassword)
-				tab.Follow(`form[action="/login"] button[type="submit"]`)
-			} else if who != "" {
-				signIn(t, tab, who)
-			}
-			for _, c := range cases {
-				sep := "?"
-				if strings.Contains(c.path, "?") {
-					sep = "&"
-				}
-				if status := tab.Open(c.path + sep + "lang=" + lang); status != c.status {
-					t.Errorf("%s %s: status %d, want %d", lang, c.path, status, c.status)
-					continue
-				}
-				if got := browsertest.Eval[string](tab, "document.documentElement.lang + ' ' + document.documentElement.dir"); got != lang+" "+map[bool]string{true: "rtl", false: "ltr"}[lang == "ar"] {
-					t.Errorf("%s %s: <html lang dir> is %q", lang, c.path, got)
-				}
-				for _, v := range tab.Axe(axe, browsertest.WCAG21AA) {
-					t.Errorf("%s %s: %s", lang, c.path, v)
-				}
-				tab.Screenshot(filepath.Join(shots, lang, c.name+".png"))
-			}
-			if errs := tab.ConsoleErrors(); len(errs) > 0 {
-				t.Errorf("%s as %q: the browser logged errors: %q", lang, who, errs)
-			}
+			t.Run(lang+"/"+who, func(t *testing.T) {
+				t.Parallel()
+				auditPages(t, s, axe, shots, lang, who, cases)
+			})
 		}
 	}
 	tab := browsertest.Start(t, s.URL).Tab()
@@ -231,9 +210,45 @@ func TestEveryPageMeetsWCAG21AA(t *testing.T) {
 	}
 }
 
+// auditPages checks cases in lang as who (a resident's address, the
+// administrator's, or "" for the public) in a browser of its own.
+func auditPages(t *testing.T, s *apptest.Server, axe string, shots, lang, who string, cases []pageCase) {
+	browser := browsertest.Start(t, s.URL)
+	tab := browser.Tab()
+	if who == apptest.AdminEmail {
+		tab.Open("/login")
+		tab.Fill(`[name="email"]`, apptest.AdminEmail)
+		tab.Fill(`[name="password"]`, apptest.AdminPassword)
+		tab.Follow(`form[action="/login"] button[type="submit"]`)
+	} else if who != "" {
+		signIn(t, tab, who)
+	}
+	for _, c := range cases {
+		sep := "?"
+		if strings.Contains(c.path, "?") {
+			sep = "&"
+		}
+		if status := tab.Open(c.path + sep + "lang=" + lang); status != c.status {
+			t.Errorf("%s %s: status %d, want %d", lang, c.path, status, c.status)
+			continue
+		}
+		if got := browsertest.Eval[string](tab, "document.documentElement.lang + ' ' + document.documentElement.dir"); got != lang+" "+map[bool]string{true: "rtl", false: "ltr"}[lang == "ar"] {
+			t.Errorf("%s %s: <html lang dir> is %q", lang, c.path, got)
+		}
+		for _, v := range tab.Axe(axe, browsertest.WCAG21AA) {
+			t.Errorf("%s %s: %s", lang, c.path, v)
+		}
+		tab.Screenshot(filepath.Join(shots, lang, c.name+".png"))
+	}
+	if errs := tab.ConsoleErrors(); len(errs) > 0 {
+		t.Errorf("%s as %q: the browser logged errors: %q", lang, who, errs)
+	}
+}
+
 // A resident registers, votes, comments and switches to Arabic (or the
 // last language) with the keyboard alone, always seeing where the focus is.
 func TestKeyboardOnly(t *testing.T) {
+	t.Parallel()
 	s := apptest.Start(t, storetest.NewDatabase(t, config.SQLite))
 	s.Admin().Do("PATCH", "/api/v1/consultations/wir2", map[string]any{"moderation": "post"})
 	tab := browsertest.Start(t, s.URL).Tab()
@@ -323,6 +338,7 @@ func TestKeyboardOnly(t *testing.T) {
 // At 320 CSS pixels (a phone, or 1280 pixels at 400% zoom) no page scrolls
 // sideways.
 func TestNarrowScreens(t *testing.T) {
+	t.Parallel()
 	s := apptest.Start(t, storetest.NewDatabase(t, config.SQLite))
 	p := seed(t, s)
 	tab := browsertest.Start(t, s.URL).Tab()
