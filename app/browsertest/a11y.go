@@ -74,6 +74,18 @@ func (tab *Tab) Screenshot(path string) {
 	if Eval[bool](tab, "document.documentElement.scrollHeight <= window.innerHeight") {
 		action = chromedp.CaptureScreenshot()
 	}
+	tab.writeShot(path, action)
+}
+
+// WindowScreenshot writes a PNG of what the window shows to path: the
+// first screen a person sees.
+func (tab *Tab) WindowScreenshot(path string) {
+	tab.b.t.Helper()
+	tab.writeShot(path, chromedp.CaptureScreenshot())
+}
+
+func (tab *Tab) writeShot(path string, action chromedp.Action[[]byte]) {
+	tab.b.t.Helper()
 	png := Run(tab, "screenshot", action)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		tab.b.t.Fatal(err)
