@@ -162,7 +162,8 @@ func auditLangs(s *apptest.Server) []string {
 }
 
 // Every page type passes axe-core's WCAG 2.0/2.1 A and AA rules, in German
-// and in Arabic; the test leaves screenshots of each.
+// and in Arabic, on a desktop and on a 390 px phone (where no page may
+// scroll sideways); the test leaves screenshots of each.
 func TestEveryPageMeetsWCAG21AA(t *testing.T) {
 	t.Parallel()
 	s := apptest.Start(t, storetest.NewDatabase(t, config.SQLite))
@@ -235,10 +236,19 @@ func auditPages(t *testing.T, s *apptest.Server, axe string, shots, lang, who st
 		if got := browsertest.Eval[string](tab, "document.documentElement.lang + ' ' + document.documentElement.dir"); got != lang+" "+map[bool]string{true: "rtl", false: "ltr"}[lang == "ar"] {
 			t.Errorf("%s %s: <html lang dir> is %q", lang, c.path, got)
 		}
+		tab.Viewport(1280, 1024)
 		for _, v := range tab.Axe(axe, browsertest.WCAG21AA) {
 			t.Errorf("%s %s: %s", lang, c.path, v)
 		}
 		tab.Screenshot(filepath.Join(shots, lang, c.name+".png"))
+		// The same page on a phone: nothing scrolls sideways, axe again.
+		tab.Viewport(390, 844)
+		if wide := browsertest.Eval[bool](tab, "document.documentElement.scrollWidth > window.innerWidth + 1"); wide {
+			t.Errorf("%s %s scrolls sideways at 390px", lang, c.path)
+		}
+		for _, v := range tab.Axe(axe, browsertest.WCAG21AA) {
+			t.Errorf("%s %s at 390px: %s", lang, c.path, v)
+		}
 	}
 	if errs := tab.ConsoleErrors(); len(errs) > 0 {
 		t.Errorf("%s as %q: the browser logged errors: %q", lang, who, errs)
