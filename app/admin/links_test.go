@@ -56,15 +56,24 @@ func TestFieldPageListsMeasures(t *testing.T) {
 			}
 		}
 		for _, g := range field.ExpertGroups {
-			if !strings.Contains(page, `href="/experts/`+itoa(g)+`#new-measure-heading"`) {
+			if !strings.Contains(page, `href="/experts/`+itoa(g)+`?field=1#new-measure-heading"`) {
 				t.Errorf("no way to a new measure through group %d", g)
 			}
 		}
 		if r := b.Get("/measures/" + itoa(measures.Items[0].ID) + "/edit"); r.Status != http.StatusOK {
 			t.Fatalf("the measure's edit form: %d", r.Status)
 		}
-		if len(field.ExpertGroups) == 0 || b.Get("/experts/"+itoa(field.ExpertGroups[0])).Status != http.StatusOK {
+		if len(field.ExpertGroups) == 0 {
+			t.Fatal("no group serves the demo's first field")
+		}
+		// The group's page opens with the field chosen in the new-measure form.
+		r = b.Get("/experts/" + itoa(field.ExpertGroups[0]) + "?field=1")
+		if r.Status != http.StatusOK {
 			t.Fatal("the group's page with the new-measure form is closed to the administrator")
+		}
+		_, form, _ := strings.Cut(r.Text(), `<select id="field-measure-field_id" name="field_id">`)
+		if form, _, _ = strings.Cut(form, "</select>"); !strings.Contains(form, `<option value="1" selected>`) {
+			t.Error("the new-measure form does not start at the field the administrator came from")
 		}
 		// Without a group serving it, the page says how measures come about.
 		wantRedirect(t, post(t, b, "/admin/fields/1", url.Values{"_csrf": {csrf}, "slug": {"bildung"}, "title.de": {"Bildung"}}), "/admin/fields/1")

@@ -224,6 +224,9 @@ func (h *InboxHandlers) groupPage(c *fiber.Ctx, failed error, failedItem string)
 	}
 	v := h.pages.NewView(c, g.Name.String(locale.From(c).Lang.Code))
 	v.Data = data
+	// The new-measure form starts at the field the page is filtered by
+	// (the admin field page links here that way).
+	v.Form = map[string]string{"field_id": strings.Clone(c.Query("field"))}
 	status := fiber.StatusOK
 	if failed != nil {
 		var p *problem.Problem
@@ -234,6 +237,7 @@ func (h *InboxHandlers) groupPage(c *fiber.Ctx, failed error, failedItem string)
 			"title_de": strings.Clone(c.FormValue("title_de")), "title_en": strings.Clone(c.FormValue("title_en")),
 			"summary_de": strings.Clone(c.FormValue("summary_de")), "summary_en": strings.Clone(c.FormValue("summary_en")),
 			"description_de": plaintext.FromForm(strings.Clone(c.FormValue("description_de"))),
+			"field_id":       strings.Clone(c.FormValue("field_id")),
 		})
 		for i := range v.Errors {
 			if v.Errors[i].Field != "" {
