@@ -32,9 +32,15 @@ func Drivers() []config.Driver { return []config.Driver{config.SQLite, config.Po
 // the PostgreSQL subtest is skipped (CI always sets it).
 func ForEach(t *testing.T, fn func(t *testing.T, db config.Database)) {
 	t.Helper()
+	forEach(t, NewDatabase, fn)
+}
+
+// forEach runs fn as a subtest per database made by newDB.
+func forEach(t *testing.T, newDB func(testing.TB, config.Driver) config.Database, fn func(t *testing.T, db config.Database)) {
+	t.Helper()
 	for _, d := range Drivers() {
 		t.Run(string(d), func(t *testing.T) {
-			fn(t, NewDatabase(t, d))
+			fn(t, newDB(t, d))
 		})
 	}
 }

@@ -31,11 +31,7 @@ import (
 // migration.
 func ForEachMigrated(t *testing.T, fn func(t *testing.T, db config.Database)) {
 	t.Helper()
-	for _, d := range Drivers() {
-		t.Run(string(d), func(t *testing.T) {
-			fn(t, NewMigratedDatabase(t, d))
-		})
-	}
+	forEach(t, NewMigratedDatabase, fn)
 }
 
 // NewMigratedDatabase is NewDatabase with every migration applied.
