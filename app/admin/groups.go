@@ -75,15 +75,21 @@ func (h *Handlers) loadGroupPage(c *fiber.Ctx, data *groupPage, checked []int64)
 	if data.Members, err = h.Experts.Members(ctx, data.Group.ID); err != nil {
 		return err
 	}
-	for _, id := range data.Group.Fields {
-		fc, err := h.Consultations.GetField(ctx, id, true)
-		if err != nil {
-			return err
-		}
-		data.Fields = append(data.Fields, fc)
-	}
 	if data.Consultations, err = h.allConsultations(c); err != nil {
 		return err
+	}
+	// The fields the group serves, with their consultations, are among
+	// those just read for the form.
+	served := map[int64]bool{}
+	for _, id := range data.Group.Fields {
+		served[id] = true
+	}
+	for _, d := range data.Consultations {
+		for _, f := range d.Fields {
+			if served[f.ID] {
+				data.Fields = append(data.Fields, &consultations.FieldContext{Consultation: d.Consultation, Themes: d.Themes, Field: f})
+			}
+		}
 	}
 	data.Checked = map[int64]bool{}
 	for _, id := range checked {
