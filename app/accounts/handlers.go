@@ -10,7 +10,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/mitreden/mitreden/app/access"
-	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/pages"
 	"github.com/mitreden/mitreden/app/problem"
@@ -65,11 +64,7 @@ type registerBody struct {
 }
 
 // APIRegister is POST /api/v1/auth/register.
-func (h *Handlers) APIRegister(c *fiber.Ctx) error {
-	var b registerBody
-	if err := jsonapi.Decode(c, &b); err != nil {
-		return err
-	}
+func (h *Handlers) APIRegister(c *fiber.Ctx, b *registerBody) error {
 	in := NewAccount{Email: b.Email, Password: b.Password, DisplayName: b.DisplayName, Locale: b.Locale, PrivacyConsent: b.PrivacyConsent}
 	if err := h.checkRegistration(c, in, "privacy_consent"); err != nil {
 		return err
@@ -95,11 +90,7 @@ type loginBody struct {
 }
 
 // APILogin is POST /api/v1/auth/login.
-func (h *Handlers) APILogin(c *fiber.Ctx) error {
-	var b loginBody
-	if err := jsonapi.Decode(c, &b); err != nil {
-		return err
-	}
+func (h *Handlers) APILogin(c *fiber.Ctx, b *loginBody) error {
 	u, s, err := h.signIn(c, b.Email, b.Password)
 	if err != nil {
 		return err
@@ -158,13 +149,9 @@ func meOut(u *User, groups []int64) meJSON {
 }
 
 // APIChangeMe is PATCH /api/v1/me {display_name?, locale?}.
-func (h *Handlers) APIChangeMe(c *fiber.Ctx) error {
-	var in OwnChange
-	if err := jsonapi.Decode(c, &in); err != nil {
-		return err
-	}
+func (h *Handlers) APIChangeMe(c *fiber.Ctx, in *OwnChange) error {
 	v := access.From(c)
-	u, err := h.svc.ChangeOwn(c.UserContext(), v, in)
+	u, err := h.svc.ChangeOwn(c.UserContext(), v, *in)
 	if err != nil {
 		return err
 	}
@@ -178,11 +165,7 @@ type emailBody struct {
 
 // APIChangeEmail is POST /api/v1/me/email {email, current_password}: 202,
 // a link goes to the new address.
-func (h *Handlers) APIChangeEmail(c *fiber.Ctx) error {
-	var b emailBody
-	if err := jsonapi.Decode(c, &b); err != nil {
-		return err
-	}
+func (h *Handlers) APIChangeEmail(c *fiber.Ctx, b *emailBody) error {
 	if err := h.svc.ChangeEmail(c.UserContext(), access.From(c), b.Email, b.CurrentPassword); err != nil {
 		return err
 	}

@@ -45,12 +45,8 @@ type passwordBody struct {
 }
 
 // APIChangePassword is POST /api/v1/me/password.
-func (h *Handlers) APIChangePassword(c *fiber.Ctx) error {
-	var b passwordBody
-	v, err := signedInBody(c, &b)
-	if err != nil {
-		return err
-	}
+func (h *Handlers) APIChangePassword(c *fiber.Ctx, b *passwordBody) error {
+	v := access.From(c)
 	if err := h.svc.ChangePassword(c.UserContext(), v.UserID, v.SessionID, b.CurrentPassword, b.NewPassword); err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/pages"
 	"github.com/mitreden/mitreden/app/problem"
@@ -24,11 +23,7 @@ type resetConfirmBody struct {
 
 // APIPasswordReset is POST /api/v1/auth/password-reset: 202 whether or
 // not the address has an account.
-func (h *Handlers) APIPasswordReset(c *fiber.Ctx) error {
-	var b resetRequestBody
-	if err := jsonapi.Decode(c, &b); err != nil {
-		return err
-	}
+func (h *Handlers) APIPasswordReset(c *fiber.Ctx, b *resetRequestBody) error {
 	if err := h.requestReset(c, b.Email); err != nil {
 		return err
 	}
@@ -52,11 +47,7 @@ func (h *Handlers) requestReset(c *fiber.Ctx, email string) error {
 }
 
 // APIPasswordResetConfirm is POST /api/v1/auth/password-reset/confirm.
-func (h *Handlers) APIPasswordResetConfirm(c *fiber.Ctx) error {
-	var b resetConfirmBody
-	if err := jsonapi.Decode(c, &b); err != nil {
-		return err
-	}
+func (h *Handlers) APIPasswordResetConfirm(c *fiber.Ctx, b *resetConfirmBody) error {
 	if err := h.confirmReset(c, b.Token, b.NewPassword); err != nil {
 		return err
 	}
