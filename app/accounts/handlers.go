@@ -130,15 +130,22 @@ type meJSON struct {
 
 // APIMe is GET /api/v1/me.
 func (h *Handlers) APIMe(c *fiber.Ctx) error {
-	v := access.From(c)
-	if !v.SignedIn() {
-		return problem.Unauthorized()
-	}
-	u, err := h.svc.ByID(c.UserContext(), v.UserID)
+	v, u, err := h.ownAccount(c)
 	if err != nil {
 		return err
 	}
 	return c.JSON(meOut(u, v.Groups))
+}
+
+// ownAccount is the signed-in person and their account, which /me shows
+// in the API and as a page; 401 for anyone signed out.
+func (h *Handlers) ownAccount(c *fiber.Ctx) (*access.Viewer, *User, error) {
+	v := access.From(c)
+	if !v.SignedIn() {
+		return nil, nil, problem.Unauthorized()
+	}
+	u, err := h.svc.ByID(c.UserContext(), v.UserID)
+	return v, u, err
 }
 
 func meOut(u *User, groups []int64) meJSON {

@@ -79,11 +79,7 @@ func (h *Handlers) PasswordSubmit(c *fiber.Ctx) error {
 
 // renderMe shows /me, with the password form's errors when there are any.
 func (h *Handlers) renderMe(c *fiber.Ctx, status int, formErr error) error {
-	viewer := access.From(c)
-	if !viewer.SignedIn() {
-		return problem.Unauthorized()
-	}
-	u, err := h.svc.ByID(c.UserContext(), viewer.UserID)
+	viewer, u, err := h.ownAccount(c)
 	if err != nil {
 		return err
 	}
