@@ -460,11 +460,7 @@ func (h *Handlers) CodePage(c *fiber.Ctx) error {
 
 // CodeSubmit is POST /code: the code's consultation opens, signed in.
 func (h *Handlers) CodeSubmit(c *fiber.Ctx) error {
-	form := map[string]string{
-		"code":         strings.Clone(c.FormValue("code")),
-		"display_name": strings.Clone(c.FormValue("display_name")),
-		"consent":      strings.Clone(c.FormValue("consent")),
-	}
+	form := formOf(c, "code", "display_name", "consent")
 	_, s, slug, err := h.codeSignIn(c, CodeSignIn{Code: form["code"], DisplayName: form["display_name"], PrivacyConsent: form["consent"] == "yes"})
 	if err == nil {
 		h.setSessionCookie(c, s)

@@ -195,7 +195,8 @@ func (h *Handlers) LoginPage(c *fiber.Ctx) error {
 
 // LoginSubmit is POST /login.
 func (h *Handlers) LoginSubmit(c *fiber.Ctx) error {
-	form := map[string]string{"email": strings.Clone(c.FormValue("email")), "next": pages.SafeNext(c.FormValue("next"), "")}
+	form := formOf(c, "email", "next")
+	form["next"] = pages.SafeNext(form["next"], "")
 	_, s, err := h.signIn(c, form["email"], c.FormValue("password"))
 	if err != nil {
 		return h.formRefused(c, err, "login", "login.title", form, nil)
@@ -221,12 +222,8 @@ func (h *Handlers) RegisterPage(c *fiber.Ctx) error {
 
 // RegisterSubmit is POST /register.
 func (h *Handlers) RegisterSubmit(c *fiber.Ctx) error {
-	form := map[string]string{
-		"email":        strings.Clone(c.FormValue("email")),
-		"display_name": strings.Clone(c.FormValue("display_name")),
-		"consent":      strings.Clone(c.FormValue("consent")),
-		"next":         pages.SafeNext(strings.Clone(c.FormValue("next")), ""),
-	}
+	form := formOf(c, "email", "display_name", "consent", "next")
+	form["next"] = pages.SafeNext(form["next"], "")
 	in := NewAccount{
 		Email: form["email"], Password: c.FormValue("password"), DisplayName: form["display_name"],
 		Locale: locale.From(c).Lang.Code, PrivacyConsent: form["consent"] == "yes",
@@ -245,6 +242,17 @@ func (h *Handlers) RegisterSubmit(c *fiber.Ctx) error {
 		}
 	}
 	return h.formRefused(c, err, "register", "register.title", form, nil)
+}
+
+// formOf reads the named inputs of a posted form, copied out of the
+// request (Fiber reuses its memory afterwards): what a refused form
+// shows again.
+func formOf(c *fiber.Ctx, names ...string) map[string]string {
+	form := make(map[string]string, len(names))
+	for _, name := range names {
+		form[name] = strings.Clone(c.FormValue(name))
+	}
+	return form
 }
 
 // formRefused shows a sign-in or registration form again after err: what

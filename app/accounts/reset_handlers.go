@@ -91,7 +91,7 @@ func (h *Handlers) PasswordResetPage(c *fiber.Ctx) error {
 
 // PasswordResetSubmit is POST /password-reset, the address form.
 func (h *Handlers) PasswordResetSubmit(c *fiber.Ctx) error {
-	form := map[string]string{"email": strings.Clone(c.FormValue("email"))}
+	form := formOf(c, "email")
 	err := h.requestReset(c, form["email"])
 	var p *problem.Problem
 	switch {
@@ -106,7 +106,7 @@ func (h *Handlers) PasswordResetSubmit(c *fiber.Ctx) error {
 // PasswordResetConfirmSubmit is POST /password-reset/confirm, the
 // new-password form.
 func (h *Handlers) PasswordResetConfirmSubmit(c *fiber.Ctx) error {
-	form := map[string]string{"token": strings.Clone(c.FormValue("token"))}
+	form := formOf(c, "token")
 	next := c.FormValue("new_password")
 	var err error = problem.Invalid(problem.Field("new_password_confirm", "error.password_mismatch"))
 	if next == c.FormValue("new_password_confirm") {
