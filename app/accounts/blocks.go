@@ -207,11 +207,7 @@ func (h *Handlers) APIBlock(c *fiber.Ctx) error {
 
 // APIUnblock is DELETE /api/v1/users/{id}/block (moderator, admin).
 func (h *Handlers) APIUnblock(c *fiber.Ctx) error {
-	unblock := func(c *fiber.Ctx, id int64) error { return LiftBlock(c, h.svc, id) }
-	if _, err := actOnAccount(c, unblock); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
+	return apiActOnAccount(c, func(c *fiber.Ctx, id int64) error { return LiftBlock(c, h.svc, id) })
 }
 
 // APIBlocks is GET /api/v1/moderation/blocks (moderator, admin).

@@ -389,11 +389,7 @@ type createdCodes struct {
 
 // APICreateCodes is POST /api/v1/consultations/{slug}/codes (admin)
 // {count,label}: 201 with the batch and its codes.
-func (h *Handlers) APICreateCodes(c *fiber.Ctx) error {
-	var b codesBody
-	if err := jsonapi.Decode(c, &b); err != nil {
-		return err
-	}
+func (h *Handlers) APICreateCodes(c *fiber.Ctx, b *codesBody) error {
 	batch, codes, err := h.svc.CreateCodes(c.UserContext(), access.From(c), strings.Clone(c.Params("slug")), b.Count, b.Label)
 	if err != nil {
 		return err
@@ -430,11 +426,7 @@ type codeSignInBody struct {
 }
 
 // APICodeSignIn is POST /api/v1/auth/code {code,display_name?,privacy_consent}.
-func (h *Handlers) APICodeSignIn(c *fiber.Ctx) error {
-	var b codeSignInBody
-	if err := jsonapi.Decode(c, &b); err != nil {
-		return err
-	}
+func (h *Handlers) APICodeSignIn(c *fiber.Ctx, b *codeSignInBody) error {
 	u, s, _, err := h.codeSignIn(c, CodeSignIn{Code: b.Code, DisplayName: b.DisplayName, PrivacyConsent: b.PrivacyConsent})
 	if err != nil {
 		return err
@@ -468,11 +460,7 @@ func (h *Handlers) CodePage(c *fiber.Ctx) error {
 
 // CodeSubmit is POST /code: the code's consultation opens, signed in.
 func (h *Handlers) CodeSubmit(c *fiber.Ctx) error {
-	form := map[string]string{
-		"code":         strings.Clone(c.FormValue("code")),
-		"display_name": strings.Clone(c.FormValue("display_name")),
-		"consent":      strings.Clone(c.FormValue("consent")),
-	}
+	form := formOf(c, "code", "display_name", "consent")
 	_, s, slug, err := h.codeSignIn(c, CodeSignIn{Code: form["code"], DisplayName: form["display_name"], PrivacyConsent: form["consent"] == "yes"})
 	if err == nil {
 		h.setSessionCookie(c, s)

@@ -10,7 +10,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/mitreden/mitreden/app/access"
-	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/pages"
 	"github.com/mitreden/mitreden/app/problem"
@@ -65,11 +64,7 @@ type registerBody struct {
 }
 
 // APIRegister is POST /api/v1/auth/register.
-func (h *Handlers) APIRegister(c *fiber.Ctx) error {
-	var b registerBody
-	if err := jsonapi.Decode(c, &b); err != nil {
-		return err
-	}
+func (h *Handlers) APIRegister(c *fiber.Ctx, b *registerBody) error {
 	in := NewAccount{Email: b.Email, Password: b.Password, DisplayName: b.DisplayName, Locale: b.Locale, PrivacyConsent: b.PrivacyConsent}
 	if err := h.checkRegistration(c, in, "privacy_consent"); err != nil {
 		return err
@@ -95,11 +90,7 @@ type loginBody struct {
 }
 
 // APILogin is POST /api/v1/auth/login.
-func (h *Handlers) APILogin(c *fiber.Ctx) error {
-	var b loginBody
-	if err := jsonapi.Decode(c, &b); err != nil {
-		return err
-	}
+func (h *Handlers) APILogin(c *fiber.Ctx, b *loginBody) error {
 	u, s, err := h.signIn(c, b.Email, b.Password)
 	if err != nil {
 		return err
@@ -139,15 +130,22 @@ type meJSON struct {
 
 // APIMe is GET /api/v1/me.
 func (h *Handlers) APIMe(c *fiber.Ctx) error {
-	v := access.From(c)
-	if !v.SignedIn() {
-		return problem.Unauthorized()
-	}
-	u, err := h.svc.ByID(c.UserContext(), v.UserID)
+	v, u, err := h.ownAccount(c)
 	if err != nil {
 		return err
 	}
 	return c.JSON(meOut(u, v.Groups))
+}
+
+// ownAccount is the signed-in person and their account, which /me shows
+// in the API and as a page; 401 for anyone signed out.
+func (h *Handlers) ownAccount(c *fiber.Ctx) (*access.Viewer, *User, error) {
+	v := access.From(c)
+	if !v.SignedIn() {
+		return nil, nil, problem.Unauthorized()
+	}
+	u, err := h.svc.ByID(c.UserContext(), v.UserID)
+	return v, u, err
 }
 
 func meOut(u *User, groups []int64) meJSON {
@@ -158,13 +156,9 @@ func meOut(u *User, groups []int64) meJSON {
 }
 
 // APIChangeMe is PATCH /api/v1/me {display_name?, locale?}.
-func (h *Handlers) APIChangeMe(c *fiber.Ctx) error {
-	var in OwnChange
-	if err := jsonapi.Decode(c, &in); err != nil {
-		return err
-	}
+func (h *Handlers) APIChangeMe(c *fiber.Ctx, in *OwnChange) error {
 	v := access.From(c)
-	u, err := h.svc.ChangeOwn(c.UserContext(), v, in)
+	u, err := h.svc.ChangeOwn(c.UserContext(), v, *in)
 	if err != nil {
 		return err
 	}
@@ -178,11 +172,7 @@ type emailBody struct {
 
 // APIChangeEmail is POST /api/v1/me/email {email, current_password}: 202,
 // a link goes to the new address.
-func (h *Handlers) APIChangeEmail(c *fiber.Ctx) error {
-	var b emailBody
-	if err := jsonapi.Decode(c, &b); err != nil {
-		return err
-	}
+func (h *Handlers) APIChangeEmail(c *fiber.Ctx, b *emailBody) error {
 	if err := h.svc.ChangeEmail(c.UserContext(), access.From(c), b.Email, b.CurrentPassword); err != nil {
 		return err
 	}
@@ -205,7 +195,8 @@ func (h *Handlers) LoginPage(c *fiber.Ctx) error {
 
 // LoginSubmit is POST /login.
 func (h *Handlers) LoginSubmit(c *fiber.Ctx) error {
-	form := map[string]string{"email": strings.Clone(c.FormValue("email")), "next": pages.SafeNext(c.FormValue("next"), "")}
+	form := formOf(c, "email", "next")
+	form["next"] = pages.SafeNext(form["next"], "")
 	_, s, err := h.signIn(c, form["email"], c.FormValue("password"))
 	if err != nil {
 		return h.formRefused(c, err, "login", "login.title", form, nil)
@@ -231,12 +222,8 @@ func (h *Handlers) RegisterPage(c *fiber.Ctx) error {
 
 // RegisterSubmit is POST /register.
 func (h *Handlers) RegisterSubmit(c *fiber.Ctx) error {
-	form := map[string]string{
-		"email":        strings.Clone(c.FormValue("email")),
-		"display_name": strings.Clone(c.FormValue("display_name")),
-		"consent":      strings.Clone(c.FormValue("consent")),
-		"next":         pages.SafeNext(strings.Clone(c.FormValue("next")), ""),
-	}
+	form := formOf(c, "email", "display_name", "consent", "next")
+	form["next"] = pages.SafeNext(form["next"], "")
 	in := NewAccount{
 		Email: form["email"], Password: c.FormValue("password"), DisplayName: form["display_name"],
 		Locale: locale.From(c).Lang.Code, PrivacyConsent: form["consent"] == "yes",
@@ -255,6 +242,17 @@ func (h *Handlers) RegisterSubmit(c *fiber.Ctx) error {
 		}
 	}
 	return h.formRefused(c, err, "register", "register.title", form, nil)
+}
+
+// formOf reads the named inputs of a posted form, copied out of the
+// request (Fiber reuses its memory afterwards): what a refused form
+// shows again.
+func formOf(c *fiber.Ctx, names ...string) map[string]string {
+	form := make(map[string]string, len(names))
+	for _, name := range names {
+		form[name] = strings.Clone(c.FormValue(name))
+	}
+	return form
 }
 
 // formRefused shows a sign-in or registration form again after err: what

@@ -9,7 +9,6 @@ import (
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/audit"
-	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/mail"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/store"
@@ -83,11 +82,7 @@ type inviteBody struct {
 
 // APIInvite is POST /api/v1/users (admin): 201 with the account, and the
 // invitation goes out by mail.
-func (h *Handlers) APIInvite(c *fiber.Ctx) error {
-	var b inviteBody
-	if err := jsonapi.Decode(c, &b); err != nil {
-		return err
-	}
+func (h *Handlers) APIInvite(c *fiber.Ctx, b *inviteBody) error {
 	v := access.From(c)
 	u, err := h.svc.Invite(c.UserContext(), v, NewAccount{Email: b.Email, DisplayName: b.DisplayName, Role: b.Role, Groups: b.Groups, Locale: b.Locale})
 	if err != nil {
@@ -107,11 +102,7 @@ type invitationBody struct {
 
 // APIAcceptInvitation is POST /api/v1/auth/invitation {token, password}:
 // the password is set and the person signed in (200 with a session).
-func (h *Handlers) APIAcceptInvitation(c *fiber.Ctx) error {
-	var b invitationBody
-	if err := jsonapi.Decode(c, &b); err != nil {
-		return err
-	}
+func (h *Handlers) APIAcceptInvitation(c *fiber.Ctx, b *invitationBody) error {
 	id, err := h.svc.ConfirmPasswordReset(c.UserContext(), b.Token, b.Password)
 	if err != nil {
 		if p, ok := err.(*problem.Problem); ok && len(p.Errors) > 0 && p.Errors[0].Field == "new_password" {

@@ -99,15 +99,5 @@ func (s *Service) ChangeEmail(ctx context.Context, v *access.Viewer, email, curr
 	if taken > 0 {
 		return ErrEmailTaken
 	}
-	c, err := s.newConfirmation(email, u.DisplayName, u.Locale)
-	if err != nil {
-		return err
-	}
-	if err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-		return s.askToConfirm(ctx, tx, u.ID, email, c)
-	}); err != nil {
-		return err
-	}
-	s.mailer.Wake()
-	return nil
+	return s.mailConfirmation(ctx, u, email)
 }

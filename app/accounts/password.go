@@ -45,12 +45,8 @@ type passwordBody struct {
 }
 
 // APIChangePassword is POST /api/v1/me/password.
-func (h *Handlers) APIChangePassword(c *fiber.Ctx) error {
-	var b passwordBody
-	v, err := signedInBody(c, &b)
-	if err != nil {
-		return err
-	}
+func (h *Handlers) APIChangePassword(c *fiber.Ctx, b *passwordBody) error {
+	v := access.From(c)
 	if err := h.svc.ChangePassword(c.UserContext(), v.UserID, v.SessionID, b.CurrentPassword, b.NewPassword); err != nil {
 		return err
 	}
@@ -83,11 +79,7 @@ func (h *Handlers) PasswordSubmit(c *fiber.Ctx) error {
 
 // renderMe shows /me, with the password form's errors when there are any.
 func (h *Handlers) renderMe(c *fiber.Ctx, status int, formErr error) error {
-	viewer := access.From(c)
-	if !viewer.SignedIn() {
-		return problem.Unauthorized()
-	}
-	u, err := h.svc.ByID(c.UserContext(), viewer.UserID)
+	viewer, u, err := h.ownAccount(c)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,16 @@ type Mailer interface {
 // SetMailer gives the service its mail queue; set it before serving.
 func (s *Service) SetMailer(m Mailer) { s.mailer = m }
 
+// mailingWrite runs fn, which queues mail, as one write, and wakes the
+// sender once the write has committed: a write that failed sends nothing.
+func (s *Service) mailingWrite(ctx context.Context, fn store.WriteFunc) error {
+	if err := s.st.Write(ctx, fn); err != nil {
+		return err
+	}
+	s.mailer.Wake()
+	return nil
+}
+
 // ResetTTL is how long a password reset link works.
 const ResetTTL = time.Hour
 
@@ -62,7 +72,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) (int64
 	if err != nil {
 		return 0, err
 	}
-	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+	err = s.mailingWrite(ctx, func(ctx context.Context, tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
 			hashToken(token), user, tx.Time(now), tx.Time(now.Add(ResetTTL))); err != nil || u.ID == 0 {
 			return err
@@ -72,7 +82,6 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) (int64
 	if err != nil {
 		return 0, err
 	}
-	s.mailer.Wake()
 	return u.ID, nil
 }
 
@@ -149,7 +158,7 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, token, password stri
 		return 0, err
 	}
 	now := s.now()
-	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+	err = s.mailingWrite(ctx, func(ctx context.Context, tx *store.Tx) error {
 		res, err := tx.Exec(ctx, "UPDATE password_resets SET used_at = ? WHERE id = ? AND used_at IS NULL", tx.Time(now), r.id)
 		if err != nil {
 			return err
@@ -185,6 +194,5 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, token, password stri
 	if err != nil {
 		return 0, err
 	}
-	s.mailer.Wake()
 	return r.userID, nil
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/pages"
 	"github.com/mitreden/mitreden/app/problem"
@@ -24,11 +23,7 @@ type resetConfirmBody struct {
 
 // APIPasswordReset is POST /api/v1/auth/password-reset: 202 whether or
 // not the address has an account.
-func (h *Handlers) APIPasswordReset(c *fiber.Ctx) error {
-	var b resetRequestBody
-	if err := jsonapi.Decode(c, &b); err != nil {
-		return err
-	}
+func (h *Handlers) APIPasswordReset(c *fiber.Ctx, b *resetRequestBody) error {
 	if err := h.requestReset(c, b.Email); err != nil {
 		return err
 	}
@@ -52,11 +47,7 @@ func (h *Handlers) requestReset(c *fiber.Ctx, email string) error {
 }
 
 // APIPasswordResetConfirm is POST /api/v1/auth/password-reset/confirm.
-func (h *Handlers) APIPasswordResetConfirm(c *fiber.Ctx) error {
-	var b resetConfirmBody
-	if err := jsonapi.Decode(c, &b); err != nil {
-		return err
-	}
+func (h *Handlers) APIPasswordResetConfirm(c *fiber.Ctx, b *resetConfirmBody) error {
 	if err := h.confirmReset(c, b.Token, b.NewPassword); err != nil {
 		return err
 	}
@@ -100,7 +91,7 @@ func (h *Handlers) PasswordResetPage(c *fiber.Ctx) error {
 
 // PasswordResetSubmit is POST /password-reset, the address form.
 func (h *Handlers) PasswordResetSubmit(c *fiber.Ctx) error {
-	form := map[string]string{"email": strings.Clone(c.FormValue("email"))}
+	form := formOf(c, "email")
 	err := h.requestReset(c, form["email"])
 	var p *problem.Problem
 	switch {
@@ -115,7 +106,7 @@ func (h *Handlers) PasswordResetSubmit(c *fiber.Ctx) error {
 // PasswordResetConfirmSubmit is POST /password-reset/confirm, the
 // new-password form.
 func (h *Handlers) PasswordResetConfirmSubmit(c *fiber.Ctx) error {
-	form := map[string]string{"token": strings.Clone(c.FormValue("token"))}
+	form := formOf(c, "token")
 	next := c.FormValue("new_password")
 	var err error = problem.Invalid(problem.Field("new_password_confirm", "error.password_mismatch"))
 	if next == c.FormValue("new_password_confirm") {

@@ -190,10 +190,7 @@ func (h *Handlers) endSession(c *fiber.Ctx) (current bool, err error) {
 
 // APIEndUserSessions is DELETE /api/v1/users/{id}/sessions (admin).
 func (h *Handlers) APIEndUserSessions(c *fiber.Ctx) error {
-	if _, err := actOnAccount(c, h.EndUserSessions); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
+	return apiActOnAccount(c, h.EndUserSessions)
 }
 
 // EndUserSessions ends every session of account id for the signed-in

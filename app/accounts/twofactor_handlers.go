@@ -31,11 +31,7 @@ type twoFactorLoginBody struct {
 }
 
 // APILoginTwoFactor is POST /api/v1/auth/login/2fa.
-func (h *Handlers) APILoginTwoFactor(c *fiber.Ctx) error {
-	var b twoFactorLoginBody
-	if err := jsonapi.Decode(c, &b); err != nil {
-		return err
-	}
+func (h *Handlers) APILoginTwoFactor(c *fiber.Ctx, b *twoFactorLoginBody) error {
 	u, s, err := h.loginTwoFactor(c, b.Challenge, b.Code)
 	if err != nil {
 		return err
@@ -91,28 +87,13 @@ func (h *Handlers) LoginTwoFactorSubmit(c *fiber.Ctx) error {
 	return pages.Redirect(c, pages.SafeNext(next, "/"))
 }
 
-// signedInBody refuses anyone signed out, then reads the JSON body into
-// dst: the order every request about one's own account is checked in.
-func signedInBody(c *fiber.Ctx, dst any) (*access.Viewer, error) {
-	v := access.From(c)
-	if !v.SignedIn() {
-		return nil, problem.Unauthorized()
-	}
-	return v, jsonapi.Decode(c, dst)
-}
-
 type beginTwoFactorBody struct {
 	CurrentPassword string `json:"current_password"`
 }
 
 // APIBeginTwoFactor is POST /api/v1/me/2fa.
-func (h *Handlers) APIBeginTwoFactor(c *fiber.Ctx) error {
-	var b beginTwoFactorBody
-	v, err := signedInBody(c, &b)
-	if err != nil {
-		return err
-	}
-	setup, err := h.svc.BeginTwoFactor(c.UserContext(), v.UserID, b.CurrentPassword)
+func (h *Handlers) APIBeginTwoFactor(c *fiber.Ctx, b *beginTwoFactorBody) error {
+	setup, err := h.svc.BeginTwoFactor(c.UserContext(), access.From(c).UserID, b.CurrentPassword)
 	if err != nil {
 		return err
 	}
@@ -125,11 +106,7 @@ type confirmTwoFactorBody struct {
 }
 
 // APIConfirmTwoFactor is POST /api/v1/me/2fa/confirm.
-func (h *Handlers) APIConfirmTwoFactor(c *fiber.Ctx) error {
-	var b confirmTwoFactorBody
-	if _, err := signedInBody(c, &b); err != nil {
-		return err
-	}
+func (h *Handlers) APIConfirmTwoFactor(c *fiber.Ctx, b *confirmTwoFactorBody) error {
 	codes, err := h.confirmTwoFactor(c, b.Code)
 	if err != nil {
 		return err
@@ -155,11 +132,7 @@ type disableTwoFactorBody struct {
 }
 
 // APIDisableTwoFactor is DELETE /api/v1/me/2fa.
-func (h *Handlers) APIDisableTwoFactor(c *fiber.Ctx) error {
-	var b disableTwoFactorBody
-	if _, err := signedInBody(c, &b); err != nil {
-		return err
-	}
+func (h *Handlers) APIDisableTwoFactor(c *fiber.Ctx, b *disableTwoFactorBody) error {
 	if err := h.disableTwoFactor(c, b.CurrentPassword, b.Code); err != nil {
 		return err
 	}
@@ -186,13 +159,16 @@ func actOnAccount(c *fiber.Ctx, act func(c *fiber.Ctx, id int64) error) (int64, 
 	return id, act(c, id)
 }
 
-// APIResetTwoFactor is DELETE /api/v1/users/{id}/2fa (admin).
-func (h *Handlers) APIResetTwoFactor(c *fiber.Ctx) error {
-	if _, err := actOnAccount(c, h.ResetTwoFactor); err != nil {
+// apiActOnAccount is actOnAccount as the API answers it: 204 once done.
+func apiActOnAccount(c *fiber.Ctx, act func(c *fiber.Ctx, id int64) error) error {
+	if _, err := actOnAccount(c, act); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
+
+// APIResetTwoFactor is DELETE /api/v1/users/{id}/2fa (admin).
+func (h *Handlers) APIResetTwoFactor(c *fiber.Ctx) error { return apiActOnAccount(c, h.ResetTwoFactor) }
 
 // ResetTwoFactor turns off the second factor of account id for the
 // signed-in administrator, and logs it when it was on.

@@ -67,17 +67,19 @@ func (s *Service) ResendVerification(ctx context.Context, v *access.Viewer) erro
 	if u.Email == nil || u.EmailVerifiedAt != nil {
 		return nil
 	}
-	c, err := s.newConfirmation(*u.Email, u.DisplayName, u.Locale)
+	return s.mailConfirmation(ctx, u, *u.Email)
+}
+
+// mailConfirmation mails account u a link that confirms email, in a
+// write of its own.
+func (s *Service) mailConfirmation(ctx context.Context, u *User, email string) error {
+	c, err := s.newConfirmation(email, u.DisplayName, u.Locale)
 	if err != nil {
 		return err
 	}
-	if err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-		return s.askToConfirm(ctx, tx, u.ID, *u.Email, c)
-	}); err != nil {
-		return err
-	}
-	s.mailer.Wake()
-	return nil
+	return s.mailingWrite(ctx, func(ctx context.Context, tx *store.Tx) error {
+		return s.askToConfirm(ctx, tx, u.ID, email, c)
+	})
 }
 
 // VerifyEmail confirms the address a link was sent to: once, within

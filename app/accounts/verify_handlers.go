@@ -6,7 +6,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/mitreden/mitreden/app/access"
-	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/pages"
 )
@@ -17,11 +16,7 @@ type verifyBody struct {
 
 // APIVerify is POST /api/v1/auth/verify {token}: 204, or 400 for a used,
 // expired or unknown link. No session is needed.
-func (h *Handlers) APIVerify(c *fiber.Ctx) error {
-	var b verifyBody
-	if err := jsonapi.Decode(c, &b); err != nil {
-		return err
-	}
+func (h *Handlers) APIVerify(c *fiber.Ctx, b *verifyBody) error {
 	if err := h.svc.VerifyEmail(c.UserContext(), b.Token); err != nil {
 		return err
 	}

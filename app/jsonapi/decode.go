@@ -32,6 +32,20 @@ func Decode(c *fiber.Ctx, dst any) error {
 	return DecodeBytes(c.Body(), dst)
 }
 
+// Body serves a request whose JSON body is a B: it decodes the body as
+// Decode does (answering its problems), then calls h with it. The route
+// wraps the handler, so the handler starts with the body in hand and the
+// checks before the body (who may ask) stay in the route's middleware.
+func Body[B any](h func(c *fiber.Ctx, body *B) error) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var body B
+		if err := Decode(c, &body); err != nil {
+			return err
+		}
+		return h(c, &body)
+	}
+}
+
 func isJSON(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))

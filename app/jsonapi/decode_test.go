@@ -2,7 +2,11 @@ package jsonapi
 
 import (
 	"errors"
+	"net/http/httptest"
+	"strings"
 	"testing"
+
+	"github.com/gofiber/fiber/v2"
 
 	"github.com/mitreden/mitreden/app/problem"
 )
@@ -116,6 +120,45 @@ func TestParseID(t *testing.T) {
 		got, ok := ParseID(s)
 		if ok != (want != 0) || got != want {
 			t.Errorf("ParseID(%q) = %d, %v; want %d", s, got, ok, want)
+		}
+	}
+}
+
+// Body calls the handler with the decoded body, and only when the body
+// is one: Decode's problems are the answer otherwise.
+func TestBody(t *testing.T) {
+	app := fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
+		var p *problem.Problem
+		if !errors.As(err, &p) {
+			return c.SendStatus(fiber.StatusInternalServerError)
+		}
+		return c.SendStatus(p.Status)
+	}})
+	var got string
+	app.Post("/", Body(func(c *fiber.Ctx, b *sample) error {
+		got = b.Email
+		return c.SendStatus(fiber.StatusNoContent)
+	}))
+	cases := []struct {
+		contentType, body string
+		status            int
+	}{
+		{"application/json", `{"email":"a@b.de"}`, fiber.StatusNoContent},
+		{"text/plain", `{"email":"a@b.de"}`, fiber.StatusUnsupportedMediaType},
+		{"application/json", `{"email":`, fiber.StatusBadRequest},
+		{"application/json", `{"emali":"x"}`, fiber.StatusUnprocessableEntity},
+	}
+	for _, c := range cases {
+		got = ""
+		req := httptest.NewRequest(fiber.MethodPost, "/", strings.NewReader(c.body))
+		req.Header.Set(fiber.HeaderContentType, c.contentType)
+		resp, err := app.Test(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		called := c.status == fiber.StatusNoContent
+		if resp.StatusCode != c.status || (got == "a@b.de") != called {
+			t.Errorf("%s %s: %d, handler saw %q; want %d", c.contentType, c.body, resp.StatusCode, got, c.status)
 		}
 	}
 }

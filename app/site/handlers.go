@@ -7,7 +7,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/mitreden/mitreden/app/access"
-	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/problem"
 )
 
@@ -57,11 +56,7 @@ type identityBody struct {
 }
 
 // APIPut is PUT /api/v1/site (admin): {"name","accent_color"}.
-func (h *Handlers) APIPut(c *fiber.Ctx) error {
-	var b identityBody
-	if err := jsonapi.Decode(c, &b); err != nil {
-		return err
-	}
+func (h *Handlers) APIPut(c *fiber.Ctx, b *identityBody) error {
 	id, err := h.svc.Set(c.UserContext(), access.From(c).UserID, b.Name, b.AccentColor)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/consultations"
+	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/participation"
 )
 
@@ -12,12 +13,12 @@ import (
 func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 	r := audiencesOf(api)
 
-	r.self.Post("/auth/register", limits.register, d.Accounts.APIRegister)
-	r.self.Post("/auth/login", limits.login, d.Accounts.APILogin)
+	r.self.Post("/auth/register", limits.register, jsonapi.Body(d.Accounts.APIRegister))
+	r.self.Post("/auth/login", limits.login, jsonapi.Body(d.Accounts.APILogin))
 	r.self.Post("/auth/logout", d.Accounts.APILogout)
 	r.self.Get("/me", d.Accounts.APIMe)
-	r.self.Patch("/me", access.RequireSignedIn, d.Accounts.APIChangeMe)
-	r.self.Post("/me/email", access.RequireSignedIn, limits.login, d.Accounts.APIChangeEmail)
+	r.self.Patch("/me", access.RequireSignedIn, jsonapi.Body(d.Accounts.APIChangeMe))
+	r.self.Post("/me/email", access.RequireSignedIn, limits.login, jsonapi.Body(d.Accounts.APIChangeEmail))
 	// Private topics are refused by the socket (close 4403), see app/live.
 	r.public.Get("/live", d.Live)
 

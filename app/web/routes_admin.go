@@ -3,8 +3,10 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/admin"
 	"github.com/mitreden/mitreden/app/audit"
+	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/legal"
 	"github.com/mitreden/mitreden/app/screening"
 	"github.com/mitreden/mitreden/app/site"
@@ -28,13 +30,14 @@ type AdminDeps struct {
 func mountAdmin(app *fiber.App, d Deps, limits *rateLimits) {
 	a := d.Admin
 	api, pages := audiencesOf(app.Group("/api/v1")), audiencesOf(app)
-	// A password change checks the current password: limit guessing like sign-in.
-	api.self.Post("/me/password", limits.login, d.Accounts.APIChangePassword)
-	api.admins.Post("/consultations/:slug/codes", d.Accounts.APICreateCodes)
+	// A password change checks the current password: limit guessing like
+	// sign-in. Anyone signed out is refused before the body is read.
+	api.self.Post("/me/password", limits.login, access.RequireSignedIn, jsonapi.Body(d.Accounts.APIChangePassword))
+	api.admins.Post("/consultations/:slug/codes", jsonapi.Body(d.Accounts.APICreateCodes))
 	api.admins.Get("/consultations/:slug/codes", d.Accounts.APICodeBatches)
 	api.admins.Delete("/code-batches/:id", d.Accounts.APIVoidBatch)
 	api.admins.Get("/users", d.Accounts.APIListUsers)
-	api.admins.Post("/users", d.Accounts.APIInvite)
+	api.admins.Post("/users", jsonapi.Body(d.Accounts.APIInvite))
 	api.admins.Patch("/users/:id", d.Accounts.APIUpdateUser)
 	api.moderators.Post("/users/:id/block", d.Accounts.APIBlock)
 	api.moderators.Delete("/users/:id/block", d.Accounts.APIUnblock)
@@ -47,7 +50,7 @@ func mountAdmin(app *fiber.App, d Deps, limits *rateLimits) {
 	api.admins.Put("/legal/:key", a.Legal.APIPut)
 	api.admins.Get("/audit-log", a.Audit.APIList)
 	api.public.Get("/site", a.Site.APIGet)
-	api.admins.Put("/site", a.Site.APIPut)
+	api.admins.Put("/site", jsonapi.Body(a.Site.APIPut))
 	api.admins.Put("/site/logo", a.Site.APIPutLogo)
 	api.admins.Delete("/site/logo", a.Site.APIDeleteLogo)
 

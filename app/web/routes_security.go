@@ -2,6 +2,9 @@ package web
 
 import (
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/jsonapi"
 )
 
 // mountSecurity registers two-factor sign-in and the sessions list: for
@@ -11,10 +14,12 @@ func mountSecurity(app *fiber.App, d Deps, limits *rateLimits) {
 	a := d.Accounts
 	api, pages := audiencesOf(app.Group("/api/v1")), audiencesOf(app)
 	// Each of these checks a password or a code: limit guessing like sign-in.
-	api.self.Post("/auth/login/2fa", limits.login, a.APILoginTwoFactor)
-	api.self.Post("/me/2fa", limits.login, a.APIBeginTwoFactor)
-	api.self.Post("/me/2fa/confirm", limits.login, a.APIConfirmTwoFactor)
-	api.self.Delete("/me/2fa", limits.login, a.APIDisableTwoFactor)
+	// A change to one's own account refuses anyone signed out before it
+	// reads the body.
+	api.self.Post("/auth/login/2fa", limits.login, jsonapi.Body(a.APILoginTwoFactor))
+	api.self.Post("/me/2fa", limits.login, access.RequireSignedIn, jsonapi.Body(a.APIBeginTwoFactor))
+	api.self.Post("/me/2fa/confirm", limits.login, access.RequireSignedIn, jsonapi.Body(a.APIConfirmTwoFactor))
+	api.self.Delete("/me/2fa", limits.login, access.RequireSignedIn, jsonapi.Body(a.APIDisableTwoFactor))
 	api.self.Get("/me/sessions", a.APISessions)
 	api.self.Delete("/me/sessions/:id", a.APIEndSession)
 	api.admins.Delete("/users/:id/2fa", a.APIResetTwoFactor)
