@@ -282,3 +282,18 @@ func between(s, start, end string) string {
 	v, _, _ := strings.Cut(after, end)
 	return v
 }
+
+// An answer that hands out a session token is never kept by a cache,
+// although the request that asks for it is not signed in yet.
+func TestSessionAnswersAreNotCached(t *testing.T) {
+	t.Parallel()
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		reg := s.Client().Do("POST", "/api/v1/auth/register", map[string]any{"email": "ada@example.org", "password": apptest.Password, "display_name": "Ada", "privacy_consent": true})
+		login := s.Client().Do("POST", "/api/v1/auth/login", map[string]string{"email": "ada@example.org", "password": apptest.Password})
+		for name, r := range map[string]*apptest.Response{"register": reg, "login": login} {
+			if r.Status/100 != 2 || r.Header.Get("Cache-Control") != "no-store" {
+				t.Errorf("%s: %d, Cache-Control %q; want 2xx and no-store", name, r.Status, r.Header.Get("Cache-Control"))
+			}
+		}
+	})
+}

@@ -78,9 +78,10 @@ func (h *Handlers) APIRegister(c *fiber.Ctx, b *registerBody) error {
 }
 
 // answerSession hands a new session to the client: the cookie for
-// browsers, the token in the body for API clients.
+// browsers, the token in the body for API clients, kept out of caches.
 func (h *Handlers) answerSession(c *fiber.Ctx, status int, u *User, s *Session) error {
 	h.setSessionCookie(c, s)
+	noStore(c)
 	return c.Status(status).JSON(sessionJSON{User: userJSON(u), Token: s.Token, CSRFToken: s.CSRFToken})
 }
 
