@@ -216,8 +216,9 @@ func migrationStatus(ctx context.Context, st *store.Store, io IO) error {
 	return nil
 }
 
-// openDBWith is openDB for a command that needs one string flag, named
-// name and shown in usage as missing when it is not given.
+// openDBWith is openDB for a command that needs one string flag (name,
+// described by help): without it, the command is refused with a usage
+// line that says missing is required.
 func openDBWith(ctx context.Context, cmd string, args []string, io IO, name, help, missing string) (*store.Store, string, error) {
 	var value string
 	st, _, err := openDB(ctx, cmd, args, io, func(fs *flag.FlagSet) {

@@ -143,23 +143,23 @@ func (h *Handlers) APIGet(c *fiber.Ctx) error {
 
 // APICreate is POST /api/v1/consultations (admin).
 func (h *Handlers) APICreate(c *fiber.Ctx) error {
-	return change(c, fiber.StatusCreated, h.svc.Create, detailOut)
+	return serveChange(c, fiber.StatusCreated, h.svc.Create, detailOut)
 }
 
 // APIUpdate is PATCH /api/v1/consultations/{slug} (admin).
 func (h *Handlers) APIUpdate(c *fiber.Ctx) error {
-	return change(c, fiber.StatusOK, inSlug(c, h.svc.Update), detailOut)
+	return serveChange(c, fiber.StatusOK, inSlug(c, h.svc.Update), detailOut)
 }
 
 // APICreateField is POST /api/v1/consultations/{slug}/fields (admin).
 func (h *Handlers) APICreateField(c *fiber.Ctx) error {
-	return change(c, fiber.StatusCreated, inSlug(c, h.svc.CreateField), FieldOut)
+	return serveChange(c, fiber.StatusCreated, inSlug(c, h.svc.CreateField), FieldOut)
 }
 
-// change serves an administrator's change with a JSON body B: fn makes
+// serveChange serves an administrator's change with a JSON body B: fn makes
 // it as the caller, and out renders its result in the caller's language,
 // answered with status.
-func change[B, T, J any](c *fiber.Ctx, status int, fn func(ctx context.Context, actorID int64, in B) (T, error), out func(T, string) J) error {
+func serveChange[B, T, J any](c *fiber.Ctx, status int, fn func(ctx context.Context, actorID int64, in B) (T, error), out func(T, string) J) error {
 	var in B
 	if err := jsonapi.Decode(c, &in); err != nil {
 		return err

@@ -91,10 +91,11 @@ func ownContribution[T any, P contribution[T]](ctx context.Context, tx *store.Tx
 	return row, t, nil
 }
 
-// editOwn is what an author's edit of a comment or an idea shares, once
-// the input is checked into val: input val refuses is refused before the
-// write; inside it v's own contribution is locked, refused when no longer
-// editable, and save changes it, screening the new text with matcher.
+// editOwn is what an author's edit of a comment or an idea shares. The
+// input was checked into val: with an error there, nothing is read.
+// Inside one write v's own contribution is locked and refused when no
+// longer editable; save then changes it, screening the new text with
+// matcher.
 func editOwn[T any, P contribution[T]](ctx context.Context, s *Service, v *access.Viewer, id int64, val *problem.Validator,
 	save func(ctx context.Context, tx *store.Tx, c P, t *target, matcher *screening.Matcher) error) error {
 	if err := val.Err(); err != nil {
