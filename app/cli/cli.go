@@ -216,18 +216,30 @@ func migrationStatus(ctx context.Context, st *store.Store, io IO) error {
 	return nil
 }
 
-func backup(ctx context.Context, args []string, io IO) error {
-	var out string
-	st, _, err := openDB(ctx, "backup", args, io, func(fs *flag.FlagSet) {
-		fs.StringVar(&out, "o", "", "file to write the copy to")
+// openDBWith is openDB for a command that needs one string flag (name,
+// described by help): without it, the command is refused with a usage
+// line that says missing is required.
+func openDBWith(ctx context.Context, cmd string, args []string, io IO, name, help, missing string) (*store.Store, string, error) {
+	var value string
+	st, _, err := openDB(ctx, cmd, args, io, func(fs *flag.FlagSet) {
+		fs.StringVar(&value, name, "", help)
 	})
+	if err != nil {
+		return nil, "", err
+	}
+	if value == "" {
+		st.Close()
+		return nil, "", config.Usagef("%s: %s is required", cmd, missing)
+	}
+	return st, value, nil
+}
+
+func backup(ctx context.Context, args []string, io IO) error {
+	st, out, err := openDBWith(ctx, "backup", args, io, "o", "file to write the copy to", "-o FILE")
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if out == "" {
-		return config.Usagef("backup: -o FILE is required")
-	}
 	if err := st.Backup(ctx, out); err != nil {
 		return err
 	}

@@ -176,17 +176,11 @@ func refusedInput(cmd string, err error) error {
 // someone who lost both the device and the recovery codes; the password
 // stays, so signing in needs it alone again.
 func userResetTwoFactor(ctx context.Context, args []string, io IO) error {
-	var email string
-	st, _, err := openDB(ctx, "user reset-2fa", args, io, func(fs *flag.FlagSet) {
-		fs.StringVar(&email, "email", "", "e-mail address")
-	})
+	st, email, err := openDBWith(ctx, "user reset-2fa", args, io, "email", "e-mail address", "--email")
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if email == "" {
-		return config.Usagef("user reset-2fa: --email is required")
-	}
 	svc, id, err := accountOf(ctx, st, email)
 	if err != nil {
 		return err

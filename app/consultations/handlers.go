@@ -143,41 +143,38 @@ func (h *Handlers) APIGet(c *fiber.Ctx) error {
 
 // APICreate is POST /api/v1/consultations (admin).
 func (h *Handlers) APICreate(c *fiber.Ctx) error {
-	var in Input
-	if err := jsonapi.Decode(c, &in); err != nil {
-		return err
-	}
-	d, err := h.svc.Create(c.UserContext(), access.From(c).UserID, in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(detailOut(d, lang(c)))
+	return serveChange(c, fiber.StatusCreated, h.svc.Create, detailOut)
 }
 
 // APIUpdate is PATCH /api/v1/consultations/{slug} (admin).
 func (h *Handlers) APIUpdate(c *fiber.Ctx) error {
-	var in Input
-	if err := jsonapi.Decode(c, &in); err != nil {
-		return err
-	}
-	d, err := h.svc.Update(c.UserContext(), access.From(c).UserID, strings.Clone(c.Params("slug")), in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(detailOut(d, lang(c)))
+	return serveChange(c, fiber.StatusOK, inSlug(c, h.svc.Update), detailOut)
 }
 
 // APICreateField is POST /api/v1/consultations/{slug}/fields (admin).
 func (h *Handlers) APICreateField(c *fiber.Ctx) error {
-	var in FieldInput
+	return serveChange(c, fiber.StatusCreated, inSlug(c, h.svc.CreateField), FieldOut)
+}
+
+// serveChange serves an administrator's change with a JSON body B: fn makes
+// it as the caller, and out renders its result in the caller's language,
+// answered with status.
+func serveChange[B, T, J any](c *fiber.Ctx, status int, fn func(ctx context.Context, actorID int64, in B) (T, error), out func(T, string) J) error {
+	var in B
 	if err := jsonapi.Decode(c, &in); err != nil {
 		return err
 	}
-	f, err := h.svc.CreateField(c.UserContext(), access.From(c).UserID, strings.Clone(c.Params("slug")), in)
+	res, err := fn(c.UserContext(), access.From(c).UserID, in)
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(FieldOut(f, lang(c)))
+	return c.Status(status).JSON(out(res, lang(c)))
+}
+
+// inSlug makes fn a change of the consultation the path's slug names.
+func inSlug[B, T any](c *fiber.Ctx, fn func(ctx context.Context, actorID int64, slug string, in B) (T, error)) func(context.Context, int64, B) (T, error) {
+	slug := strings.Clone(c.Params("slug"))
+	return func(ctx context.Context, actorID int64, in B) (T, error) { return fn(ctx, actorID, slug, in) }
 }
 
 // APIUpdateField is PATCH /api/v1/fields/{id} (admin).

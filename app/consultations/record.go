@@ -182,14 +182,9 @@ func (s *Service) ReplaceMilestones(ctx context.Context, actorID, id int64, list
 		return nil, err
 	}
 	return s.changeRecord(ctx, actorID, id, "measure.milestones", map[string]any{"milestones": list}, func(ctx context.Context, tx *store.Tx, before *MeasureDetail) error {
-		if _, err := tx.Exec(ctx, "DELETE FROM measure_milestones WHERE measure_id = ?", id); err != nil {
+		columns := []string{"title", "due_on", "done_on"}
+		if err := replaceRows(ctx, tx, "measure_milestones", columns, id, list, func(m MilestoneInput) []any { return []any{m.Title, m.DueOn, m.DoneOn} }); err != nil {
 			return err
-		}
-		for i, m := range list {
-			if _, err := tx.Exec(ctx, "INSERT INTO measure_milestones (measure_id, position, title, due_on, done_on) VALUES (?, ?, ?, ?, ?)",
-				id, i+1, m.Title, m.DueOn, m.DoneOn); err != nil {
-				return err
-			}
 		}
 		if !newlyReached(before.Record.Milestones, list) || !access.PublicPhase(before.Phase) {
 			return nil
@@ -223,17 +218,25 @@ func (s *Service) ReplaceDocuments(ctx context.Context, actorID, id int64, list 
 		return nil, err
 	}
 	return s.changeRecord(ctx, actorID, id, "measure.documents", map[string]any{"documents": list}, func(ctx context.Context, tx *store.Tx, _ *MeasureDetail) error {
-		if _, err := tx.Exec(ctx, "DELETE FROM measure_documents WHERE measure_id = ?", id); err != nil {
+		columns := []string{"title", "url"}
+		return replaceRows(ctx, tx, "measure_documents", columns, id, list, func(d DocumentInput) []any { return []any{d.Title, d.URL} })
+	})
+}
+
+// replaceRows replaces the rows of measure id in table (one of the
+// record's lists) by list, in its order: values are an item's columns,
+// which follow measure_id and position.
+func replaceRows[I any](ctx context.Context, tx *store.Tx, table string, columns []string, id int64, list []I, values func(I) []any) error {
+	if _, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE measure_id = ?", id); err != nil {
+		return err
+	}
+	insert := "INSERT INTO " + table + " (measure_id, position, " + strings.Join(columns, ", ") + ") VALUES (?, ?, " + store.Placeholders(len(columns)) + ")"
+	for i, item := range list {
+		if _, err := tx.Exec(ctx, insert, append([]any{id, i + 1}, values(item)...)...); err != nil {
 			return err
 		}
-		for i, d := range list {
-			if _, err := tx.Exec(ctx, "INSERT INTO measure_documents (measure_id, position, title, url) VALUES (?, ?, ?, ?)",
-				id, i+1, d.Title, d.URL); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // changeRecord runs one change of a measure's record: it loads the measure

@@ -12,37 +12,30 @@ import (
 // APIMilestones is PUT /api/v1/measures/{id}/milestones (experts of the
 // field's groups, admins): the list replaces the measure's milestones.
 func (h *Handlers) APIMilestones(c *fiber.Ctx) error {
-	return h.replaceList(c, func(c *fiber.Ctx, id int64) (*MeasureDetail, error) {
-		var list []MilestoneInput
-		if err := jsonapi.Decode(c, &list); err != nil {
-			return nil, err
-		}
-		return h.svc.ReplaceMilestones(c.UserContext(), access.From(c).UserID, id, list)
-	})
+	return replaceList(c, h, h.svc.ReplaceMilestones)
 }
 
 // APIDocuments is PUT /api/v1/measures/{id}/documents.
 func (h *Handlers) APIDocuments(c *fiber.Ctx) error {
-	return h.replaceList(c, func(c *fiber.Ctx, id int64) (*MeasureDetail, error) {
-		var list []DocumentInput
-		if err := jsonapi.Decode(c, &list); err != nil {
-			return nil, err
-		}
-		return h.svc.ReplaceDocuments(c.UserContext(), access.From(c).UserID, id, list)
-	})
+	return replaceList(c, h, h.svc.ReplaceDocuments)
 }
 
-// replaceList answers a change of one of a measure's lists with the
-// measure as the caller reads it.
-func (h *Handlers) replaceList(c *fiber.Ctx, change func(c *fiber.Ctx, id int64) (*MeasureDetail, error)) error {
+// replaceList replaces one of a measure's lists with the list of I in the
+// body, once the caller may manage the measure, and answers the measure
+// as the caller reads it.
+func replaceList[I any](c *fiber.Ctx, h *Handlers, replace func(ctx context.Context, actorID, id int64, list []I) (*MeasureDetail, error)) error {
 	m, err := h.managedMeasure(c)
 	if err != nil {
 		return err
 	}
-	if _, err := change(c, m.ID); err != nil {
+	var list []I
+	if err := jsonapi.Decode(c, &list); err != nil {
 		return err
 	}
 	v := access.From(c)
+	if _, err := replace(c.UserContext(), v.UserID, m.ID, list); err != nil {
+		return err
+	}
 	d, err := h.svc.GetMeasure(c.UserContext(), m.ID, true, v.UserID)
 	if err != nil {
 		return err

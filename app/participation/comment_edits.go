@@ -3,6 +3,8 @@ package participation
 import (
 	"context"
 
+	"github.com/uptrace/bun"
+
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/consultations"
 	"github.com/mitreden/mitreden/app/plaintext"
@@ -10,7 +12,6 @@ import (
 	"github.com/mitreden/mitreden/app/queues"
 	"github.com/mitreden/mitreden/app/screening"
 	"github.com/mitreden/mitreden/app/store"
-	"github.com/mitreden/mitreden/app/topics"
 )
 
 // CommentEdit changes a comment's text or stance.
@@ -33,22 +34,8 @@ func (s *Service) EditComment(ctx context.Context, v *access.Viewer, commentID i
 	if in.Stance != nil {
 		stance = checkStance(&val, in.Stance)
 	}
-	if err := val.Err(); err != nil {
-		return nil, err
-	}
-	matcher, err := s.Screener.Matcher(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var out *CommentRow
-	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-		c, t, err := ownContribution[Comment](ctx, tx, v, commentID)
-		if err != nil {
-			return err
-		}
-		if !editable(c.Status) {
-			return problem.Conflict("error.not_editable")
-		}
+	err := editOwn(ctx, s, v, commentID, &val, func(ctx context.Context, tx *store.Tx, c *Comment, t *target, matcher *screening.Matcher) error {
 		if in.Body != nil {
 			c.Body = body
 		}
@@ -67,31 +54,40 @@ func (s *Service) EditComment(ctx context.Context, v *access.Viewer, commentID i
 			if err := republishComment(ctx, tx, t, c.ID); err != nil {
 				return err
 			}
-		} else if _, err := SetCommentStatus(ctx, tx, s.catalog, c.ID, to); err != nil {
+		} else if _, err := s.setCommentStatus(ctx, tx, c.ID, to); err != nil {
 			return err
 		}
-		var rows []CommentRow
-		if err := tx.NewRaw(commentSelect+" WHERE c.id = ?", c.ID).Scan(ctx, &rows); err != nil {
-			return err
-		}
-		out = &rows[0]
-		return nil
+		out, err = commentRow(ctx, tx, c.ID)
+		return err
 	})
 	return out, err
 }
 
-func republishComment(ctx context.Context, tx *store.Tx, t *target, commentID int64) error {
+// setCommentStatus is SetCommentStatus with the service's catalog.
+func (s *Service) setCommentStatus(ctx context.Context, tx *store.Tx, id int64, to string) (int, error) {
+	return SetCommentStatus(ctx, tx, s.catalog, id, to)
+}
+
+// commentRow reads a comment as lists show it.
+func commentRow(ctx context.Context, db bun.IDB, id int64) (*CommentRow, error) {
 	var rows []CommentRow
-	if err := tx.NewRaw(commentSelect+" WHERE c.id = ?", commentID).Scan(ctx, &rows); err != nil {
-		return err
+	if err := db.NewRaw(commentSelect+" WHERE c.id = ?", id).Scan(ctx, &rows); err != nil {
+		return nil, err
 	}
-	groups, err := groupsOfField(ctx, tx, t.FieldID)
+	if len(rows) == 0 {
+		return nil, problem.NotFound()
+	}
+	return &rows[0], nil
+}
+
+// republishComment sends comment.published again for a comment that
+// stays public but changed.
+func republishComment(ctx context.Context, tx *store.Tx, t *target, commentID int64) error {
+	row, err := commentRow(ctx, tx, commentID)
 	if err != nil {
 		return err
 	}
-	js := rows[0].JSON(nil)
-	to := append(t.public(t.Topic(), t.ConsultationTopic()), groupTopics(groups)...)
-	return tx.Emit(ctx, topics.CommentPublished, CommentEvent{Target: t.Kind, ID: t.ID, Comment: &js}, to...)
+	return emitCommentPublished(ctx, tx, t, row)
 }
 
 // CommentTriaged tells a published comment's subscribers, inside the
@@ -120,43 +116,27 @@ func CommentTriaged(ctx context.Context, tx *store.Tx, commentID int64) error {
 
 // WithdrawComment takes back v's own comment; it leaves every public list.
 func (s *Service) WithdrawComment(ctx context.Context, v *access.Viewer, commentID int64) error {
-	if err := access.MayWrite(v); err != nil {
-		return err
-	}
-	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-		c, _, err := ownContribution[Comment](ctx, tx, v, commentID)
-		if err != nil {
-			return err
-		}
-		if c.Status == StatusWithdrawn {
-			return nil
-		}
-		_, err = SetCommentStatus(ctx, tx, s.catalog, c.ID, StatusWithdrawn)
-		return err
-	})
+	return withdrawOwn[Comment](ctx, s, v, commentID, s.setCommentStatus)
 }
 
 // ownCommentForEdit loads v's own comment for the edit page, with the
 // moderation mode its consultation runs.
 func (s *Service) ownCommentForEdit(ctx context.Context, v *access.Viewer, id int64) (*CommentRow, string, error) {
-	var rows []CommentRow
-	if err := s.st.DB.NewRaw(commentSelect+" WHERE c.id = ?", id).Scan(ctx, &rows); err != nil {
-		return nil, "", err
-	}
-	if len(rows) == 0 {
-		return nil, "", problem.NotFound()
-	}
-	if rows[0].AuthorID != v.UserID {
-		return nil, "", problem.Forbidden()
-	}
-	if !editable(rows[0].Status) {
-		return nil, "", problem.Conflict("error.not_editable")
-	}
-	t, err := loadTarget(ctx, s.st, rows[0].TargetKind, rows[0].TargetID)
+	row, err := commentRow(ctx, s.st.DB, id)
 	if err != nil {
 		return nil, "", err
 	}
-	return &rows[0], t.Moderation, nil
+	if row.AuthorID != v.UserID {
+		return nil, "", problem.Forbidden()
+	}
+	if !editable(row.Status) {
+		return nil, "", problem.Conflict("error.not_editable")
+	}
+	t, err := loadTarget(ctx, s.st, row.TargetKind, row.TargetID)
+	if err != nil {
+		return nil, "", err
+	}
+	return row, t.Moderation, nil
 }
 
 // reviewEdit decides where an author's edited contribution goes, and

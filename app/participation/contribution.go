@@ -8,6 +8,7 @@ import (
 	"github.com/mitreden/mitreden/app/consultations"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/queues"
+	"github.com/mitreden/mitreden/app/screening"
 	"github.com/mitreden/mitreden/app/store"
 )
 
@@ -88,6 +89,53 @@ func ownContribution[T any, P contribution[T]](ctx context.Context, tx *store.Tx
 		return nil, nil, err
 	}
 	return row, t, nil
+}
+
+// editOwn is what an author's edit of a comment or an idea shares. The
+// input was checked into val: with an error there, nothing is read.
+// Inside one write v's own contribution is locked and refused when no
+// longer editable; save then changes it, screening the new text with
+// matcher.
+func editOwn[T any, P contribution[T]](ctx context.Context, s *Service, v *access.Viewer, id int64, val *problem.Validator,
+	save func(ctx context.Context, tx *store.Tx, c P, t *target, matcher *screening.Matcher) error) error {
+	if err := val.Err(); err != nil {
+		return err
+	}
+	matcher, err := s.Screener.Matcher(ctx)
+	if err != nil {
+		return err
+	}
+	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		c, t, err := ownContribution[T, P](ctx, tx, v, id)
+		if err != nil {
+			return err
+		}
+		if !editable(c.shared().Status) {
+			return problem.Conflict("error.not_editable")
+		}
+		return save(ctx, tx, c, t, matcher)
+	})
+}
+
+// withdrawOwn takes back v's own comment or idea: set moves it to
+// withdrawn (SetIdeaStatus, Service.setCommentStatus), and it leaves
+// every public list.
+func withdrawOwn[T any, P contribution[T]](ctx context.Context, s *Service, v *access.Viewer, id int64,
+	set func(ctx context.Context, tx *store.Tx, id int64, to string) (int, error)) error {
+	if err := access.MayWrite(v); err != nil {
+		return err
+	}
+	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		c, _, err := ownContribution[T, P](ctx, tx, v, id)
+		if err != nil {
+			return err
+		}
+		if c.shared().Status == StatusWithdrawn {
+			return nil
+		}
+		_, err = set(ctx, tx, id, StatusWithdrawn)
+		return err
+	})
 }
 
 // setStatus moves row id of table (comments or ideas) to status to and

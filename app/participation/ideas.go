@@ -15,6 +15,7 @@ import (
 	"github.com/mitreden/mitreden/app/plaintext"
 	"github.com/mitreden/mitreden/app/problem"
 	"github.com/mitreden/mitreden/app/queues"
+	"github.com/mitreden/mitreden/app/screening"
 	"github.com/mitreden/mitreden/app/store"
 	"github.com/mitreden/mitreden/app/topics"
 )
@@ -348,22 +349,8 @@ func (s *Service) EditIdea(ctx context.Context, v *access.Viewer, id int64, in I
 	if in.Body != nil {
 		body = plaintext.Check(&val, "body", *in.Body, 1, MaxBody)
 	}
-	if err := val.Err(); err != nil {
-		return nil, err
-	}
-	matcher, err := s.Screener.Matcher(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var out *IdeaRow
-	err = s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-		idea, t, err := ownContribution[Idea](ctx, tx, v, id)
-		if err != nil {
-			return err
-		}
-		if !editable(idea.Status) {
-			return problem.Conflict("error.not_editable")
-		}
+	err := editOwn(ctx, s, v, id, &val, func(ctx context.Context, tx *store.Tx, idea *Idea, t *target, matcher *screening.Matcher) error {
 		if in.Title != nil {
 			idea.Title = title
 		}
@@ -392,20 +379,7 @@ func (s *Service) EditIdea(ctx context.Context, v *access.Viewer, id int64, in I
 
 // WithdrawIdea takes back v's own idea; it leaves every public list.
 func (s *Service) WithdrawIdea(ctx context.Context, v *access.Viewer, id int64) error {
-	if err := access.MayWrite(v); err != nil {
-		return err
-	}
-	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-		idea, _, err := ownContribution[Idea](ctx, tx, v, id)
-		if err != nil {
-			return err
-		}
-		if idea.Status == StatusWithdrawn {
-			return nil
-		}
-		_, err = SetIdeaStatus(ctx, tx, id, StatusWithdrawn)
-		return err
-	})
+	return withdrawOwn[Idea](ctx, s, v, id, SetIdeaStatus)
 }
 
 // Role is the author's staff role for pages, "" for residents.

@@ -307,12 +307,38 @@ func (v *Voting) MineKey() string {
 	return "vote.neutral"
 }
 
-// MeasurePageData is what /m/{id} shows.
-type MeasurePageData struct {
-	Measure    *consultations.MeasureDetail
+// ItemPage is what the measure and idea pages show around their item:
+// its field, its discussion and its vote box.
+type ItemPage struct {
 	Field      *consultations.FieldContext
 	Discussion *Discussion
 	Voting     *Voting
+}
+
+// itemPage reads the field and the discussion (as reader sees it) of an
+// item's page; the vote box is the caller's, from what it read.
+func (h *Handlers) itemPage(c *fiber.Ctx, kind Kind, id, fieldID, reader, comments int64) (ItemPage, error) {
+	fc, err := h.cons.GetField(c.UserContext(), fieldID, true)
+	if err != nil {
+		return ItemPage{}, err
+	}
+	d, err := h.discussion(c, kind, id, reader, itemPath(kind, id), fc.Consultation.Phase, fc.Consultation.Moderation, comments)
+	return ItemPage{Field: fc, Discussion: d}, err
+}
+
+// voting is the vote box of the discussion's item, with its tally and the
+// reader's vote r; votable is false for an idea not published yet.
+func (d *Discussion) voting(tally consultations.Tally, r consultations.Reader, votable bool) *Voting {
+	return &Voting{
+		Path: d.Path, Topic: string(topics.Item(string(d.Kind), d.ItemID)), Tally: tally, MyVote: r.MyVote, Following: r.Following,
+		ApprovalRate: approval(tally), Open: d.Open, Ended: d.Ended, Votable: votable,
+	}
+}
+
+// MeasurePageData is what /m/{id} shows.
+type MeasurePageData struct {
+	Measure *consultations.MeasureDetail
+	ItemPage
 	// CanManage shows the edit link to experts of the field's groups and admins.
 	CanManage bool
 }
@@ -335,19 +361,14 @@ func (h *Handlers) measurePage(c *fiber.Ctx, failed *formFailure) error {
 	if err != nil {
 		return err
 	}
-	fc, err := h.cons.GetField(c.UserContext(), m.FieldID, true)
+	item, err := h.itemPage(c, KindMeasure, id, m.FieldID, reader, m.CommentCount)
 	if err != nil {
 		return err
 	}
-	d, err := h.discussion(c, KindMeasure, id, reader, "/m/"+strconv.FormatInt(id, 10), fc.Consultation.Phase, fc.Consultation.Moderation, m.CommentCount)
-	if err != nil {
-		return err
-	}
+	d := item.Discussion
+	item.Voting = d.voting(m.Tally, m.Reader, true)
 	view := h.pages.NewView(c, m.Title.String(lang(c)))
-	view.Data = &MeasurePageData{Measure: m, Field: fc, Discussion: d, CanManage: h.cons.MayManage(c.UserContext(), v, m.FieldID), Voting: &Voting{
-		Path: d.Path, Topic: string(topics.Measure(id)), Tally: m.Tally, MyVote: m.MyVote, Following: m.Following,
-		ApprovalRate: approval(m.Tally), Open: d.Open, Ended: d.Ended, Votable: true,
-	}}
+	view.Data = &MeasurePageData{Measure: m, ItemPage: item, CanManage: h.cons.MayManage(c.UserContext(), v, m.FieldID)}
 	if view.Stencil {
 		data := view.Data.(*MeasurePageData)
 		p, err := h.newPersonalParts(KindMeasure, id, view, data.Voting, func(vt *Voting) any {
@@ -376,11 +397,9 @@ func approval(t consultations.Tally) *int {
 
 // IdeaPageData is what /i/{id} shows.
 type IdeaPageData struct {
-	Idea       *IdeaRow
-	Field      *consultations.FieldContext
-	Discussion *Discussion
-	Voting     *Voting
-	IsAuthor   bool
+	Idea *IdeaRow
+	ItemPage
+	IsAuthor bool
 }
 
 // IdeaPage is GET /i/{id}: an idea, its tally, the expert group's answer
@@ -397,7 +416,7 @@ func (h *Handlers) ideaPage(c *fiber.Ctx, failed *formFailure) error {
 	if err != nil {
 		return err
 	}
-	fc, err := h.cons.GetField(c.UserContext(), idea.FieldID, true)
+	item, err := h.itemPage(c, KindIdea, id, idea.FieldID, v.UserID, idea.CommentCount)
 	if err != nil {
 		return err
 	}
@@ -405,17 +424,11 @@ func (h *Handlers) ideaPage(c *fiber.Ctx, failed *formFailure) error {
 	if err != nil {
 		return err
 	}
-	d, err := h.discussion(c, KindIdea, id, v.UserID, "/i/"+strconv.FormatInt(id, 10), fc.Consultation.Phase, fc.Consultation.Moderation, idea.CommentCount)
-	if err != nil {
-		return err
-	}
+	d := item.Discussion
 	d.CanWrite = d.CanWrite && idea.Status == StatusPublished
+	item.Voting = d.voting(idea.Tally, reader, idea.Status == StatusPublished)
 	view := h.pages.NewView(c, idea.Title)
-	view.Data = &IdeaPageData{Idea: idea, Field: fc, Discussion: d, IsAuthor: v.SignedIn() && v.UserID == idea.AuthorID,
-		Voting: &Voting{
-			Path: d.Path, Topic: string(topics.Idea(id)), Tally: idea.Tally, MyVote: reader.MyVote, Following: reader.Following,
-			ApprovalRate: approval(idea.Tally), Open: d.Open, Ended: d.Ended, Votable: idea.Status == StatusPublished,
-		}}
+	view.Data = &IdeaPageData{Idea: idea, ItemPage: item, IsAuthor: v.SignedIn() && v.UserID == idea.AuthorID}
 	placeFlash(view, d)
 	return h.render(c, "idea", view, failed)
 }
