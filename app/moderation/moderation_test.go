@@ -508,3 +508,35 @@ type (
 	ctxT = context.Context
 	txT  = *store.Tx
 )
+
+// An author's edit of a contribution waiting for a decision makes a new
+// version: a moderator who read the old text cannot approve the new one
+// unseen (409), and the queue shows the version to decide on.
+func TestEditWhilePendingIsANewVersion(t *testing.T) {
+	t.Parallel()
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		author := s.Register("autorin@example.org", "Autorin")
+		mod := account(t, s, "mod@example.org", access.Moderator)
+		comment := post(t, author, "/api/v1/measures/1/comments", map[string]string{"body": "Bitte mehr Dolmetschende!"})
+		idea := post(t, author, "/api/v1/fields/1/ideas", map[string]string{"title": "Sprachcafé", "body": "Für alle."})
+		edits := []struct{ kind, path string }{
+			{"comment", fmt.Sprintf("/api/v1/comments/%d", comment.ID)},
+			{"idea", fmt.Sprintf("/api/v1/ideas/%d", idea.ID)},
+		}
+		for _, e := range edits {
+			if r := author.Do("PATCH", e.path, map[string]string{"body": "Etwas ganz anderes."}); r.Status != 200 {
+				t.Fatalf("editing the %s: %d %s", e.kind, r.Status, r.Body)
+			}
+		}
+		for _, it := range getQueue(t, mod, "?state=pending").Items {
+			if it.Version < 2 {
+				t.Errorf("the edited %s is still version %d in the queue", it.Kind, it.Version)
+			}
+		}
+		for kind, id := range map[string]int64{"comment": comment.ID, "idea": idea.ID} {
+			if r := decide(mod, kind, id, map[string]any{"action": "approve", "version": 1}); r.Status != 409 {
+				t.Errorf("approving the %s as read before the edit: %d, want 409", kind, r.Status)
+			}
+		}
+	})
+}

@@ -42,7 +42,7 @@ func (s *Service) EditComment(ctx context.Context, v *access.Viewer, commentID i
 		if in.Stance != nil {
 			c.Stance = stance
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE comments SET body = ?, stance = ?, updated_at = ? WHERE id = ?", c.Body, c.Stance, s.now(), c.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE comments SET body = ?, stance = ?, version = version + 1, updated_at = ? WHERE id = ?", c.Body, c.Stance, s.now(), c.ID); err != nil {
 			return err
 		}
 		to, err := reviewEdit(ctx, tx, "comment", c.ID, t, c.Status, matcher, c.Body)

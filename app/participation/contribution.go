@@ -95,7 +95,8 @@ func ownContribution[T any, P contribution[T]](ctx context.Context, tx *store.Tx
 // input was checked into val: with an error there, nothing is read.
 // Inside one write v's own contribution is locked and refused when no
 // longer editable; save then changes it, screening the new text with
-// matcher.
+// matcher. An edit is a new version (save's UPDATE says so), so that a
+// moderator's decision on the text read before it is refused as stale.
 func editOwn[T any, P contribution[T]](ctx context.Context, s *Service, v *access.Viewer, id int64, val *problem.Validator,
 	save func(ctx context.Context, tx *store.Tx, c P, t *target, matcher *screening.Matcher) error) error {
 	if err := val.Err(); err != nil {

@@ -357,7 +357,7 @@ func (s *Service) EditIdea(ctx context.Context, v *access.Viewer, id int64, in I
 		if in.Body != nil {
 			idea.Body = body
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE ideas SET title = ?, body = ?, updated_at = ? WHERE id = ?", idea.Title, idea.Body, s.now(), id); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE ideas SET title = ?, body = ?, version = version + 1, updated_at = ? WHERE id = ?", idea.Title, idea.Body, s.now(), id); err != nil {
 			return err
 		}
 		to, err := reviewEdit(ctx, tx, "idea", id, t, idea.Status, matcher, idea.Title, idea.Body)
