@@ -77,8 +77,7 @@ func parseFilter(c *fiber.Ctx) (Filter, *queues.Cursor, error) {
 	var v problem.Validator
 	v.Check(slices.Contains(States, f.State), "state", "error.queue_state")
 	var after *queues.Cursor
-	f.FieldID, after = queues.ParseFieldAndCursor(c, &v)
-	f.ContentLang = queues.ParseContentLang(c, &v)
+	f.Filter, after = queues.ParseFilter(c, &v)
 	return f, after, v.Err()
 }
 
@@ -295,15 +294,7 @@ func (h *Handlers) DecideSubmit(c *fiber.Ctx) error {
 	}
 	back := pages.SafeNext(strings.Clone(c.FormValue("back")), "/moderation")
 	if _, err := h.svc.Decide(c.UserContext(), access.From(c), kind, id, d); err != nil {
-		var p *problem.Problem
-		if !errors.As(err, &p) || p.Status >= 500 || p.Status == fiber.StatusForbidden && !access.From(c).CanModerate() {
-			return err
-		}
-		if p.Status == fiber.StatusConflict {
-			pages.Flash(c, "error", "flash.decision_conflict")
-			return pages.Redirect(c, back)
-		}
-		return h.queuePage(c, err, kind+"-"+strconv.FormatInt(id, 10))
+		return h.formFailed(c, err, kind+"-"+strconv.FormatInt(id, 10), back)
 	}
 	pages.Flash(c, "ok", "flash.decided")
 	return pages.Redirect(c, back)
