@@ -95,8 +95,7 @@ func parseInboxFilter(c *fiber.Ctx) (InboxFilter, *queues.Cursor, error) {
 	v.Check(f.State == "all" || slices.Contains(TriageStates, f.State), "state", "error.triage_state")
 	v.Check(f.Theme == "" || consultations.ValidSlug(f.Theme), "theme", "error.theme_unknown")
 	var before *queues.Cursor
-	f.FieldID, before = queues.ParseFieldAndCursor(c, &v)
-	f.ContentLang = queues.ParseContentLang(c, &v)
+	f.Filter, before = queues.ParseFilter(c, &v)
 	return f, before, v.Err()
 }
 

@@ -72,11 +72,9 @@ func (it *InboxItem) Link() string {
 
 // InboxFilter narrows an inbox.
 type InboxFilter struct {
-	State   string
-	FieldID int64
-	Theme   string
-	// ContentLang keeps contributions written in this language.
-	ContentLang string
+	State string
+	Theme string
+	queues.Filter
 }
 
 // Inbox lists the published ideas and comments of the group's fields,
@@ -89,15 +87,8 @@ func (s *Service) Inbox(ctx context.Context, groupID int64, f InboxFilter, befor
 			q += " AND " + alias + ".triage_state = ?"
 			args = append(args, f.State)
 		}
-		if f.FieldID != 0 {
-			q += " AND " + alias + ".field_id = ?"
-			args = append(args, f.FieldID)
-		}
-		if f.ContentLang != "" {
-			q += " AND " + alias + ".lang = ?"
-			args = append(args, f.ContentLang)
-		}
-		return q, args
+		where, whereArgs := f.Where(alias)
+		return q + where, append(args, whereArgs...)
 	}
 	ideaCond, ideaArgs := cond("i")
 	commentCond, commentArgs := cond("c")
