@@ -24,6 +24,9 @@ var (
 	TriageTargets = []string{"in_review", "considered", "adopted", "not_pursued"}
 )
 
+// triageKeys prefixes the catalog keys of the triage states (triage.new, …).
+const triageKeys = "triage."
+
 // MaxResponse limits a group's public answer, in characters.
 const MaxResponse = 5000
 

@@ -186,6 +186,23 @@ type QueuePageData struct {
 	Viewer        *access.Viewer
 }
 
+// FilterSelects narrow the queue by field (under its consultation's
+// title) and by consultation.
+func (d *QueuePageData) FilterSelects(v *pages.View) []pages.FilterSelect {
+	field := pages.FilterSelect{Name: "field", LabelKey: "moderation.filter_field", AllKey: "moderation.all_fields"}
+	consultation := pages.FilterSelect{Name: "consultation", LabelKey: "moderation.filter_consultation", AllKey: "moderation.all_consultations"}
+	for _, co := range d.Consultations {
+		title := v.Loc(co.Title).Text
+		fields := pages.OptionGroup{Label: title}
+		for _, f := range co.Fields {
+			fields.Options = append(fields.Options, pages.Option{Value: strconv.FormatInt(f.ID, 10), Label: v.Loc(f.Title).Text, Selected: f.ID == d.Filter.FieldID})
+		}
+		field.Groups = append(field.Groups, fields)
+		consultation.Options = append(consultation.Options, pages.Option{Value: co.Slug, Label: title, Selected: co.Slug == d.Filter.Consultation})
+	}
+	return []pages.FilterSelect{field, consultation}
+}
+
 // CanBlock reports whether the viewer may block the item's author.
 func (d *QueuePageData) CanBlock(it Item) bool {
 	return !it.AuthorDeleted && d.Viewer.CanBlock(it.AuthorID, access.Role(it.AuthorRole))
