@@ -95,8 +95,7 @@ func parseInboxFilter(c *fiber.Ctx) (InboxFilter, *queues.Cursor, error) {
 	v.Check(f.State == "all" || slices.Contains(TriageStates, f.State), "state", "error.triage_state")
 	v.Check(f.Theme == "" || consultations.ValidSlug(f.Theme), "theme", "error.theme_unknown")
 	var before *queues.Cursor
-	f.FieldID, before = queues.ParseFieldAndCursor(c, &v)
-	f.ContentLang = queues.ParseContentLang(c, &v)
+	f.Filter, before = queues.ParseFilter(c, &v)
 	return f, before, v.Err()
 }
 
@@ -179,6 +178,23 @@ type GroupPageData struct {
 func (d *GroupPageData) Filtered() bool {
 	f := d.Filter
 	return (f.State != "" && f.State != "all") || f.FieldID != 0 || f.Theme != "" || f.ContentLang != ""
+}
+
+// FilterSelects narrow the inbox by triage state, field and theme.
+func (d *GroupPageData) FilterSelects(v *pages.View) []pages.FilterSelect {
+	state := pages.FilterSelect{Name: "state", LabelKey: "experts.filter_state", All: "all", AllKey: "experts.all_states"}
+	for _, st := range d.States {
+		state.Options = append(state.Options, pages.Option{Value: st, Label: v.T(triageKeys + st), Selected: st == d.Filter.State})
+	}
+	field := pages.FilterSelect{Name: "field", LabelKey: "moderation.filter_field", AllKey: "moderation.all_fields"}
+	for _, f := range d.Fields {
+		field.Options = append(field.Options, pages.Option{Value: strconv.FormatInt(f.Field.ID, 10), Label: v.Loc(f.Field.Title).Text, Selected: f.Field.ID == d.Filter.FieldID})
+	}
+	theme := pages.FilterSelect{Name: "theme", LabelKey: "experts.filter_theme", AllKey: "experts.all_themes"}
+	for _, th := range d.Themes {
+		theme.Options = append(theme.Options, pages.Option{Value: th.Key, Label: v.Loc(th.Title).Text, Selected: th.Key == d.Filter.Theme})
+	}
+	return []pages.FilterSelect{state, field, theme}
 }
 
 // FieldTitle finds the title of one of the group's fields.

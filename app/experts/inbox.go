@@ -24,6 +24,9 @@ var (
 	TriageTargets = []string{"in_review", "considered", "adopted", "not_pursued"}
 )
 
+// triageKeys prefixes the catalog keys of the triage states (triage.new, …).
+const triageKeys = "triage."
+
 // MaxResponse limits a group's public answer, in characters.
 const MaxResponse = 5000
 
@@ -72,11 +75,9 @@ func (it *InboxItem) Link() string {
 
 // InboxFilter narrows an inbox.
 type InboxFilter struct {
-	State   string
-	FieldID int64
-	Theme   string
-	// ContentLang keeps contributions written in this language.
-	ContentLang string
+	State string
+	Theme string
+	queues.Filter
 }
 
 // Inbox lists the published ideas and comments of the group's fields,
@@ -89,15 +90,8 @@ func (s *Service) Inbox(ctx context.Context, groupID int64, f InboxFilter, befor
 			q += " AND " + alias + ".triage_state = ?"
 			args = append(args, f.State)
 		}
-		if f.FieldID != 0 {
-			q += " AND " + alias + ".field_id = ?"
-			args = append(args, f.FieldID)
-		}
-		if f.ContentLang != "" {
-			q += " AND " + alias + ".lang = ?"
-			args = append(args, f.ContentLang)
-		}
-		return q, args
+		where, whereArgs := f.Where(alias)
+		return q + where, append(args, whereArgs...)
 	}
 	ideaCond, ideaArgs := cond("i")
 	commentCond, commentArgs := cond("c")

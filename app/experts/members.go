@@ -51,15 +51,9 @@ func (s *Service) AddMember(ctx context.Context, actorID, groupID, userID int64)
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, "INSERT INTO expert_group_members (group_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+		changed, err := changeMembership(ctx, tx, "INSERT INTO expert_group_members (group_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
 			groupID, userID, time.Now().UTC())
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
-		}
-		if err := accounts.Changed(ctx, tx); err != nil {
+		if err != nil || !changed {
 			return err
 		}
 		newRole := role
@@ -87,20 +81,29 @@ func (s *Service) RemoveMember(ctx context.Context, actorID, groupID, userID int
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, "DELETE FROM expert_group_members WHERE group_id = ? AND user_id = ?", groupID, userID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
-		}
-		if err := accounts.Changed(ctx, tx); err != nil {
+		changed, err := changeMembership(ctx, tx, "DELETE FROM expert_group_members WHERE group_id = ? AND user_id = ?", groupID, userID)
+		if err != nil || !changed {
 			return err
 		}
 		return audit.Record(ctx, tx, actorID, "expert_group.member_remove", "expert_group", groupID,
 			map[string]any{"user_id": userID, "member": true, "role": role},
 			map[string]any{"user_id": userID, "member": false, "role": role})
 	})
+}
+
+// changeMembership adds or removes a membership with query. A change
+// that changed nothing (adding a member twice) is no change: it answers
+// false and announces nothing; otherwise the sessions that carry the
+// person's groups are told.
+func changeMembership(ctx context.Context, tx *store.Tx, query string, args ...any) (changed bool, err error) {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	return true, accounts.Changed(ctx, tx)
 }
 
 // memberTarget checks that the group and the account exist and answers

@@ -77,8 +77,7 @@ func parseFilter(c *fiber.Ctx) (Filter, *queues.Cursor, error) {
 	var v problem.Validator
 	v.Check(slices.Contains(States, f.State), "state", "error.queue_state")
 	var after *queues.Cursor
-	f.FieldID, after = queues.ParseFieldAndCursor(c, &v)
-	f.ContentLang = queues.ParseContentLang(c, &v)
+	f.Filter, after = queues.ParseFilter(c, &v)
 	return f, after, v.Err()
 }
 
@@ -185,6 +184,23 @@ type QueuePageData struct {
 	Consultations []*consultations.Detail
 	Failed        string // "kind-id" of the item whose form came back with errors
 	Viewer        *access.Viewer
+}
+
+// FilterSelects narrow the queue by field (under its consultation's
+// title) and by consultation.
+func (d *QueuePageData) FilterSelects(v *pages.View) []pages.FilterSelect {
+	field := pages.FilterSelect{Name: "field", LabelKey: "moderation.filter_field", AllKey: "moderation.all_fields"}
+	consultation := pages.FilterSelect{Name: "consultation", LabelKey: "moderation.filter_consultation", AllKey: "moderation.all_consultations"}
+	for _, co := range d.Consultations {
+		title := v.Loc(co.Title).Text
+		fields := pages.OptionGroup{Label: title}
+		for _, f := range co.Fields {
+			fields.Options = append(fields.Options, pages.Option{Value: strconv.FormatInt(f.ID, 10), Label: v.Loc(f.Title).Text, Selected: f.ID == d.Filter.FieldID})
+		}
+		field.Groups = append(field.Groups, fields)
+		consultation.Options = append(consultation.Options, pages.Option{Value: co.Slug, Label: title, Selected: co.Slug == d.Filter.Consultation})
+	}
+	return []pages.FilterSelect{field, consultation}
 }
 
 // CanBlock reports whether the viewer may block the item's author.
@@ -295,15 +311,7 @@ func (h *Handlers) DecideSubmit(c *fiber.Ctx) error {
 	}
 	back := pages.SafeNext(strings.Clone(c.FormValue("back")), "/moderation")
 	if _, err := h.svc.Decide(c.UserContext(), access.From(c), kind, id, d); err != nil {
-		var p *problem.Problem
-		if !errors.As(err, &p) || p.Status >= 500 || p.Status == fiber.StatusForbidden && !access.From(c).CanModerate() {
-			return err
-		}
-		if p.Status == fiber.StatusConflict {
-			pages.Flash(c, "error", "flash.decision_conflict")
-			return pages.Redirect(c, back)
-		}
-		return h.queuePage(c, err, kind+"-"+strconv.FormatInt(id, 10))
+		return h.formFailed(c, err, kind+"-"+strconv.FormatInt(id, 10), back)
 	}
 	pages.Flash(c, "ok", "flash.decided")
 	return pages.Redirect(c, back)

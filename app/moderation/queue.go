@@ -147,9 +147,7 @@ func (it *Item) Flags() []string {
 type Filter struct {
 	State        string
 	Consultation string
-	FieldID      int64
-	// ContentLang keeps contributions written in this language.
-	ContentLang string
+	queues.Filter
 }
 
 func stateCondition(state, kind, alias string) string {
@@ -188,15 +186,8 @@ WHERE ` + stateCondition(f.State, kind, alias)
 		q += " AND co.slug = ?"
 		args = append(args, f.Consultation)
 	}
-	if f.FieldID != 0 {
-		q += " AND " + alias + ".field_id = ?"
-		args = append(args, f.FieldID)
-	}
-	if f.ContentLang != "" {
-		q += " AND " + alias + ".lang = ?"
-		args = append(args, f.ContentLang)
-	}
-	return q, args
+	where, whereArgs := f.Where(alias)
+	return q + where, append(args, whereArgs...)
 }
 
 // notSelf keeps the item itself out of its author's earlier rejections:

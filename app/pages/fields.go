@@ -110,6 +110,24 @@ func (f SelectField) WithBlank(label string) SelectField {
 	return f
 }
 
+// FilterSelect is one choice of the form that narrows a list (the
+// "list-filters" partial): ?Name=, labelled by the catalog key LabelKey,
+// its first option All (labelled by AllKey) narrowing nothing.
+type FilterSelect struct {
+	Name, LabelKey string
+	All, AllKey    string
+	Options        []Option
+	// Groups follow Options, each under its heading (the fields of each
+	// consultation).
+	Groups []OptionGroup
+}
+
+// OptionGroup is options under a heading.
+type OptionGroup struct {
+	Label   string
+	Options []Option
+}
+
 // Filling is how much of one language's part of a translated form is
 // filled in; admin forms fold each translation away and say this instead.
 type Filling struct {

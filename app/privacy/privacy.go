@@ -143,18 +143,12 @@ type Export struct {
 	} `json:"mail"`
 	// PasswordResets are the password reset links asked for (named so
 	// that the export never says "password").
-	PasswordResets []struct {
-		CreatedAt time.Time  `json:"created_at" bun:"created_at"`
-		ExpiresAt time.Time  `json:"expires_at" bun:"expires_at"`
-		UsedAt    *time.Time `json:"used_at" bun:"used_at"`
-	} `json:"reset_links"`
+	PasswordResets []MailedLink `json:"reset_links"`
 	// AddressLinks are the links sent to confirm an address, with the
 	// address each was for.
 	AddressLinks []struct {
-		Email     string     `json:"email" bun:"email"`
-		CreatedAt time.Time  `json:"created_at" bun:"created_at"`
-		ExpiresAt time.Time  `json:"expires_at" bun:"expires_at"`
-		UsedAt    *time.Time `json:"used_at" bun:"used_at"`
+		Email string `json:"email" bun:"email"`
+		MailedLink
 	} `json:"address_links"`
 	// UnsubscribeLinks are the kinds of mail the person's unsubscribe
 	// links turn off.
@@ -183,6 +177,14 @@ type Target struct {
 type Stamps struct {
 	CreatedAt time.Time `json:"created_at" bun:"created_at"`
 	UpdatedAt time.Time `json:"updated_at" bun:"updated_at"`
+}
+
+// MailedLink is a one-time link sent by mail: when it was sent, until
+// when it worked, and when it was used.
+type MailedLink struct {
+	CreatedAt time.Time  `json:"created_at" bun:"created_at"`
+	ExpiresAt time.Time  `json:"expires_at" bun:"expires_at"`
+	UsedAt    *time.Time `json:"used_at" bun:"used_at"`
 }
 
 // Export gathers everything held about userID, read in one snapshot.

@@ -25,14 +25,39 @@ func (c Cursor) Encode() string {
 	return jsonapi.EncodeKey(c.CreatedAt.UnixMicro(), int64(c.KindRank), c.ID)
 }
 
-// ParseFieldAndCursor reads the ?field= and ?cursor= that the queue and
-// the inbox both take, checking them in v after the caller's own
-// parameters (so the errors keep their order).
-func ParseFieldAndCursor(c *fiber.Ctx, v *problem.Validator) (fieldID int64, cursor *Cursor) {
+// Filter is what the moderation queue and a group's inbox are both
+// narrowed by, besides a state and filters of their own.
+type Filter struct {
+	FieldID int64
+	// ContentLang keeps contributions written in this language.
+	ContentLang string
+}
+
+// Where is f as conditions on the contributions aliased alias, each
+// after " AND ", with their arguments.
+func (f Filter) Where(alias string) (string, []any) {
+	q, args := "", []any{}
+	if f.FieldID != 0 {
+		q += " AND " + alias + ".field_id = ?"
+		args = append(args, f.FieldID)
+	}
+	if f.ContentLang != "" {
+		q += " AND " + alias + ".lang = ?"
+		args = append(args, f.ContentLang)
+	}
+	return q, args
+}
+
+// ParseFilter reads the ?field=, ?cursor= and ?content_lang= that the
+// queue and the inbox both take, checking them in v after the caller's
+// own parameters (so the errors keep their order).
+func ParseFilter(c *fiber.Ctx, v *problem.Validator) (Filter, *Cursor) {
+	var f Filter
+	var cursor *Cursor
 	if raw := c.Query("field"); raw != "" {
 		id, err := strconv.ParseInt(raw, 10, 64)
 		v.Check(err == nil && id > 0, "field", "error.field_unknown")
-		fieldID = id
+		f.FieldID = id
 	}
 	if raw := c.Query("cursor"); raw != "" {
 		k, ok := jsonapi.DecodeKey(raw, 3)
@@ -41,13 +66,14 @@ func ParseFieldAndCursor(c *fiber.Ctx, v *problem.Validator) (fieldID int64, cur
 			cursor = &Cursor{CreatedAt: time.UnixMicro(k[0]).UTC(), KindRank: int(k[1]), ID: k[2]}
 		}
 	}
-	return fieldID, cursor
+	f.ContentLang = parseContentLang(c, v)
+	return f, cursor
 }
 
-// ParseContentLang reads ?content_lang=, the language contributions were
+// parseContentLang reads ?content_lang=, the language contributions were
 // written in, as contributions store it (a BCP 47 tag, canonical form);
 // an unknown code is an error on content_lang.
-func ParseContentLang(c *fiber.Ctx, v *problem.Validator) string {
+func parseContentLang(c *fiber.Ctx, v *problem.Validator) string {
 	raw := c.Query("content_lang")
 	if raw == "" {
 		return ""
