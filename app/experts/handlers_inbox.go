@@ -180,6 +180,11 @@ func (d *GroupPageData) Filtered() bool {
 	return (f.State != "" && f.State != "all") || f.FieldID != 0 || f.Theme != "" || f.ContentLang != ""
 }
 
+// NextURL is the link to the inbox's next page, every filter kept.
+func (d *GroupPageData) NextURL() string {
+	return queues.NextURL("/experts/"+strconv.FormatInt(d.Group.ID, 10), d.Next, d.Filter.Filter, "state", d.Filter.State, "theme", d.Filter.Theme)
+}
+
 // FilterSelects narrow the inbox by triage state, field and theme.
 func (d *GroupPageData) FilterSelects(v *pages.View) []pages.FilterSelect {
 	state := pages.FilterSelect{Name: "state", LabelKey: "experts.filter_state", All: "all", AllKey: "experts.all_states"}

@@ -186,6 +186,11 @@ type QueuePageData struct {
 	Viewer        *access.Viewer
 }
 
+// NextURL is the link to the queue's next page, every filter kept.
+func (d *QueuePageData) NextURL() string {
+	return queues.NextURL("/moderation", d.Next, d.Filter.Filter, "state", d.Filter.State, "consultation", d.Filter.Consultation)
+}
+
 // FilterSelects narrow the queue by field (under its consultation's
 // title) and by consultation.
 func (d *QueuePageData) FilterSelects(v *pages.View) []pages.FilterSelect {

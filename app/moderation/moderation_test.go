@@ -3,7 +3,9 @@ package moderation_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -537,6 +539,36 @@ func TestEditWhilePendingIsANewVersion(t *testing.T) {
 			if r := decide(mod, kind, id, map[string]any{"action": "approve", "version": 1}); r.Status != 409 {
 				t.Errorf("approving the %s as read before the edit: %d, want 409", kind, r.Status)
 			}
+		}
+	})
+}
+
+// The queue page's "more" link keeps every filter: page 2 of the queue
+// narrowed to a field and a language shows that field and language.
+func TestQueueNextPageKeepsTheFilters(t *testing.T) {
+	t.Parallel()
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		author := s.Register("autorin@example.org", "Autorin")
+		mod := account(t, s, "mod@example.org", access.Moderator)
+		for i := range 51 {
+			post(t, author, "/api/v1/measures/1/comments", map[string]string{"body": fmt.Sprintf("Anmerkung %d", i)})
+		}
+		r := mod.Get("/moderation?state=pending&consultation=wir2&field=1&content_lang=de")
+		if r.Status != 200 {
+			t.Fatalf("queue page: %d", r.Status)
+		}
+		m := regexp.MustCompile(`href="(/moderation\?[^"]*cursor=[^"]*)"`).FindStringSubmatch(r.Text())
+		if m == nil {
+			t.Fatal("no link to the next page")
+		}
+		next := html.UnescapeString(m[1])
+		for _, want := range []string{"state=pending", "consultation=wir2", "field=1", "content_lang=de"} {
+			if !strings.Contains(next, want) {
+				t.Errorf("next page %s lacks %s", next, want)
+			}
+		}
+		if r := mod.Get(next); r.Status != 200 || !strings.Contains(r.Text(), "Anmerkung 50") {
+			t.Errorf("next page: %d, without the newest comment", r.Status)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package queues
 
 import (
+	"net/url"
 	"strconv"
 	"time"
 
@@ -51,6 +52,29 @@ func (f Filter) Where(alias string) (string, []any) {
 // ParseFilter reads the ?field=, ?cursor= and ?content_lang= that the
 // queue and the inbox both take, checking them in v after the caller's
 // own parameters (so the errors keep their order).
+// NextURL is the link to the next page of a list at path: the cursor,
+// the filter and the page's own parameters (name, value pairs; empty
+// values left out), so that the next page keeps every filter. It is ""
+// on the last page.
+func NextURL(path string, next *string, f Filter, params ...string) string {
+	if next == nil {
+		return ""
+	}
+	q := url.Values{"cursor": {*next}}
+	for i := 0; i+1 < len(params); i += 2 {
+		if params[i+1] != "" {
+			q.Set(params[i], params[i+1])
+		}
+	}
+	if f.FieldID != 0 {
+		q.Set("field", strconv.FormatInt(f.FieldID, 10))
+	}
+	if f.ContentLang != "" {
+		q.Set("content_lang", f.ContentLang)
+	}
+	return path + "?" + q.Encode()
+}
+
 func ParseFilter(c *fiber.Ctx, v *problem.Validator) (Filter, *Cursor) {
 	var f Filter
 	var cursor *Cursor

@@ -71,3 +71,23 @@ WHERE field_id IN (SELECT field_id FROM expert_group_fields WHERE group_id = ?)`
 		check("deletion")
 	})
 }
+
+func TestNextURL(t *testing.T) {
+	next := "abc"
+	cases := []struct {
+		next   *string
+		f      queues.Filter
+		params []string
+		want   string
+	}{
+		{nil, queues.Filter{FieldID: 3}, nil, ""},
+		{&next, queues.Filter{}, []string{"state", "all"}, "/x?cursor=abc&state=all"},
+		{&next, queues.Filter{FieldID: 3, ContentLang: "ar"}, []string{"state", "new", "theme", ""}, "/x?content_lang=ar&cursor=abc&field=3&state=new"},
+		{&next, queues.Filter{}, []string{"theme", "a&b"}, "/x?cursor=abc&theme=a%26b"},
+	}
+	for _, c := range cases {
+		if got := queues.NextURL("/x", c.next, c.f, c.params...); got != c.want {
+			t.Errorf("NextURL(%v, %v) = %q, want %q", c.f, c.params, got, c.want)
+		}
+	}
+}
