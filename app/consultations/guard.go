@@ -24,14 +24,10 @@ func HasEnded(phase string) bool { return phase == PhaseClosed || phase == Phase
 // contribution to another consultation than its own (403), reads the
 // consultation's phase as committed, and refuses with 409 unless it is open.
 //
-// Every contribution that starts after a phase change has committed sees
-// it. The row is not locked: a write that read "open" just before a manual
-// close on another instance still commits, a moment after it. Locking it
-// (FOR SHARE) made every contribution to a consultation take a row lock on
-// one row, shared between PostgreSQL writers as a MultiXact: votes ran at
-// 2,111/s with it against 3,455/s without (bench vote-64, PostgreSQL, one
-// run, 7 December 2026). A closing date is exact either way, since the
-// date is compared here, not only the phase the schedule sets.
+// The read keeps the consultation's row from changing until the write
+// commits (store.QueryRowForShare), so a phase change to "closed" on
+// another instance waits for contributions already in flight, and every
+// contribution after it sees "closed".
 func GuardWrite(ctx context.Context, tx *store.Tx, v *access.Viewer, consultationID int64) error {
 	if err := v.MayContributeIn(consultationID); err != nil {
 		return err
@@ -40,7 +36,7 @@ func GuardWrite(ctx context.Context, tx *store.Tx, v *access.Viewer, consultatio
 	// before the schedule (AdvancePhases) has closed the consultation.
 	var phase string
 	var closed bool
-	if err := tx.QueryRow(ctx, "SELECT phase, COALESCE(closes_at <= ?, FALSE) FROM consultations WHERE id = ?",
+	if err := tx.QueryRowForShare(ctx, "SELECT phase, COALESCE(closes_at <= ?, FALSE) FROM consultations WHERE id = ?",
 		tx.Time(time.Now()), consultationID).Scan(&phase, &closed); err != nil {
 		if store.IsNoRows(err) {
 			return problem.NotFound()

@@ -189,6 +189,17 @@ func TextArray(values []string) string {
 	return b.String()
 }
 
+// QueryRowForShare is QueryRow for a row this write relies on staying as
+// read until it commits: on PostgreSQL, where writes of other instances
+// run side by side, the row is locked against changes (FOR SHARE); on
+// SQLite the one writer orders every write already.
+func (tx *Tx) QueryRowForShare(ctx context.Context, query string, args ...any) *sql.Row {
+	if tx.driver == config.Postgres {
+		query += " FOR SHARE"
+	}
+	return tx.QueryRow(ctx, query, args...)
+}
+
 // ForUpdate is the clause that locks the rows a select of this write
 // reads (of alias, when it joins; "" for all): on PostgreSQL, where writes
 // of other writers and instances run side by side, a second write changing

@@ -6,7 +6,7 @@
 // waiting at a moment into one transaction (group commit, see writer; one
 // writer on SQLite, four side by side on PostgreSQL), and an event emitted
 // inside a write commits with it. Where the two databases differ, the
-// store says so (Tx.ForUpdate, Store.UTCDay, …), so
+// store says so (Tx.ForUpdate, Tx.QueryRowForShare, Store.UTCDay, …), so
 // that domain packages never branch on the database.
 package store
 
