@@ -36,7 +36,6 @@ func (h *Handlers) APILoginTwoFactor(c *fiber.Ctx, b *twoFactorLoginBody) error 
 	if err != nil {
 		return err
 	}
-	noStore(c)
 	return h.answerSession(c, fiber.StatusOK, u, s)
 }
 
