@@ -132,3 +132,34 @@ func (h *Handlers) CommentFragment(kind Kind) fiber.Handler {
 		return c.SendString(html)
 	}
 }
+
+// IdeaCard is GET /f/{id}/ideas/{idea}: one idea's card as the field page
+// lists it, for a card that arrives live, so that it reads like the rest
+// of the list (dates, roles, triage state in the reader's language). An
+// idea the reader would not find in the field's list is not found.
+func (h *Handlers) IdeaCard(c *fiber.Ctx) error {
+	fieldID, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ideaID, err := consultations.IDParam(c, "idea")
+	if err != nil {
+		return err
+	}
+	v := access.From(c)
+	row, err := h.svc.GetIdea(c.UserContext(), v, ideaID)
+	if err != nil {
+		return err
+	}
+	if row.FieldID != fieldID || !access.Listed(row.Status, v.SignedIn() && v.UserID == row.AuthorID) {
+		return problem.NotFound()
+	}
+	html, err := h.pages.Fragment("field", "idea-card", map[string]any{"V": h.pages.NewView(c, ""), "Idea": row})
+	if err != nil {
+		return err
+	}
+	// An author's own waiting idea is theirs alone.
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Type("html", "utf-8")
+	return c.SendString(html)
+}

@@ -51,15 +51,6 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
-function when(iso) {
-  const d = new Date(iso);
-  let shown = iso;
-  try {
-    shown = new Intl.DateTimeFormat(texts.lang, { dateStyle: "medium", timeStyle: "short", timeZone: "Europe/Berlin" }).format(d);
-  } catch (_) { /* an old browser: the ISO time */ }
-  return el("time", { datetime: iso }, shown);
-}
-
 function reveal(list) {
   list.hidden = false;
   const empty = list.parentElement && list.parentElement.querySelector("[data-live-empty]");
@@ -97,13 +88,6 @@ function onTally(d) {
     }
   }
   if (main) announce(t("live.tally", { Tally: tallyText(d.tally).join(", ") }), true);
-}
-
-// byline is an author's name, with their staff role as a badge.
-function byline(a) {
-  const out = [el("span", { class: "author" }, a && a.id !== null ? a.display_name : t("author.deleted"))];
-  if (a && a.role) out.push(" ", el("span", { class: "badge badge-role" }, t(`role.${a.role}`)));
-  return out;
 }
 
 // onComment inserts a newly published comment as the server renders it
@@ -174,13 +158,20 @@ function onIdea(d) {
   const idea = d.idea;
   if (!idea) return;
   const list = document.querySelector(`[data-live-ideas="${idea.field_id}"]`);
-  if (!list || list.querySelector(`[data-idea="${idea.id}"]`)) return;
-  const card = el("li", { class: "card idea", "data-idea": idea.id, "data-live-new": "" },
-    el("h3", {}, el("a", { href: `/i/${idea.id}`, lang: idea.lang }, idea.title)),
-    el("p", { class: "meta" }, ...byline(idea.author), " · ", when(idea.created_at), " · ", el("span", { class: "badge" }, t("triage.new"))),
-    el("p", { lang: idea.lang }, idea.body.length > 240 ? idea.body.slice(0, 239) + "…" : idea.body),
-    el("p", { class: "tally" }, el("span", { "data-tally-item": `idea:${idea.id}` }, tallyText(idea.tally || { for: 0, against: 0, neutral: 0 }).join(" · "))));
-  list.append(card);
+  if (!list || !list.dataset.ideaSrc || list.querySelector(`[data-idea="${idea.id}"]`)) return;
+  inserting = inserting.then(() => insertIdea(list, idea)).catch((e) => console.warn("live:", e));
+}
+
+// The card is the server's own rendering, as on the page (see IdeaCard).
+async function insertIdea(list, idea) {
+  const res = await fetch(list.dataset.ideaSrc + idea.id, { credentials: "same-origin", headers: { Accept: "text/html" } });
+  if (!res.ok) return;
+  const tpl = document.createElement("template");
+  tpl.innerHTML = await res.text();
+  const li = tpl.content.querySelector("li");
+  if (!li || list.querySelector(`[data-idea="${idea.id}"]`)) return;
+  li.setAttribute("data-live-new", "");
+  list.append(li);
   reveal(list);
   announce(t("live.idea_published", { Title: idea.title }));
 }
