@@ -122,11 +122,18 @@ func (h *Handlers) CommentFragment(kind Kind) fiber.Handler {
 		d.CanWrite = d.CanWrite && t.Status == StatusPublished
 		view := h.pages.NewView(c, "")
 		view.Data = &discussionPart{Discussion: d}
-		html, err := h.pages.Fragment("measure", "comment-li", d.Item(view, *row))
+		// Its forms carry the reader's CSRF token: for this reader only.
+		return sendFragment(c)(h.pages.Fragment("measure", "comment-li", d.Item(view, *row)))
+	}
+}
+
+// sendFragment answers a piece of a page that live.js inserts, kept out of
+// caches: it is rendered for one reader.
+func sendFragment(c *fiber.Ctx) func(html string, err error) error {
+	return func(html string, err error) error {
 		if err != nil {
 			return err
 		}
-		// Its forms carry the reader's CSRF token: for this reader only.
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		c.Type("html", "utf-8")
 		return c.SendString(html)
@@ -154,12 +161,6 @@ func (h *Handlers) IdeaCard(c *fiber.Ctx) error {
 	if row.FieldID != fieldID || !access.Listed(row.Status, v.SignedIn() && v.UserID == row.AuthorID) {
 		return problem.NotFound()
 	}
-	html, err := h.pages.Fragment("field", "idea-card", map[string]any{"V": h.pages.NewView(c, ""), "Idea": row})
-	if err != nil {
-		return err
-	}
 	// An author's own waiting idea is theirs alone.
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Type("html", "utf-8")
-	return c.SendString(html)
+	return sendFragment(c)(h.pages.Fragment("field", "idea-card", map[string]any{"V": h.pages.NewView(c, ""), "Idea": row}))
 }

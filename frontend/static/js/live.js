@@ -110,15 +110,22 @@ function onComment(d) {
   inserting = inserting.then(() => insertComment(list, c)).catch((e) => console.warn("live:", e));
 }
 
-async function insertComment(list, c) {
-  const res = await fetch(list.dataset.commentSrc + c.id, { credentials: "same-origin", headers: { Accept: "text/html" } });
-  // Removed meanwhile, or not for this reader: nothing to show.
-  if (!res.ok) return;
+// fetchItem fetches a list item as the server renders it for this reader
+// (see CommentFragment and IdeaCard); null when it is not there for them
+// (removed meanwhile, or not theirs to see).
+async function fetchItem(url) {
+  const res = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
+  if (!res.ok) return null;
   const tpl = document.createElement("template");
   tpl.innerHTML = await res.text();
   const li = tpl.content.querySelector("li");
+  if (li) li.setAttribute("data-live-new", "");
+  return li;
+}
+
+async function insertComment(list, c) {
+  const li = await fetchItem(list.dataset.commentSrc + c.id);
   if (!li || document.getElementById(li.id)) return;
-  li.setAttribute("data-live-new", "");
   let into = list;
   if (c.parent_id) {
     const parent = document.getElementById(`comment-${c.parent_id}`);
@@ -162,15 +169,9 @@ function onIdea(d) {
   inserting = inserting.then(() => insertIdea(list, idea)).catch((e) => console.warn("live:", e));
 }
 
-// The card is the server's own rendering, as on the page (see IdeaCard).
 async function insertIdea(list, idea) {
-  const res = await fetch(list.dataset.ideaSrc + idea.id, { credentials: "same-origin", headers: { Accept: "text/html" } });
-  if (!res.ok) return;
-  const tpl = document.createElement("template");
-  tpl.innerHTML = await res.text();
-  const li = tpl.content.querySelector("li");
+  const li = await fetchItem(list.dataset.ideaSrc + idea.id);
   if (!li || list.querySelector(`[data-idea="${idea.id}"]`)) return;
-  li.setAttribute("data-live-new", "");
   list.append(li);
   reveal(list);
   announce(t("live.idea_published", { Title: idea.title }));
