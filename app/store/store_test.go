@@ -249,6 +249,58 @@ func TestEmitRefusesBadTopics(t *testing.T) {
 	}
 }
 
+// TryLock lets one transaction at a time hold a key: on PostgreSQL a
+// second store on the same database (another instance) is told no at
+// once while the first holds it, and yes once it committed. On SQLite the
+// one writer makes it always yes.
+func TestTryLockOncePerDatabase(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db config.Database) {
+		first, second := storetest.Open(t, db), storetest.Open(t, db)
+		ctx := context.Background()
+		tryLock := func(s *store.Store) bool {
+			t.Helper()
+			var ok bool
+			if err := s.Write(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
+				ok, err = tx.TryLock(ctx, store.RetentionLock)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		if db.Driver == config.SQLite {
+			if !tryLock(first) || !tryLock(second) {
+				t.Fatal("SQLite's lock was not free")
+			}
+			return
+		}
+		held, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		go func() {
+			done <- first.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+				ok, err := tx.TryLock(ctx, store.RetentionLock)
+				if err != nil || !ok {
+					close(held)
+					return fmt.Errorf("the free lock was not taken: %v %v", ok, err)
+				}
+				close(held)
+				<-release
+				return nil
+			})
+		}()
+		<-held
+		if tryLock(second) {
+			t.Error("another instance took the lock while it was held")
+		}
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if !tryLock(second) {
+			t.Error("the lock stayed taken after the holder committed")
+		}
+	})
+}
+
 func waitForSeq(t *testing.T, s *store.Store, want int64) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
