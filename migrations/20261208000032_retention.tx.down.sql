@@ -1,3 +1,5 @@
+DROP INDEX email_verifications_expires;
+--bun:split
 DROP INDEX participation_codes_card;
 --bun:split
 DROP INDEX notifications_read;

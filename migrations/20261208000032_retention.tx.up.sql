@@ -11,3 +11,6 @@ CREATE INDEX notifications_read ON notifications (created_at) WHERE read_at IS N
 --bun:split
 -- Codes still printable lose their card 14 days after their batch.
 CREATE INDEX participation_codes_card ON participation_codes (batch_id) WHERE card IS NOT NULL;
+--bun:split
+-- Links to confirm an address (with the address) go once expired.
+CREATE INDEX email_verifications_expires ON email_verifications (expires_at);

@@ -211,7 +211,8 @@ func (s *Service) EndAllSessions(ctx context.Context, actorID, userID int64) (in
 }
 
 // PruneSessions deletes, in tx, up to limit each of ended sessions,
-// expired sign-in challenges and password reset links, second-factor
+// expired sign-in challenges, password reset links and links to confirm
+// an address (with the address nobody confirmed), second-factor
 // setups nobody finished within a day, and the cards of participation
 // codes kept for printing past PrintableFor. It answers whether more may
 // be left (the server's retention round calls it until none are).
@@ -225,6 +226,8 @@ func (s *Service) PruneSessions(ctx context.Context, tx *store.Tx, limit int) (m
 			[]any{tx.Time(now), tx.Time(now.Add(-IdleTimeout))}},
 		{"DELETE FROM login_challenges WHERE id IN (SELECT id FROM login_challenges WHERE expires_at <= ? LIMIT ?)", []any{tx.Time(now)}},
 		{"DELETE FROM password_resets WHERE id IN (SELECT id FROM password_resets WHERE expires_at <= ? LIMIT ?)", []any{tx.Time(now)}},
+		// An expired confirmation link holds an address nobody confirmed.
+		{"DELETE FROM email_verifications WHERE token_hash IN (SELECT token_hash FROM email_verifications WHERE expires_at <= ? LIMIT ?)", []any{tx.Time(now)}},
 		// Participation codes are kept for printing only so long.
 		{`UPDATE participation_codes SET card = NULL WHERE id IN (
   SELECT c.id FROM participation_codes c JOIN code_batches b ON b.id = c.batch_id WHERE c.card IS NOT NULL AND b.created_at <= ? LIMIT ?)`,

@@ -87,6 +87,15 @@ SELECT id, 'account', ?, 'x', '{}', '/', ?, ? FROM users WHERE role = 'admin'`,
 	}
 }
 
+// link is a link to confirm an address, expiring (negative: expired) in.
+func link(email string, in time.Duration) func(tx *store.Tx) (string, []any) {
+	return func(tx *store.Tx) (string, []any) {
+		return `INSERT INTO email_verifications (token_hash, user_id, email, created_at, expires_at)
+SELECT ?, id, ?, ?, ? FROM users WHERE role = 'admin'`,
+			[]any{email, email, tx.Time(time.Now().Add(in - 48*time.Hour)), tx.Time(time.Now().Add(in))}
+	}
+}
+
 // The schedule deletes ended sessions, old sent mail and old read
 // notifications by itself, and stops when the server is closed.
 func TestRetentionRunsOnSchedule(t *testing.T) {
@@ -140,6 +149,8 @@ func TestRetentionKeepsWhatIsWithinItsLimits(t *testing.T) {
 			notice("gone-read", 366*day, true),
 			notice("kept-read", 300*day, true),
 			notice("kept-unread", 400*day, false),
+			link("gone@example.org", -time.Minute),
+			link("kept@example.org", time.Hour),
 			func(tx *store.Tx) (string, []any) {
 				return `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
 INSERT INTO events (seq, topics, type, data, created_at) SELECT ? + i, ',test,', 'test.old', '{}', ? FROM n`,
@@ -149,13 +160,15 @@ INSERT INTO events (seq, topics, type, data, created_at) SELECT ? + i, ',test,',
 			t.Fatal(ran, err)
 		}
 		for q, want := range map[string]int{
-			"SELECT COUNT(*) FROM mail_queue WHERE subject LIKE 'gone-%'":  0,
-			"SELECT COUNT(*) FROM mail_queue WHERE subject LIKE 'kept-%'":  3,
-			"SELECT COUNT(*) FROM notifications WHERE title LIKE 'gone-%'": 0,
-			"SELECT COUNT(*) FROM notifications WHERE title LIKE 'kept-%'": 2,
-			"SELECT COUNT(*) FROM events WHERE type = 'test.old'":          store.EventKeepLast,
-			"SELECT MIN(seq) FROM events WHERE type = 'test.old'":          int(span.Latest) + 2501,
-			"SELECT COUNT(*) FROM events WHERE type <> 'test.old'":         others,
+			"SELECT COUNT(*) FROM mail_queue WHERE subject LIKE 'gone-%'":        0,
+			"SELECT COUNT(*) FROM mail_queue WHERE subject LIKE 'kept-%'":        3,
+			"SELECT COUNT(*) FROM notifications WHERE title LIKE 'gone-%'":       0,
+			"SELECT COUNT(*) FROM notifications WHERE title LIKE 'kept-%'":       2,
+			"SELECT COUNT(*) FROM events WHERE type = 'test.old'":                store.EventKeepLast,
+			"SELECT MIN(seq) FROM events WHERE type = 'test.old'":                int(span.Latest) + 2501,
+			"SELECT COUNT(*) FROM events WHERE type <> 'test.old'":               others,
+			"SELECT COUNT(*) FROM email_verifications WHERE email LIKE 'gone@%'": 0,
+			"SELECT COUNT(*) FROM email_verifications WHERE email LIKE 'kept@%'": 1,
 		} {
 			if got := count(t, app, q); got != want {
 				t.Errorf("%s: %d, want %d", q, got, want)
