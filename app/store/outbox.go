@@ -179,32 +179,35 @@ func (s *Store) SequenceEvents(ctx context.Context) (int, error) {
 		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", sequencerLock); err != nil {
 			return err
 		}
-		var top struct {
-			N   int   `bun:"n"`
-			Max int64 `bun:"max"`
+		var top struct{ N, Max int64 }
+		// Prepared (through Tx.QueryRow): planned anew each time it took
+		// 379 µs to run and 223 µs to plan, prepared 276 µs and 16 µs
+		// (pg_stat_statements with track_planning, vote-64, one run each).
+		t := &Tx{Tx: tx, driver: s.Driver, store: s}
+		if err := t.QueryRow(ctx, sequenceEvents).Scan(&top.N, &top.Max); err != nil {
+			return err
 		}
-		err := tx.NewRaw(`
-WITH todo AS (
+		numbered = int(top.N)
+		if top.N == 0 {
+			return nil
+		}
+		// Delivered at commit, so listeners never read a number before its rows.
+		_, err := tx.ExecContext(ctx, "SELECT pg_notify(?, ?)", notifyChannel, strconv.FormatInt(top.Max, 10))
+		return err
+	})
+	return numbered, err
+}
+
+// sequenceEvents numbers up to 10,000 events in the order of their ids,
+// after the highest number given so far.
+const sequenceEvents = `WITH todo AS (
   SELECT id, row_number() OVER (ORDER BY id) AS rn FROM events WHERE seq IS NULL ORDER BY id LIMIT 10000
 ), base AS (
   SELECT COALESCE(MAX(seq), 0) AS m FROM events
 ), done AS (
   UPDATE events SET seq = base.m + todo.rn FROM todo, base WHERE events.id = todo.id RETURNING events.seq
 )
-SELECT COUNT(*) AS n, COALESCE(MAX(seq), 0) AS max FROM done`).Scan(ctx, &top)
-		if err != nil {
-			return err
-		}
-		numbered = top.N
-		if top.N == 0 {
-			return nil
-		}
-		// Delivered at commit, so listeners never read a number before its rows.
-		_, err = tx.ExecContext(ctx, "SELECT pg_notify(?, ?)", notifyChannel, strconv.FormatInt(top.Max, 10))
-		return err
-	})
-	return numbered, err
-}
+SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM done`
 
 // EventsAfter returns up to limit numbered events with seq > after, in order.
 func (s *Store) EventsAfter(ctx context.Context, after int64, limit int) ([]Event, error) {
