@@ -227,8 +227,9 @@ func (j *journey) experts() {
 	ad.do("POST", fields, map[string]any{"title": map[string]any{"de": "Neue Maßnahme"}, "summary": map[string]any{"de": "Kurz gesagt."}}, 201)
 	j.resident.do("POST", fields, map[string]any{"title": map[string]any{"de": "Meine"}, "summary": map[string]any{"de": "Kurz."}}, 403)
 
-	group := ad.do("POST", "/expert-groups", map[string]any{"name": map[string]any{"de": "Verkehr"}, "fields": []int64{j.field}}, 201).id("id")
-	ad.do("PATCH", fmt.Sprintf("/expert-groups/%d", group), map[string]any{"name": map[string]any{"de": "Verkehr und Mobilität"}}, 200)
+	group := ad.do("POST", "/expert-groups", map[string]any{"name": "Verkehr", "fields": []int64{j.field}}, 201).id("id")
+	ad.do("PATCH", fmt.Sprintf("/expert-groups/%d", group), map[string]any{"name": map[string]any{"de": "Verkehr und Mobilität", "en": "Transport"}}, 200)
+	ad.do("PATCH", fmt.Sprintf("/expert-groups/%d", group), map[string]any{"fields": []int64{j.field, j.field2}}, 200)
 	member := fmt.Sprintf("/expert-groups/%d/members/%d", group, j.residentID)
 	ad.do("PUT", member, nil, 204)
 	ad.do("DELETE", member, nil, 204)
