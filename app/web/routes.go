@@ -6,12 +6,15 @@ import (
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/consultations"
 	"github.com/mitreden/mitreden/app/jsonapi"
+	"github.com/mitreden/mitreden/app/openapi"
 	"github.com/mitreden/mitreden/app/participation"
 )
 
 // mountAPI registers the JSON API under /api/v1.
 func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 	r := audiencesOf(api)
+	// What this API is, for clients and their generators.
+	r.public.Get("/openapi.json", openapi.Serve)
 
 	r.self.Post("/auth/register", limits.register, jsonapi.Body(d.Accounts.APIRegister))
 	r.self.Post("/auth/login", limits.login, jsonapi.Body(d.Accounts.APILogin))
