@@ -227,7 +227,7 @@ func firstLine(err error) string {
 // Source is the database this store was opened from.
 func (s *Store) Source() config.Database { return s.source }
 
-// Ping checks that the database answers (for /healthz).
+// Ping checks that the database answers (for /readyz).
 func (s *Store) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()

@@ -81,8 +81,11 @@ func TestDatabaseOutageAnswers503(t *testing.T) {
 			apptest.CheckPage(t, got, "de")
 		}
 	}
-	if s.Client().Get("/healthz").Status != http.StatusServiceUnavailable {
-		t.Error("/healthz answers while the database does not")
+	if s.Client().Get("/readyz").Status != http.StatusServiceUnavailable {
+		t.Error("/readyz answers while the database does not")
+	}
+	if s.Client().Get("/healthz").Status != http.StatusOK {
+		t.Error("/healthz fails while the process runs")
 	}
 	if l := logs.String(); strings.Contains(l, "request failed") || strings.Contains(l, "status=500") {
 		t.Errorf("the outage was logged as a 500:\n%s", l)
