@@ -55,10 +55,17 @@ func ready(st *store.Store) fiber.Handler {
 		case err != nil:
 			return notReady(c, "schema", "the applied migrations cannot be read")
 		case len(pending) > 0:
-			return notReady(c, "schema", fmt.Sprintf("%d migrations not applied, the first %s: run mitreden migrate", len(pending), pending[0]))
+			return notReady(c, "schema", notApplied(pending))
 		}
 		return c.JSON(fiber.Map{"status": "ok"})
 	}
+}
+
+func notApplied(pending []string) string {
+	if len(pending) == 1 {
+		return "migration " + pending[0] + " is not applied: run mitreden migrate"
+	}
+	return fmt.Sprintf("%d migrations are not applied, the first %s: run mitreden migrate", len(pending), pending[0])
 }
 
 func notReady(c *fiber.Ctx, check, detail string) error {
