@@ -136,6 +136,9 @@ type Server struct {
 	SMTP *SMTP
 	// MailFrom is the From of every mail (MITREDEN_MAIL_FROM).
 	MailFrom string
+	// MetricsToken is MITREDEN_METRICS_TOKEN: when set, /metrics answers
+	// only requests that carry it as a bearer token.
+	MetricsToken string
 }
 
 // HTTPS reports whether people reach mitreden over TLS.
@@ -237,6 +240,9 @@ func ParseServer(args []string, env Env) (Server, error) {
 	if cfg.MailFrom, err = parseMailFrom(env("MITREDEN_MAIL_FROM"), cfg.PublicURL, cfg.Addr); err != nil {
 		return Server{}, err
 	}
+	if cfg.MetricsToken, err = parseMetricsToken(env("MITREDEN_METRICS_TOKEN")); err != nil {
+		return Server{}, err
+	}
 	cfg.AdminEmail = strings.TrimSpace(env("MITREDEN_ADMIN_EMAIL"))
 	cfg.AdminPassword = env("MITREDEN_ADMIN_PASSWORD")
 	if (cfg.AdminEmail == "") != (cfg.AdminPassword == "") {
@@ -282,6 +288,23 @@ func parseProxies(v string) ([]string, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// parseMetricsToken accepts a token that can be sent as a bearer token
+// (visible ASCII) and is long enough not to be guessed.
+func parseMetricsToken(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", nil
+	}
+	ok := len(v) >= 16
+	for _, r := range v {
+		ok = ok && r > ' ' && r < 0x7f
+	}
+	if !ok {
+		return "", Usagef("MITREDEN_METRICS_TOKEN: use at least 16 visible ASCII characters without spaces (for example: openssl rand -hex 32)")
+	}
+	return v, nil
 }
 
 func parseCount(name, v string, def int) (int, error) {

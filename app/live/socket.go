@@ -111,8 +111,8 @@ func (h *Hub) serve(conn *websocket.Conn) {
 		topics: req.topics, addr: req.addr, private: req.private, token: req.token,
 		max: h.o.QueueSize, wake: make(chan struct{}, 1), kicked: make(chan struct{}),
 	}
-	var latest int64
-	if h.idle() {
+	latest := req.latest
+	if h.idle() && !req.haveLatest {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		span, err := h.st.EventSpan(ctx)
 		cancel()
@@ -210,7 +210,11 @@ func (h *Hub) start(ws *fws.Conn, c *client, req *request, from int64) (int64, b
 	}
 	sent, err := h.replay(ws, c, req.since, from)
 	if err != nil {
-		if !errors.Is(err, errWrite) {
+		switch {
+		case errors.Is(err, errWrite):
+		case store.IsUnavailable(err):
+			closeNow(ws, fws.CloseTryAgainLater, "try again later", h.o.WriteTimeout)
+		default:
 			h.o.Log.Warn("live: replay failed", "err", err)
 			closeNow(ws, fws.CloseInternalServerErr, "replay failed", h.o.WriteTimeout)
 		}

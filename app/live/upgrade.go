@@ -1,6 +1,7 @@
 package live
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 	"strings"
@@ -30,6 +31,10 @@ type request struct {
 	token     string
 	closeCode int
 	closeText string
+	// latest is the newest seq committed, read before the upgrade when
+	// the socket needs the outbox (haveLatest).
+	latest     int64
+	haveLatest bool
 }
 
 const requestKey = "mitreden.live.request"
@@ -51,10 +56,32 @@ func (h *Hub) Handler() fiber.Handler {
 			return problem.Forbidden()
 		}
 		req := h.check(c)
+		if err := h.readLatest(c, req); err != nil {
+			return err
+		}
 		slim(c)
 		c.Locals(requestKey, req)
 		return upgrade(c)
 	}
+}
+
+// readLatest reads the newest seq before the upgrade when the socket
+// will need the outbox: an idle hub has not read it, and a replay (since)
+// reads it. While the database does not answer, the client so gets 503
+// with Retry-After, as every request that needs it does, rather than a
+// socket closed at once.
+func (h *Hub) readLatest(c *fiber.Ctx, req *request) error {
+	if req.closeCode != 0 || (!req.hasSince && !h.idle()) {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	defer cancel()
+	span, err := h.st.EventSpan(ctx)
+	if err != nil {
+		return err
+	}
+	req.latest, req.haveLatest = span.Latest, true
+	return nil
 }
 
 // upgradeHeaders are the request headers the upgrade itself reads.

@@ -176,6 +176,12 @@ func (s *Service) release(batch []queued) {
 	})
 }
 
+// Backlog is the mail not sent yet (due, waiting for a retry, or being
+// sent), and since when the oldest waits.
+func (s *Service) Backlog(ctx context.Context) (store.Backlog, error) {
+	return s.st.ReadBacklog(ctx, "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM mail_queue WHERE sent_at IS NULL AND failed_at IS NULL")
+}
+
 // keepDone is how long a sent or given-up mail's row (without its body)
 // is kept, for an operator asking whether a mail went out.
 const keepDone = 30 * 24 * time.Hour

@@ -218,6 +218,14 @@ func (s *Service) Queue(ctx context.Context, f Filter, after *queues.Cursor, lim
 	return items, s.attach(ctx, items)
 }
 
+// PendingBacklog is the contributions waiting for a decision before they
+// are published (pre-moderation), and since when the oldest waits.
+func (s *Service) PendingBacklog(ctx context.Context) (store.Backlog, error) {
+	return s.st.ReadBacklog(ctx, `SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM (
+  SELECT c.created_at FROM comments c WHERE `+access.PendingSQL("c")+`
+  UNION ALL SELECT i.created_at FROM ideas i WHERE `+access.PendingSQL("i")+`) p`)
+}
+
 // attach loads the open reports and appeals of the listed items.
 func (s *Service) attach(ctx context.Context, items []Item) error {
 	if len(items) == 0 {

@@ -17,7 +17,6 @@ import (
 
 	"github.com/alexedwards/argon2id"
 	"github.com/gofiber/fiber/v2"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mitreden/mitreden/app/accessibility"
 	"github.com/mitreden/mitreden/app/accounts"
@@ -33,7 +32,6 @@ import (
 	"github.com/mitreden/mitreden/app/live"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/mail"
-	"github.com/mitreden/mitreden/app/metrics"
 	"github.com/mitreden/mitreden/app/moderation"
 	"github.com/mitreden/mitreden/app/notifications"
 	"github.com/mitreden/mitreden/app/pages"
@@ -179,7 +177,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	m := newMetrics(a.Live, renderer.Cache)
+	m := a.newMetrics(renderer.Cache)
 	notes := notifications.NewService(st)
 	renderer.Unread = notes.Unread
 	a.Fiber = web.New(web.Deps{
@@ -223,29 +221,6 @@ func (a *App) identity(ctx context.Context) (pages.Identity, error) {
 		return pages.Identity{}, err
 	}
 	return pages.Identity{Name: id.Name, LogoURL: id.LogoURL(), ThemeURL: id.ThemeURL()}, nil
-}
-
-// newMetrics is the Prometheus registry with the live hub's and the page
-// cache's counters (cache may be nil).
-func newMetrics(hub *live.Hub, cache *pages.PageCache) *metrics.Metrics {
-	m := metrics.New()
-	m.Registry.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "mitreden_live_sockets", Help: "Open live sockets."},
-			func() float64 { return float64(hub.Stats().Open) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mitreden_live_frames_total", Help: "Frames queued to live sockets."},
-			func() float64 { return float64(hub.Stats().Delivered) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mitreden_live_slow_closed_total", Help: "Live sockets closed with 1008 for falling behind."},
-			func() float64 { return float64(hub.Stats().Kicked) }),
-	)
-	if cache != nil {
-		m.Registry.MustRegister(
-			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mitreden_page_cache_hits_total", Help: "Pages served from the page cache."},
-				func() float64 { hits, _ := cache.Stats(); return float64(hits) }),
-			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mitreden_page_cache_misses_total", Help: "Cacheable pages rendered because the cache had none current."},
-				func() float64 { _, misses := cache.Stats(); return float64(misses) }),
-		)
-	}
-	return m
 }
 
 // LiveSocketsPerAddr caps the live sockets of one client address while

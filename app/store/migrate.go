@@ -96,6 +96,27 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]MigrationState, error) {
 	return out, nil
 }
 
+// PendingMigrations names the embedded migrations not yet applied, in
+// order. Unlike MigrationStatus it only reads (on the read pool): it
+// answers readiness probes of a running instance.
+func (s *Store) PendingMigrations(ctx context.Context) ([]string, error) {
+	set, err := migrations.Load()
+	if err != nil {
+		return nil, err
+	}
+	ms, err := migrate.NewMigrator(s.DB, set).MigrationsWithStatus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var pending []string
+	for _, mig := range ms {
+		if !mig.IsApplied() {
+			pending = append(pending, mig.String())
+		}
+	}
+	return pending, nil
+}
+
 // setupLock is the PostgreSQL advisory lock held while migrating and seeding.
 const setupLock = 7_246_118_000
 

@@ -232,6 +232,25 @@ func (s *Store) EventSpan(ctx context.Context) (EventRange, error) {
 	return r, err
 }
 
+// OutboxLag is what the outbox has not handed on yet: events committed
+// but not numbered (PostgreSQL numbers them after commit; SQLite as they
+// commit, so none wait there), and the last seq numbered, which the live
+// hubs deliver up to.
+type OutboxLag struct {
+	Unnumbered Backlog
+	LastSeq    int64
+}
+
+// ReadOutboxLag reads the outbox's lag (two indexed reads).
+func (s *Store) ReadOutboxLag(ctx context.Context) (OutboxLag, error) {
+	b, err := s.ReadBacklog(ctx, "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM events WHERE seq IS NULL")
+	if err != nil {
+		return OutboxLag{}, err
+	}
+	span, err := s.EventSpan(ctx)
+	return OutboxLag{Unnumbered: b, LastSeq: span.Latest}, err
+}
+
 // Event retention: a day, and never fewer than the last 10,000. The
 // server's retention round deletes the rest (PruneEvents).
 const (

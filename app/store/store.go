@@ -13,6 +13,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
@@ -73,6 +74,9 @@ type Options struct {
 	MaxConns int
 	// QueryHooks see every query (tests count them).
 	QueryHooks []bun.QueryHook
+	// SQLiteDriver replaces go-sqlite3's driver (tests wrap it to take
+	// the database away and give it back, see storetest.Outage).
+	SQLiteDriver driver.Driver
 }
 
 // ErrCannotOpen matches (errors.Is) Open's failures: the database could
@@ -148,11 +152,12 @@ func openSQLite(ctx context.Context, db config.Database, opts Options) (*Store, 
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, refused(ErrCannotOpen, "cannot open database %s: directory %s does not exist", db, dir)
 	}
-	// synchronous=FULL: an acknowledged write survives power loss, not only a crash.
-	w, err := sql.Open("sqlite3", sqliteDSN(db.Path, "&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"))
-	if err != nil {
-		return nil, refused(ErrCannotOpen, "cannot open database %s: %v", db, err)
+	drv := opts.SQLiteDriver
+	if drv == nil {
+		drv = &sqlite3.SQLiteDriver{}
 	}
+	// synchronous=FULL: an acknowledged write survives power loss, not only a crash.
+	w := sql.OpenDB(dsnConnector{drv, sqliteDSN(db.Path, "&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate")})
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -163,11 +168,7 @@ func openSQLite(ctx context.Context, db config.Database, opts Options) (*Store, 
 		w.Close()
 		return nil, refused(ErrCannotOpen, "cannot open database %s: %v", db, err)
 	}
-	r, err := sql.Open("sqlite3", sqliteDSN(db.Path, "&_query_only=1"))
-	if err != nil {
-		w.Close()
-		return nil, refused(ErrCannotOpen, "cannot open database %s: %v", db, err)
-	}
+	r := sql.OpenDB(dsnConnector{drv, sqliteDSN(db.Path, "&_query_only=1")})
 	n := opts.ReadConns
 	if n <= 0 {
 		n = max(4, runtime.NumCPU())
@@ -182,6 +183,16 @@ func openSQLite(ctx context.Context, db config.Database, opts Options) (*Store, 
 		write:  withHooks(bun.NewDB(w, sqlitedialect.New()), opts),
 	}, nil
 }
+
+// dsnConnector opens connections of a driver with one data source name,
+// as sql.Open does for a driver registered by name.
+type dsnConnector struct {
+	drv driver.Driver
+	dsn string
+}
+
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c dsnConnector) Driver() driver.Driver                        { return c.drv }
 
 func openPostgres(ctx context.Context, db config.Database, opts Options) (*Store, error) {
 	connector := pgdriver.NewConnector(
@@ -227,7 +238,7 @@ func firstLine(err error) string {
 // Source is the database this store was opened from.
 func (s *Store) Source() config.Database { return s.source }
 
-// Ping checks that the database answers (for /healthz).
+// Ping checks that the database answers (for /readyz).
 func (s *Store) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()

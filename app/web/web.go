@@ -131,8 +131,9 @@ func New(d Deps) *fiber.App {
 	app.Use(negotiateLocale(d.Catalog))
 
 	public := audiencesOf(app).public
-	public.Get("/healthz", health(d.Store))
-	public.Get("/metrics", d.Metrics.Handler())
+	public.Get(healthPath, health)
+	public.Get(readyPath, ready(d.Store))
+	public.Get(metricsPath, metricsToken(d.Config.MetricsToken), d.Metrics.Handler())
 
 	app.Use(d.Accounts.Authenticate)
 	app.Use(privateToMembers)
@@ -153,15 +154,6 @@ func New(d Deps) *fiber.App {
 	mountPasswordReset(app, d, limits)
 	app.Use(notFound(app))
 	return app
-}
-
-func health(st *store.Store) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		if err := st.Ping(c.UserContext()); err != nil {
-			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
-		}
-		return c.JSON(fiber.Map{"status": "ok"})
-	}
 }
 
 // negotiateLocale picks the request's language; a ?lang= on a page is
@@ -277,7 +269,7 @@ func (h *errorHandler) handle(c *fiber.Ctx, err error) error {
 	if p.RetryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(p.RetryAfter.Seconds()+0.999)))
 	}
-	if accounts.IsAPI(c) || c.Path() == "/healthz" {
+	if accounts.IsAPI(c) || isOperations(c.Path()) {
 		return sendProblem(c, p, l)
 	}
 	if p.Status == fiber.StatusUnauthorized && c.Method() == fiber.MethodGet {
