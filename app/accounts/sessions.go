@@ -210,31 +210,36 @@ func (s *Service) EndAllSessions(ctx context.Context, actorID, userID int64) (in
 	return n, err
 }
 
-// PruneSessions deletes ended sessions, expired sign-in challenges and
-// password reset links, second-factor setups nobody finished within a
-// day, and participation codes kept for printing past PrintableFor. Deleting is
-// idempotent, so every instance may run it.
-func (s *Service) PruneSessions(ctx context.Context) error {
+// PruneSessions deletes, in tx, up to limit each of ended sessions,
+// expired sign-in challenges and password reset links, second-factor
+// setups nobody finished within a day, and the cards of participation
+// codes kept for printing past PrintableFor. It answers whether more may
+// be left (the server's retention round calls it until none are).
+func (s *Service) PruneSessions(ctx context.Context, tx *store.Tx, limit int) (more bool, err error) {
 	now := s.now()
-	return s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?", tx.Time(now), tx.Time(now.Add(-IdleTimeout))); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "DELETE FROM login_challenges WHERE expires_at <= ?", tx.Time(now)); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "DELETE FROM password_resets WHERE expires_at <= ?", tx.Time(now)); err != nil {
-			return err
-		}
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{"DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= ? OR last_seen_at <= ? LIMIT ?)",
+			[]any{tx.Time(now), tx.Time(now.Add(-IdleTimeout))}},
+		{"DELETE FROM login_challenges WHERE id IN (SELECT id FROM login_challenges WHERE expires_at <= ? LIMIT ?)", []any{tx.Time(now)}},
+		{"DELETE FROM password_resets WHERE id IN (SELECT id FROM password_resets WHERE expires_at <= ? LIMIT ?)", []any{tx.Time(now)}},
 		// Participation codes are kept for printing only so long.
-		if _, err := tx.Exec(ctx, "UPDATE participation_codes SET card = NULL WHERE card IS NOT NULL AND batch_id IN (SELECT id FROM code_batches WHERE created_at <= ?)",
-			tx.Time(now.Add(-PrintableFor))); err != nil {
-			return err
+		{`UPDATE participation_codes SET card = NULL WHERE id IN (
+  SELECT c.id FROM participation_codes c JOIN code_batches b ON b.id = c.batch_id WHERE c.card IS NOT NULL AND b.created_at <= ? LIMIT ?)`,
+			[]any{tx.Time(now.Add(-PrintableFor))}},
+		{`DELETE FROM two_factor_keys WHERE user_id IN (
+  SELECT k.user_id FROM two_factor_keys k JOIN users u ON u.id = k.user_id WHERE k.created_at <= ? AND u.two_factor_at IS NULL LIMIT ?)`,
+			[]any{tx.Time(now.Add(-24 * time.Hour))}},
+	} {
+		left, err := tx.ExecBatch(ctx, limit, q.sql, q.args...)
+		if err != nil {
+			return false, err
 		}
-		_, err := tx.Exec(ctx, "DELETE FROM two_factor_keys WHERE created_at <= ? AND user_id IN (SELECT id FROM users WHERE two_factor_at IS NULL)",
-			tx.Time(now.Add(-24*time.Hour)))
-		return err
-	})
+		more = more || left
+	}
+	return more, nil
 }
 
 // SessionCount counts userID's running sessions.

@@ -261,8 +261,8 @@ func TestPruneSessions(t *testing.T) {
 		if l := sessionsOf(t, fresh, ""); len(l.Items) != 1 || !l.Items[0].Current {
 			t.Fatalf("sessions listed: %+v", l.Items)
 		}
-		if err := s.App.Accounts.PruneSessions(ctx); err != nil {
-			t.Fatal(err)
+		if ran, err := s.App.Prune(ctx); err != nil || !ran {
+			t.Fatal(ran, err)
 		}
 		count := func(q string, args ...any) int {
 			t.Helper()

@@ -170,7 +170,11 @@ func Start(t testing.TB, db config.Database, opts ...Option) *Server {
 	if setup.Log != nil {
 		log = slog.New(slog.NewTextHandler(setup.Log, nil))
 	}
-	app, err := server.Build(ctx, setup.Config, server.Options{Log: log, HashParams: cheapHashes, Store: setup.Store, Live: setup.Live, Mail: setup.Mail})
+	// No retention schedule: a round running by itself could take rows a
+	// test is looking at; tests that prune call App.Prune.
+	app, err := server.Build(ctx, setup.Config, server.Options{
+		Log: log, HashParams: cheapHashes, Store: setup.Store, Live: setup.Live, Mail: setup.Mail, PruneEvery: -1,
+	})
 	if err != nil {
 		cancel()
 		t.Fatalf("start server on %s: %v", db, err)

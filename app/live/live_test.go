@@ -337,7 +337,10 @@ func TestReplaySince(t *testing.T) {
 
 		// The outbox forgot all but the latest event: an old since is told
 		// to reset.
-		if _, err := s.App.Store.PruneEvents(context.Background(), time.Now().Add(time.Hour), 1); err != nil {
+		if err := s.App.Store.Write(context.Background(), func(ctx context.Context, tx *store.Tx) error {
+			_, err := tx.PruneEvents(ctx, time.Now().Add(time.Hour), 1, 1000)
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
 		reset := mustDial(t, s, "topics=measure:2&since=1", dialOpts{})

@@ -21,12 +21,7 @@ func (s *Service) Start() {
 	s.done.Add(1)
 	go func() {
 		defer s.done.Done()
-		var pruned time.Time
 		for {
-			if time.Since(pruned) >= time.Hour {
-				s.prune(ctx)
-				pruned = time.Now()
-			}
 			s.deliverDue(ctx)
 			timer := time.NewTimer(s.untilNext(ctx))
 			select {
@@ -185,17 +180,18 @@ func (s *Service) release(batch []queued) {
 // is kept, for an operator asking whether a mail went out.
 const keepDone = 30 * 24 * time.Hour
 
-// prune deletes the rows of mails done with longer than keepDone ago.
-// Deleting is idempotent, so every instance may do it.
-func (s *Service) prune(ctx context.Context) {
-	before := time.Now().Add(-keepDone)
-	err := s.st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-		_, err := tx.Exec(ctx, "DELETE FROM mail_queue WHERE sent_at < ? OR failed_at < ?", tx.Time(before), tx.Time(before))
-		return err
-	})
-	if err != nil && ctx.Err() == nil {
-		s.log.Warn("mail: pruning sent mail failed", "err", err)
+// PruneDone deletes, in tx, up to limit each of the rows of mails sent and
+// of mails given up longer than keepDone ago, and answers whether more may
+// be left (the server's retention round calls it until none are). Mail
+// not yet sent, retries included, is never touched.
+func (s *Service) PruneDone(ctx context.Context, tx *store.Tx, limit int) (more bool, err error) {
+	before := tx.Time(time.Now().Add(-keepDone))
+	sent, err := tx.ExecBatch(ctx, limit, "DELETE FROM mail_queue WHERE id IN (SELECT id FROM mail_queue WHERE sent_at < ? LIMIT ?)", before)
+	if err != nil {
+		return false, err
 	}
+	failed, err := tx.ExecBatch(ctx, limit, "DELETE FROM mail_queue WHERE id IN (SELECT id FROM mail_queue WHERE failed_at < ? LIMIT ?)", before)
+	return sent || failed, err
 }
 
 // pause is the wait after the attempts-th failed try: FirstRetry, then

@@ -102,6 +102,17 @@ func (s *Service) MarkRead(ctx context.Context, userID int64, ids []int64, all b
 	})
 }
 
+// keepRead is how long a read notification is kept after it was made.
+const keepRead = 1 // year
+
+// PruneRead deletes, in tx, up to limit read notifications made more than
+// keepRead years ago, and answers whether more may be left (the server's
+// retention round calls it until none are). Unread ones stay, however old.
+func (s *Service) PruneRead(ctx context.Context, tx *store.Tx, limit int) (more bool, err error) {
+	return tx.ExecBatch(ctx, limit, "DELETE FROM notifications WHERE id IN (SELECT id FROM notifications WHERE read_at IS NOT NULL AND created_at < ? LIMIT ?)",
+		tx.Time(time.Now().AddDate(-keepRead, 0, 0)))
+}
+
 // Item is a notification as its owner sees it, in their language.
 type Item struct {
 	ID        int64      `json:"id"`

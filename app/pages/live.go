@@ -18,13 +18,8 @@ var liveTexts = map[string][]string{
 	"live.new_item":          nil,
 	"live.reload":            nil,
 	"tally.approval":         {"Percent"},
-	"author.deleted":         nil,
 	"kind.idea":              nil,
 	"kind.comment":           nil,
-	"triage.new":             nil,
-	"role.expert":            nil,
-	"role.moderator":         nil,
-	"role.admin":             nil,
 }
 
 // livePlurals are the texts with a count the live script shows.

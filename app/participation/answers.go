@@ -119,7 +119,7 @@ func (a *Authored) Contributor(l *locale.Localizer) Author {
 }
 
 // Role is the author's staff role, "" for residents.
-func (a *Authored) Role() string { return staffRole(a.AuthorRole, a.AuthorDeleted) }
+func (a Authored) Role() string { return staffRole(a.AuthorRole, a.AuthorDeleted) }
 
 // langOf is l's language, German for live events (l nil).
 func langOf(l *locale.Localizer) string {

@@ -122,13 +122,45 @@ func (h *Handlers) CommentFragment(kind Kind) fiber.Handler {
 		d.CanWrite = d.CanWrite && t.Status == StatusPublished
 		view := h.pages.NewView(c, "")
 		view.Data = &discussionPart{Discussion: d}
-		html, err := h.pages.Fragment("measure", "comment-li", d.Item(view, *row))
+		// Its forms carry the reader's CSRF token: for this reader only.
+		return sendFragment(c)(h.pages.Fragment("measure", "comment-li", d.Item(view, *row)))
+	}
+}
+
+// sendFragment answers a piece of a page that live.js inserts, kept out of
+// caches: it is rendered for one reader.
+func sendFragment(c *fiber.Ctx) func(html string, err error) error {
+	return func(html string, err error) error {
 		if err != nil {
 			return err
 		}
-		// Its forms carry the reader's CSRF token: for this reader only.
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		c.Type("html", "utf-8")
 		return c.SendString(html)
 	}
+}
+
+// IdeaCard is GET /f/{id}/ideas/{idea}: one idea's card as the field page
+// lists it, for a card that arrives live, so that it reads like the rest
+// of the list (dates, roles, triage state in the reader's language). An
+// idea the reader would not find in the field's list is not found.
+func (h *Handlers) IdeaCard(c *fiber.Ctx) error {
+	fieldID, err := consultations.IDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ideaID, err := consultations.IDParam(c, "idea")
+	if err != nil {
+		return err
+	}
+	v := access.From(c)
+	row, err := h.svc.GetIdea(c.UserContext(), v, ideaID)
+	if err != nil {
+		return err
+	}
+	if row.FieldID != fieldID || !access.Listed(row.Status, v.SignedIn() && v.UserID == row.AuthorID) {
+		return problem.NotFound()
+	}
+	// An author's own waiting idea is theirs alone.
+	return sendFragment(c)(h.pages.Fragment("field", "idea-card", map[string]any{"V": h.pages.NewView(c, ""), "Idea": row}))
 }

@@ -93,3 +93,33 @@ func mustCommentText(t *testing.T, c *apptest.Client, path, body string) int64 {
 	}
 	return cr.ID
 }
+
+// An idea another person publishes arrives on an open field page as the
+// server renders its card: the same list item a reload shows, in the
+// reader's language (here Arabic: its date, triage badge and tally).
+func TestLiveIdeaIsTheServersCard(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t, storetest.NewDatabase(t, config.SQLite))
+	patchWir2(t, s, map[string]any{"moderation": "post"})
+	other := s.Register("andere@example.org", "Andere Person")
+	tab := browsertest.Start(t, s.URL).Tab()
+	tab.Open("/f/1?lang=ar")
+	waitLive(t, tab)
+	var idea created
+	if r := other.Do("POST", "/api/v1/fields/1/ideas", map[string]string{"title": "Live-Idee", "body": "Kam ohne Neuladen."}); r.Status != 201 {
+		t.Fatalf("idea: %d %s", r.Status, r.Body)
+	} else {
+		r.JSON(t, &idea)
+	}
+	card := `[data-idea="` + strconv.FormatInt(idea.ID, 10) + `"]`
+	tab.WaitText(card, "Live-Idee")
+	normalised := `(() => { const li = document.querySelector('` + card + `').cloneNode(true); li.removeAttribute("data-live-new"); return li.outerHTML.replace(/\s+/g, " ") })()`
+	live := browsertest.Eval[string](tab, normalised)
+	tab.Open("/f/1?lang=ar")
+	if rendered := browsertest.Eval[string](tab, normalised); live != rendered {
+		t.Fatalf("the live card differs from the server's:\nlive:   %s\nserver: %s", live, rendered)
+	}
+	if errs := tab.ConsoleErrors(); len(errs) > 0 {
+		t.Fatalf("console errors: %v", errs)
+	}
+}

@@ -57,7 +57,8 @@ type Options struct {
 	Store      store.Options
 	// Live tunes the live hub (tests shorten its intervals).
 	Live live.Options
-	// PruneEvery is how often ended sessions are deleted; 0 is PruneEvery.
+	// PruneEvery is how often the retention round runs (see App.Prune); 0
+	// is PruneEvery, negative never (tests run rounds with App.Prune).
 	PruneEvery time.Duration
 	// Mail tunes the mail worker (tests shorten its pauses).
 	Mail mail.Options
@@ -86,6 +87,7 @@ type App struct {
 	Pages        *pages.Renderer
 	Fiber        *fiber.App
 	log          *slog.Logger
+	prune        []pruneJob
 	stopPruning  func()
 	stopSchedule func()
 }
@@ -206,7 +208,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 			Site:      site.NewHandlers(a.Site),
 		},
 	})
-	a.startPruning(opts.PruneEvery)
+	a.startPruning(opts.PruneEvery, a.pruneJobs(notes))
 	a.startSchedule(opts.PhaseEvery)
 	a.startMail()
 	a.Notices = notifications.NewMailer(st, catalog, a.Mail, log)

@@ -111,13 +111,12 @@ func (s *Store) Subscribe() (signals <-chan struct{}, cancel func()) {
 
 func (o *outbox) run(ctx context.Context) {
 	ctx = Background(ctx)
-	prune := time.NewTicker(10 * time.Minute)
-	defer prune.Stop()
 	// PostgreSQL: listen for other instances' announcements, number our own
 	// commits, and catch up every second in case a NOTIFY was lost (they are
 	// at most once, and pgdriver's Listener reconnects silently). SQLite's
-	// writer numbers and announces its own events: only pruning is left,
-	// and the nil channels below never fire.
+	// writer numbers and announces its own events: there the nil channels
+	// below never fire, and the loop only waits for the end. (Old events
+	// are deleted by the server's retention round: Tx.PruneEvents.)
 	var (
 		notes <-chan pgdriver.Notification
 		ticks <-chan time.Time
@@ -147,8 +146,6 @@ func (o *outbox) run(ctx context.Context) {
 		case <-ticks:
 			o.sequence(ctx)
 			o.broadcast()
-		case <-prune.C:
-			o.prune(ctx)
 		}
 	}
 }
@@ -232,32 +229,21 @@ func (s *Store) EventSpan(ctx context.Context) (EventRange, error) {
 	return r, err
 }
 
-// Event retention: a day, and never fewer than the last 10,000.
+// Event retention: a day, and never fewer than the last 10,000. The
+// server's retention round deletes the rest (PruneEvents).
 const (
-	eventRetention = 24 * time.Hour
-	eventKeepLast  = 10_000
+	EventRetention = 24 * time.Hour
+	EventKeepLast  = 10_000
 )
 
-func (o *outbox) prune(ctx context.Context) {
-	if _, err := o.s.PruneEvents(ctx, time.Now().Add(-eventRetention), eventKeepLast); err != nil && ctx.Err() == nil {
-		slog.Warn("events: pruning failed", "err", err)
-	}
-}
-
-// PruneEvents deletes numbered events older than before, keeping the newest keepLast.
-func (s *Store) PruneEvents(ctx context.Context, before time.Time, keepLast int64) (int64, error) {
-	var deleted int64
-	err := s.Write(ctx, func(ctx context.Context, tx *Tx) error {
-		res, err := tx.ExecContext(ctx,
-			"DELETE FROM events WHERE seq IS NOT NULL AND created_at < ? AND seq <= (SELECT COALESCE(MAX(seq), 0) FROM events) - ?",
-			before.UTC(), keepLast)
-		if err != nil {
-			return err
-		}
-		deleted, err = res.RowsAffected()
-		return err
-	})
-	return deleted, err
+// PruneEvents deletes up to limit numbered events older than before,
+// oldest first, never one of the newest keepLast, and answers whether more
+// may be left (see ExecBatch).
+func (tx *Tx) PruneEvents(ctx context.Context, before time.Time, keepLast int64, limit int) (more bool, err error) {
+	return tx.ExecBatch(ctx, limit, `DELETE FROM events WHERE id IN (
+  SELECT id FROM events
+  WHERE seq IS NOT NULL AND seq <= (SELECT COALESCE(MAX(seq), 0) FROM events) - ? AND created_at < ?
+  ORDER BY seq LIMIT ?)`, keepLast, tx.Time(before))
 }
 
 // drain empties a channel of notifications: one broadcast serves them all.

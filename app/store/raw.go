@@ -117,6 +117,18 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 	return tx.Tx.Tx.ExecContext(ctx, rebind(tx.driver, query), args...)
 }
 
+// ExecBatch runs a statement of this write that changes at most limit
+// rows, passed as its last placeholder (a LIMIT), and answers whether it
+// changed that many: then more rows may wait for the next batch.
+func (tx *Tx) ExecBatch(ctx context.Context, limit int, query string, args ...any) (more bool, err error) {
+	res, err := tx.Exec(ctx, query, append(args, limit)...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n >= int64(limit), err
+}
+
 // QueryRow runs a query of this write with real placeholders; on
 // PostgreSQL prepared, once per connection.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {

@@ -91,6 +91,7 @@ func mountPages(app *fiber.App, d Deps, limits *rateLimits) {
 
 	p := d.Participation
 	r.public.Get("/f/:id", p.FieldPage)
+	r.public.Get("/f/:id/ideas/:idea", p.IdeaCard)
 	r.participants.Post("/f/:id/ideas", limits.ideas, p.IdeaSubmit)
 	r.public.Get("/m/:id", p.OwnPendingFirst(d.Pages.CachedPersonal(participation.MeasurePageTopics, p.MeasurePage)))
 	r.participants.Post("/m/:id/vote", limits.votes, p.VoteSubmit(participation.KindMeasure))

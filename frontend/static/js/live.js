@@ -51,15 +51,6 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
-function when(iso) {
-  const d = new Date(iso);
-  let shown = iso;
-  try {
-    shown = new Intl.DateTimeFormat(texts.lang, { dateStyle: "medium", timeStyle: "short", timeZone: "Europe/Berlin" }).format(d);
-  } catch (_) { /* an old browser: the ISO time */ }
-  return el("time", { datetime: iso }, shown);
-}
-
 function reveal(list) {
   list.hidden = false;
   const empty = list.parentElement && list.parentElement.querySelector("[data-live-empty]");
@@ -99,13 +90,6 @@ function onTally(d) {
   if (main) announce(t("live.tally", { Tally: tallyText(d.tally).join(", ") }), true);
 }
 
-// byline is an author's name, with their staff role as a badge.
-function byline(a) {
-  const out = [el("span", { class: "author" }, a && a.id !== null ? a.display_name : t("author.deleted"))];
-  if (a && a.role) out.push(" ", el("span", { class: "badge badge-role" }, t(`role.${a.role}`)));
-  return out;
-}
-
 // onComment inserts a newly published comment as the server renders it
 // for this reader (GET {item}/comments/{id}), with its reply and report
 // forms: one rendering, the same as after a reload. Fetches are chained,
@@ -126,15 +110,22 @@ function onComment(d) {
   inserting = inserting.then(() => insertComment(list, c)).catch((e) => console.warn("live:", e));
 }
 
-async function insertComment(list, c) {
-  const res = await fetch(list.dataset.commentSrc + c.id, { credentials: "same-origin", headers: { Accept: "text/html" } });
-  // Removed meanwhile, or not for this reader: nothing to show.
-  if (!res.ok) return;
+// fetchItem fetches a list item as the server renders it for this reader
+// (see CommentFragment and IdeaCard); null when it is not there for them
+// (removed meanwhile, or not theirs to see).
+async function fetchItem(url) {
+  const res = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
+  if (!res.ok) return null;
   const tpl = document.createElement("template");
   tpl.innerHTML = await res.text();
   const li = tpl.content.querySelector("li");
+  if (li) li.setAttribute("data-live-new", "");
+  return li;
+}
+
+async function insertComment(list, c) {
+  const li = await fetchItem(list.dataset.commentSrc + c.id);
   if (!li || document.getElementById(li.id)) return;
-  li.setAttribute("data-live-new", "");
   let into = list;
   if (c.parent_id) {
     const parent = document.getElementById(`comment-${c.parent_id}`);
@@ -174,13 +165,14 @@ function onIdea(d) {
   const idea = d.idea;
   if (!idea) return;
   const list = document.querySelector(`[data-live-ideas="${idea.field_id}"]`);
-  if (!list || list.querySelector(`[data-idea="${idea.id}"]`)) return;
-  const card = el("li", { class: "card idea", "data-idea": idea.id, "data-live-new": "" },
-    el("h3", {}, el("a", { href: `/i/${idea.id}`, lang: idea.lang }, idea.title)),
-    el("p", { class: "meta" }, ...byline(idea.author), " · ", when(idea.created_at), " · ", el("span", { class: "badge" }, t("triage.new"))),
-    el("p", { lang: idea.lang }, idea.body.length > 240 ? idea.body.slice(0, 239) + "…" : idea.body),
-    el("p", { class: "tally" }, el("span", { "data-tally-item": `idea:${idea.id}` }, tallyText(idea.tally || { for: 0, against: 0, neutral: 0 }).join(" · "))));
-  list.append(card);
+  if (!list || !list.dataset.ideaSrc || list.querySelector(`[data-idea="${idea.id}"]`)) return;
+  inserting = inserting.then(() => insertIdea(list, idea)).catch((e) => console.warn("live:", e));
+}
+
+async function insertIdea(list, idea) {
+  const li = await fetchItem(list.dataset.ideaSrc + idea.id);
+  if (!li || list.querySelector(`[data-idea="${idea.id}"]`)) return;
+  list.append(li);
   reveal(list);
   announce(t("live.idea_published", { Title: idea.title }));
 }
