@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,12 +11,13 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/fasthttp/websocket"
+
+	"github.com/mitreden/mitreden/deploy/proxytest"
 )
 
 // caddyDefault is the default the Caddyfile gives the placeholder
@@ -35,30 +35,12 @@ func caddyDefault(t *testing.T, name string) string {
 	return string(m[1])
 }
 
-// caddy answers the path of Debian's caddy; make test installs it.
-func caddy(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("caddy")
-	if err != nil {
-		t.Skip("caddy is not installed; .ci/ensure-caddy (run by make test) installs Debian's package")
-	}
-	return bin
-}
-
-// caddyEnv keeps Caddy's state (certificates, autosaved configuration) in
-// a temporary directory and adds settings to the environment.
-func caddyEnv(t *testing.T, settings ...string) []string {
-	home := t.TempDir()
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "XDG_DATA_HOME=" + home + "/data", "XDG_CONFIG_HOME=" + home + "/config"}
-	return append(env, settings...)
-}
-
 // The file the compose file mounts is valid for Caddy 2.6 with the
 // compose defaults, and formatted (Caddy warns at every start otherwise).
 func TestCaddyfileIsValid(t *testing.T) {
-	bin := caddy(t)
+	bin := proxytest.Caddy(t)
 	cmd := exec.Command(bin, "validate", "--config", "Caddyfile", "--adapter", "caddyfile")
-	cmd.Env = caddyEnv(t)
+	cmd.Env = proxytest.Env(t)
 	out, err := cmd.CombinedOutput()
 	if err != nil || !bytes.Contains(out, []byte("Valid configuration")) || regexp.MustCompile(`"level":"(warn|error)"`).Match(out) {
 		t.Fatalf("caddy validate: %v\n%s", err, out)
@@ -112,63 +94,7 @@ func newInstance(t *testing.T, name string, ready bool) *instance {
 	return in
 }
 
-// lockedBuffer collects Caddy's log from its own goroutine.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// runCaddy runs the Caddyfile, as the compose file mounts it, in front of
-// the instances and answers the address it serves.
-func runCaddy(t *testing.T, instances ...*instance) string {
-	t.Helper()
-	bin := caddy(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	var upstreams []string
-	for _, in := range instances {
-		upstreams = append(upstreams, strings.TrimPrefix(in.srv.URL, "http://"))
-	}
-	cmd := exec.Command(bin, "run", "--config", "Caddyfile", "--adapter", "caddyfile")
-	cmd.Env = caddyEnv(t, "MITREDEN_SITE=http://"+addr, "MITREDEN_UPSTREAMS="+strings.Join(upstreams, " "), "MITREDEN_PROXY_ADMIN=off")
-	log := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("caddy's log:\n%s", log)
-		}
-	})
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if conn, err := net.Dial("tcp", addr); err == nil {
-			conn.Close()
-			return "http://" + addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("caddy does not listen on %s", addr)
-		}
-	}
-}
+func (in *instance) addr() string { return strings.TrimPrefix(in.srv.URL, "http://") }
 
 // answer is what an instance answered through the proxy.
 type answer struct{ instance, forwardedFor, forwardedProto string }
@@ -222,7 +148,7 @@ func awaitServing(t *testing.T, base string, names ...string) {
 // was reached from (whatever the client claimed) and passes WebSockets.
 func TestCaddyfileProxiesToReadyInstances(t *testing.T) {
 	a, b, c := newInstance(t, "a", true), newInstance(t, "b", true), newInstance(t, "c", false)
-	base := runCaddy(t, a, b, c)
+	base := proxytest.Run(t, a.addr(), b.addr(), c.addr())
 	awaitServing(t, base, "a", "b")
 
 	got := get(t, base)

@@ -1,8 +1,6 @@
 package main_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -16,24 +14,15 @@ import (
 	"github.com/mitreden/mitreden/app/store/storetest"
 )
 
-// call sends a JSON request to the API and answers the status and the
-// decoded answer.
+// call is apiCall with the default client, failing the test when no
+// answer comes.
 func call(t *testing.T, method, url, token string, body any) (int, map[string]any) {
 	t.Helper()
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(method, url, bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
+	status, m, err := apiCall(http.DefaultClient, method, url, token, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var m map[string]any
-	json.NewDecoder(resp.Body).Decode(&m)
-	return resp.StatusCode, m
+	return status, m
 }
 
 // addResident registers a resident who votes against measure 1.
