@@ -40,22 +40,38 @@ func TestInstancesBehindCaddy(t *testing.T) {
 		t.Fatalf("register through the proxy: %d %v %v", status, m, err)
 	}
 	token := m["token"].(string)
-	vote := func(value int) {
+	vote := func(value int) int {
 		t.Helper()
-		if status, body, err := apiCall(c.http, "PUT", c.proxy+"/api/v1/measures/1/vote", token, map[string]int{"value": value}); err != nil || status != 200 {
+		status, body, err := apiCall(c.http, "PUT", c.proxy+"/api/v1/measures/1/vote", token, map[string]int{"value": value})
+		if err != nil || status != 200 && status != http.StatusBadGateway {
 			t.Fatalf("vote through the proxy: %d %v %v", status, body, err)
 		}
+		return status
 	}
 
 	client := c.listen(t, 0, []string{"measure:1"})
 	defer client.close()
 	holder := socketHolder(t, c)
-	vote(1)
+	if vote(1) != 200 {
+		t.Fatal("a vote through the proxy answered 502 with every instance up")
+	}
 	waitFor(t, "a tally on the socket", 10*time.Second, func() bool { return len(client.lastTallies()) > 0 })
 
 	c.kill(t, holder)
+	// Caddy 2.6 (Debian's) retries a request on another instance when it
+	// cannot connect, but not one with a body: Go's transport closed the
+	// body at the failed dial (caddyserver/caddy#5454, fixed in 2.11.2). So
+	// the first write sent to the dead instance answers 502; none of it
+	// reached mitreden, and the proxy takes the instance out at once
+	// (fail_duration), so the resend and every later write are answered.
+	refused := 0
 	for i := range 20 {
-		vote(i%3 - 1)
+		if vote(i%3-1) == http.StatusBadGateway {
+			if refused++; refused > 1 || vote(i%3-1) != 200 {
+				t.Fatalf("a second 502 through the proxy after the kill (vote %d)", i)
+			}
+			t.Logf("vote %d after the kill: 502 once, then answered", i)
+		}
 	}
 	if status, _ := get(t, c.proxy+"/c/wir2"); status != 200 {
 		t.Errorf("a page through the proxy after the kill: %d", status)
