@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -59,7 +58,9 @@ func Run(t testing.TB, upstreams ...string) string {
 	ln.Close()
 	cmd := exec.Command(bin, "run", "--config", Caddyfile(t), "--adapter", "caddyfile")
 	cmd.Env = Env(t, "MITREDEN_SITE=http://"+addr, "MITREDEN_UPSTREAMS="+strings.Join(upstreams, " "), "MITREDEN_PROXY_ADMIN=off")
-	log := &lockedBuffer{}
+	// One writer for both: exec then calls it from one goroutine at a
+	// time, and it is read only after Wait.
+	log := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -80,22 +81,4 @@ func Run(t testing.TB, upstreams ...string) string {
 			t.Fatalf("caddy does not listen on %s", addr)
 		}
 	}
-}
-
-// lockedBuffer collects Caddy's log from the goroutines exec starts.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
