@@ -1,6 +1,7 @@
 # make run   – start mitreden with the demo consultation on http://127.0.0.1:8080
 # make test  – every test, on SQLite and on PostgreSQL, browser tests in
-#              headless Chromium with axe-core (all started or installed if needed)
+#              headless Chromium with axe-core, deploy/Caddyfile in Caddy
+#              (all started or installed if needed)
 # make lint  – gofmt, go vet, staticcheck and deadcode; fails on any finding
 #              (staticcheck and deadcode are tools pinned in go.mod)
 
@@ -14,10 +15,11 @@ test: lint
 	.ci/ensure-postgres
 	.ci/ensure-chromium
 	.ci/ensure-axe
+	.ci/ensure-caddy
 	$(GO) test -race -count=1 -timeout 30m ./...
 
 lint:
-	@unformatted=$$(gofmt -l app cmd frontend i18n migrations); \
+	@unformatted=$$(gofmt -l app cmd deploy frontend i18n migrations); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...

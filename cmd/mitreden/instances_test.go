@@ -129,17 +129,22 @@ func TestInstancesSurviveKill(t *testing.T) {
 type cluster struct {
 	servers []*server
 	http    *http.Client
-	dead    atomic.Bool // the doomed instance was killed
+	// proxy, when set, is the address live clients connect to instead
+	// of an instance.
+	proxy string
+	dead  atomic.Bool // the doomed instance was killed
 	// acked counts the answered writes per instance.
 	acked    [3]atomic.Int64
 	comments atomic.Int64
 }
 
-func startCluster(t *testing.T, dbURL string) *cluster {
+// startCluster starts three instances on dbURL with settings added to
+// their environment.
+func startCluster(t *testing.T, dbURL string, settings ...string) *cluster {
 	c := &cluster{http: &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: residents}}}
 	for range 3 {
-		env := cleanEnv("MITREDEN_DB="+dbURL, "MITREDEN_ADDR="+freeAddr(t), "MITREDEN_RATE_LIMITS=off", "MITREDEN_EMAIL_VERIFICATION=off",
-			"MITREDEN_ADMIN_EMAIL=ops@example.org", "MITREDEN_ADMIN_PASSWORD=ops-password-1")
+		env := cleanEnv(append([]string{"MITREDEN_DB=" + dbURL, "MITREDEN_ADDR=" + freeAddr(t), "MITREDEN_RATE_LIMITS=off", "MITREDEN_EMAIL_VERIFICATION=off",
+			"MITREDEN_ADMIN_EMAIL=ops@example.org", "MITREDEN_ADMIN_PASSWORD=ops-password-1"}, settings...)...)
 		c.servers = append(c.servers, startServer(t, t.TempDir(), env))
 	}
 	return c
@@ -433,8 +438,12 @@ func (l *liveClient) dial(at int, resume bool) (*websocket.Conn, error) {
 		q += "&since=" + strconv.FormatInt(l.seen, 10)
 		l.mu.Unlock()
 	}
+	base := l.c.servers[at].url
+	if l.c.proxy != "" {
+		base = l.c.proxy
+	}
 	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
-	conn, _, err := d.Dial("ws"+strings.TrimPrefix(l.c.servers[at].url, "http")+"/api/v1/live?"+q, nil)
+	conn, _, err := d.Dial("ws"+strings.TrimPrefix(base, "http")+"/api/v1/live?"+q, nil)
 	if err != nil {
 		return nil, err
 	}
