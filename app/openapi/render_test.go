@@ -112,13 +112,13 @@ func slug(s string) string {
 	}, s)
 }
 
-const style = `body{font:16px/1.5 system-ui,sans-serif;color:#1a1a1a;max-width:60rem;margin:0 auto;padding:1rem 1.5rem}
+const style = `body{font:16px/1.5 system-ui,sans-serif;overflow-wrap:break-word;color:#1a1a1a;max-width:60rem;margin:0 auto;padding:1rem 1.5rem}
 h1,h2,h3,h4{line-height:1.25}h2{border-bottom:2px solid #1a5fb4;padding-bottom:.25rem;margin-top:3rem}
 article{border:1px solid #c8c8c8;border-radius:.4rem;padding:.25rem 1rem 1rem;margin:1.25rem 0}
-code{font-family:ui-monospace,monospace;font-size:.95em}.path{word-break:break-all}
+code{font-family:ui-monospace,monospace;font-size:.95em;overflow-wrap:anywhere}.path{word-break:break-all}
 .method{display:inline-block;min-width:4.5em;padding:.1em .4em;border-radius:.25em;color:#fff;background:#555;font:bold .85em ui-monospace,monospace;text-align:center}
 .get{background:#1a5fb4}.post{background:#26734d}.put{background:#8a5a00}.patch{background:#6d3a9c}.delete{background:#a51d2d}
-table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{text-align:left;vertical-align:top;border-top:1px solid #ddd;padding:.3rem .5rem}
+table{border-collapse:collapse;width:100%;margin:.5rem 0;display:block;overflow-x:auto}th,td{text-align:left;vertical-align:top;border-top:1px solid #ddd;padding:.3rem .5rem}
 ul.schema{margin:.25rem 0;padding-left:1.25rem}.req{color:#a51d2d;font-size:.85em}.type{color:#444}
 dt{font-weight:bold;margin-top:.75rem}dd{margin-left:1.5rem}a{color:#1a5fb4}`
 
