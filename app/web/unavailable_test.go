@@ -180,3 +180,87 @@ func wantReady(t *testing.T, s *apptest.Server, status int) *apptest.Response {
 	}
 	return r
 }
+
+// A live socket open while the database goes away and comes back keeps
+// working: the hub reconnects to the outbox (on PostgreSQL its listening
+// connection was cut) and delivers the events of writes acknowledged after
+// the outage, and every acknowledged vote is in the database. A socket
+// that the server closed during the outage resumes with since and misses
+// nothing either.
+func TestLiveResumesAfterTheDatabaseIsBack(t *testing.T) {
+	storetest.ForEachMigrated(t, func(t *testing.T, db config.Database) {
+		outage := storetest.NewOutage(db)
+		s := apptest.Start(t, db, func(s *apptest.Setup) { outage.Hook(&s.Store) })
+		residents := []*apptest.Client{s.Register("a@example.org", "Anna"), s.Register("b@example.org", "Bert"), s.Register("c@example.org", "Cem")}
+		conn, _, err := dialLive(s, "/api/v1/live?topics=measure:1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		var seq int64
+		next := func(want string) (int64, string) {
+			t.Helper()
+			_ = conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+			for {
+				var f struct {
+					Type string
+					Seq  int64
+					Data struct {
+						Tally struct{ For, Against, Neutral int }
+					}
+				}
+				if err := conn.ReadJSON(&f); err != nil {
+					t.Fatalf("waiting for %s: %v", want, err)
+				}
+				if f.Seq > seq {
+					seq = f.Seq
+				}
+				if f.Type == want {
+					return f.Seq, fmt.Sprint(f.Data.Tally)
+				}
+			}
+		}
+		next("ready")
+		vote := func(c *apptest.Client, value int) int {
+			return c.Do("PUT", "/api/v1/measures/1/vote", map[string]int{"value": value}).Status
+		}
+		if st := vote(residents[0], 1); st != http.StatusOK {
+			t.Fatalf("vote before the outage: %d", st)
+		}
+		next("vote.tally")
+
+		outage.Begin(t)
+		if st := vote(residents[1], -1); st != http.StatusServiceUnavailable {
+			t.Fatalf("vote during the outage: %d, want 503", st)
+		}
+		outage.End(t)
+
+		// Acknowledged after the outage: the open socket hears of it.
+		deadline := time.Now().Add(15 * time.Second)
+		for vote(residents[1], -1) != http.StatusOK {
+			if time.Now().After(deadline) {
+				t.Fatal("votes never worked again")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if _, tally := next("vote.tally"); tally != "{1 1 0}" {
+			t.Errorf("the tally after the outage: %s, want for 1, against 1", tally)
+		}
+		// A socket resuming from the last seq it saw misses nothing.
+		if st := vote(residents[2], 0); st != http.StatusOK {
+			t.Fatalf("third vote: %d", st)
+		}
+		conn.Close()
+		conn, _, err = dialLive(s, fmt.Sprintf("/api/v1/live?topics=measure:1&since=%d", seq))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, tally := next("vote.tally"); tally != "{1 1 1}" {
+			t.Errorf("the tally resumed with since: %s, want one each", tally)
+		}
+		var n int
+		if err := s.App.Store.DB.NewRaw("SELECT COUNT(*) FROM votes WHERE target_kind = 'measure' AND target_id = 1").Scan(t.Context(), &n); err != nil || n != 3 {
+			t.Fatalf("votes in the database: %d (%v), want the 3 acknowledged", n, err)
+		}
+	})
+}
