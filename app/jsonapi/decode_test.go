@@ -2,7 +2,9 @@ package jsonapi
 
 import (
 	"errors"
+	"io"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -159,6 +161,33 @@ func TestBody(t *testing.T) {
 		called := c.status == fiber.StatusNoContent
 		if resp.StatusCode != c.status || (got == "a@b.de") != called {
 			t.Errorf("%s %s: %d, handler saw %q; want %d", c.contentType, c.body, resp.StatusCode, got, c.status)
+		}
+	}
+}
+
+func TestPathIDs(t *testing.T) {
+	app := fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
+		var p *problem.Problem
+		if errors.As(err, &p) {
+			return c.SendStatus(p.Status)
+		}
+		return c.SendStatus(fiber.StatusInternalServerError)
+	}})
+	app.Get("/m/:id/comments/:comment", func(c *fiber.Ctx) error {
+		ids, err := PathIDs(c, "id", "comment")
+		if err != nil {
+			return err
+		}
+		return c.SendString(strconv.FormatInt(ids[0], 10) + "," + strconv.FormatInt(ids[1], 10))
+	})
+	for path, want := range map[string]string{"/m/3/comments/17": "200 3,17", "/m/3/comments/x": "404 ", "/m/0/comments/1": "404 "} {
+		resp, err := app.Test(httptest.NewRequest(fiber.MethodGet, path, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if got := strconv.Itoa(resp.StatusCode) + " " + string(body); got != want && !(want == "404 " && resp.StatusCode == 404) {
+			t.Errorf("%s: %q, want %q", path, got, want)
 		}
 	}
 }

@@ -168,6 +168,20 @@ func PathID(c *fiber.Ctx, name string) (int64, error) {
 	return id, nil
 }
 
+// PathIDs reads several path parameters as PathID does, in order: an item
+// and one of its parts (a measure and a comment).
+func PathIDs(c *fiber.Ctx, names ...string) ([]int64, error) {
+	ids := make([]int64, len(names))
+	for i, name := range names {
+		id, err := PathID(c, name)
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = id
+	}
+	return ids, nil
+}
+
 // PathIDAndBody reads the path parameter name as PathID does, then the
 // JSON body into dst: the order every update by id checks them in.
 func PathIDAndBody(c *fiber.Ctx, name string, dst any) (int64, error) {

@@ -9,7 +9,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/mitreden/mitreden/app/access"
-	"github.com/mitreden/mitreden/app/consultations"
 	"github.com/mitreden/mitreden/app/jsonapi"
 	"github.com/mitreden/mitreden/app/locale"
 	"github.com/mitreden/mitreden/app/problem"
@@ -105,14 +104,11 @@ type discussionPart struct {
 // comment that arrives live looks and works as one rendered with the page.
 func (h *Handlers) CommentFragment(kind Kind) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id, err := consultations.IDParam(c, "id")
+		ids, err := jsonapi.PathIDs(c, "id", "comment")
 		if err != nil {
 			return err
 		}
-		commentID, err := consultations.IDParam(c, "comment")
-		if err != nil {
-			return err
-		}
+		id, commentID := ids[0], ids[1]
 		row, t, err := h.svc.commentInThread(c.UserContext(), access.From(c), kind, id, commentID)
 		if err != nil {
 			return err
@@ -145,20 +141,16 @@ func sendFragment(c *fiber.Ctx) func(html string, err error) error {
 // of the list (dates, roles, triage state in the reader's language). An
 // idea the reader would not find in the field's list is not found.
 func (h *Handlers) IdeaCard(c *fiber.Ctx) error {
-	fieldID, err := consultations.IDParam(c, "id")
-	if err != nil {
-		return err
-	}
-	ideaID, err := consultations.IDParam(c, "idea")
+	ids, err := jsonapi.PathIDs(c, "id", "idea")
 	if err != nil {
 		return err
 	}
 	v := access.From(c)
-	row, err := h.svc.GetIdea(c.UserContext(), v, ideaID)
+	row, err := h.svc.GetIdea(c.UserContext(), v, ids[1])
 	if err != nil {
 		return err
 	}
-	if row.FieldID != fieldID || !access.Listed(row.Status, v.SignedIn() && v.UserID == row.AuthorID) {
+	if row.FieldID != ids[0] || !access.Listed(row.Status, v.SignedIn() && v.UserID == row.AuthorID) {
 		return problem.NotFound()
 	}
 	// An author's own waiting idea is theirs alone.
