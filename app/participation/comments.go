@@ -203,8 +203,14 @@ func (s *Service) Comment(ctx context.Context, v *access.Viewer, requestLang str
 	if err != nil {
 		return nil, err
 	}
+	// The item's field decides its writer (see store.For); a missing item
+	// is answered by the write's own check.
+	var key int64
+	if pre, err := loadTarget(ctx, s.st, kind, id); err == nil {
+		key = pre.FieldID
+	}
 	var out *Created
-	err = s.st.Write(store.For(ctx, id), func(ctx context.Context, tx *store.Tx) error {
+	err = s.st.Write(store.For(ctx, key), func(ctx context.Context, tx *store.Tx) error {
 		t, err := guardTarget(ctx, tx, v, kind, id)
 		if err != nil {
 			return err

@@ -93,7 +93,7 @@ func (s *Service) changeVote(ctx context.Context, v *access.Viewer, kind Kind, i
 		return nil, err
 	}
 	var out *VoteResult
-	err = s.st.Write(store.For(ctx, pre.ID), func(ctx context.Context, tx *store.Tx) error {
+	err = s.st.Write(store.For(ctx, pre.FieldID), func(ctx context.Context, tx *store.Tx) error {
 		t, err := recheckTarget(ctx, tx, v, pre)
 		if err != nil {
 			return err
