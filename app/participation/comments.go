@@ -117,8 +117,8 @@ func (s *Service) ListComments(ctx context.Context, v *access.Viewer, kind Kind,
 		return nil, problem.NotFound()
 	}
 	var rows []CommentRow
-	err = s.st.DB.NewRaw(commentSelect+" WHERE c.target_kind = ? AND c.target_id = ? AND "+access.PublicSQL("c")+" AND c.id > ? ORDER BY c.id LIMIT ?",
-		kind, id, after, limit).Scan(ctx, &rows)
+	err = s.st.Select(ctx, &rows, commentSelect+" WHERE c.target_kind = ? AND c.target_id = ? AND "+access.PublicSQL("c")+" AND c.id > ? ORDER BY c.id LIMIT ?",
+		string(kind), id, after, limit)
 	return rows, err
 }
 
@@ -129,8 +129,8 @@ func (s *Service) ListComments(ctx context.Context, v *access.Viewer, kind Kind,
 func (s *Service) Threads(ctx context.Context, kind Kind, id, after int64, limit int, author int64) ([]CommentRow, error) {
 	visible, args := access.ListedSQL("c", author)
 	var top []CommentRow
-	if err := s.st.DB.NewRaw(commentSelect+" WHERE c.target_kind = ? AND c.target_id = ? AND c.parent_id IS NULL AND "+visible+" AND c.id > ? ORDER BY c.id LIMIT ?",
-		append(append([]any{kind, id}, args...), after, limit)...).Scan(ctx, &top); err != nil || len(top) == 0 {
+	if err := s.st.Select(ctx, &top, commentSelect+" WHERE c.target_kind = ? AND c.target_id = ? AND c.parent_id IS NULL AND "+visible+" AND c.id > ? ORDER BY c.id LIMIT ?",
+		append(append([]any{string(kind), id}, args...), after, limit)...); err != nil || len(top) == 0 {
 		return top, err
 	}
 	ids := make([]int64, len(top))

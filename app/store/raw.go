@@ -100,6 +100,29 @@ func (s *Store) prepared(ctx context.Context, query string) *sql.Stmt {
 // maxPrepared caps the statements prepared per store.
 const maxPrepared = 256
 
+// Select runs a list read on the read pool and scans its rows into dest
+// as bun's Scan does (a slice of structs with bun tags). On PostgreSQL it
+// is prepared (see Query): through bun, which writes the arguments into
+// the text, a measure's comments were planned on every request, 255 µs to
+// run and 212 µs to plan against 161 µs and none prepared, and the list
+// went from 2,245-2,328/s to 3,169-3,431/s (bench comments, two rounds).
+// On SQLite bun's text is kept: with bound arguments (and the CAST
+// keys of a join) the same list ran at 4,727-4,935/s against
+// 6,116-6,411/s (two rounds), since go-sqlite3 keeps the statement of each
+// text and a page asked for again is found. With this split, SQLite ran
+// 5,070-5,778/s against 5,474-5,616/s before, and PostgreSQL 3,123-3,535/s
+// against 2,277-2,349/s (two rounds each, in turn).
+func (s *Store) Select(ctx context.Context, dest any, query string, args ...any) error {
+	if s.Driver != config.Postgres {
+		return s.DB.NewRaw(query, args...).Scan(ctx, dest)
+	}
+	rows, err := s.Query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	return s.DB.ScanRows(ctx, rows, dest)
+}
+
 // Query runs a read on the read pool with real placeholders.
 func (s *Store) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if stmt := s.prepared(ctx, query); stmt != nil {
