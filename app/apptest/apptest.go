@@ -179,6 +179,19 @@ func Start(t testing.TB, db config.Database, opts ...Option) *Server {
 		cancel()
 		t.Fatalf("start server on %s: %v", db, err)
 	}
+	// The set-up's events (the demo's) are numbered before a test begins:
+	// on PostgreSQL the sequencer numbers them after commit, and a socket
+	// opened before it did would hear them as news after its ready.
+	for {
+		n, err := app.Store.SequenceEvents(ctx)
+		if err != nil {
+			cancel()
+			t.Fatalf("number the set-up's events: %v", err)
+		}
+		if n == 0 {
+			break
+		}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		cancel()
