@@ -86,15 +86,17 @@ VALUES ('res@example.org', 'Betreff', 'Text', '', '<1@mitreden.test>', ?, ?, 1)`
 			m = scrape()
 			seq, _ := metricValue(m, "mitreden_outbox_last_seq")
 			delivered, _ := metricValue(m, "mitreden_live_delivered_seq")
-			if seq > last && delivered == seq {
+			// Other writes of the test (the sign-in's) may commit events
+			// after the vote's: wait until none is left unnumbered.
+			unnumbered, _ := metricValue(m, "mitreden_outbox_unnumbered_events")
+			if seq > last && delivered == seq && unnumbered == 0 {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("after a vote: last seq %v (before %v), delivered %v", seq, last, delivered)
+				t.Fatalf("after a vote: last seq %v (before %v), delivered %v, unnumbered %v", seq, last, delivered, unnumbered)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		want(m, "mitreden_outbox_unnumbered_events", 0, 0)
 	})
 }
 
