@@ -103,15 +103,13 @@ const maxPrepared = 256
 // Select runs a list read on the read pool and scans its rows into dest
 // as bun's Scan does (a slice of structs with bun tags). On PostgreSQL it
 // is prepared (see Query): through bun, which writes the arguments into
-// the text, a measure's comments were planned on every request, 255 µs to
-// run and 212 µs to plan against 161 µs and none prepared, and the list
-// went from 2,245-2,328/s to 3,169-3,431/s (bench comments, two rounds).
-// On SQLite bun's text is kept: with bound arguments (and the CAST
-// keys of a join) the same list ran at 4,727-4,935/s against
-// 6,116-6,411/s (two rounds), since go-sqlite3 keeps the statement of each
-// text and a page asked for again is found. With this split, SQLite ran
-// 5,070-5,778/s against 5,474-5,616/s before, and PostgreSQL 3,123-3,535/s
-// against 2,277-2,349/s (two rounds each, in turn).
+// the text, a measure's comments were planned on every request (255 µs to
+// run, 212 µs to plan; prepared 161 µs, planned once), and the list went
+// from 2,277-2,349/s to 3,123-3,535/s. On SQLite bun's text is kept, since
+// go-sqlite3 keeps a statement per text and finds a page asked for again:
+// bound arguments measured slower there (4,727-4,935/s against
+// 6,116-6,411/s); kept, 5,070-5,778/s against 5,474-5,616/s before (bench
+// comments, two rounds each, in turn).
 func (s *Store) Select(ctx context.Context, dest any, query string, args ...any) error {
 	if s.Driver != config.Postgres {
 		return s.DB.NewRaw(query, args...).Scan(ctx, dest)
