@@ -27,27 +27,29 @@ func HasEnded(phase string) bool { return phase == PhaseClosed || phase == Phase
 // The read keeps the consultation's row from changing until the write
 // commits (store.QueryRowForShare), so a phase change to "closed" on
 // another instance waits for contributions already in flight, and every
-// contribution after it sees "closed".
-func GuardWrite(ctx context.Context, tx *store.Tx, v *access.Viewer, consultationID int64) error {
+// contribution after it sees "closed". It answers the consultation's
+// moderation mode as read under that lock: a contribution read before it
+// could otherwise be published after a switch to pre-moderation.
+func GuardWrite(ctx context.Context, tx *store.Tx, v *access.Viewer, consultationID int64) (moderation string, err error) {
 	if err := v.MayContributeIn(consultationID); err != nil {
-		return err
+		return "", err
 	}
 	// A closing date that has passed ends participation at once, even
 	// before the schedule (AdvancePhases) has closed the consultation.
 	var phase string
 	var closed bool
-	if err := tx.QueryRowForShare(ctx, "SELECT phase, COALESCE(closes_at <= ?, FALSE) FROM consultations WHERE id = ?",
-		tx.Time(time.Now()), consultationID).Scan(&phase, &closed); err != nil {
+	if err := tx.QueryRowForShare(ctx, "SELECT phase, moderation, COALESCE(closes_at <= ?, FALSE) FROM consultations WHERE id = ?",
+		tx.Time(time.Now()), consultationID).Scan(&phase, &moderation, &closed); err != nil {
 		if store.IsNoRows(err) {
-			return problem.NotFound()
+			return "", problem.NotFound()
 		}
-		return err
+		return "", err
 	}
 	switch {
 	case HasEnded(phase) || (phase == PhaseOpen && closed):
-		return ErrEnded
+		return "", ErrEnded
 	case phase != PhaseOpen:
-		return ErrNotOpen
+		return "", ErrNotOpen
 	}
-	return nil
+	return moderation, nil
 }

@@ -203,15 +203,15 @@ func (s *Service) Comment(ctx context.Context, v *access.Viewer, requestLang str
 	if err != nil {
 		return nil, err
 	}
-	// The item's field decides its writer (see store.For); a missing item
-	// is answered by the write's own check.
-	var key int64
-	if pre, err := loadTarget(ctx, s.st, kind, id); err == nil {
-		key = pre.FieldID
+	// What never changes about the item is read before the write, as for
+	// votes; its field decides the writer (see store.For).
+	pre, err := s.preloadTarget(ctx, v, kind, id)
+	if err != nil {
+		return nil, err
 	}
 	var out *Created
-	err = s.st.Write(store.For(ctx, key), func(ctx context.Context, tx *store.Tx) error {
-		t, err := guardTarget(ctx, tx, v, kind, id)
+	err = s.st.Write(store.For(ctx, pre.FieldID), func(ctx context.Context, tx *store.Tx) error {
+		t, err := recheckTarget(ctx, tx, v, pre)
 		if err != nil {
 			return err
 		}

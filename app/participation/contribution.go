@@ -85,7 +85,7 @@ func ownContribution[T any, P contribution[T]](ctx context.Context, tx *store.Tx
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := consultations.GuardWrite(ctx, tx, v, t.ConsultationID); err != nil {
+	if t.Moderation, err = consultations.GuardWrite(ctx, tx, v, t.ConsultationID); err != nil {
 		return nil, nil, err
 	}
 	return row, t, nil

@@ -208,7 +208,7 @@ func (s *Service) SubmitIdea(ctx context.Context, v *access.Viewer, requestLang 
 		if err != nil {
 			return err
 		}
-		if err := consultations.GuardWrite(ctx, tx, v, f.ConsultationID); err != nil {
+		if f.Moderation, err = consultations.GuardWrite(ctx, tx, v, f.ConsultationID); err != nil {
 			return err
 		}
 		var tv problem.Validator

@@ -9,7 +9,6 @@ import (
 	"database/sql"
 	"errors"
 
-	"github.com/uptrace/bun"
 
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/consultations"
@@ -106,20 +105,10 @@ func loadTarget(ctx context.Context, db rowReader, kind Kind, id int64) (*target
 // visibleTo reports whether v may see the target at all.
 func (t *target) visibleTo(v *access.Viewer) bool { return v.SeesItem(t.Phase, t.Status, t.AuthorID) }
 
-// guardTarget loads the target inside a write and checks that it can be
-// contributed to: it exists for the writer, is published, and its
-// consultation is open.
-func guardTarget(ctx context.Context, tx *store.Tx, v *access.Viewer, kind Kind, id int64) (*target, error) {
-	t, err := loadTarget(ctx, tx, kind, id)
-	if err != nil {
-		return nil, err
-	}
-	return t, checkTarget(ctx, tx, v, t)
-}
-
 // preloadTarget reads what never changes about a target (its field and
 // consultation) on the read pool, before the write, so the single writer
-// only has to check what can change: the phase and an idea's state.
+// only has to check what can change: the phase, the moderation mode and
+// an idea's state.
 func (s *Service) preloadTarget(ctx context.Context, v *access.Viewer, kind Kind, id int64) (*target, error) {
 	t, err := loadTarget(ctx, s.st, kind, id)
 	if err != nil {
@@ -131,11 +120,16 @@ func (s *Service) preloadTarget(ctx context.Context, v *access.Viewer, kind Kind
 	return t, nil
 }
 
-// recheckTarget is guardTarget for a preloaded target, inside the write.
+// recheckTarget checks, inside the write, that a preloaded target can
+// still be contributed to: it exists for the writer, is published, and its
+// consultation is open (with its moderation mode as it is now).
 func recheckTarget(ctx context.Context, tx *store.Tx, v *access.Viewer, pre *target) (*target, error) {
 	t := *pre
 	if t.Kind == KindIdea {
-		if err := tx.QueryRow(ctx, "SELECT status FROM ideas WHERE id = ?", t.ID).Scan(&t.Status); err != nil {
+		// Moderation may move an idea to another field: locked, so that a
+		// move waits for this write or this write reads the moved idea,
+		// and a comment always copies the field its idea is in.
+		if err := tx.QueryRowForShare(ctx, "SELECT status, field_id FROM ideas WHERE id = ?", t.ID).Scan(&t.Status, &t.FieldID); err != nil {
 			if store.IsNoRows(err) {
 				return nil, problem.NotFound()
 			}
@@ -151,9 +145,11 @@ func checkTarget(ctx context.Context, tx *store.Tx, v *access.Viewer, t *target)
 	if !t.visibleTo(v) {
 		return problem.NotFound()
 	}
-	if err := consultations.GuardWrite(ctx, tx, v, t.ConsultationID); err != nil {
+	moderation, err := consultations.GuardWrite(ctx, tx, v, t.ConsultationID)
+	if err != nil {
 		return err
 	}
+	t.Moderation = moderation
 	if t.Status != StatusPublished {
 		// The author sees a pending idea but nobody votes or comments on it yet.
 		return problem.Conflict("error.not_published")
@@ -194,13 +190,22 @@ ON CONFLICT (target_kind, target_id) DO UPDATE SET comment_count = tallies.comme
 }
 
 // groupsOfField lists the expert groups serving a field, for their live topics.
-func groupsOfField(ctx context.Context, db bun.IDB, fieldID int64) ([]int64, error) {
-	var ids []int64
-	err := db.NewRaw("SELECT group_id FROM expert_group_fields WHERE field_id = ? ORDER BY group_id", fieldID).Scan(ctx, &ids)
-	if store.IsNoRows(err) {
-		err = nil
+// It runs prepared (Tx.Query): every published comment asks.
+func groupsOfField(ctx context.Context, tx *store.Tx, fieldID int64) ([]int64, error) {
+	rows, err := tx.Query(ctx, "SELECT group_id FROM expert_group_fields WHERE field_id = ? ORDER BY group_id", fieldID)
+	if err != nil {
+		return nil, err
 	}
-	return ids, err
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 func groupTopics(groups []int64) []topics.Topic {

@@ -82,21 +82,50 @@ type inboxEvent struct {
 
 // AnnounceInbox sends expert.inbox to every group serving the field.
 func AnnounceInbox(ctx context.Context, tx *store.Tx, fieldID int64, item *Item) error {
-	var groups []int64
-	if err := tx.NewRaw("SELECT group_id FROM expert_group_fields WHERE field_id = ? ORDER BY group_id", fieldID).Scan(ctx, &groups); err != nil && !store.IsNoRows(err) {
+	rows, err := tx.Query(ctx, inboxesOfField, fieldID)
+	if err != nil {
 		return err
 	}
-	for _, g := range groups {
-		counts, err := CountInbox(ctx, tx, g)
-		if err != nil {
+	defer rows.Close()
+	type inbox struct {
+		group  int64
+		counts InboxCounts
+	}
+	var inboxes []inbox
+	for rows.Next() {
+		var in inbox
+		if err := rows.Scan(&in.group, &in.counts.New, &in.counts.InReview); err != nil {
 			return err
 		}
-		if err := tx.Emit(ctx, topics.ExpertInbox, inboxEvent{Counts: counts, Item: item}, topics.ExpertGroup(g)); err != nil {
+		inboxes = append(inboxes, in)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, in := range inboxes {
+		if err := tx.Emit(ctx, topics.ExpertInbox, inboxEvent{Counts: in.counts, Item: item}, topics.ExpertGroup(in.group)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// inboxesOfField is CountInbox for every group serving a field, in one
+// statement run prepared (Tx.Query): every published comment announces
+// its field's inboxes, and the list of groups and a count per group, each
+// written anew into the text by bun, were 1 + 2 statements per comment
+// on the demo, each planned again (PostgreSQL: 64 µs and 2 × 166 µs of
+// planning besides 13 µs and 2 × 44 µs of execution, pg_stat_statements
+// during bench comment, 7 December 2026).
+const inboxesOfField = `SELECT gf.group_id,
+  COALESCE(SUM(CASE WHEN ic.triage_state = 'new' THEN ic.n END), 0),
+  COALESCE(SUM(CASE WHEN ic.triage_state = 'in_review' THEN ic.n END), 0)
+FROM expert_group_fields mine
+JOIN expert_group_fields gf ON gf.group_id = mine.group_id
+LEFT JOIN inbox_counts ic ON ic.field_id = gf.field_id AND ic.triage_state IN ('new', 'in_review')
+WHERE mine.field_id = CAST(? AS BIGINT)
+GROUP BY gf.group_id
+ORDER BY gf.group_id`
 
 // Excerpt shortens a text for an announcement.
 func Excerpt(text string) string {

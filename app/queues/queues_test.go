@@ -2,6 +2,9 @@ package queues_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -69,6 +72,79 @@ WHERE field_id IN (SELECT field_id FROM expert_group_fields WHERE group_id = ?)`
 		exec(`DELETE FROM comments WHERE triage_state = 'in_review'`)
 		exec(`DELETE FROM ideas`)
 		check("deletion")
+	})
+}
+
+// AnnounceInbox tells every group serving a field its counts, as
+// CountInbox reads them, and no other group: for every field of the demo,
+// where groups serve one field or several and a field one group or more.
+func TestAnnounceInboxTellsEveryGroupOfTheField(t *testing.T) {
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		ctx := context.Background()
+		st := s.App.Store
+		author := s.Register("author@example.org", "Author")
+		now := time.Now().UTC()
+		// Some published and some triaged comments, so that the counts differ between groups.
+		if err := st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+			for i, field := range []int64{1, 1, 2, 3, 3, 3} {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO comments (target_kind, target_id, field_id, author_id, body, stance, lang, status, triage_state, created_at, updated_at)
+VALUES ('measure', 1, ?, ?, 'Text', 'pro', 'de', 'published', ?, ?, ?)`, field, author.UserID, []string{"new", "in_review"}[i%2], now, now); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var fields []int64
+		if err := st.DB.NewRaw("SELECT id FROM fields ORDER BY id").Scan(ctx, &fields); err != nil {
+			t.Fatal(err)
+		}
+		served := 0
+		for _, field := range fields {
+			var before int64
+			if err := st.DB.NewRaw("SELECT COALESCE(MAX(id), 0) FROM events").Scan(ctx, &before); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
+				return queues.AnnounceInbox(ctx, tx, field, nil)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			var events []struct {
+				Topics string `bun:"topics"`
+				Data   string `bun:"data"`
+			}
+			if err := st.DB.NewRaw("SELECT topics, data FROM events WHERE id > ? AND type = 'expert.inbox' ORDER BY id", before).Scan(ctx, &events); err != nil {
+				t.Fatal(err)
+			}
+			var groups []int64
+			if err := st.DB.NewRaw("SELECT group_id FROM expert_group_fields WHERE field_id = ? ORDER BY group_id", field).Scan(ctx, &groups); err != nil {
+				t.Fatal(err)
+			}
+			if len(events) != len(groups) {
+				t.Fatalf("field %d: %d events for groups %v", field, len(events), groups)
+			}
+			for i, g := range groups {
+				served++
+				want, err := queues.CountInbox(ctx, st.DB, g)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got struct {
+					Counts queues.InboxCounts `json:"counts"`
+				}
+				if err := json.Unmarshal([]byte(events[i].Data), &got); err != nil {
+					t.Fatal(err)
+				}
+				if topic := fmt.Sprintf(",expert-group:%d,", g); events[i].Topics != topic || got.Counts != want {
+					t.Errorf("field %d: event to %s with %+v, want to %s with %+v", field, events[i].Topics, got.Counts, topic, want)
+				}
+			}
+		}
+		if served == 0 || !slices.Contains(fields, 3) {
+			t.Fatalf("the demo has no field served by a group (fields %v)", fields)
+		}
 	})
 }
 
