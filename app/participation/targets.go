@@ -9,7 +9,6 @@ import (
 	"database/sql"
 	"errors"
 
-
 	"github.com/mitreden/mitreden/app/access"
 	"github.com/mitreden/mitreden/app/consultations"
 	"github.com/mitreden/mitreden/app/locale"

@@ -54,7 +54,7 @@ func TestSequencerWalksTheUnnumberedIndex(t *testing.T) {
 			if _, err := tx.ExecContext(ctx, "SELECT "+store.SequencerSettings); err != nil {
 				return err
 			}
-			return tx.NewRaw("EXPLAIN " + store.SequenceEventsSQL).Scan(ctx, &plan)
+			return tx.NewRaw("EXPLAIN "+store.SequenceEventsSQL).Scan(ctx, &plan)
 		}); err != nil {
 			t.Fatal(err)
 		}
