@@ -116,7 +116,7 @@ type worker struct {
 
 // DefaultScenarios is the order of the table.
 var DefaultScenarios = []string{
-	"baseline-http", "measure-json", "measure-html", "measure-html-member", "measure-html-member-gzip", "comments", "baseline-write", "vote",
+	"baseline-http", "measure-json", "measure-html", "measure-html-member", "measure-html-member-gzip", "comments", "comments-member", "baseline-write", "vote",
 	"baseline-http-64", "vote-64", "comment", "live",
 	"export-raw", "export-csv", "export-xlsx",
 }

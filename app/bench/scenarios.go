@@ -51,6 +51,11 @@ func scenarios() map[string]Scenario {
 		"comments": {Baseline: "baseline-http", Do: func(w *worker) bool {
 			return w.do("GET", "/api/v1/measures/1/comments", nil, "", 200)
 		}},
+		// The same list read by signed-in residents, whom the page cache
+		// does not serve: every request reads the database.
+		"comments-member": {Baseline: "baseline-http", Do: func(w *worker) bool {
+			return w.do("GET", "/api/v1/measures/1/comments", nil, w.token(), 200)
+		}},
 		"baseline-write": {Run: func(ctx context.Context, e *env) (Result, error) { return e.rawInserts(ctx) }},
 		"vote": {Baseline: "baseline-write", Do: func(w *worker) bool {
 			return w.do("PUT", "/api/v1/measures/"+w.measure()+"/vote", voteBodies[w.rng.IntN(3)], w.token(), 200)

@@ -93,6 +93,20 @@ func TestPageCacheFollowsChanges(t *testing.T) {
 		if commentCount() != countBefore || hits() != before+1 {
 			t.Fatal("the measure's JSON did not come from the cache")
 		}
+		// And so is its list of comments.
+		comments := func() string {
+			t.Helper()
+			r := anon.Get("/api/v1/measures/1/comments")
+			if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+				t.Fatalf("/api/v1/measures/1/comments: %d %s", r.Status, r.Header.Get("Content-Type"))
+			}
+			return r.Text()
+		}
+		listed := comments()
+		before = hits()
+		if comments() != listed || hits() != before+1 {
+			t.Fatal("the measure's comments did not come from the cache")
+		}
 
 		// A new comment, then its removal by a moderator.
 		id := postComment(t, author, "Ein Kommentar für den Seitencache.")
@@ -102,12 +116,18 @@ func TestPageCacheFollowsChanges(t *testing.T) {
 		if n := commentCount(); n != countBefore+1 {
 			t.Fatalf("the measure's JSON counts %d comments, want %d", n, countBefore+1)
 		}
+		if !strings.Contains(comments(), "Ein Kommentar für den Seitencache.") {
+			t.Fatal("the new comment is missing from the anonymous list")
+		}
 		if r := admin.Do("POST", "/api/v1/moderation/comment/"+strconv.FormatInt(id, 10)+"/decision",
 			map[string]any{"action": "hide", "reason": "spam", "statement": "Werbung."}); r.Status != 200 {
 			t.Fatalf("hide: %d %s", r.Status, r.Body)
 		}
 		if strings.Contains(page("/m/1"), "Ein Kommentar für den Seitencache.") {
 			t.Fatal("the hidden comment is still on the anonymous page")
+		}
+		if strings.Contains(comments(), "Ein Kommentar für den Seitencache.") {
+			t.Fatal("the hidden comment is still in the anonymous list")
 		}
 
 		// The consultation's page: a new field and a renamed expert group
@@ -148,6 +168,9 @@ func TestPageCacheFollowsChanges(t *testing.T) {
 		}
 		if text := page("/m/1"); strings.Contains(text, "Autorin Cache") || !strings.Contains(text, "gelöschtes Konto") {
 			t.Fatal("the erased author's name is still on the anonymous page")
+		}
+		if strings.Contains(comments(), "Autorin Cache") {
+			t.Fatal("the erased author's name is still in the anonymous list")
 		}
 	})
 }

@@ -48,7 +48,15 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 		r.participants.Delete("/"+path+"/:id/vote", limits.votes, p.APIUnvote(kind))
 		r.participants.Put("/"+path+"/:id/follow", limits.votes, p.APIFollow(kind, true))
 		r.participants.Delete("/"+path+"/:id/follow", limits.votes, p.APIFollow(kind, false))
-		r.public.Get("/"+path+"/:id/comments", p.APIComments(kind))
+		comments := p.APIComments(kind)
+		if kind == participation.KindMeasure {
+			// Readers who are not signed in get a measure's comments from
+			// the page cache, as they get the measure and its page, and
+			// by the same topic (see docs/performance.md, "PostgreSQL
+			// comment list").
+			comments = d.Pages.Cached(participation.MeasurePageTopics, comments)
+		}
+		r.public.Get("/"+path+"/:id/comments", comments)
 		r.participants.Post("/"+path+"/:id/comments", limits.comments, p.APIPostComment(kind))
 	}
 	r.self.Get("/me/notification-settings", access.RequireSignedIn, d.Notifications.APISettings)
