@@ -45,8 +45,13 @@ type Options struct {
 	// ExportComments is how many comments the export scenarios add to the
 	// demo consultation before they download it (default 20,000).
 	ExportComments int
-	Out            io.Writer
-	Log            io.Writer
+	// Instances is how many servers answer the request scenarios, side by
+	// side on one PostgreSQL database (default 1): each has its own pool,
+	// writers, sequencer, live hub and caches, as separate processes
+	// behind a proxy would. Workers take them in turn.
+	Instances int
+	Out       io.Writer
+	Log       io.Writer
 }
 
 // Scenario is one load.
@@ -95,9 +100,11 @@ func (r *Result) percentile(p float64) time.Duration {
 
 // env is what scenarios run against.
 type env struct {
-	opts     Options
-	app      *server.App
-	addr     string
+	opts Options
+	app  *server.App
+	addr string
+	// addrs are every instance's address, addr first (see Instances).
+	addrs    []string
 	baseAddr string
 	tokens   []string
 	measures []int64
@@ -140,6 +147,9 @@ func Run(ctx context.Context, o Options) error {
 	}
 	if o.ExportComments <= 0 {
 		o.ExportComments = 20_000
+	}
+	if o.Instances <= 0 {
+		o.Instances = 1
 	}
 	if len(o.Scenarios) == 0 {
 		o.Scenarios = DefaultScenarios
@@ -241,17 +251,32 @@ func start(ctx context.Context, o Options) (*env, func(), error) {
 		cleanup()
 		return nil, nil, err
 	}
-	serveCtx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { app.Serve(serveCtx, ln); close(done) }()
-	cleanups = append(cleanups, func() { stop(); <-done; app.Close() })
+	addrs := []string{ln.Addr().String()}
+	cleanups = append(cleanups, serve(app, ln))
+	// The other instances find the schema and the demo in place.
+	cfg.Demo = false
+	for range o.Instances - 1 {
+		other, err := server.Build(ctx, cfg, server.Options{Log: quiet, HashParams: cheap})
+		if err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			other.Close()
+			cleanup()
+			return nil, nil, err
+		}
+		addrs = append(addrs, ln.Addr().String())
+		cleanups = append(cleanups, serve(other, ln))
+	}
 	baseAddr, stopBase, err := startBaseline()
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
 	cleanups = append(cleanups, stopBase)
-	e := &env{opts: o, app: app, addr: ln.Addr().String(), baseAddr: baseAddr, scratch: dir}
+	e := &env{opts: o, app: app, addr: addrs[0], addrs: addrs, baseAddr: baseAddr, scratch: dir}
 	if err := e.seed(ctx); err != nil {
 		cleanup()
 		return nil, nil, err
@@ -259,20 +284,33 @@ func start(ctx context.Context, o Options) (*env, func(), error) {
 	return e, cleanup, nil
 }
 
-// load runs a request scenario with Concurrency workers for Duration.
+// serve answers requests on ln until the answered stop, which also
+// closes app.
+func serve(app *server.App, ln net.Listener) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { app.Serve(ctx, ln); close(done) }()
+	return func() { cancel(); <-done; app.Close() }
+}
+
+// load runs a request scenario with Concurrency workers for Duration,
+// spread over the instances in turn.
 func (e *env) load(ctx context.Context, s Scenario) Result {
 	o := e.opts
-	addr := e.addr
+	addrs := e.addrs
 	if strings.HasPrefix(s.Name, "baseline-http") {
-		addr = e.baseAddr
+		addrs = []string{e.baseAddr}
 	}
 	clients := o.Concurrency
 	if s.Clients > 0 {
 		clients = s.Clients
 	}
-	client := &fasthttp.HostClient{Addr: addr, MaxConns: clients * 2, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	hosts := make([]*fasthttp.HostClient, len(addrs))
+	for i, addr := range addrs {
+		hosts[i] = &fasthttp.HostClient{Addr: addr, MaxConns: clients * 2, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	}
 	r := drive(ctx, clients, o.Duration, func(i int, start time.Time) (func() bool, func()) {
-		w := &worker{e: e, client: client, rng: rand.New(rand.NewPCG(uint64(i), uint64(start.UnixNano()))),
+		w := &worker{e: e, client: hosts[i%len(hosts)], rng: rand.New(rand.NewPCG(uint64(i), uint64(start.UnixNano()))),
 			req: fasthttp.AcquireRequest(), resp: fasthttp.AcquireResponse()}
 		return func() bool { return s.Do(w) }, func() {
 			fasthttp.ReleaseRequest(w.req)
@@ -346,7 +384,11 @@ func (w *worker) doEncoded(method, path string, body []byte, token, encoding str
 }
 
 func print(o Options, results []Result) {
-	fmt.Fprintf(o.Out, "mitreden bench: %s, %d workers, %s per scenario, %s\n\n", o.DB.Driver, o.Concurrency, o.Duration, machine())
+	instances := ""
+	if o.Instances > 1 {
+		instances = fmt.Sprintf(", %d instances", o.Instances)
+	}
+	fmt.Fprintf(o.Out, "mitreden bench: %s%s, %d workers, %s per scenario, %s\n\n", o.DB.Driver, instances, o.Concurrency, o.Duration, machine())
 	fmt.Fprintf(o.Out, "| scenario | requests | throughput | p50 | p99 | errors | ratio to baseline |\n")
 	fmt.Fprintf(o.Out, "| --- | ---: | ---: | ---: | ---: | ---: | --- |\n")
 	for _, r := range results {

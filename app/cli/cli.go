@@ -48,7 +48,7 @@ Usage:
   mitreden backup -o FILE [--db URL]
   mitreden export (--group ID | --consultation SLUG) --format csv|xlsx|json|md [--lang de] [-o FILE] [--db URL]
   mitreden mail digest [--db URL]
-  mitreden bench [--db URL] [--duration D] [--concurrency N] [--scenarios LIST] [--live-sockets N] [--export-comments N]
+  mitreden bench [--db URL] [--duration D] [--concurrency N] [--scenarios LIST] [--instances N] [--live-sockets N] [--export-comments N]
 
 Configuration (flags win): MITREDEN_ADDR, MITREDEN_DB, MITREDEN_RATE_LIMITS,
 MITREDEN_TRUSTED_PROXIES, MITREDEN_BODY_LIMIT, MITREDEN_ADMIN_EMAIL,
@@ -257,6 +257,7 @@ func benchmark(ctx context.Context, args []string, io IO) error {
 	comments := fs.Int("comments", 200, "comments the comment-list scenario reads")
 	liveSockets := fs.Int("live-sockets", 1000, "sockets the live scenario opens (20000 for the target; mind ulimit -n)")
 	exportComments := fs.Int("export-comments", 20000, "comments added to the demo consultation before the export scenarios download it")
+	instances := fs.Int("instances", 1, "servers side by side on one PostgreSQL database, taken in turn (PostgreSQL only)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and load) to this file")
 	if err := config.ParseFlags(fs, args); err != nil {
 		return err
@@ -270,7 +271,8 @@ func benchmark(ctx context.Context, args []string, io IO) error {
 	}
 	o := bench.Options{
 		DB: config.Database{Driver: config.SQLite}, Duration: *duration, Concurrency: *concurrency,
-		Users: *users, Comments: *comments, LiveSockets: *liveSockets, ExportComments: *exportComments, Out: io.Stdout, Log: io.Stderr,
+		Users: *users, Comments: *comments, LiveSockets: *liveSockets, ExportComments: *exportComments, Instances: *instances,
+		Out: io.Stdout, Log: io.Stderr,
 	}
 	if *db != "" {
 		parsed, err := config.ParseDatabase(*db)
@@ -318,6 +320,10 @@ func checkBench(o bench.Options) error {
 		return config.Usagef("bench: --live-sockets must be between 1 and 100000")
 	case o.ExportComments < 1 || o.ExportComments > 10_000_000:
 		return config.Usagef("bench: --export-comments must be between 1 and 10000000")
+	case o.Instances < 1 || o.Instances > 16:
+		return config.Usagef("bench: --instances must be between 1 and 16")
+	case o.Instances > 1 && o.DB.Driver != config.Postgres:
+		return config.Usagef("bench: --instances needs --db postgres://…: instances share one database only on PostgreSQL")
 	}
 	return nil
 }

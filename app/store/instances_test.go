@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -61,6 +63,59 @@ func TestSequencerWalksTheUnnumberedIndex(t *testing.T) {
 		text := strings.Join(plan, "\n")
 		if !strings.Contains(text, "events_unnumbered") || strings.Contains(text, "Bitmap") || strings.Contains(text, "Seq Scan on events") {
 			t.Fatalf("the sequencer's plan does not walk events_unnumbered:\n%s", text)
+		}
+	})
+}
+
+// Writes about one key (store.For) never run side by side, on any
+// instance: two stores on one PostgreSQL database stand for two
+// instances, each with its own writers. A write about another key runs at
+// once.
+func TestWritesAboutOneKeyWaitAcrossInstances(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db config.Database) {
+		if db.Driver != config.Postgres {
+			t.Skip("SQLite has one writer for every process")
+		}
+		ctx := context.Background()
+		a, b := storetest.Open(t, db), storetest.Open(t, db)
+		inside, release := make(chan struct{}), make(chan struct{})
+		var once sync.Once
+		first := make(chan error, 1)
+		go func() {
+			first <- a.Write(store.For(ctx, 5), func(ctx context.Context, tx *store.Tx) error {
+				once.Do(func() { close(inside) })
+				<-release
+				return nil
+			})
+		}()
+		<-inside
+		other, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := b.Write(store.For(other, 6), func(ctx context.Context, tx *store.Tx) error { return nil }); err != nil {
+			t.Fatalf("a write about another key: %v", err)
+		}
+		ran := make(chan struct{})
+		second := make(chan error, 1)
+		go func() {
+			second <- b.Write(store.For(ctx, 5), func(ctx context.Context, tx *store.Tx) error {
+				select {
+				case <-release:
+				default:
+					t.Error("the second instance's write about key 5 ran while the first one's was open")
+				}
+				close(ran)
+				return nil
+			})
+		}()
+		select {
+		case <-ran:
+		case <-time.After(300 * time.Millisecond):
+		}
+		close(release)
+		for _, done := range []chan error{first, second} {
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
 }
