@@ -15,13 +15,14 @@ import (
 	"github.com/mitreden/mitreden/app/topics"
 )
 
-// The sequencer reads unnumbered events by walking events_unnumbered in id
-// order, never by a bitmap or a sequential scan: only an index scan marks
-// the entries of numbered events dead, and without it every run read all
+// The sequencer reads unnumbered events by walking an index
+// (events_unnumbered, or the unique index on seq, which holds them too),
+// never by a bitmap or a sequential scan: only an index scan marks the
+// entries of numbered events dead, and without it every run read all
 // entries left since the last VACUUM (see sequencerSettings). Checked on a
 // table that has numbered thousands of events, holds a hundred not yet
 // numbered and has been analysed.
-func TestSequencerWalksTheUnnumberedIndex(t *testing.T) {
+func TestSequencerWalksAnIndex(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, db config.Database) {
 		if db.Driver != config.Postgres {
 			t.Skip("SQLite numbers events as they commit")
@@ -61,8 +62,8 @@ func TestSequencerWalksTheUnnumberedIndex(t *testing.T) {
 			t.Fatal(err)
 		}
 		text := strings.Join(plan, "\n")
-		if !strings.Contains(text, "events_unnumbered") || strings.Contains(text, "Bitmap") || strings.Contains(text, "Seq Scan on events") {
-			t.Fatalf("the sequencer's plan does not walk events_unnumbered:\n%s", text)
+		if strings.Contains(text, "Bitmap") || strings.Contains(text, "Seq Scan") {
+			t.Fatalf("the sequencer's plan does not walk an index:\n%s", text)
 		}
 	})
 }

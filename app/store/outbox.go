@@ -199,17 +199,17 @@ func (s *Store) SequenceEvents(ctx context.Context) (int, error) {
 }
 
 // sequencerSettings make the sequencer find unnumbered events the way a
-// queue must be read, walking the partial index events_unnumbered in id
-// order. Numbering an event moves it out of that index, but its entry
-// stays until VACUUM; an index scan marks the entries it finds dead so
-// that later scans skip them, a bitmap scan (which the planner chose for
-// the few rows it expects) never does, and read every entry left since the
-// last VACUUM on every run: 7,158 of them for 15 events after 6 s of
-// comments. With these settings (for the sequencer's transaction only) its
-// statement took 239 µs on average against 1,395-2,079 µs, and
-// PostgreSQL's CPU per comment fell from 3.5 ms to 2.5 ms
-// (pg_stat_statements and docs/wrk/pg-cpu.sh during bench comment,
-// 7 December 2026).
+// queue must be read, walking an index that holds them (events_unnumbered,
+// or the unique index on seq, where they are the NULLs). Numbering an
+// event leaves its entry there until VACUUM. An index scan marks the
+// entries it finds dead so that later scans skip them; a bitmap scan
+// (which the planner chose for the few rows it expects) never does, and
+// read every entry left since the last VACUUM on every run: 7,158 of them
+// for 15 events after 6 s of comments. With these settings (for the
+// sequencer's transaction only) its statement took 239 µs on average
+// against 1,395-2,079 µs, and PostgreSQL's CPU per comment fell from
+// 3.5 ms to 2.5 ms (pg_stat_statements and docs/wrk/pg-cpu.sh during bench
+// comment, 7 December 2026).
 const sequencerSettings = "set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true)"
 
 // sequenceEvents numbers up to 10,000 events in the order of their ids,
