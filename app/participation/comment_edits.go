@@ -87,7 +87,11 @@ func republishComment(ctx context.Context, tx *store.Tx, t *target, commentID in
 	if err != nil {
 		return err
 	}
-	return emitCommentPublished(ctx, tx, t, row)
+	groups, err := groupsOfField(ctx, tx, t.FieldID)
+	if err != nil {
+		return err
+	}
+	return emitCommentPublished(ctx, tx, t, row, groups)
 }
 
 // CommentTriaged tells a published comment's subscribers, inside the

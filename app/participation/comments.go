@@ -278,22 +278,23 @@ func commentBecamePublic(ctx context.Context, tx *store.Tx, cat *locale.Catalog,
 	if err := addToCommentCount(ctx, tx, t.Kind, t.ID, 1); err != nil {
 		return err
 	}
-	if err := emitCommentPublished(ctx, tx, t, row); err != nil {
+	// One read gives the groups serving the field and their inboxes.
+	inboxes, err := queues.InboxesOfField(ctx, tx, t.FieldID)
+	if err != nil {
+		return err
+	}
+	if err := emitCommentPublished(ctx, tx, t, row, inboxes.Groups()); err != nil {
 		return err
 	}
 	if err := notifyReply(ctx, tx, cat, row); err != nil {
 		return err
 	}
-	return queues.AnnounceInbox(ctx, tx, t.FieldID, &queues.Item{Kind: "comment", ID: row.ID, FieldID: t.FieldID, Excerpt: queues.Excerpt(row.Body)})
+	return inboxes.Announce(ctx, tx, &queues.Item{Kind: "comment", ID: row.ID, FieldID: t.FieldID, Excerpt: queues.Excerpt(row.Body)})
 }
 
 // emitCommentPublished tells the item's, the consultation's and the
 // field's expert groups' subscribers the comment as lists now show it.
-func emitCommentPublished(ctx context.Context, tx *store.Tx, t *target, row *CommentRow) error {
-	groups, err := groupsOfField(ctx, tx, t.FieldID)
-	if err != nil {
-		return err
-	}
+func emitCommentPublished(ctx context.Context, tx *store.Tx, t *target, row *CommentRow, groups []int64) error {
 	js := row.JSON(nil)
 	to := append(t.public(t.Topic(), t.ConsultationTopic()), groupTopics(groups)...)
 	return tx.Emit(ctx, topics.CommentPublished, CommentEvent{Target: t.Kind, ID: t.ID, Comment: &js}, to...)

@@ -82,28 +82,54 @@ type inboxEvent struct {
 
 // AnnounceInbox sends expert.inbox to every group serving the field.
 func AnnounceInbox(ctx context.Context, tx *store.Tx, fieldID int64, item *Item) error {
-	rows, err := tx.Query(ctx, inboxesOfField, fieldID)
+	inboxes, err := InboxesOfField(ctx, tx, fieldID)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	type inbox struct {
-		group  int64
-		counts InboxCounts
+	return inboxes.Announce(ctx, tx, item)
+}
+
+// Inbox is a group's inbox with its counts.
+type Inbox struct {
+	Group  int64
+	Counts InboxCounts
+}
+
+// Inboxes are the inboxes of the groups serving one field, in group order.
+type Inboxes []Inbox
+
+// InboxesOfField reads, inside a write, the inbox of every group serving
+// the field.
+func InboxesOfField(ctx context.Context, tx *store.Tx, fieldID int64) (Inboxes, error) {
+	rows, err := tx.Query(ctx, inboxesOfField, fieldID)
+	if err != nil {
+		return nil, err
 	}
-	var inboxes []inbox
+	defer rows.Close()
+	var inboxes Inboxes
 	for rows.Next() {
-		var in inbox
-		if err := rows.Scan(&in.group, &in.counts.New, &in.counts.InReview); err != nil {
-			return err
+		var in Inbox
+		if err := rows.Scan(&in.Group, &in.Counts.New, &in.Counts.InReview); err != nil {
+			return nil, err
 		}
 		inboxes = append(inboxes, in)
 	}
-	if err := rows.Err(); err != nil {
-		return err
+	return inboxes, rows.Err()
+}
+
+// Groups are the groups serving the field, for their live topics.
+func (inboxes Inboxes) Groups() []int64 {
+	out := make([]int64, len(inboxes))
+	for i, in := range inboxes {
+		out[i] = in.Group
 	}
+	return out
+}
+
+// Announce sends expert.inbox with its counts to every group.
+func (inboxes Inboxes) Announce(ctx context.Context, tx *store.Tx, item *Item) error {
 	for _, in := range inboxes {
-		if err := tx.Emit(ctx, topics.ExpertInbox, inboxEvent{Counts: in.counts, Item: item}, topics.ExpertGroup(in.group)); err != nil {
+		if err := tx.Emit(ctx, topics.ExpertInbox, inboxEvent{Counts: in.Counts, Item: item}, topics.ExpertGroup(in.Group)); err != nil {
 			return err
 		}
 	}
