@@ -225,7 +225,7 @@ func (s *Service) Comment(ctx context.Context, v *access.Viewer, requestLang str
 			TargetKind: kind, TargetID: id, FieldID: t.FieldID, ParentID: in.ParentID, Body: body, Stance: stance, Lang: lang,
 			moderated: newModerated(v.UserID, t.Moderation, flags, flagged, now),
 		}
-		if _, err := tx.NewInsert().Model(c).Returning("id").Exec(ctx); err != nil {
+		if err := c.insert(ctx, tx); err != nil {
 			return err
 		}
 		out = &Created{ID: c.ID, Status: c.Status}
@@ -242,6 +242,24 @@ func (s *Service) Comment(ctx context.Context, v *access.Viewer, requestLang str
 		})
 	})
 	return out, err
+}
+
+// insert writes a new comment and fills in its id. It is a raw
+// statement, prepared on PostgreSQL: through bun, which writes every value
+// into the text, PostgreSQL parsed and planned it for every comment, and
+// building it was the largest single part of a comment's write in the
+// server (bun's InsertQuery.Exec, 9 % of the CPU profile of bench comment,
+// 7 December 2026).
+func (c *Comment) insert(ctx context.Context, tx *store.Tx) error {
+	var publishedAt any
+	if c.PublishedAt != nil {
+		publishedAt = tx.Time(*c.PublishedAt)
+	}
+	return tx.QueryRow(ctx, `INSERT INTO comments (target_kind, target_id, field_id, parent_id, body, stance, lang,
+  author_id, status, version, flags, needs_review, created_at, updated_at, published_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		string(c.TargetKind), c.TargetID, c.FieldID, c.ParentID, c.Body, c.Stance, c.Lang,
+		c.AuthorID, c.Status, c.Version, c.Flags, c.NeedsReview, tx.Time(c.CreatedAt), tx.Time(c.UpdatedAt), publishedAt).Scan(&c.ID)
 }
 
 // checkParent allows replies to published top-level comments of the same item.
