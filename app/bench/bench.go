@@ -240,35 +240,30 @@ func start(ctx context.Context, o Options) (*env, func(), error) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	// Accounts are created by the thousand: cheap hashes keep the set-up short.
 	cheap := &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
-	app, err := server.Build(ctx, cfg, server.Options{Log: quiet, HashParams: cheap})
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		app.Close()
-		cleanup()
-		return nil, nil, err
-	}
-	addrs := []string{ln.Addr().String()}
-	cleanups = append(cleanups, serve(app, ln))
-	// The other instances find the schema and the demo in place.
-	cfg.Demo = false
-	for range o.Instances - 1 {
-		other, err := server.Build(ctx, cfg, server.Options{Log: quiet, HashParams: cheap})
+	var (
+		app   *server.App
+		addrs []string
+	)
+	for i := range o.Instances {
+		// The first instance migrates and seeds the demo; the others
+		// find them in place.
+		cfg.Demo = i == 0
+		one, err := server.Build(ctx, cfg, server.Options{Log: quiet, HashParams: cheap})
 		if err != nil {
 			cleanup()
 			return nil, nil, err
 		}
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			other.Close()
+			one.Close()
 			cleanup()
 			return nil, nil, err
 		}
+		if i == 0 {
+			app = one
+		}
 		addrs = append(addrs, ln.Addr().String())
-		cleanups = append(cleanups, serve(other, ln))
+		cleanups = append(cleanups, serve(one, ln))
 	}
 	baseAddr, stopBase, err := startBaseline()
 	if err != nil {
