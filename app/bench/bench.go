@@ -101,9 +101,9 @@ func (r *Result) percentile(p float64) time.Duration {
 // env is what scenarios run against.
 type env struct {
 	opts Options
-	app  *server.App
-	addr string
-	// addrs are every instance's address, addr first (see Instances).
+	app  *server.App // the first instance
+	// addrs are every instance's address, the first instance's first
+	// (see Instances).
 	addrs    []string
 	baseAddr string
 	tokens   []string
@@ -271,7 +271,7 @@ func start(ctx context.Context, o Options) (*env, func(), error) {
 		return nil, nil, err
 	}
 	cleanups = append(cleanups, stopBase)
-	e := &env{opts: o, app: app, addr: addrs[0], addrs: addrs, baseAddr: baseAddr, scratch: dir}
+	e := &env{opts: o, app: app, addrs: addrs, baseAddr: baseAddr, scratch: dir}
 	if err := e.seed(ctx); err != nil {
 		cleanup()
 		return nil, nil, err

@@ -112,13 +112,13 @@ func (e *env) exportHTTP(ctx context.Context, format string) (Result, error) {
 	if err := e.prepareExport(ctx); err != nil {
 		return Result{}, err
 	}
-	client := &fasthttp.HostClient{Addr: e.addr, ReadTimeout: 5 * time.Minute, StreamResponseBody: true}
+	client := &fasthttp.HostClient{Addr: e.addrs[0], ReadTimeout: 5 * time.Minute, StreamResponseBody: true}
 	var size int
 	r, err := e.repeat(ctx, func() error {
 		req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 		defer fasthttp.ReleaseRequest(req)
 		defer fasthttp.ReleaseResponse(resp)
-		req.SetRequestURI("http://" + e.addr + "/api/v1/consultations/wir2/export?format=" + format)
+		req.SetRequestURI("http://" + e.addrs[0] + "/api/v1/consultations/wir2/export?format=" + format)
 		req.Header.Set("Authorization", "Bearer "+e.export.token)
 		if err := client.Do(req, resp); err != nil {
 			return err

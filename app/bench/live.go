@@ -36,7 +36,7 @@ func (e *env) liveFanout(ctx context.Context) (Result, error) {
 		return Result{}, fmt.Errorf("%d sockets need %d file descriptors in this process; the limit is %d (raise it with ulimit -n)", n, 2*n+200, limit)
 	}
 	before := memInUse()
-	conns, err := openLiveSockets(e.addr, "/api/v1/live?topics=measure:1", n)
+	conns, err := openLiveSockets(e.addrs[0], "/api/v1/live?topics=measure:1", n)
 	defer func() {
 		for _, c := range conns {
 			c.Close()
@@ -60,7 +60,7 @@ func (e *env) liveFanout(ctx context.Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	client := &fasthttp.HostClient{Addr: e.addr}
+	client := &fasthttp.HostClient{Addr: e.addrs[0]}
 	var all, whole []time.Duration
 	for round := range liveRounds {
 		time.Sleep(300 * time.Millisecond) // past the hub's tally spacing
@@ -143,7 +143,7 @@ func (e *env) castLiveVote(client *fasthttp.HostClient, voter, body string) erro
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
 	req.Header.SetMethod("PUT")
-	req.SetRequestURI("http://" + e.addr + "/api/v1/measures/1/vote")
+	req.SetRequestURI("http://" + e.addrs[0] + "/api/v1/measures/1/vote")
 	req.Header.Set("Authorization", "Bearer "+voter)
 	req.Header.SetContentType("application/json")
 	req.SetBodyString(body)

@@ -2,6 +2,7 @@ package consultations
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"strconv"
 	"time"
@@ -207,12 +208,33 @@ WHERE m.id = ?`, id).Scan(ctx, &rows)
 // FieldGroups lists the expert groups serving a field: their members may
 // create and change the field's measures.
 func (s *Service) FieldGroups(ctx context.Context, fieldID int64) ([]int64, error) {
-	var ids []int64
-	err := s.st.DB.NewRaw("SELECT group_id FROM expert_group_fields WHERE field_id = ? ORDER BY group_id", fieldID).Scan(ctx, &ids)
-	if store.IsNoRows(err) {
-		err = nil
+	return GroupsOfField(ctx, s.st, fieldID)
+}
+
+// rowsReader is the store's read pool or a write: both run raw statements,
+// prepared on PostgreSQL.
+type rowsReader interface {
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// GroupsOfField lists the expert groups serving a field, in order, on the
+// read pool or inside a write (every published comment asks, for the
+// groups' live topics).
+func GroupsOfField(ctx context.Context, db rowsReader, fieldID int64) ([]int64, error) {
+	rows, err := db.Query(ctx, "SELECT group_id FROM expert_group_fields WHERE field_id = ? ORDER BY group_id", fieldID)
+	if err != nil {
+		return nil, err
 	}
-	return ids, err
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // MayManage reports whether v may create and change measures in the field:

@@ -87,7 +87,7 @@ func republishComment(ctx context.Context, tx *store.Tx, t *target, commentID in
 	if err != nil {
 		return err
 	}
-	groups, err := groupsOfField(ctx, tx, t.FieldID)
+	groups, err := consultations.GroupsOfField(ctx, tx, t.FieldID)
 	if err != nil {
 		return err
 	}

@@ -250,7 +250,7 @@ func ideaTopics(ctx context.Context, tx *store.Tx, id int64) (*target, []topics.
 	if err != nil {
 		return nil, nil, err
 	}
-	groups, err := groupsOfField(ctx, tx, t.FieldID)
+	groups, err := consultations.GroupsOfField(ctx, tx, t.FieldID)
 	if err != nil {
 		return nil, nil, err
 	}

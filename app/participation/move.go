@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/mitreden/mitreden/app/access"
+	"github.com/mitreden/mitreden/app/consultations"
 	"github.com/mitreden/mitreden/app/queues"
 	"github.com/mitreden/mitreden/app/store"
 	"github.com/mitreden/mitreden/app/topics"
@@ -32,7 +33,7 @@ func MoveIdea(ctx context.Context, tx *store.Tx, id, toField int64) (*IdeaRow, e
 	if !access.IsPublic(before.Status) {
 		return row, nil
 	}
-	newGroups, err := groupsOfField(ctx, tx, toField)
+	newGroups, err := consultations.GroupsOfField(ctx, tx, toField)
 	if err != nil {
 		return nil, err
 	}

@@ -188,25 +188,6 @@ ON CONFLICT (target_kind, target_id) DO UPDATE SET comment_count = tallies.comme
 	return err
 }
 
-// groupsOfField lists the expert groups serving a field, for their live topics.
-// It runs prepared (Tx.Query): every published comment asks.
-func groupsOfField(ctx context.Context, tx *store.Tx, fieldID int64) ([]int64, error) {
-	rows, err := tx.Query(ctx, "SELECT group_id FROM expert_group_fields WHERE field_id = ? ORDER BY group_id", fieldID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
 func groupTopics(groups []int64) []topics.Topic {
 	out := make([]topics.Topic, 0, len(groups))
 	for _, g := range groups {

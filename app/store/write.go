@@ -39,12 +39,13 @@ func (s *Store) Write(ctx context.Context, fn WriteFunc) error {
 		return err
 	}
 	n := int64(len(s.writers))
+	// A write without a key (lockKeys leaves it alone) takes the writers in turn.
 	key, _ := ctx.Value(writeKey{}).(int64)
-	k := key
-	if k <= 0 {
-		key, k = 0, s.nextWriter.Add(1)
+	w := key
+	if w <= 0 {
+		w = s.nextWriter.Add(1)
 	}
-	return s.writers[k%n].submit(ctx, key, fn)
+	return s.writers[w%n].submit(ctx, key, fn)
 }
 
 type writeKey struct{}
@@ -98,7 +99,7 @@ type writer struct {
 
 type writeRequest struct {
 	ctx context.Context
-	// key is the write's key (For), 0 for none.
+	// key is the write's key (For); one that is not positive is none.
 	key  int64
 	fn   WriteFunc
 	done chan error
@@ -245,8 +246,8 @@ func (w *writer) runGroup(group []*writeRequest, savepoints bool) error {
 }
 
 // lockKeys takes, on PostgreSQL, the advisory lock of every key of the
-// group's writes, in ascending order so that two groups never wait for
-// each other (see For). Keys share the two-number lock space, apart from
+// group's writes, in ascending order, so that two groups sharing keys wait
+// for each other rather than deadlock (see For). Keys share the two-number lock space, apart from
 // the one-number locks of the sequencer and of TryLock.
 func (w *writer) lockKeys(ctx context.Context, tx *Tx, group []*writeRequest) error {
 	if w.driver != config.Postgres {
