@@ -205,8 +205,8 @@ func postComment(t *testing.T, c *apptest.Client, body string) int64 {
 }
 
 // A consultation turned back into a draft hides its measures from the
-// next vote at once (404, as for any measure one may not see), and they
-// come back when it opens again. (A cache of measures for votes, kept by
+// next vote and their comments from the next reader at once (404, as for
+// any measure one may not see), and they come back when it opens again. (A cache of measures for votes, kept by
 // the outbox like the page cache, was tried and measured no faster.)
 func TestVotesSeeConsultationChangesAtOnce(t *testing.T) {
 	t.Parallel()
@@ -222,9 +222,24 @@ func TestVotesSeeConsultationChangesAtOnce(t *testing.T) {
 		if status := vote(); status != http.StatusNotFound {
 			t.Fatalf("vote in a draft consultation: %d, want 404", status)
 		}
+		// The comments of a draft's measure: admins read them, rendered
+		// for them; nobody else does, also after an admin has read them.
+		comments := func(c *apptest.Client) int { return c.Get("/api/v1/measures/1/comments").Status }
+		anon, admin := s.Client(), s.Admin()
+		for i, want := range []struct {
+			c      *apptest.Client
+			status int
+		}{{anon, http.StatusNotFound}, {admin, http.StatusOK}, {admin, http.StatusOK}, {anon, http.StatusNotFound}, {voter, http.StatusNotFound}} {
+			if got := comments(want.c); got != want.status {
+				t.Fatalf("comments of a draft's measure, request %d: %d, want %d", i+1, got, want.status)
+			}
+		}
 		patchWir2(t, s, map[string]any{"phase": "open"})
 		if status := vote(); status != http.StatusOK {
 			t.Fatalf("vote after reopening: %d", status)
+		}
+		if got := comments(anon); got != http.StatusOK {
+			t.Fatalf("comments after reopening: %d", got)
 		}
 	})
 }
@@ -298,7 +313,8 @@ func TestSignedInPagesMatchRenderedOnes(t *testing.T) {
 				t.Fatalf("%s: %d cache hits for %d signed-in readers", path, hits()-before, len(readers))
 			}
 		}
-		for _, path := range []string{"/m/1", "/m/1?lang=en", "/m/1?lang=ar"} {
+		// The measure's comments are one list for every reader, kept once.
+		for _, path := range []string{"/m/1", "/m/1?lang=en", "/m/1?lang=ar", "/api/v1/measures/1/comments", "/api/v1/measures/1/comments?lang=ar"} {
 			compare(path)
 		}
 

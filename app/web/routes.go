@@ -50,11 +50,11 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 		r.participants.Delete("/"+path+"/:id/follow", limits.votes, p.APIFollow(kind, false))
 		comments := p.APIComments(kind)
 		if kind == participation.KindMeasure {
-			// Readers who are not signed in get a measure's comments from
-			// the page cache, as they get the measure and its page, and
-			// by the same topic (see docs/performance.md, "PostgreSQL
-			// comment list").
-			comments = d.Pages.Cached(participation.MeasurePageTopics, comments)
+			// Every reader gets a measure's comments from the page cache,
+			// kept by the topic of the measure and its page: the list is
+			// the same for everyone who may read it (see
+			// docs/performance.md, "PostgreSQL comment list").
+			comments = d.Pages.CachedShared(participation.MeasurePageTopics, comments)
 		}
 		r.public.Get("/"+path+"/:id/comments", comments)
 		r.participants.Post("/"+path+"/:id/comments", limits.comments, p.APIPostComment(kind))
