@@ -64,14 +64,6 @@ SELECT 'measure', id, field_id, ?, ?, ?, ?, ?, ?, ?, ? FROM measures WHERE id = 
 			return err
 		}
 	}
-	err = a.Store.Write(ctx, func(ctx context.Context, tx *store.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE tallies SET comment_count = (SELECT COUNT(*) FROM comments c
-WHERE c.target_kind = tallies.target_kind AND c.target_id = tallies.target_id AND `+access.PublicSQL("c")+`)`)
-		return err
-	})
-	if err != nil {
-		return err
-	}
 	return a.Store.DB.NewRaw("SELECT COUNT(*) FROM comments c WHERE "+access.PublicSQL("c")).Scan(ctx, &e.export.rows)
 }
 

@@ -237,7 +237,7 @@ VALUES (1, 1, 'bildung', '{"de":"Bildung"}', '{"de":""}', 1, ` + now + `, ` + no
 		}); err != nil {
 			return err
 		}
-		return exec(fmt.Sprintf("UPDATE tallies SET comment_count = %d WHERE target_kind = 'measure'", benchComments*9/10/benchMeasures))
+		return nil // the triggers on comments count them too
 	})
 	if err != nil {
 		b.Fatal(err)

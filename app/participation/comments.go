@@ -290,12 +290,10 @@ type CommentEvent struct {
 	CommentID int64        `json:"comment_id,omitempty"`
 }
 
-// commentBecamePublic counts a comment that is now published and tells the
-// item's, the consultation's and the field's expert groups' subscribers.
+// commentBecamePublic tells the item's, the consultation's and the field's
+// expert groups' subscribers of a comment that is now published (a
+// trigger counts it, migration 33).
 func commentBecamePublic(ctx context.Context, tx *store.Tx, cat *locale.Catalog, t *target, row *CommentRow) error {
-	if err := addToCommentCount(ctx, tx, t.Kind, t.ID, 1); err != nil {
-		return err
-	}
 	// One read gives the groups serving the field and their inboxes.
 	inboxes, err := queues.InboxesOfField(ctx, tx, t.FieldID)
 	if err != nil {
@@ -318,11 +316,9 @@ func emitCommentPublished(ctx context.Context, tx *store.Tx, t *target, row *Com
 	return tx.Emit(ctx, topics.CommentPublished, CommentEvent{Target: t.Kind, ID: t.ID, Comment: &js}, to...)
 }
 
-// commentLeftPublic uncounts a comment that is no longer published.
+// commentLeftPublic tells subscribers of a comment that is no longer
+// published (the trigger uncounts it).
 func commentLeftPublic(ctx context.Context, tx *store.Tx, t *target, commentID int64) error {
-	if err := addToCommentCount(ctx, tx, t.Kind, t.ID, -1); err != nil {
-		return err
-	}
 	if err := tx.Emit(ctx, topics.CommentRemoved, CommentEvent{Target: t.Kind, ID: t.ID, CommentID: commentID}, t.public(t.Topic(), t.ConsultationTopic())...); err != nil {
 		return err
 	}

@@ -178,16 +178,6 @@ func AuthorOf(id int64, name string, deleted bool, l *locale.Localizer) Author {
 	return Author{ID: &id, DisplayName: name}
 }
 
-// addToCommentCount changes an item's count of published comments
-// (creating its tally row); the vote counts follow the votes through
-// triggers.
-func addToCommentCount(ctx context.Context, tx *store.Tx, kind Kind, id int64, delta int64) error {
-	_, err := tx.Exec(ctx, `
-INSERT INTO tallies (target_kind, target_id, comment_count) VALUES (?, ?, ?)
-ON CONFLICT (target_kind, target_id) DO UPDATE SET comment_count = tallies.comment_count + excluded.comment_count`, string(kind), id, delta)
-	return err
-}
-
 func groupTopics(groups []int64) []topics.Topic {
 	out := make([]topics.Topic, 0, len(groups))
 	for _, g := range groups {
