@@ -218,14 +218,17 @@ func TestVotesSeeConsultationChangesAtOnce(t *testing.T) {
 		if status := vote(); status != http.StatusOK {
 			t.Fatalf("vote: %d", status)
 		}
+		comments := func(c *apptest.Client) int { return c.Get("/api/v1/measures/1/comments").Status }
+		anon, admin := s.Client(), s.Admin()
+		if got := comments(anon); got != http.StatusOK { // and kept
+			t.Fatalf("comments: %d", got)
+		}
 		patchWir2(t, s, map[string]any{"phase": "draft"})
 		if status := vote(); status != http.StatusNotFound {
 			t.Fatalf("vote in a draft consultation: %d, want 404", status)
 		}
 		// The comments of a draft's measure: admins read them, rendered
 		// for them; nobody else does, also after an admin has read them.
-		comments := func(c *apptest.Client) int { return c.Get("/api/v1/measures/1/comments").Status }
-		anon, admin := s.Client(), s.Admin()
 		for i, want := range []struct {
 			c      *apptest.Client
 			status int
@@ -340,4 +343,84 @@ func TestSignedInPagesMatchRenderedOnes(t *testing.T) {
 func excerptAt(s string, at int) string {
 	from, to := max(at-80, 0), min(at+80, len(s))
 	return s[from:to]
+}
+
+// An idea's comments come from the page cache for every reader, and
+// follow its changes: a new comment, a hidden one, the idea hidden (then
+// only its author and moderators read them, rendered for them) and
+// restored.
+func TestIdeaCommentsFollowChanges(t *testing.T) {
+	t.Parallel()
+	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
+		patchWir2(t, s, map[string]any{"moderation": "post"})
+		author := s.Register("ideengeberin@example.org", "Ideengeberin")
+		var idea struct{ ID int64 }
+		if r := author.Do("POST", "/api/v1/fields/1/ideas", map[string]string{"title": "Nachbarschaftscafé", "body": "Ein Ort für alle."}); r.Status != 201 {
+			t.Fatalf("idea: %d %s", r.Status, r.Body)
+		} else {
+			r.JSON(t, &idea)
+		}
+		path := "/api/v1/ideas/" + strconv.FormatInt(idea.ID, 10) + "/comments"
+		comment := func(body string) int64 {
+			t.Helper()
+			r := author.Do("POST", path, map[string]any{"body": body})
+			if r.Status != http.StatusCreated {
+				t.Fatalf("comment: %d %s", r.Status, r.Body)
+			}
+			var out struct{ ID int64 }
+			r.JSON(t, &out)
+			return out.ID
+		}
+		decide := func(kind string, id int64, action string) {
+			t.Helper()
+			if r := s.Admin().Do("POST", "/api/v1/moderation/"+kind+"/"+strconv.FormatInt(id, 10)+"/decision",
+				map[string]any{"action": action, "reason": "spam", "statement": "Geprüft."}); r.Status != 200 {
+				t.Fatalf("%s %s: %d %s", action, kind, r.Status, r.Body)
+			}
+		}
+		first := comment("Der erste Kommentar zur Idee.")
+		pc := s.App.Pages.Cache
+		hits := func() int64 { h, _ := pc.Stats(); return h }
+		anon, other := s.Client(), s.Register("nachbar@example.org", "Nachbar")
+		read := func(c *apptest.Client, want int) string {
+			t.Helper()
+			r := c.Get(path)
+			if r.Status != want {
+				t.Fatalf("%s: %d, want %d", path, r.Status, want)
+			}
+			return r.Text()
+		}
+		list := read(anon, http.StatusOK)
+		before := hits()
+		if read(anon, http.StatusOK) != list || read(other, http.StatusOK) != list || hits() != before+2 {
+			t.Fatalf("the idea's comments did not come from the cache for both readers (%d hits)", hits()-before)
+		}
+		pc.SetEnabled(false)
+		rendered := read(other, http.StatusOK)
+		pc.SetEnabled(true)
+		if rendered != list {
+			t.Fatal("the kept list differs from the one rendered for a signed-in reader")
+		}
+
+		comment("Ein zweiter Kommentar.")
+		if !strings.Contains(read(other, http.StatusOK), "Ein zweiter Kommentar.") {
+			t.Fatal("the new comment is missing from the kept list")
+		}
+		decide("comment", first, "hide")
+		if strings.Contains(read(anon, http.StatusOK), "Der erste Kommentar zur Idee.") {
+			t.Fatal("the hidden comment is still in the kept list")
+		}
+
+		decide("idea", idea.ID, "hide")
+		read(anon, http.StatusNotFound)
+		read(other, http.StatusNotFound)
+		if !strings.Contains(read(author, http.StatusOK), "Ein zweiter Kommentar.") {
+			t.Fatal("the author of the hidden idea does not read its comments")
+		}
+		read(anon, http.StatusNotFound)
+		decide("idea", idea.ID, "restore")
+		if !strings.Contains(read(anon, http.StatusOK), "Ein zweiter Kommentar.") {
+			t.Fatal("the restored idea's comments are missing")
+		}
+	})
 }

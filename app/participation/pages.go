@@ -436,11 +436,19 @@ func (h *Handlers) ideaPage(c *fiber.Ctx, failed *formFailure) error {
 // MeasurePageTopics names what /m/{id} shows, for the page cache: the
 // measure's topic carries its tally, its comments and its changes. A
 // path that is not the canonical /m/{id} is not cached.
-func MeasurePageTopics(c *fiber.Ctx) []string {
-	raw := c.Params("id")
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != raw {
-		return nil
+var MeasurePageTopics = ItemTopics(KindMeasure)
+
+// ItemTopics names, for the page cache, the topic of the measure or idea
+// whose id is in the path: it carries the item's tally, its comments and
+// its changes (an idea that is hidden or withdrawn too). A path whose id
+// is not canonical is not cached.
+func ItemTopics(kind Kind) func(c *fiber.Ctx) []string {
+	return func(c *fiber.Ctx) []string {
+		raw := c.Params("id")
+		id, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || id <= 0 || strconv.FormatInt(id, 10) != raw {
+			return nil
+		}
+		return []string{string(topics.Item(string(kind), id))}
 	}
-	return []string{string(topics.Measure(id))}
 }

@@ -48,15 +48,10 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 		r.participants.Delete("/"+path+"/:id/vote", limits.votes, p.APIUnvote(kind))
 		r.participants.Put("/"+path+"/:id/follow", limits.votes, p.APIFollow(kind, true))
 		r.participants.Delete("/"+path+"/:id/follow", limits.votes, p.APIFollow(kind, false))
-		comments := p.APIComments(kind)
-		if kind == participation.KindMeasure {
-			// Every reader gets a measure's comments from the page cache,
-			// kept by the topic of the measure and its page: the list is
-			// the same for everyone who may read it (see
-			// docs/performance.md, "PostgreSQL comment list").
-			comments = d.Pages.CachedShared(participation.MeasurePageTopics, comments)
-		}
-		r.public.Get("/"+path+"/:id/comments", comments)
+		// Every reader gets an item's comments from the page cache, kept
+		// by the item's topic: the list is the same for everyone who may
+		// read it (see docs/performance.md, "PostgreSQL comment list").
+		r.public.Get("/"+path+"/:id/comments", d.Pages.CachedShared(participation.ItemTopics(kind), p.APIComments(kind)))
 		r.participants.Post("/"+path+"/:id/comments", limits.comments, p.APIPostComment(kind))
 	}
 	r.self.Get("/me/notification-settings", access.RequireSignedIn, d.Notifications.APISettings)
