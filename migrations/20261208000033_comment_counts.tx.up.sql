@@ -10,7 +10,7 @@ SELECT target_kind, target_id, COUNT(*) FROM comments c
 WHERE c.status = 'published' AND NOT EXISTS (SELECT 1 FROM tallies t WHERE t.target_kind = c.target_kind AND t.target_id = c.target_id)
 GROUP BY target_kind, target_id;
 {{if .Postgres}}--bun:split
-CREATE FUNCTION comment_count() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION comment_tally() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'UPDATE' AND OLD.status = NEW.status THEN
     RETURN NULL;
@@ -26,7 +26,7 @@ BEGIN
 END $$;
 --bun:split
 CREATE TRIGGER comments_count AFTER INSERT OR DELETE OR UPDATE OF status ON comments
-FOR EACH ROW EXECUTE FUNCTION comment_count();
+FOR EACH ROW EXECUTE FUNCTION comment_tally();
 {{else}}--bun:split
 CREATE TRIGGER comments_count_insert AFTER INSERT ON comments WHEN NEW.status = 'published' BEGIN
   INSERT INTO tallies (target_kind, target_id, comment_count) VALUES (NEW.target_kind, NEW.target_id, 1)

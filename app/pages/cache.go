@@ -146,13 +146,13 @@ func (r *Renderer) CachedPersonal(topics func(c *fiber.Ctx) []string, next fiber
 }
 
 // CachedShared is Cached for an answer that is the same for every reader
-// who may read it at all, such as a measure's comments (published ones
+// who may read it at all, such as an item's comments (published ones
 // only, whoever asks). Whatever readers who are not signed in may read,
 // every reader may (access.Viewer.SeesItem), so their answer is kept once
 // and served to signed-in readers too. A signed-in reader's miss is
 // rendered as readers who are not signed in see it, and kept; only when
-// they could not read it (a draft a moderator reads) is it rendered for
-// the reader, and not kept. Signed-in residents read a measure's comments
+// they could not read it (a draft's measure an admin reads, a hidden idea
+// its author reads) is it rendered for the reader, and not kept. Signed-in residents read a measure's comments
 // at 2,343-2,587/s rendered and 32,347-33,111/s kept on PostgreSQL, at
 // 5,130-5,325/s and 28,949-33,532/s on SQLite (bench comments-member,
 // two rounds each in turn, 7 December 2026).

@@ -433,15 +433,10 @@ func (h *Handlers) ideaPage(c *fiber.Ctx, failed *formFailure) error {
 	return h.render(c, "idea", view, failed)
 }
 
-// MeasurePageTopics names what /m/{id} shows, for the page cache: the
-// measure's topic carries its tally, its comments and its changes. A
-// path that is not the canonical /m/{id} is not cached.
-var MeasurePageTopics = ItemTopics(KindMeasure)
-
 // ItemTopics names, for the page cache, the topic of the measure or idea
-// whose id is in the path: it carries the item's tally, its comments and
-// its changes (an idea that is hidden or withdrawn too). A path whose id
-// is not canonical is not cached.
+// whose id is in the path (/m/{id}, its JSON, its comments): it carries
+// the item's tally, its comments and its changes (an idea that is hidden
+// or withdrawn too). A path whose id is not canonical is not cached.
 func ItemTopics(kind Kind) func(c *fiber.Ctx) []string {
 	return func(c *fiber.Ctx) []string {
 		raw := c.Params("id")

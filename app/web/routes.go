@@ -35,7 +35,7 @@ func mountAPI(api fiber.Router, d Deps, limits *rateLimits) {
 
 	r.public.Get("/fields/:id/measures", d.Consultations.APIFieldMeasures)
 	r.experts.Post("/fields/:id/measures", d.Consultations.APICreateMeasure)
-	r.public.Get("/measures/:id", noStore, d.Pages.Cached(participation.MeasurePageTopics, d.Consultations.APIMeasure))
+	r.public.Get("/measures/:id", noStore, d.Pages.Cached(participation.ItemTopics(participation.KindMeasure), d.Consultations.APIMeasure))
 	r.experts.Patch("/measures/:id", d.Consultations.APIUpdateMeasure)
 	r.experts.Put("/measures/:id/milestones", d.Consultations.APIMilestones)
 	r.experts.Put("/measures/:id/documents", d.Consultations.APIDocuments)
@@ -99,7 +99,7 @@ func mountPages(app *fiber.App, d Deps, limits *rateLimits) {
 	r.public.Get("/f/:id", p.FieldPage)
 	r.public.Get("/f/:id/ideas/:idea", p.IdeaCard)
 	r.participants.Post("/f/:id/ideas", limits.ideas, p.IdeaSubmit)
-	r.public.Get("/m/:id", p.OwnPendingFirst(d.Pages.CachedPersonal(participation.MeasurePageTopics, p.MeasurePage)))
+	r.public.Get("/m/:id", p.OwnPendingFirst(d.Pages.CachedPersonal(participation.ItemTopics(participation.KindMeasure), p.MeasurePage)))
 	r.participants.Post("/m/:id/vote", limits.votes, p.VoteSubmit(participation.KindMeasure))
 	r.participants.Post("/m/:id/comments", limits.comments, p.CommentSubmit(participation.KindMeasure))
 	r.public.Get("/m/:id/comments/:comment", p.CommentFragment(participation.KindMeasure))
