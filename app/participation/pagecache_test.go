@@ -390,6 +390,7 @@ func TestIdeaCommentsFollowChanges(t *testing.T) {
 			}
 			return r.Text()
 		}
+		settle(t, s)
 		list := read(anon, http.StatusOK)
 		before := hits()
 		if read(anon, http.StatusOK) != list || read(other, http.StatusOK) != list || hits() != before+2 {
