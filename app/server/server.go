@@ -107,7 +107,7 @@ var parseEmbedded = sync.OnceValues(func() (embeddedFiles, error) {
 	if err != nil {
 		return embeddedFiles{}, err
 	}
-	templates, err := pages.Parse(frontend.Templates)
+	templates, err := pages.Parse(frontend.Templates, catalog)
 	return embeddedFiles{catalog: catalog, templates: templates}, err
 })
 
@@ -123,10 +123,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		return nil, err
 	}
 	catalog := files.catalog
-	renderer, err := pages.New(files.templates, catalog)
-	if err != nil {
-		return nil, err
-	}
+	renderer := pages.New(files.templates, catalog)
 	st, err := store.Open(ctx, cfg.DB, opts.Store)
 	if err != nil {
 		return nil, err
