@@ -152,10 +152,11 @@ func (r *Renderer) CachedPersonal(topics func(c *fiber.Ctx) []string, next fiber
 // and served to signed-in readers too. A signed-in reader's miss is
 // rendered as readers who are not signed in see it, and kept; only when
 // they could not read it (a draft's measure an admin reads, a hidden idea
-// its author reads) is it rendered for the reader, and not kept. Signed-in residents read a measure's comments
-// at 2,343-2,587/s rendered and 32,347-33,111/s kept on PostgreSQL, at
-// 5,130-5,325/s and 28,949-33,532/s on SQLite (bench comments-member,
-// two rounds each in turn, 7 December 2026).
+// its author reads) is it rendered for the reader, and not kept.
+// Signed-in residents read a measure's comments at 2,343-2,587/s rendered
+// and 32,347-33,111/s kept on PostgreSQL, at 5,130-5,325/s and
+// 28,949-33,532/s on SQLite (bench comments-member, two rounds each in
+// turn, 7 December 2026).
 func (r *Renderer) CachedShared(topics func(c *fiber.Ctx) []string, next fiber.Handler) fiber.Handler {
 	return r.cached(topics, next, forEveryone)
 }

@@ -206,8 +206,9 @@ func postComment(t *testing.T, c *apptest.Client, body string) int64 {
 
 // A consultation turned back into a draft hides its measures from the
 // next vote and their comments from the next reader at once (404, as for
-// any measure one may not see), and they come back when it opens again. (A cache of measures for votes, kept by
-// the outbox like the page cache, was tried and measured no faster.)
+// any measure one may not see), and they come back when it opens again.
+// (A cache of measures for votes, kept by the outbox like the page cache,
+// was tried and measured no faster.)
 func TestVotesSeeConsultationChangesAtOnce(t *testing.T) {
 	t.Parallel()
 	apptest.ForEach(t, func(t *testing.T, s *apptest.Server) {
