@@ -23,6 +23,9 @@ lint:
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+	@# Issue 17: no function of the program over cyclomatic complexity 20
+	@# (tests are tables of cases and are not counted).
+	$(GO) tool gocyclo -over 20 -ignore '_test\.go$$' app cmd deploy frontend i18n migrations
 	@# deadcode reports unreachable functions but exits 0 either way.
 	@unused=$$($(GO) tool deadcode -test ./...) || exit 1; \
 	  if [ -n "$$unused" ]; then echo "$$unused"; exit 1; fi

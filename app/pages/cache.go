@@ -177,33 +177,16 @@ func (r *Renderer) cached(topics func(c *fiber.Ctx) []string, next fiber.Handler
 	return func(c *fiber.Ctx) error {
 		pc := r.Cache
 		viewer := access.From(c)
-		// personal: the reader gets a page kept for their kind of reader.
-		personal := viewer.SignedIn() && keeps == forKinds
-		if pc == nil || !pc.enabled() || c.Method() != fiber.MethodGet || c.Cookies(flashCookie) != "" ||
-			(viewer.SignedIn() && keeps == forAnonymous) || (personal && !sharesPages(viewer)) {
+		if !pc.mayKeep(c, viewer, keeps) {
 			return next(c)
-		}
-		query := c.Request().URI().QueryString()
-		if len(query) > 0 {
-			values, err := url.ParseQuery(string(query))
-			if err != nil {
-				return next(c)
-			}
-			for k := range values {
-				if !cacheableQuery[k] {
-					return next(c)
-				}
-			}
 		}
 		deps := topics(c)
 		if deps == nil {
 			return next(c)
 		}
-		lang := locale.Default
-		if l := locale.From(c); l != nil {
-			lang = l.Lang.Code
-		}
-		key := lang + " " + string(c.Request().URI().Path()) + "?" + string(query)
+		// personal: the reader gets a page kept for their kind of reader.
+		personal := viewer.SignedIn() && keeps == forKinds
+		key := pageKey(c)
 		if personal {
 			key = "member " + shape(viewer) + " " + key
 		}
@@ -220,24 +203,67 @@ func (r *Renderer) cached(topics func(c *fiber.Ctx) []string, next fiber.Handler
 		if personal {
 			return pc.renderPersonal(c, key, seen, viewer, r.unreadBadge(c, viewer), next)
 		}
-		// A signed-in reader's miss of a shared answer is rendered as
-		// readers who are not signed in see it (From answers the
-		// anonymous viewer when none is set).
-		access.Set(c, nil)
-		err := next(c)
-		access.Set(c, viewer)
-		if resp := c.Response(); err == nil && resp.StatusCode() == fiber.StatusOK {
-			pc.store(key, keep(resp, nil), seen)
-			return nil
-		}
-		if !viewer.SignedIn() {
-			return err
-		}
-		// Readers who are not signed in may not read it: the reader may.
-		c.Response().ResetBody()
-		c.Status(fiber.StatusOK)
-		return next(c)
+		return pc.renderShared(c, key, seen, viewer, next)
 	}
+}
+
+// mayKeep reports whether the request's answer may come from the cache
+// and go into it: a GET without a flash message, by a reader the cache
+// keeps pages for, with no query parameters but those a kept page may have.
+func (pc *PageCache) mayKeep(c *fiber.Ctx, viewer *access.Viewer, keeps keeping) bool {
+	if pc == nil || !pc.enabled() || c.Method() != fiber.MethodGet || c.Cookies(flashCookie) != "" {
+		return false
+	}
+	if viewer.SignedIn() && (keeps == forAnonymous || keeps == forKinds && !sharesPages(viewer)) {
+		return false
+	}
+	query := c.Request().URI().QueryString()
+	if len(query) == 0 {
+		return true
+	}
+	values, err := url.ParseQuery(string(query))
+	if err != nil {
+		return false
+	}
+	for k := range values {
+		if !cacheableQuery[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// pageKey names a page in the cache by its language, path and query.
+func pageKey(c *fiber.Ctx) string {
+	lang := locale.Default
+	if l := locale.From(c); l != nil {
+		lang = l.Lang.Code
+	}
+	uri := c.Request().URI()
+	return lang + " " + string(uri.Path()) + "?" + string(uri.QueryString())
+}
+
+// renderShared renders next's answer as readers who are not signed in
+// see it (From answers the anonymous viewer when none is set) and keeps
+// it when it is a page. When it is not and the reader is signed in, the
+// reader may read what others may not (a draft's measure an admin reads,
+// a hidden idea its author reads): it is rendered again for them and not
+// kept. Only the body is reset: a full reset would also drop the security
+// and no-store headers that middleware set before next ran.
+func (pc *PageCache) renderShared(c *fiber.Ctx, key string, seen freshness.Snapshot, viewer *access.Viewer, next fiber.Handler) error {
+	access.Set(c, nil)
+	err := next(c)
+	access.Set(c, viewer)
+	if resp := c.Response(); err == nil && resp.StatusCode() == fiber.StatusOK {
+		pc.store(key, keep(resp, nil), seen)
+		return nil
+	}
+	if !viewer.SignedIn() {
+		return err
+	}
+	c.Response().ResetBody()
+	c.Status(fiber.StatusOK)
+	return next(c)
 }
 
 // sharesPages reports whether a signed-in reader may get a page kept for
