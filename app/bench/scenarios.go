@@ -102,8 +102,8 @@ func (w *worker) nextResident() string {
 // decodes the vote's body and answers JSON of the same shape, like the
 // bare app of docs/performance.md that wrk measures against: compared
 // with a GET of /ping instead, the floor read 0.14-0.18 × where wrk read
-// 0.23-0.24 × (vote-64, SQLite, 7 December 2026), the bare GET answering
-// 84,000-92,000/s and the bare vote 69,500/s, as under wrk.
+// 0.22-0.24 × (vote-64, SQLite, 7 December 2026): the bare GET answered
+// 84,000-92,000/s, the bare vote 69,500-77,800/s (under wrk 68,400-77,700/s).
 func startBaseline() (string, func(), error) {
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	app.Get("/ping", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"ok": true}) })
