@@ -53,6 +53,9 @@ type Templates struct {
 	// the 61.4 s of CPU that app/accounts' tests took under -race, which
 	// start a server per test (go test -race -cpuprofile, 7 December 2026).
 	live map[string]template.JS
+	// catalog is the languages the texts are in, which every Renderer of
+	// these templates speaks.
+	catalog *locale.Catalog
 }
 
 // Parse parses layout.html and every other template in fsys/templates,
@@ -66,7 +69,7 @@ func Parse(fsys fs.FS, catalog *locale.Catalog) (*Templates, error) {
 	if err != nil {
 		return nil, err
 	}
-	ts := &Templates{pages: map[string]*template.Template{}}
+	ts := &Templates{pages: map[string]*template.Template{}, catalog: catalog}
 	if ts.live, err = liveMessages(catalog); err != nil {
 		return nil, err
 	}
@@ -84,9 +87,9 @@ func Parse(fsys fs.FS, catalog *locale.Catalog) (*Templates, error) {
 	return ts, nil
 }
 
-// New makes a Renderer of ts in the languages of catalog.
-func New(ts *Templates, catalog *locale.Catalog) *Renderer {
-	r := &Renderer{pages: ts.pages, catalog: catalog, live: ts.live}
+// New makes a Renderer of ts, in the languages ts was parsed with.
+func New(ts *Templates) *Renderer {
+	r := &Renderer{pages: ts.pages, catalog: ts.catalog, live: ts.live}
 	r.buffers.New = func() any { return new(bytes.Buffer) }
 	return r
 }

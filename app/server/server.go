@@ -123,7 +123,7 @@ func Build(ctx context.Context, cfg config.Server, opts Options) (*App, error) {
 		return nil, err
 	}
 	catalog := files.catalog
-	renderer := pages.New(files.templates, catalog)
+	renderer := pages.New(files.templates)
 	st, err := store.Open(ctx, cfg.DB, opts.Store)
 	if err != nil {
 		return nil, err
